@@ -1,0 +1,17 @@
+import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { inquiries } from './inquiries';
+import { users } from './users';
+
+/** One approval or rejection by one approver. Approval chains are sequences of these. */
+export const inquiryDecisions = pgTable(
+  'inquiry_decisions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    inquiryId: uuid('inquiry_id').notNull().references(() => inquiries.id),
+    userId: uuid('user_id').notNull().references(() => users.id),
+    decision: text('decision', { enum: ['approve', 'reject'] }).notNull(),
+    comment: text('comment').notNull(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('inquiry_decisions_inquiry_idx').on(t.inquiryId)],
+);

@@ -1,0 +1,14 @@
+import { jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import type { JWK } from 'jose';
+
+/** A commission unit: the region, a league/city or a banner/county. Id = GB/T 2260 division code. */
+export const units = pgTable('units', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  nameZh: text('name_zh').notNull(),
+  level: text('level', { enum: ['region', 'league', 'banner'] }).notNull(),
+  parentId: text('parent_id'),
+  /** The unit's public encryption key (P-256 JWK). The private half never reaches the gateway. */
+  encryptionKey: jsonb('encryption_key').$type<JWK>(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

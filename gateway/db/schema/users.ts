@@ -1,0 +1,16 @@
+import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { units } from './units';
+
+export const ROLES = ['investigator', 'approver', 'regional_approver', 'auditor', 'department_operator', 'administrator'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The gateway's directory: a user's unit and roles come from here, never from token claims. */
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  /** The token subject (`sub`) that identifies this user. */
+  username: text('username').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  unitId: text('unit_id').notNull().references(() => units.id),
+  roles: text('roles').array().$type<Role[]>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', '.dev/**', '.data/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Two cores: more workers than that only makes PGlite and gRPC tests fight for CPU.
+    maxWorkers: 2,
+  },
+});
