@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { departmentHostname } from '../proto/identity';
+
+/**
+ * Unit codes become folder names, so they are held to a safe alphabet (GB/T 2260 codes such as
+ * `150627` and test ids alike), never `..` or a path separator.
+ */
+export const UNIT_CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export interface CertKeyPaths {
+  cert: string;
+  key: string;
+}
+
+/** Where each file of a dev PKI lives. The layout is the contract with the processes that read it. */
+export interface DevPkiPaths {
+  dir: string;
+  caCert: string;
+  caKey: string;
+  gatewayClient: CertKeyPaths;
+  gatewayServer: CertKeyPaths;
+  department(department: string): CertKeyPaths;
+  warrantSigningJwk: string;
+  warrantJwks: string;
+  devIssuerJwk: string;
+  devIssuerJwks: string;
+  pseudonymKey: string;
+  unit(unitCode: string): { privateJwk: string; publicJwk: string };
+}
+
+/** Absolute paths of the files of the dev PKI in `dir` (nothing is read or written). */
+export function devPkiPaths(dir: string): DevPkiPaths {
+  const root = path.resolve(dir);
+  return layoutUnder(root, (rel) => path.join(root, ...rel.split('/')));
+}
+
+/** The same layout as paths relative to the PKI dir, with forward slashes (as reported). */
+export function relativeLayout(): DevPkiPaths {
+  return layoutUnder('.', (rel) => rel);
+}
+
+function layoutUnder(dir: string, at: (rel: string) => string): DevPkiPaths {
+  return {
+    dir,
+    caCert: at('pki/ca.crt'),
+    caKey: at('pki/ca.key'),
+    gatewayClient: { cert: at('pki/gateway-client.crt'), key: at('pki/gateway-client.key') },
+    gatewayServer: { cert: at('pki/gateway-server.crt'), key: at('pki/gateway-server.key') },
+    department(department) {
+      departmentHostname(department); // throws on a name that is not a department's
+      return { cert: at(`pki/departments/${department}.crt`), key: at(`pki/departments/${department}.key`) };
+    },
+    warrantSigningJwk: at('keys/warrant-signing.jwk'),
+    warrantJwks: at('keys/warrant-jwks.json'),
+    devIssuerJwk: at('keys/dev-issuer.jwk'),
+    devIssuerJwks: at('keys/dev-issuer-jwks.json'),
+    pseudonymKey: at('keys/pseudonym.key'),
+    unit(unitCode) {
+      if (!UNIT_CODE.test(unitCode)) throw new Error(`invalid unit code ${JSON.stringify(unitCode)}`);
+      return { privateJwk: at(`units/${unitCode}/encryption.jwk`), publicJwk: at(`units/${unitCode}/encryption.pub.jwk`) };
+    },
+  };
+}
