@@ -1,0 +1,7 @@
+export {
+  createNaturalResourcesSource,
+  NATURAL_RESOURCES,
+  NATURAL_RESOURCES_CATEGORIES,
+  NATURAL_RESOURCES_DISPLAY_NAME,
+  naturalResourcesDemoSubjectIds,
+} from './source';

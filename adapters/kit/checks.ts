@@ -1,0 +1,49 @@
+import type { PeerCertificate } from 'node:tls';
+import type { JWK } from 'jose';
+import { GATEWAY_IDENTITY } from '../../proto/identity';
+import { verifyWarrant, WarrantError, type WarrantClaims } from '../../proto/warrant';
+import { Refusal, warrantRefusal } from './refusal';
+
+/** At most this many subjects per warrant: a bulk pull is not an inquiry. */
+export const MAX_WARRANT_SUBJECTS = 50;
+
+/**
+ * The TLS layer already proved the client certificate chains to our CA (checkClientCertificate);
+ * this proves it is the gateway's and not, say, another department's. The DNS SAN decides; the
+ * CN counts only for a certificate without any SAN (RFC 6125).
+ */
+export function checkClientIdentity(peer: PeerCertificate | undefined): void {
+  if (!peer) throw new Refusal('client_not_gateway', 'no verified client certificate');
+  const sans = (peer.subjectaltname ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const dnsNames = sans.filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
+  const ok = sans.length > 0 ? dnsNames.includes(GATEWAY_IDENTITY) : peer.subject?.CN === GATEWAY_IDENTITY;
+  if (!ok) throw new Refusal('client_not_gateway');
+}
+
+export async function checkWarrant(
+  jws: string,
+  opts: { department: string; keys: JWK[]; now?: Date },
+): Promise<WarrantClaims> {
+  try {
+    return await verifyWarrant(jws, { keys: opts.keys, audience: opts.department, now: opts.now });
+  } catch (error) {
+    if (error instanceof WarrantError) throw warrantRefusal(error.code, error.code === 'malformed' ? error.message : undefined);
+    throw error;
+  }
+}
+
+/** Every category must be served, every field must belong to it, and the subjects are bounded. */
+export function checkScope(claims: WarrantClaims, served: Record<string, readonly string[]>): void {
+  for (const [category, fields] of Object.entries(claims.categories)) {
+    const known = Object.hasOwn(served, category) ? served[category] : undefined;
+    if (!known) throw new Refusal('category_not_served', category);
+    const unknown = fields.filter((f) => !known.includes(f));
+    if (unknown.length > 0) throw new Refusal('field_not_in_category', `${category}.${unknown.join(`, ${category}.`)}`);
+  }
+  if (claims.subjects.length > MAX_WARRANT_SUBJECTS) {
+    throw new Refusal('too_many_subjects', `${claims.subjects.length} > ${MAX_WARRANT_SUBJECTS}`);
+  }
+}

@@ -1,0 +1,27 @@
+import type { WarrantSubject } from '../../proto/warrant';
+
+/**
+ * What a department plugs into the kit: the categories it serves with their fields, and a lookup
+ * in its own data. The kit never trusts a source to return only allowed fields: whatever a
+ * lookup returns is projected to the fields the warrant names before it is encrypted.
+ */
+export interface DataSource {
+  /** Category → the fields this department can return for it. */
+  categories: Record<string, readonly string[]>;
+  /** The records of one category about one subject; [] when there are none. */
+  lookup(category: string, subject: WarrantSubject): Promise<Record<string, unknown>[]>;
+}
+
+/** Names the kit adds to every record; a source may not serve fields called like this. */
+export const RESERVED_FIELDS = ['category', 'subject'] as const;
+
+/** Fail fast at start on a source that could never answer correctly. */
+export function assertValidSource(source: DataSource): void {
+  const entries = Object.entries(source.categories);
+  if (entries.length === 0) throw new Error('data source serves no categories');
+  for (const [category, fields] of entries) {
+    if (fields.length === 0) throw new Error(`category ${category} has no fields`);
+    const reserved = fields.filter((f) => (RESERVED_FIELDS as readonly string[]).includes(f));
+    if (reserved.length > 0) throw new Error(`category ${category} serves reserved field(s) ${reserved.join(', ')}`);
+  }
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import vector from '../../proto/vectors/warrant-v1.json';
+import { WarrantClaims } from '../../proto/warrant';
+import type { DataSource } from './data-source';
+import { assertValidSource } from './data-source';
+import { collectRecords, projectRecord } from './project';
+import { Refusal } from './refusal';
+
+const li = { kind: 'person' as const, id: '150627196803120034' };
+
+describe('projectRecord', () => {
+  it('keeps exactly the named fields in warrant order, adds category and subject, fills gaps with null', () => {
+    const projected = projectRecord('household', li, ['head_id', 'address', 'registered_at'], {
+      address: 'A',
+      head_id: li.id,
+      police_station: 'internal',
+      registered_at: undefined,
+    });
+    expect(projected).toEqual({ category: 'household', subject: li.id, head_id: li.id, address: 'A', registered_at: null });
+    expect(Object.keys(projected)).toEqual(['category', 'subject', 'head_id', 'address', 'registered_at']);
+  });
+
+  it('does not let a record override category or subject, nor read inherited properties', () => {
+    const sneaky = Object.assign(Object.create({ address: 'inherited' }), { category: 'other', subject: 'x' });
+    expect(projectRecord('household', li, ['address'], sneaky)).toEqual({ category: 'household', subject: li.id, address: null });
+  });
+});
+
+describe('collectRecords', () => {
+  const claims = WarrantClaims.parse({
+    ...vector.claims,
+    subjects: [li, { kind: 'person', id: '150627199002150018' }, li],
+    categories: { household: ['address'], household_members: ['name'] },
+  });
+
+  it('looks up each distinct subject in each category, subject-major', async () => {
+    const calls: string[] = [];
+    const source: DataSource = {
+      categories: { household: ['address'], household_members: ['name'] },
+      lookup: async (category, subject) => {
+        calls.push(`${subject.id}/${category}`);
+        return [{ address: 'A', name: 'N' }];
+      },
+    };
+    const records = await collectRecords(claims, source);
+    expect(calls).toEqual([
+      '150627196803120034/household',
+      '150627196803120034/household_members',
+      '150627199002150018/household',
+      '150627199002150018/household_members',
+    ]);
+    expect(records[1]).toEqual({ category: 'household_members', subject: li.id, name: 'N' });
+  });
+
+  it('turns a source failure into a source_failed refusal', async () => {
+    const source: DataSource = { categories: { household: ['address'] }, lookup: () => Promise.reject(new Error('down')) };
+    await expect(collectRecords(claims, source)).rejects.toSatisfy((e) => e instanceof Refusal && e.code === 'source_failed');
+  });
+});
+
+describe('assertValidSource', () => {
+  it('refuses sources with no categories, empty categories or reserved field names', () => {
+    const lookup = async () => [];
+    expect(() => assertValidSource({ categories: {}, lookup })).toThrow(/no categories/);
+    expect(() => assertValidSource({ categories: { a: [] }, lookup })).toThrow(/no fields/);
+    expect(() => assertValidSource({ categories: { a: ['subject'] }, lookup })).toThrow(/reserved/);
+  });
+});

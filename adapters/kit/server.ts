@@ -1,0 +1,78 @@
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import type { JWK } from 'jose';
+import { pino, type Logger } from 'pino';
+import { DEPARTMENT_NAME } from '../../proto/identity';
+import { DEPARTMENT_SERVICE_NAME, DepartmentService } from '../../proto/department';
+import { assertValidSource, type DataSource } from './data-source';
+import { createHandlers } from './handlers';
+
+export interface StartAdapterOptions {
+  department: string;
+  displayName: string;
+  source: DataSource;
+  /** PEM: the CA that client certificates must chain to, and this department's server certificate and key. */
+  tls: { ca: string | Buffer; cert: string | Buffer; key: string | Buffer };
+  /** The gateway's public warrant keys (its JWKS `keys`). */
+  warrantKeys: JWK[];
+  host?: string;
+  port?: number;
+  logger?: Logger;
+}
+
+export interface RunningAdapter {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A warrant is a few KiB; nothing an adapter is asked should come near this. */
+const MAX_REQUEST_BYTES = 256 * 1024;
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/** Start a department adapter: mTLS gRPC (Department + grpc.health.v1.Health) on host:port. */
+export async function startAdapter(options: StartAdapterOptions): Promise<RunningAdapter> {
+  const { department, source } = options;
+  if (!DEPARTMENT_NAME.test(department)) throw new Error(`invalid department name ${JSON.stringify(department)}`);
+  assertValidSource(source);
+  if (options.warrantKeys.length === 0) throw new Error('no warrant keys: every warrant would be refused');
+  if (options.warrantKeys.some((k) => 'd' in k)) throw new Error('warrant keys must be public keys');
+  const logger = options.logger ?? pino({ name: 'qiao-adapter' });
+
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_REQUEST_BYTES });
+  server.addService(DepartmentService, createHandlers({ ...options, logger }));
+  const health = new HealthImplementation({ '': 'SERVING', [DEPARTMENT_SERVICE_NAME]: 'SERVING' });
+  health.addToServer(server);
+
+  // checkClientCertificate=true: the TLS handshake itself refuses a client without a
+  // certificate chained to our CA; the handlers then check that it is the gateway's.
+  const credentials = grpc.ServerCredentials.createSsl(
+    Buffer.from(options.tls.ca),
+    [{ cert_chain: Buffer.from(options.tls.cert), private_key: Buffer.from(options.tls.key) }],
+    true,
+  );
+  const host = options.host ?? '127.0.0.1';
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:${options.port ?? 0}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  logger.info({ department, host, port }, 'adapter listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        health.setStatus('', 'NOT_SERVING');
+        health.setStatus(DEPARTMENT_SERVICE_NAME, 'NOT_SERVING');
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, SHUTDOWN_GRACE_MS);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      return closing;
+    },
+  };
+}

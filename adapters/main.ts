@@ -1,0 +1,44 @@
+import { pino } from 'pino';
+import { ConfigError, loadAdapterPki, parseAdapterArgs } from './config';
+import { DEMO_DEPARTMENTS } from './departments';
+import { startAdapter } from './kit/server';
+
+/**
+ * Process entry of a demo department adapter:
+ *   tsx adapters/main.ts --department public_security --port 7101 --pki-dir .dev
+ * Prints exactly one line on stdout when ready ("adapter <dept> listening on <host>:<port>");
+ * logs go to stderr as JSON (pino). SIGINT/SIGTERM close gracefully.
+ */
+async function main(): Promise<void> {
+  const args = parseAdapterArgs(process.argv.slice(2));
+  const demo = DEMO_DEPARTMENTS[args.department];
+  if (!demo) {
+    throw new ConfigError(`unknown department ${args.department}; demo departments: ${Object.keys(DEMO_DEPARTMENTS).join(', ')}`);
+  }
+  const pki = await loadAdapterPki(args.pkiDir, args.department);
+  const logger = pino({ name: `adapter-${args.department}` }, pino.destination({ dest: 2, sync: true }));
+  const adapter = await startAdapter({
+    department: args.department,
+    displayName: demo.displayName,
+    source: demo.createSource(),
+    tls: { ca: pki.ca, cert: pki.cert, key: pki.key },
+    warrantKeys: pki.warrantKeys,
+    host: args.host,
+    port: args.port,
+    logger,
+  });
+  process.stdout.write(`adapter ${args.department} listening on ${args.host}:${adapter.port}\n`);
+
+  const stop = (signal: NodeJS.Signals) => {
+    logger.info({ department: args.department, signal }, 'shutting down');
+    void adapter.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error);
+  process.stderr.write(`adapter: ${message}\n`);
+  process.exit(2);
+});
