@@ -1,0 +1,59 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestGateway, type TestGateway } from './testing/harness';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await createTestGateway();
+});
+afterAll(() => gw?.close());
+
+describe('createApp', () => {
+  it('gives every response its own request id, ignoring one sent by the client', async () => {
+    const first = await gw.request('GET', '/health', { headers: { 'x-request-id': 'trace-42' } });
+    const second = await gw.request('GET', '/health');
+    expect(first.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first.headers.get('x-request-id')).not.toBe(second.headers.get('x-request-id'));
+  });
+
+  it('answers unknown routes with the envelope', async () => {
+    const res = await gw.as(gw.users.investigator).request('GET', '/v1/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.error).toEqual({ code: 'not_found', message: 'no route for GET /v1/nothing-here', requestId: res.headers.get('x-request-id') });
+  });
+
+  it('marks API responses as not to be cached', async () => {
+    const res = await gw.as(gw.users.investigator).me();
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('turns a raw database error into an opaque 500 with the request id, logged without SQL parameters', async () => {
+    const subjectId = '150627196803120034';
+    const submitted = await gw.as(gw.users.investigator).submitInquiry(
+      gw.inquiryBody({ subjects: [{ kind: 'person', id: subjectId }] }),
+    );
+    expect(submitted.status).toBe(201);
+    // Break the schema under the running app: reading decisions now fails inside the driver.
+    await gw.db.execute(sql`alter table inquiry_decisions rename to inquiry_decisions_gone`);
+    try {
+      const res = await gw.as(gw.users.investigator).getInquiry(submitted.body.id);
+      expect(res.status).toBe(500);
+      const requestId = res.headers.get('x-request-id');
+      expect(res.body).toEqual({
+        error: { code: 'internal', message: 'internal error; quote the request id when reporting it', requestId },
+      });
+      const text = new TextDecoder().decode(res.bytes);
+      for (const leak of ['select', 'inquiry_decisions', 'relation', 'does not exist', 'stack', subjectId]) {
+        expect(text.toLowerCase()).not.toContain(leak);
+      }
+      const logged = gw.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'unhandled error');
+      expect(logged).toMatchObject({ level: 50, requestId, failure: { type: 'DrizzleQueryError', cause: { code: '42P01' } } });
+      expect(JSON.stringify(logged)).not.toContain(subjectId);
+      expect(JSON.stringify(logged)).not.toContain(submitted.body.id);
+    } finally {
+      await gw.db.execute(sql`alter table inquiry_decisions_gone rename to inquiry_decisions`);
+    }
+  });
+});

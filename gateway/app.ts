@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Logger } from 'pino';
+import { authenticate } from './auth/authenticate';
+import type { DevIssuer } from './auth/dev-issuer';
+import type { TokenVerifier } from './auth/verify-token';
+import type { Catalogue } from './catalogue';
+import type { Config } from './config';
+import type { Db } from './db/client';
+import { HTTP_STATUS, ServiceError, type ErrorCode, type ErrorDetail, type ErrorEnvelope } from './errors';
+import { devRoutes } from './routes/dev';
+import type { AppEnv } from './routes/env';
+import { healthRoutes } from './routes/health';
+import { inquiryRoutes } from './routes/inquiries';
+import { meRoutes } from './routes/me';
+import { resultRoutes } from './routes/results';
+import { describeError } from './logger';
+import type { FanoutWaker, ResultReader, Services } from './services/context';
+
+export type { FanoutWaker, ResultReader } from './services/context';
+export type { AppEnv } from './routes/env';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  catalogue: Catalogue;
+  /** Verifies bearer tokens (issuer JWKS, issuer, audience). */
+  tokens: TokenVerifier;
+  /** Mints tokens at POST /dev/token; mounted only when `config.mode` is development. */
+  devIssuer?: DevIssuer;
+  /** Woken after an approval has committed. */
+  fanout: FanoutWaker;
+  /** Reads stored ciphertext for downloads. */
+  results: ResultReader;
+  clock?: () => Date;
+}
+
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const services: Services = {
+    db: deps.db,
+    catalogue: deps.catalogue,
+    logger: deps.logger,
+    clock: deps.clock ?? (() => new Date()),
+    partDeadlineMs: deps.config.fanout.partDeadlineMs,
+    fanout: deps.fanout,
+    results: deps.results,
+  };
+  const app = new Hono<AppEnv>();
+
+  // Always the gateway's own id, never one a client sent: audit entries carry it, and a client
+  // must not be able to make two requests look like one.
+  app.use(async (c, next) => {
+    const id = randomUUID();
+    c.set('requestId', id);
+    c.header('x-request-id', id);
+    await next();
+  });
+  app.use(async (c, next) => {
+    c.set('services', services);
+    const started = performance.now();
+    await next();
+    // Path without query string; never headers or bodies, which carry tokens and subject ids.
+    deps.logger.info(
+      {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+        user: c.get('principal')?.username,
+      },
+      'request',
+    );
+  });
+  app.use(secureHeaders());
+  app.use(async (c, next) => {
+    await next();
+    c.header('cache-control', 'no-store');
+  });
+  app.use(
+    bodyLimit({
+      maxSize: BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new ServiceError('payload_too_large', `the body must be at most ${BODY_LIMIT_BYTES / 1024} KiB`);
+      },
+    }),
+  );
+
+  app.route('/', healthRoutes());
+  if (deps.config.mode === 'development' && deps.devIssuer) app.route('/', devRoutes(deps.devIssuer));
+
+  app.use('/v1/*', authenticate(deps.tokens));
+  app.route('/v1/me', meRoutes());
+  app.route('/v1/inquiries', inquiryRoutes());
+  app.route('/v1/inquiries', resultRoutes());
+
+  app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => {
+    if (err instanceof ServiceError) return errorResponse(c, err.code, err.message, err.details);
+    if (err instanceof HTTPException && err.status < 500) {
+      const code: ErrorCode = err.status === 413 ? 'payload_too_large' : err.status === 404 ? 'not_found' : 'invalid_argument';
+      return errorResponse(c, code, err.message || 'bad request');
+    }
+    deps.logger.error({ requestId: c.get('requestId'), failure: describeError(err) }, 'unhandled error');
+    return errorResponse(c, 'internal', 'internal error; quote the request id when reporting it');
+  });
+  return app;
+}
+
+function errorResponse(c: Context<AppEnv>, code: ErrorCode, message: string, details?: ErrorDetail[]): Response {
+  const body: ErrorEnvelope = { error: { code, message, requestId: c.get('requestId'), ...(details ? { details } : {}) } };
+  if (code === 'unauthenticated') c.header('www-authenticate', 'Bearer realm="qiao", error="invalid_token"');
+  return c.json(body, HTTP_STATUS[code]);
+}

@@ -1,0 +1,35 @@
+import { eq } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client';
+import { units, users, type Role } from '../db/schema';
+
+/**
+ * The authenticated caller. Unit and roles come from the gateway's directory (the users and
+ * units tables), never from token claims: an issuer can vouch for who someone is, not for what
+ * they may do here.
+ */
+export interface Principal {
+  userId: string;
+  username: string;
+  displayName: string;
+  unitId: string;
+  roles: readonly Role[];
+  unit: { id: string; name: string; nameZh: string; level: 'region' | 'league' | 'banner' };
+}
+
+export async function loadPrincipal(db: DbOrTx, username: string): Promise<Principal | null> {
+  const [row] = await db
+    .select({ user: users, unit: units })
+    .from(users)
+    .innerJoin(units, eq(units.id, users.unitId))
+    .where(eq(users.username, username))
+    .limit(1);
+  if (!row) return null;
+  return {
+    userId: row.user.id,
+    username: row.user.username,
+    displayName: row.user.displayName,
+    unitId: row.user.unitId,
+    roles: row.user.roles,
+    unit: { id: row.unit.id, name: row.unit.name, nameZh: row.unit.nameZh, level: row.unit.level },
+  };
+}

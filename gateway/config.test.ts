@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, parseDepartments, parseDuration } from './config';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    parseConfig(env, { cwd: '/srv/qiao' });
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('gives development defaults rooted at the working directory', () => {
+    const config = parseConfig({ QIAO_MODE: 'development' }, { cwd: '/srv/qiao' });
+    expect(config).toMatchObject({
+      mode: 'development',
+      http: { host: '127.0.0.1', port: 8080 },
+      database: { dataDir: '/srv/qiao/.data/pglite' },
+      pkiDir: '/srv/qiao/.dev',
+      tokens: {
+        issuer: 'qiao-dev-issuer',
+        audience: 'qiao-gateway',
+        jwksFile: '/srv/qiao/.dev/keys/dev-issuer-jwks.json',
+        devIssuerKeyFile: '/srv/qiao/.dev/keys/dev-issuer.jwk',
+      },
+      departments: [
+        { name: 'public_security', host: '127.0.0.1', port: 7101 },
+        { name: 'natural_resources', host: '127.0.0.1', port: 7102 },
+      ],
+      fanout: { callDeadlineMs: 30_000, partDeadlineMs: 900_000, maxAttempts: 5, warrantTtlMs: 300_000 },
+      catalogueFile: '/srv/qiao/policies/categories.json',
+    });
+  });
+
+  it('defaults to production, which has no dev issuer and needs the token settings', () => {
+    const err = configError({});
+    expect(err.issues.map((i) => i.variable).sort()).toEqual(['QIAO_DEPARTMENTS', 'QIAO_TOKEN_ISSUER', 'QIAO_TOKEN_JWKS_FILE']);
+    expect(err.message).toContain('QIAO_TOKEN_ISSUER: is required in production mode');
+
+    const config = parseConfig(
+      {
+        QIAO_TOKEN_ISSUER: 'https://idp.example',
+        QIAO_TOKEN_JWKS_FILE: '/etc/qiao/idp-jwks.json',
+        QIAO_DEPARTMENTS: 'public_security=ps.internal:443',
+        DATABASE_URL: 'postgres://qiao:secret@db/qiao',
+      },
+      { cwd: '/srv/qiao' },
+    );
+    expect(config.mode).toBe('production');
+    expect(config.tokens.devIssuerKeyFile).toBeUndefined();
+    expect(config.database).toEqual({ url: 'postgres://qiao:secret@db/qiao' });
+  });
+
+  it('names the variable and the bad value', () => {
+    expect(configError({ QIAO_MODE: 'development', QIAO_HTTP_PORT: 'eighty' }).message).toMatch(
+      /QIAO_HTTP_PORT: expected an integer from 0 to 65535, got "eighty"/,
+    );
+    expect(configError({ QIAO_MODE: 'staging' }).issues[0]).toEqual({
+      variable: 'QIAO_MODE',
+      message: 'must be one of development, production',
+    });
+    expect(configError({ QIAO_MODE: 'development', QIAO_CALL_DEADLINE: '30' }).message).toMatch(
+      /QIAO_CALL_DEADLINE: expected a duration like 500ms, 30s, 15m or 2h, got "30"/,
+    );
+    expect(configError({ QIAO_MODE: 'development', QIAO_WARRANT_TTL: '1d' }).issues[0]?.variable).toBe('QIAO_WARRANT_TTL');
+    expect(configError({ QIAO_MODE: 'development', QIAO_WARRANT_TTL: '2h' }).message).toMatch(/QIAO_WARRANT_TTL: 2h is outside/);
+    expect(configError({ QIAO_MODE: 'development', QIAO_MAX_ATTEMPTS: '0' }).issues[0]?.variable).toBe('QIAO_MAX_ATTEMPTS');
+    expect(configError({ QIAO_MODE: 'development', DATABASE_URL: 'mysql://x' }).issues[0]?.variable).toBe('DATABASE_URL');
+    expect(configError({ QIAO_MODE: 'development', QIAO_DEPARTMENTS: 'public_security=localhost' }).message).toMatch(
+      /QIAO_DEPARTMENTS: entry "public_security=localhost" is not of the form name=host:port/,
+    );
+    expect(
+      configError({ QIAO_MODE: 'development', QIAO_PART_DEADLINE: '10s', QIAO_CALL_DEADLINE: '30s' }).issues[0]?.variable,
+    ).toBe('QIAO_PART_DEADLINE');
+  });
+
+  it('refuses a dev issuer key in production', () => {
+    const err = configError({
+      QIAO_TOKEN_ISSUER: 'i',
+      QIAO_TOKEN_JWKS_FILE: 'j',
+      QIAO_DEPARTMENTS: 'a_b=h:1',
+      QIAO_DEV_ISSUER_KEY_FILE: '.dev/keys/dev-issuer.jwk',
+    });
+    expect(err.issues).toEqual([{ variable: 'QIAO_DEV_ISSUER_KEY_FILE', message: 'is only allowed in development mode' }]);
+  });
+
+  it('treats empty variables as unset and ignores unrelated ones', () => {
+    const config = parseConfig({ QIAO_MODE: 'development', QIAO_HTTP_PORT: '', PATH: '/bin' });
+    expect(config.http.port).toBe(8080);
+  });
+});
+
+describe('parseDepartments', () => {
+  it('parses names, hosts (IPv6 in brackets) and ports', () => {
+    expect(parseDepartments('a_b=h:1, c_d=[::1]:7102')).toEqual([
+      { name: 'a_b', host: 'h', port: 1 },
+      { name: 'c_d', host: '::1', port: 7102 },
+    ]);
+    expect(parseDepartments('a_b=h:1,a_b=h:2')).toBe('department a_b is listed twice');
+    expect(parseDepartments('Bad=h:1')).toMatch(/lowercase snake_case/);
+    expect(parseDepartments('a_b=h:70000')).toMatch(/outside 1–65535/);
+    expect(parseDepartments(' , ')).toMatch(/at least one/);
+  });
+});
+
+describe('parseDuration', () => {
+  it('needs a unit', () => {
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('15m')).toBe(900_000);
+    expect(parseDuration('15')).toBeNull();
+  });
+});

@@ -1,0 +1,203 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { DEPARTMENT_NAME } from '../proto/identity';
+
+/**
+ * The gateway's configuration, parsed once at start from an environment-like object and passed
+ * in from there. Nothing below `main.ts` reads `process.env`.
+ *
+ * Variables (defaults in brackets; "dev" = only in development mode):
+ *   QIAO_MODE                  development | production                        [production]
+ *   QIAO_HTTP_HOST             listen address                                 [127.0.0.1]
+ *   QIAO_HTTP_PORT             listen port, 0 = any free one                  [8080]
+ *   DATABASE_URL               postgres://… ; unset = embedded PGlite         []
+ *   QIAO_DATA_DIR              PGlite data folder when DATABASE_URL is unset  [.data/pglite]
+ *   QIAO_PKI_DIR               dev PKI folder (certs-dev layout)              [.dev]
+ *   QIAO_TOKEN_ISSUER          accepted `iss` of bearer tokens                [qiao-dev-issuer] (dev; required in production)
+ *   QIAO_TOKEN_AUDIENCE        accepted `aud` of bearer tokens                [qiao-gateway]
+ *   QIAO_TOKEN_JWKS_FILE       JWKS of the token issuer                       [<pki>/keys/dev-issuer-jwks.json] (dev; required in production)
+ *   QIAO_DEV_ISSUER_KEY_FILE   private JWK of the dev token issuer            [<pki>/keys/dev-issuer.jwk] (refused in production)
+ *   QIAO_DEPARTMENTS           name=host:port,…                               [public_security=127.0.0.1:7101,natural_resources=127.0.0.1:7102] (dev; required in production)
+ *   QIAO_CALL_DEADLINE         one gRPC call to a department, e.g. 30s        [30s]
+ *   QIAO_PART_DEADLINE         a department's share of an inquiry, all tries  [15m]
+ *   QIAO_MAX_ATTEMPTS          tries per part                                 [5]
+ *   QIAO_WARRANT_TTL           warrant lifetime (exp − iat)                   [5m]
+ *   QIAO_CATALOGUE_FILE        the category catalogue                         [policies/categories.json]
+ *   QIAO_LOG_LEVEL             pino level                                     [info]
+ *
+ * Production is the default so that forgetting the variable never leaves the dev token issuer on.
+ */
+
+export const MODES = ['development', 'production'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface DepartmentEndpoint {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export interface Config {
+  mode: Mode;
+  http: { host: string; port: number };
+  database: { url: string } | { dataDir: string };
+  pkiDir: string;
+  tokens: {
+    issuer: string;
+    audience: string;
+    jwksFile: string;
+    /** Present in development mode only: the key `POST /dev/token` signs with. */
+    devIssuerKeyFile?: string;
+  };
+  departments: DepartmentEndpoint[];
+  fanout: { callDeadlineMs: number; partDeadlineMs: number; maxAttempts: number; warrantTtlMs: number };
+  catalogueFile: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export const DEV_DEPARTMENTS = 'public_security=127.0.0.1:7101,natural_resources=127.0.0.1:7102';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
+  }
+}
+
+const UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** `500ms`, `30s`, `15m`, `2h` → milliseconds. A bare number is refused: its unit would be a guess. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d{1,9})(ms|s|m|h)$/.exec(text.trim());
+  return m ? Number(m[1]) * UNITS_MS[m[2] as keyof typeof UNITS_MS] : null;
+}
+
+const duration = (min: number, max: number, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === null) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration like 500ms, 30s, 15m or 2h, got ${JSON.stringify(text)}` });
+        return z.NEVER;
+      }
+      if (ms < min || ms > max) {
+        ctx.addIssue({ code: 'custom', message: `${text} is outside the allowed range ${min}ms–${max}ms` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const integer = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((text, ctx) => {
+      const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+      if (!Number.isSafeInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+/** `public_security=127.0.0.1:7101,natural_resources=[::1]:7102` → endpoints. */
+export function parseDepartments(text: string): DepartmentEndpoint[] | string {
+  const out: DepartmentEndpoint[] = [];
+  for (const raw of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([^=\s]+)=(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(raw);
+    if (!m) return `entry ${JSON.stringify(raw)} is not of the form name=host:port`;
+    const [, name, host, port] = m as unknown as [string, string, string, string];
+    if (!DEPARTMENT_NAME.test(name)) return `department name ${JSON.stringify(name)} must be lowercase snake_case`;
+    if (Number(port) < 1 || Number(port) > 65535) return `port ${port} of ${name} is outside 1–65535`;
+    if (out.some((d) => d.name === name)) return `department ${name} is listed twice`;
+    out.push({ name, host: host.replace(/^\[(.*)\]$/, '$1'), port: Number(port) });
+  }
+  if (out.length === 0) return 'must name at least one department (name=host:port,…)';
+  return out;
+}
+
+const Env = z.object({
+  QIAO_MODE: z.enum(MODES, { error: () => `must be one of ${MODES.join(', ')}` }).default('production'),
+  QIAO_HTTP_HOST: nonEmpty.default('127.0.0.1'),
+  QIAO_HTTP_PORT: integer(0, 65535, 8080),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((url) => !url || /^postgres(ql)?:\/\//.test(url), 'must start with postgres:// or postgresql://'),
+  QIAO_DATA_DIR: nonEmpty.default('.data/pglite'),
+  QIAO_PKI_DIR: nonEmpty.default('.dev'),
+  QIAO_TOKEN_ISSUER: nonEmpty.optional(),
+  QIAO_TOKEN_AUDIENCE: nonEmpty.default('qiao-gateway'),
+  QIAO_TOKEN_JWKS_FILE: nonEmpty.optional(),
+  QIAO_DEV_ISSUER_KEY_FILE: nonEmpty.optional(),
+  QIAO_DEPARTMENTS: z.string().optional(),
+  QIAO_CALL_DEADLINE: duration(100, 10 * 60_000, '30s'),
+  QIAO_PART_DEADLINE: duration(1000, 7 * 24 * 3_600_000, '15m'),
+  QIAO_MAX_ATTEMPTS: integer(1, 100, 5),
+  QIAO_WARRANT_TTL: duration(10_000, 3_600_000, '5m'),
+  QIAO_CATALOGUE_FILE: nonEmpty.default('policies/categories.json'),
+  QIAO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/**
+ * Parses the configuration or throws a `ConfigError` that names every offending variable.
+ * Relative paths are resolved against `cwd`.
+ */
+export function parseConfig(env: Record<string, string | undefined>, options: { cwd?: string } = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  // An empty variable means "unset", as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in Env.shape && v !== undefined && v !== ''));
+  const parsed = Env.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '(environment)'), message: i.message })));
+  }
+  const e = parsed.data;
+  const dev = e.QIAO_MODE === 'development';
+  const issues: { variable: string; message: string }[] = [];
+  const path = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
+  const pkiDir = path(e.QIAO_PKI_DIR);
+
+  const need = (variable: string, value: string | undefined, devDefault: string): string => {
+    if (value !== undefined) return value;
+    if (!dev) issues.push({ variable, message: 'is required in production mode' });
+    return devDefault;
+  };
+  const issuer = need('QIAO_TOKEN_ISSUER', e.QIAO_TOKEN_ISSUER, 'qiao-dev-issuer');
+  const jwksFile = path(need('QIAO_TOKEN_JWKS_FILE', e.QIAO_TOKEN_JWKS_FILE, join(pkiDir, 'keys/dev-issuer-jwks.json')));
+  if (!dev && e.QIAO_DEV_ISSUER_KEY_FILE !== undefined) {
+    issues.push({ variable: 'QIAO_DEV_ISSUER_KEY_FILE', message: 'is only allowed in development mode' });
+  }
+  const departments = parseDepartments(need('QIAO_DEPARTMENTS', e.QIAO_DEPARTMENTS, DEV_DEPARTMENTS));
+  if (typeof departments === 'string') issues.push({ variable: 'QIAO_DEPARTMENTS', message: departments });
+  if (e.QIAO_PART_DEADLINE < e.QIAO_CALL_DEADLINE) {
+    issues.push({ variable: 'QIAO_PART_DEADLINE', message: 'must not be shorter than QIAO_CALL_DEADLINE' });
+  }
+  if (issues.length) throw new ConfigError(issues);
+
+  return {
+    mode: e.QIAO_MODE,
+    http: { host: e.QIAO_HTTP_HOST, port: e.QIAO_HTTP_PORT },
+    database: e.DATABASE_URL ? { url: e.DATABASE_URL } : { dataDir: path(e.QIAO_DATA_DIR) },
+    pkiDir,
+    tokens: {
+      issuer,
+      audience: e.QIAO_TOKEN_AUDIENCE,
+      jwksFile,
+      ...(dev ? { devIssuerKeyFile: path(e.QIAO_DEV_ISSUER_KEY_FILE ?? join(pkiDir, 'keys/dev-issuer.jwk')) } : {}),
+    },
+    departments: departments as DepartmentEndpoint[],
+    fanout: {
+      callDeadlineMs: e.QIAO_CALL_DEADLINE,
+      partDeadlineMs: e.QIAO_PART_DEADLINE,
+      maxAttempts: e.QIAO_MAX_ATTEMPTS,
+      warrantTtlMs: e.QIAO_WARRANT_TTL,
+    },
+    catalogueFile: path(e.QIAO_CATALOGUE_FILE),
+    logLevel: e.QIAO_LOG_LEVEL,
+  };
+}

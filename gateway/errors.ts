@@ -1,0 +1,77 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/**
+ * The one error taxonomy of the gateway. Services throw `ServiceError`; the HTTP layer and the
+ * gRPC layer each translate the code through one exhaustive map below. Anything else that is
+ * thrown is a bug or an outage and surfaces as an opaque `internal` error.
+ */
+export const ERROR_CODES = [
+  'invalid_argument',
+  'unauthenticated',
+  'permission_denied',
+  'not_found',
+  'conflict',
+  'failed_precondition',
+  'payload_too_large',
+  'unsupported_media_type',
+  'deadline_exceeded',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** One offending input location: `subjects[1].id`, `categories[0]`, `QIAO_HTTP_PORT`. */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export class ServiceError extends Error {
+  override readonly name = 'ServiceError';
+  readonly code: ErrorCode;
+  readonly details?: ErrorDetail[];
+
+  constructor(code: ErrorCode, message: string, options: { details?: ErrorDetail[]; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    if (options.details?.length) this.details = options.details;
+  }
+}
+
+export function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof ServiceError;
+}
+
+export const HTTP_STATUS: { readonly [C in ErrorCode]: ContentfulStatusCode } = {
+  invalid_argument: 400,
+  unauthenticated: 401,
+  permission_denied: 403,
+  not_found: 404,
+  conflict: 409,
+  failed_precondition: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  deadline_exceeded: 504,
+  unavailable: 503,
+  internal: 500,
+};
+
+export const GRPC_STATUS: { readonly [C in ErrorCode]: GrpcStatus } = {
+  invalid_argument: GrpcStatus.INVALID_ARGUMENT,
+  unauthenticated: GrpcStatus.UNAUTHENTICATED,
+  permission_denied: GrpcStatus.PERMISSION_DENIED,
+  not_found: GrpcStatus.NOT_FOUND,
+  conflict: GrpcStatus.ABORTED,
+  failed_precondition: GrpcStatus.FAILED_PRECONDITION,
+  payload_too_large: GrpcStatus.RESOURCE_EXHAUSTED,
+  unsupported_media_type: GrpcStatus.INVALID_ARGUMENT,
+  deadline_exceeded: GrpcStatus.DEADLINE_EXCEEDED,
+  unavailable: GrpcStatus.UNAVAILABLE,
+  internal: GrpcStatus.INTERNAL,
+};
+
+/** The JSON body of every error response. */
+export interface ErrorEnvelope {
+  error: { code: ErrorCode; message: string; requestId: string; details?: ErrorDetail[] };
+}

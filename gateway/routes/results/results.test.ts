@@ -1,0 +1,162 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEvents, inquiryParts } from '../../db/schema';
+import { createTestGateway, type TestGateway } from '../../testing/harness';
+import { createTableResultReader } from '../../testing/table-result-reader';
+
+let gw: TestGateway;
+let id: string;
+const ciphertext = randomBytes(150_000);
+
+beforeAll(async () => {
+  gw = await createTestGateway();
+  const submitted = await gw.as(gw.users.investigator).submitInquiry(gw.inquiryBody({ categories: ['household', 'grassland_contracts'] }));
+  id = submitted.body.id;
+  expect((await gw.as(gw.users.approver).approve(id)).status).toBe(200);
+});
+afterAll(() => gw?.close());
+
+describe('GET /v1/inquiries/:id/results', () => {
+  it('lists each department’s part, with result metadata once it has answered', async () => {
+    const before = await gw.as(gw.users.investigator).results(id);
+    expect(before.status).toBe(200);
+    expect(before.body).toEqual({
+      inquiryId: id,
+      status: 'running',
+      recipientUnit: '150627',
+      results: [
+        expect.objectContaining({ department: 'natural_resources', categories: ['grassland_contracts'], status: 'pending', format: null, sha256: null }),
+        expect.objectContaining({ department: 'public_security', categories: ['household'], status: 'pending', warrantId: null }),
+      ],
+    });
+
+    const stored = await gw.storeResult(id, 'public_security', ciphertext, { chunkSize: 16 * 1024, records: 7 });
+    await gw.db
+      .update(inquiryParts)
+      .set({ status: 'failed', attempts: 5, failureReason: 'department unavailable until deadline' })
+      .where(eq(inquiryParts.department, 'natural_resources'));
+    const after = await gw.as(gw.users.investigator).results(id);
+    expect(after.body.status).toBe('partially_completed');
+    expect(after.body.results).toEqual([
+      {
+        department: 'natural_resources',
+        categories: ['grassland_contracts'],
+        status: 'failed',
+        attempts: 5,
+        failureReason: 'department unavailable until deadline',
+        format: null,
+        records: null,
+        bytes: null,
+        sha256: null,
+        warrantId: null,
+      },
+      {
+        department: 'public_security',
+        categories: ['household'],
+        status: 'succeeded',
+        attempts: 1,
+        failureReason: null,
+        format: 'qiao-jwe-ndjson-v1',
+        records: 7,
+        bytes: ciphertext.length,
+        sha256: stored.sha256,
+        warrantId: stored.warrantId,
+      },
+    ]);
+  });
+
+  it('is for investigators of the requesting unit: approvers get 403, other units 404', async () => {
+    expect((await gw.as(gw.users.colleague).results(id)).status).toBe(200);
+    expect((await gw.as(gw.users.approver).results(id)).status).toBe(403);
+    const other = await gw.as(gw.users.otherInvestigator).results(id);
+    expect(other.status).toBe(404);
+    expect(other.error?.message).toBe('inquiry not found');
+  });
+});
+
+describe('GET /v1/inquiries/:id/results/:department', () => {
+  it('streams the stored ciphertext byte for byte with its metadata, and audits the download', async () => {
+    const res = await gw.as(gw.users.investigator).download(id, 'public_security');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/octet-stream');
+    expect(res.headers.get('content-length')).toBe(String(ciphertext.length));
+    expect(res.headers.get('x-qiao-format')).toBe('qiao-jwe-ndjson-v1');
+    expect(res.headers.get('x-qiao-records')).toBe('7');
+    expect(res.headers.get('x-qiao-sha256')).toBe(createHash('sha256').update(ciphertext).digest('hex'));
+    expect(Buffer.from(res.bytes).equals(ciphertext)).toBe(true);
+    const audit = await gw.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, id));
+    expect(audit.at(-1)).toMatchObject({
+      action: 'result.downloaded',
+      actorUserId: gw.users.investigator.id,
+      requestId: res.headers.get('x-request-id'),
+      details: { department: 'public_security', warrantId: res.headers.get('x-qiao-warrant-id'), bytes: ciphertext.length },
+    });
+  });
+
+  it('reads the chunks as the body is consumed, not all at once', async () => {
+    let pulled = 0;
+    const table = createTableResultReader(gw.db, 1);
+    const counting = await createTestGateway({
+      database: gw.database,
+      results: {
+        async *openResultStream(partId, warrantId) {
+          for await (const chunk of table.openResultStream(partId, warrantId)) {
+            pulled++;
+            yield chunk;
+          }
+        },
+      },
+    });
+    const res = await counting.app.request(`/v1/inquiries/${id}/results/public_security`, {
+      headers: { authorization: `Bearer ${counting.users.investigator.token}` },
+    });
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(first.value!.byteLength).toBe(16 * 1024);
+    // Ten chunks are stored; only the few the stream buffers ahead have been read.
+    expect(pulled).toBeLessThanOrEqual(3);
+    let received = first.value!.byteLength;
+    for (let next = await reader.read(); !next.done; next = await reader.read()) received += next.value.byteLength;
+    expect(received).toBe(ciphertext.length);
+    expect(pulled).toBe(10);
+  });
+
+  it('says why there is nothing to download yet', async () => {
+    const failed = await gw.as(gw.users.investigator).download(id, 'natural_resources');
+    expect(failed.status).toBe(409);
+    expect(failed.error?.message).toBe('no result from natural_resources yet: the part failed: department unavailable until deadline');
+    const none = await gw.as(gw.users.investigator).download(id, 'bank_supervision');
+    expect(none.status).toBe(404);
+    const bogus = await gw.as(gw.users.investigator).download(id, '..%2F..%2Fetc');
+    expect(bogus.status).toBe(404);
+  });
+
+  it('refuses approvers (403) and other units (404, as if missing), logging nothing of the result', async () => {
+    expect((await gw.as(gw.users.approver).download(id, 'public_security')).status).toBe(403);
+    const other = await gw.as(gw.users.otherInvestigator).download(id, 'public_security');
+    const missing = await gw.as(gw.users.otherInvestigator).download('00000000-0000-4000-8000-000000000000', 'public_security');
+    expect(other.status).toBe(404);
+    expect({ ...other.error, requestId: '' }).toEqual({ ...missing.error, requestId: '' });
+  });
+
+  it('cuts the transfer short when the reader fails midway, so the client sees an incomplete body', async () => {
+    const failing = await createTestGateway({
+      database: gw.database,
+      results: {
+        async *openResultStream() {
+          yield new Uint8Array(10);
+          throw new Error('connection to the database lost');
+        },
+      },
+    });
+    const res = await failing.app.request(`/v1/inquiries/${id}/results/public_security`, {
+      headers: { authorization: `Bearer ${failing.users.investigator.token}` },
+    });
+    // The failing gateway's investigator is of the same unit, so the download is allowed.
+    expect(res.status).toBe(200);
+    const body = new Uint8Array(await res.arrayBuffer());
+    expect(body.byteLength).toBeLessThan(Number(res.headers.get('content-length')));
+    expect(failing.logs.join('\n')).toContain('result stream failed');
+  });
+});

@@ -1,0 +1,32 @@
+import type { Logger } from 'pino';
+import type { Principal } from '../auth/principal';
+import type { Catalogue } from '../catalogue';
+import type { Db } from '../db/client';
+
+/** Wakes the fan-out worker after an approval has committed, so it need not wait for its next poll. */
+export interface FanoutWaker {
+  wake(): void;
+}
+
+/** Reads a stored result's ciphertext in order, chunk by chunk, never whole. */
+export interface ResultReader {
+  openResultStream(partId: string, warrantId: string): AsyncIterable<Uint8Array>;
+}
+
+/** What every service function may use, built once by `createApp`. */
+export interface Services {
+  db: Db;
+  catalogue: Catalogue;
+  logger: Logger;
+  clock: () => Date;
+  /** How long a department's part may take, all attempts together, from approval. */
+  partDeadlineMs: number;
+  fanout: FanoutWaker;
+  results: ResultReader;
+}
+
+/** A service call on behalf of an authenticated caller. */
+export interface RequestContext extends Services {
+  principal: Principal;
+  requestId: string;
+}

@@ -1,0 +1,18 @@
+import type { InquiryState, PartStatus } from '../../db/schema';
+
+export const INQUIRY_STATUSES = ['pending_approval', 'rejected', 'running', 'completed', 'partially_completed', 'failed'] as const;
+export type InquiryStatus = (typeof INQUIRY_STATUSES)[number];
+
+/**
+ * What a user sees as the inquiry's progress. The stored state only records the decision;
+ * after approval, progress is whatever its parts say, so it can never disagree with them.
+ */
+export function deriveInquiryStatus(state: InquiryState, parts: readonly { status: PartStatus }[]): InquiryStatus {
+  if (state === 'pending_approval') return 'pending_approval';
+  if (state === 'rejected') return 'rejected';
+  if (parts.some((p) => p.status === 'pending' || p.status === 'running')) return 'running';
+  const succeeded = parts.filter((p) => p.status === 'succeeded').length;
+  // An approved inquiry without parts asked nothing of anyone: vacuously complete.
+  if (succeeded === parts.length) return 'completed';
+  return succeeded === 0 ? 'failed' : 'partially_completed';
+}

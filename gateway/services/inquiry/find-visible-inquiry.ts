@@ -1,0 +1,53 @@
+import { eq } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { inquiries } from '../../db/schema';
+import { ServiceError } from '../../errors';
+import { authorize, type Resource } from '../../policy/authorize';
+import type { RequestContext } from '../context';
+import { unitPath } from '../unit/unit-tree';
+import type { InquiryRow } from './view';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The one answer for "no such inquiry" and "an inquiry you may not see": same status, same
+ * message, so a caller cannot probe which ids exist in other units.
+ */
+export function inquiryNotFound(): ServiceError {
+  return new ServiceError('not_found', 'inquiry not found');
+}
+
+export type InquiryResource = Extract<Resource, { kind: 'inquiry' }>;
+
+export function inquiryResource(row: InquiryRow, path: readonly string[]): InquiryResource {
+  return { kind: 'inquiry', id: row.id, unitId: row.unitId, unitPath: path, createdBy: row.createdBy, state: row.state };
+}
+
+/**
+ * Loads an inquiry with its unit ancestry, whoever may see it; null if there is none. With
+ * `forUpdate` the row is locked until the surrounding transaction ends, so two decisions cannot race.
+ */
+export async function findInquiry(
+  db: DbOrTx,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<{ row: InquiryRow; resource: InquiryResource } | null> {
+  // A malformed id names no inquiry; checking here keeps it from reaching the uuid cast in SQL.
+  if (!UUID.test(id)) return null;
+  const query = db.select().from(inquiries).where(eq(inquiries.id, id));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  if (!row) return null;
+  return { row, resource: inquiryResource(row, await unitPath(db, row.unitId)) };
+}
+
+/** Loads an inquiry the caller may read, or throws `inquiryNotFound()`. */
+export async function findVisibleInquiry(
+  ctx: RequestContext,
+  db: DbOrTx,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<{ row: InquiryRow; resource: InquiryResource }> {
+  const found = await findInquiry(db, id, options);
+  if (!found || !authorize(ctx.principal, 'inquiry.read', found.resource).allowed) throw inquiryNotFound();
+  return found;
+}

@@ -1,0 +1,91 @@
+import { asc, eq, inArray } from 'drizzle-orm';
+import type { Subject } from '../../../proto/subjects';
+import type { DbOrTx } from '../../db/client';
+import { inquiries, inquiryDecisions, inquiryParts, users, type InquiryState, type PartStatus } from '../../db/schema';
+import { deriveInquiryStatus, type InquiryStatus } from './derive-status';
+
+/** An inquiry as the API shows it. */
+export interface InquiryView {
+  id: string;
+  unitId: string;
+  createdBy: { id: string; username: string; displayName: string };
+  caseReference: string;
+  legalBasis: string;
+  purpose: string;
+  subjects: Subject[];
+  categories: string[];
+  state: InquiryState;
+  status: InquiryStatus;
+  decisions: { username: string; decision: 'approve' | 'reject'; comment: string; decidedAt: string }[];
+  parts: {
+    department: string;
+    categories: string[];
+    status: PartStatus;
+    attempts: number;
+    failureReason: string | null;
+    completedAt: string | null;
+  }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type InquiryRow = typeof inquiries.$inferSelect;
+
+/** Builds the views of the given rows with three queries, whatever their number. */
+export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[]): Promise<InquiryView[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const creatorIds = [...new Set(rows.map((r) => r.createdBy))];
+  const [creators, decisions, parts] = await Promise.all([
+    db
+      .select({ id: users.id, username: users.username, displayName: users.displayName })
+      .from(users)
+      .where(inArray(users.id, creatorIds)),
+    db
+      .select({
+        inquiryId: inquiryDecisions.inquiryId,
+        username: users.username,
+        decision: inquiryDecisions.decision,
+        comment: inquiryDecisions.comment,
+        decidedAt: inquiryDecisions.decidedAt,
+      })
+      .from(inquiryDecisions)
+      .innerJoin(users, eq(users.id, inquiryDecisions.userId))
+      .where(inArray(inquiryDecisions.inquiryId, ids))
+      .orderBy(asc(inquiryDecisions.decidedAt), asc(inquiryDecisions.id)),
+    db
+      .select()
+      .from(inquiryParts)
+      .where(inArray(inquiryParts.inquiryId, ids))
+      .orderBy(asc(inquiryParts.department)),
+  ]);
+  const creatorById = new Map(creators.map((c) => [c.id, c]));
+  return rows.map((row) => {
+    const ownParts = parts.filter((p) => p.inquiryId === row.id);
+    return {
+      id: row.id,
+      unitId: row.unitId,
+      createdBy: creatorById.get(row.createdBy) ?? { id: row.createdBy, username: '(unknown)', displayName: '(unknown)' },
+      caseReference: row.caseReference,
+      legalBasis: row.legalBasis,
+      purpose: row.purpose,
+      subjects: row.subjects,
+      categories: row.categories,
+      state: row.state,
+      status: deriveInquiryStatus(row.state, ownParts),
+      decisions: decisions
+        .filter((d) => d.inquiryId === row.id)
+        .map((d) => ({ username: d.username, decision: d.decision, comment: d.comment, decidedAt: d.decidedAt.toISOString() })),
+      parts: ownParts.map((p) => ({
+        department: p.department,
+        categories: p.categories,
+        status: p.status,
+        attempts: p.attempts,
+        failureReason: p.failureReason,
+        completedAt: p.completedAt?.toISOString() ?? null,
+      })),
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  });
+}

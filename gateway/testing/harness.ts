@@ -1,0 +1,239 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { eq } from 'drizzle-orm';
+import type { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { createApp, type AppEnv, type ResultReader } from '../app';
+import { createDevIssuer } from '../auth/dev-issuer';
+import { createTokenVerifier } from '../auth/verify-token';
+import { loadCatalogue, type Catalogue } from '../catalogue';
+import { parseConfig, type Config, type Mode } from '../config';
+import type { Database, Db } from '../db/client';
+import { inquiryParts, resultChunks, results, units, users, type Role } from '../db/schema';
+import { openTestDatabase } from '../db/testing';
+import { createLogger } from '../logger';
+import { ApiClient, request, type RequestOptions, type ApiResponse } from './api-client';
+import { residentId } from './subjects';
+import { createTableResultReader } from './table-result-reader';
+import { createTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from './test-issuer';
+
+export { ApiClient, type ApiResponse, type RequestOptions } from './api-client';
+export type { TestIssuer } from './test-issuer';
+
+const REPO_CATALOGUE = fileURLToPath(new URL('../../policies/categories.json', import.meta.url));
+
+/** The demo unit tree slice every test gateway has: region → two leagues → their banners. */
+export const TEST_UNITS = {
+  region: { id: '150000', name: 'Inner Mongolia Autonomous Region', nameZh: '内蒙古自治区', level: 'region', parentId: null },
+  league: { id: '150600', name: 'Ordos City', nameZh: '鄂尔多斯市', level: 'league', parentId: '150000' },
+  banner: { id: '150627', name: 'Ejin Horo Banner', nameZh: '伊金霍洛旗', level: 'banner', parentId: '150600' },
+  siblingBanner: { id: '150621', name: 'Dalad Banner', nameZh: '达拉特旗', level: 'banner', parentId: '150600' },
+  otherLeague: { id: '152900', name: 'Alxa League', nameZh: '阿拉善盟', level: 'league', parentId: '150000' },
+  otherBanner: { id: '152921', name: 'Alxa Left Banner', nameZh: '阿拉善左旗', level: 'banner', parentId: '152900' },
+} as const;
+export type TestUnitName = keyof typeof TEST_UNITS;
+
+export interface TestUser {
+  id: string;
+  username: string;
+  displayName: string;
+  unitId: string;
+  roles: Role[];
+  /** A valid bearer token for this user from the test issuer. */
+  token: string;
+}
+
+/** Every role, placed where the tests need it. Usernames are random per gateway. */
+export interface TestUsers {
+  /** Investigator of Ejin Horo Banner: submits the inquiries most tests use. */
+  investigator: TestUser;
+  /** A second investigator of the same banner. */
+  colleague: TestUser;
+  /** Investigator of Dalad Banner, a sibling banner in the same league. */
+  siblingInvestigator: TestUser;
+  /** Investigator of Alxa Left Banner, another league. */
+  otherInvestigator: TestUser;
+  /** Approver of Ordos City, the banner's league. */
+  approver: TestUser;
+  /** Approver of Alxa League: outside the banner's subtree. */
+  otherApprover: TestUser;
+  /** Banner approver who also investigates: tests self-approval. */
+  investigatingApprover: TestUser;
+  /** Regional approver at the region. */
+  regionalApprover: TestUser;
+  auditor: TestUser;
+  departmentOperator: TestUser;
+  administrator: TestUser;
+}
+
+export interface TestGatewayOptions {
+  mode?: Mode;
+  /** Reuse an open database (it is seeded idempotently and not closed by `close()`). */
+  database?: Database;
+  catalogue?: Catalogue;
+  results?: ResultReader;
+  clock?: () => Date;
+  /** Extra configuration variables, e.g. `{ QIAO_PART_DEADLINE: '1m' }`. */
+  env?: Record<string, string>;
+}
+
+export interface TestGateway {
+  app: Hono<AppEnv>;
+  database: Database;
+  db: Db;
+  config: Config;
+  catalogue: Catalogue;
+  logger: Logger;
+  units: { [K in TestUnitName]: string };
+  users: TestUsers;
+  /** The fan-out seam: counts wake-ups. */
+  fanout: { wakes: number; wake(): void };
+  /** Everything the app logged, one JSON line each. */
+  logs: string[];
+  tokens: TestIssuer;
+  /** A client sending the given user's token (or the given raw token, or none). */
+  as(who: TestUser | string | null): ApiClient;
+  request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
+  /** Adds a user with a random username to the directory. */
+  seedUser(unitId: string, roles: Role[]): Promise<TestUser>;
+  /** A valid submission body for the banner: one person, the household categories. */
+  inquiryBody(overrides?: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * Stores `ciphertext` as the department's answer to an approved inquiry's part, the way the
+   * fan-out worker does: chunks in order, the results row, the part marked succeeded.
+   */
+  storeResult(
+    inquiryId: string,
+    department: string,
+    ciphertext: Uint8Array,
+    options?: { chunkSize?: number; records?: number; format?: string },
+  ): Promise<{ partId: string; warrantId: string; sha256: string }>;
+  close(): Promise<void>;
+}
+
+/** One call: a fresh database (or the given one), seeded units and users, keys, and the app. */
+export async function createTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const mode = options.mode ?? 'development';
+  const database = options.database ?? (await openTestDatabase());
+  const { db } = database;
+  const config = parseConfig({
+    QIAO_MODE: mode,
+    QIAO_TOKEN_ISSUER: TEST_ISSUER,
+    QIAO_TOKEN_AUDIENCE: TEST_AUDIENCE,
+    QIAO_TOKEN_JWKS_FILE: '(test issuer, in memory)',
+    QIAO_DEPARTMENTS: 'public_security=127.0.0.1:1,natural_resources=127.0.0.1:2',
+    QIAO_LOG_LEVEL: 'info',
+    ...options.env,
+  });
+  const catalogue = options.catalogue ?? (await loadCatalogue(REPO_CATALOGUE));
+  const tokens = await createTestIssuer();
+  const logs: string[] = [];
+  const logger = createLogger({ level: config.logLevel, destination: { write: (line: string) => void logs.push(line) } });
+  const fanout = {
+    wakes: 0,
+    wake() {
+      fanout.wakes++;
+    },
+  };
+  const app = createApp({
+    config,
+    db,
+    logger,
+    catalogue,
+    tokens: createTokenVerifier({ jwks: tokens.publicJwks, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+    devIssuer: await createDevIssuer({ privateJwk: tokens.privateJwk, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+    fanout,
+    results: options.results ?? createTableResultReader(db),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+
+  await db
+    .insert(units)
+    .values(Object.values(TEST_UNITS).map((u) => ({ ...u })))
+    .onConflictDoNothing();
+
+  async function seedUser(unitId: string, roles: Role[]): Promise<TestUser> {
+    const username = `${roles[0] ?? 'nobody'}-${randomBytes(5).toString('hex')}`;
+    const displayName = `Test ${roles.join('+') || 'user'} ${username.slice(-4)}`;
+    const [row] = await db.insert(users).values({ username, displayName, unitId, roles }).returning({ id: users.id });
+    return { id: row!.id, username, displayName, unitId, roles, token: await tokens.mint(username) };
+  }
+
+  const u = TEST_UNITS;
+  const seeded: TestUsers = {
+    investigator: await seedUser(u.banner.id, ['investigator']),
+    colleague: await seedUser(u.banner.id, ['investigator']),
+    siblingInvestigator: await seedUser(u.siblingBanner.id, ['investigator']),
+    otherInvestigator: await seedUser(u.otherBanner.id, ['investigator']),
+    approver: await seedUser(u.league.id, ['approver']),
+    otherApprover: await seedUser(u.otherLeague.id, ['approver']),
+    investigatingApprover: await seedUser(u.banner.id, ['approver', 'investigator']),
+    regionalApprover: await seedUser(u.region.id, ['regional_approver']),
+    auditor: await seedUser(u.region.id, ['auditor']),
+    departmentOperator: await seedUser(u.banner.id, ['department_operator']),
+    administrator: await seedUser(u.region.id, ['administrator']),
+  };
+
+  const send = <T>(method: string, path: string, opts?: RequestOptions) => request<T>(app, method, path, opts);
+
+  return {
+    app,
+    database,
+    db,
+    config,
+    catalogue,
+    logger,
+    units: Object.fromEntries(Object.entries(TEST_UNITS).map(([k, v]) => [k, v.id])) as { [K in TestUnitName]: string },
+    users: seeded,
+    fanout,
+    logs,
+    tokens,
+    as: (who) => new ApiClient(app, who === null ? undefined : typeof who === 'string' ? who : who.token),
+    request: send,
+    seedUser,
+    inquiryBody: (overrides = {}) => ({
+      caseReference: `EJH-2024-${randomBytes(3).toString('hex')}`,
+      legalBasis: 'Supervision Law of the PRC, Art. 25',
+      purpose: 'Verify household registration against grassland subsidy declarations',
+      subjects: [{ kind: 'person', id: residentId(u.banner.id, '19680312'), name: '李某' }],
+      categories: ['household', 'household_members'],
+      ...overrides,
+    }),
+    async storeResult(inquiryId, department, ciphertext, opts = {}) {
+      const [part] = await db
+        .select()
+        .from(inquiryParts)
+        .where(eq(inquiryParts.inquiryId, inquiryId))
+        .then((rows) => rows.filter((p) => p.department === department));
+      if (!part) throw new Error(`inquiry ${inquiryId} has no part for ${department}`);
+      const warrantId = randomUUID();
+      const chunkSize = opts.chunkSize ?? 64 * 1024;
+      const sha256 = createHash('sha256').update(ciphertext).digest('hex');
+      await db.transaction(async (tx) => {
+        let seq = 0;
+        for (let offset = 0; offset < ciphertext.length; offset += chunkSize) {
+          await tx.insert(resultChunks).values({ partId: part.id, warrantId, seq: seq++, data: ciphertext.subarray(offset, offset + chunkSize) });
+        }
+        await tx.insert(results).values({
+          partId: part.id,
+          inquiryId,
+          department,
+          warrantId,
+          format: opts.format ?? 'qiao-jwe-ndjson-v1',
+          records: opts.records ?? 1,
+          bytes: ciphertext.length,
+          sha256,
+          chunks: seq,
+        });
+        await tx
+          .update(inquiryParts)
+          .set({ status: 'succeeded', attempts: 1, warrantId, completedAt: new Date(), updatedAt: new Date() })
+          .where(eq(inquiryParts.id, part.id));
+      });
+      return { partId: part.id, warrantId, sha256 };
+    },
+    async close() {
+      if (!options.database) await database.close();
+    },
+  };
+}
