@@ -1,0 +1,160 @@
+import { checkServerIdentity as checkTlsHostname, type PeerCertificate } from 'node:tls';
+import * as grpc from '@grpc/grpc-js';
+import { departmentHostname } from '../../proto/identity';
+import { DepartmentClient as GrpcDepartmentStub, type DescribeResponse, type ResultFrame } from '../../proto/department';
+import { DepartmentCallError, type DepartmentClient, type DepartmentDirectory, type ExecuteOptions } from './client';
+
+/** PEM material of the gateway's side of the mutual-TLS channel. */
+export interface GatewayTls {
+  /** The CA that issued the departments' certificates (the dev root CA in development). */
+  ca: string;
+  /** The gateway's client certificate and key (CN/SAN gateway.qiao.internal, EKU clientAuth). */
+  cert: string;
+  key: string;
+}
+
+/** Same shape as `Config['departments'][number]`, so the parsed configuration passes straight in. */
+export interface DepartmentEndpoint {
+  /** The department's name, e.g. `public_security`. */
+  name: string;
+  port: number;
+  /** Default 127.0.0.1: the adapters run on loopback next to the gateway in the demo. */
+  host?: string;
+}
+
+export interface GrpcDepartmentClientOptions {
+  department: string;
+  port: number;
+  host?: string;
+  tls: GatewayTls;
+  channelOptions?: grpc.ChannelOptions;
+}
+
+/**
+ * A DepartmentClient over mutual TLS. The channel dials host:port but names the department's
+ * identity as the TLS server name, and accepts only a certificate chained to `tls.ca` that
+ * carries exactly that department's DNS name: a certificate of another department, valid as
+ * it may be, is refused, so a misrouted port can never receive a warrant meant for another.
+ */
+export function createGrpcDepartmentClient(options: GrpcDepartmentClientOptions): DepartmentClient {
+  const { department, tls } = options;
+  const expected = departmentHostname(department);
+  const credentials = grpc.credentials.createSsl(Buffer.from(tls.ca), Buffer.from(tls.key), Buffer.from(tls.cert), {
+    rejectUnauthorized: true,
+    checkServerIdentity: (_host, cert) => checkDepartmentIdentity(expected, cert),
+  });
+  const stub = new GrpcDepartmentStub(`${options.host ?? '127.0.0.1'}:${options.port}`, credentials, {
+    'grpc.ssl_target_name_override': expected,
+    'grpc.default_authority': expected,
+    ...options.channelOptions,
+  });
+
+  return {
+    department,
+    execute: (warrant, callOptions) => executeCall(stub, department, warrant, callOptions),
+    describe: (describeOptions) =>
+      new Promise<DescribeResponse>((resolve, reject) => {
+        const deadline = describeOptions?.deadline ?? new Date(Date.now() + 10_000);
+        stub.describe({}, new grpc.Metadata(), { deadline }, (err, response) => {
+          if (err || !response) reject(toCallError(err, department));
+          else resolve(response);
+        });
+      }),
+    close: () => stub.close(),
+  };
+}
+
+/** Exact DNS SAN match, after the usual hostname check; no wildcard stands in for a department. */
+export function checkDepartmentIdentity(expected: string, cert: PeerCertificate): Error | undefined {
+  const hostnameError = checkTlsHostname(expected, cert);
+  if (hostnameError) return hostnameError;
+  const names = (cert.subjectaltname ?? '').split(',').map((s) => s.trim());
+  if (!names.includes(`DNS:${expected}`)) {
+    return new Error(`department certificate does not name ${expected} (it names ${cert.subjectaltname ?? 'nothing'})`);
+  }
+  return undefined;
+}
+
+async function* executeCall(
+  stub: InstanceType<typeof GrpcDepartmentStub>,
+  department: string,
+  warrant: string,
+  { deadline, signal }: ExecuteOptions,
+): AsyncIterable<ResultFrame> {
+  if (signal?.aborted) throw new DepartmentCallError('CANCELLED', 'call cancelled before it started', department);
+  const call = stub.execute({ warrant }, new grpc.Metadata(), { deadline });
+  const cancel = () => call.cancel();
+  signal?.addEventListener('abort', cancel, { once: true });
+  let finished = false;
+  try {
+    for await (const frame of call as AsyncIterable<ResultFrame>) yield normalizeFrame(frame, department);
+    finished = true;
+  } catch (err) {
+    throw toCallError(err, department);
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+    if (!finished) {
+      // The consumer stopped early (or the stream broke): end the call on the wire too.
+      call.on('error', () => {});
+      call.cancel();
+    }
+  }
+}
+
+/** proto-loader fills absent oneof members with defaults; keep only the member that was sent. */
+function normalizeFrame(frame: ResultFrame, department: string): ResultFrame {
+  switch (frame.frame) {
+    case 'header':
+      return { frame: 'header', header: frame.header };
+    case 'chunk':
+      return { frame: 'chunk', chunk: frame.chunk };
+    case 'trailer':
+      return { frame: 'trailer', trailer: frame.trailer };
+    default:
+      throw new DepartmentCallError('PROTOCOL', 'result frame with no member set', department);
+  }
+}
+
+function toCallError(err: unknown, department: string): DepartmentCallError {
+  if (err instanceof DepartmentCallError) return err;
+  const e = err as Partial<grpc.ServiceError> | null;
+  if (e && typeof e.code === 'number') {
+    return new DepartmentCallError(grpc.status[e.code] ?? `STATUS_${e.code}`, e.details ?? e.message ?? '', department);
+  }
+  return new DepartmentCallError('UNKNOWN', e?.message ?? String(err), department);
+}
+
+export interface GrpcDirectoryOptions {
+  tls: GatewayTls;
+  endpoints: DepartmentEndpoint[];
+  channelOptions?: grpc.ChannelOptions;
+}
+
+/** One long-lived channel per department, shared by every call to it. */
+export function createGrpcDepartmentDirectory(options: GrpcDirectoryOptions): DepartmentDirectory {
+  const clients = new Map<string, DepartmentClient>();
+  for (const endpoint of options.endpoints) {
+    if (clients.has(endpoint.name)) throw new Error(`department ${endpoint.name} listed twice`);
+    clients.set(
+      endpoint.name,
+      createGrpcDepartmentClient({
+        department: endpoint.name,
+        host: endpoint.host,
+        port: endpoint.port,
+        tls: options.tls,
+        channelOptions: options.channelOptions,
+      }),
+    );
+  }
+  return {
+    departments: () => [...clients.keys()],
+    client(department) {
+      const client = clients.get(department);
+      if (!client) throw new DepartmentCallError('NOT_CONFIGURED', `no adapter configured for ${department}`, department);
+      return client;
+    },
+    async close() {
+      for (const client of clients.values()) client.close();
+    },
+  };
+}

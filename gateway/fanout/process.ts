@@ -1,0 +1,241 @@
+import { and, eq, ne } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Catalogue } from '../catalogue';
+import type { Db, Tx } from '../db/client';
+import { inquiryParts, resultChunks, results } from '../db/schema';
+import { DepartmentCallError, PERMANENT_CALL_FAILURES, type DepartmentDirectory } from '../departments/client';
+import { appendAudit } from '../services/audit/append-audit';
+import { issueWarrant, WarrantIssueError, type WarrantSigner } from '../warrants/issue-warrant';
+import type { ClaimedPart } from './claim';
+import { AttemptFailure, receiveAnswer } from './receive-answer';
+
+export interface ProcessContext {
+  db: Db;
+  directory: DepartmentDirectory;
+  signer: WarrantSigner;
+  catalogue: Catalogue;
+  logger: Logger;
+  workerId: string;
+  callDeadlineMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** An answer past this size is refused (and its chunks dropped): a department cannot fill the database. */
+  maxResultBytes: number;
+  now: () => Date;
+  /** Aborted when the worker stops: the call is cancelled and the part handed back at once. */
+  signal?: AbortSignal;
+}
+
+export type PartOutcome = 'succeeded' | 'retrying' | 'failed' | 'lease_lost' | 'interrupted';
+
+/** The worker no longer holds the part: another worker took it over. Nothing of this attempt may be applied. */
+class LeaseLost extends Error {}
+
+/**
+ * One attempt at one claimed part: warrant (logged before it leaves), call, chunks stored as
+ * they arrive, trailer checked, then result + part + audit in one transaction, fenced by the
+ * lease (owner and attempt number), so a worker that lost its part cannot overwrite the work of
+ * the one that took it over, and the results row (keyed by part) is written at most once.
+ */
+export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promise<PartOutcome> {
+  const log = ctx.logger.child({ partId: part.id, inquiryId: part.inquiryId, department: part.department, attempt: part.attempts });
+  const now = ctx.now();
+  const lastFailure = part.failureReason ? ` (last failure: ${part.failureReason})` : '';
+  if (now.getTime() >= part.deadlineAt.getTime()) {
+    return settleFailure(ctx, part, log, null, new AttemptFailure(`deadline passed${lastFailure}`, true));
+  }
+  if (part.attempts > ctx.maxAttempts) {
+    // The attempts before ended without a word: their workers died mid-call.
+    return settleFailure(ctx, part, log, null, new AttemptFailure(`gave up after ${ctx.maxAttempts} attempts${lastFailure}`, true));
+  }
+
+  let warrantId: string | null = null;
+  try {
+    const client = ctx.directory.client(part.department);
+    const warrant = await issueWarrant(ctx.db, {
+      part,
+      signer: ctx.signer,
+      catalogue: ctx.catalogue,
+      now,
+      attempt: part.attempts,
+      fence: async (tx, claims) => {
+        const held = await tx
+          .update(inquiryParts)
+          .set({ warrantId: claims.jti, updatedAt: now })
+          .where(leaseHeld(ctx, part))
+          .returning({ id: inquiryParts.id });
+        if (held.length === 0) throw new LeaseLost();
+      },
+    });
+    warrantId = warrant.claims.jti;
+    log.info({ warrantId }, 'warrant issued, calling department');
+
+    // The call ends before the part's deadline and before the lease runs out. Durations come from
+    // the worker's clock (injectable), the gRPC deadline itself is wall-clock time.
+    const budgetMs = Math.min(
+      ctx.callDeadlineMs,
+      part.deadlineAt.getTime() - now.getTime(),
+      (part.leaseExpiresAt?.getTime() ?? Infinity) - now.getTime(),
+    );
+    const deadline = new Date(Date.now() + Math.max(0, budgetMs));
+    const frames = client.execute(warrant.jws, { deadline, signal: ctx.signal });
+    const answer = await receiveAnswer(ctx.db, { part, warrantId, maxResultBytes: ctx.maxResultBytes }, frames);
+
+    const completedAt = ctx.now();
+    await ctx.db.transaction(async (tx) => {
+      const done = await tx
+        .update(inquiryParts)
+        .set({ status: 'succeeded', completedAt, updatedAt: completedAt, leaseOwner: null, leaseExpiresAt: null, failureReason: null })
+        .where(and(leaseHeld(ctx, part), eq(inquiryParts.warrantId, warrantId!)))
+        .returning({ id: inquiryParts.id });
+      if (done.length === 0) throw new LeaseLost();
+      await tx.insert(results).values({
+        partId: part.id,
+        inquiryId: part.inquiryId,
+        department: part.department,
+        warrantId: warrantId!,
+        format: answer.format,
+        records: answer.records,
+        bytes: answer.bytes,
+        sha256: answer.sha256,
+        chunks: answer.chunks,
+      });
+      // Chunks of earlier attempts that never completed.
+      await tx.delete(resultChunks).where(and(eq(resultChunks.partId, part.id), ne(resultChunks.warrantId, warrantId!)));
+      await appendAudit(tx, {
+        action: 'department.answered',
+        inquiryId: part.inquiryId,
+        details: { department: part.department, partId: part.id, warrantId, ...answer, attempt: part.attempts },
+      });
+    });
+    log.info({ warrantId, records: answer.records, bytes: answer.bytes }, 'department answered');
+    return 'succeeded';
+  } catch (err) {
+    return settleFailure(ctx, part, log, warrantId, err);
+  }
+}
+
+/** This worker still holds this attempt of the part. */
+function leaseHeld(ctx: ProcessContext, part: ClaimedPart) {
+  return and(
+    eq(inquiryParts.id, part.id),
+    eq(inquiryParts.status, 'running'),
+    eq(inquiryParts.leaseOwner, ctx.workerId),
+    eq(inquiryParts.attempts, part.attempts),
+  );
+}
+
+/** Exponential backoff: base, 2×base, 4×base … capped. */
+export function retryDelayMs(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+async function settleFailure(
+  ctx: ProcessContext,
+  part: ClaimedPart,
+  log: Logger,
+  warrantId: string | null,
+  err: unknown,
+): Promise<PartOutcome> {
+  if (warrantId) {
+    // This attempt's chunks are worthless; a retry writes its own under a new warrant id.
+    await ctx.db
+      .delete(resultChunks)
+      .where(and(eq(resultChunks.partId, part.id), eq(resultChunks.warrantId, warrantId)))
+      .catch((e: unknown) => log.warn({ err: errorName(e) }, 'could not delete the chunks of a failed attempt'));
+  }
+  if (err instanceof LeaseLost) {
+    log.warn({ warrantId }, 'lease lost: another worker holds the part, this attempt is dropped');
+    return 'lease_lost';
+  }
+  const now = ctx.now();
+  if (ctx.signal?.aborted) {
+    // Shutting down: hand the part back at once, no backoff.
+    const released = await ctx.db
+      .update(inquiryParts)
+      .set({
+        status: 'pending',
+        nextAttemptAt: now,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        updatedAt: now,
+        failureReason: 'interrupted: the worker stopped',
+      })
+      .where(leaseHeld(ctx, part))
+      .returning({ id: inquiryParts.id });
+    log.info({ warrantId }, 'worker stopping: part handed back');
+    return released.length ? 'interrupted' : 'lease_lost';
+  }
+
+  const failure = describeFailure(err);
+  if (failure.unexpected) {
+    log.error({ err: errorName(err), message: redact(errorMessage(err)), warrantId }, 'attempt failed unexpectedly');
+  }
+  const nextAttemptAt = new Date(now.getTime() + retryDelayMs(part.attempts, ctx.retryBaseMs, ctx.retryMaxMs));
+  const final = failure.permanent || part.attempts >= ctx.maxAttempts || nextAttemptAt.getTime() >= part.deadlineAt.getTime();
+  if (!final) {
+    const retried = await ctx.db
+      .update(inquiryParts)
+      .set({ status: 'pending', nextAttemptAt, leaseOwner: null, leaseExpiresAt: null, updatedAt: now, failureReason: failure.reason })
+      .where(leaseHeld(ctx, part))
+      .returning({ id: inquiryParts.id });
+    log.warn({ warrantId, code: failure.code, nextAttemptAt }, 'attempt failed, retry scheduled');
+    return retried.length ? 'retrying' : 'lease_lost';
+  }
+
+  const reason =
+    failure.permanent || part.attempts < ctx.maxAttempts
+      ? failure.reason
+      : `${failure.reason} (gave up after ${part.attempts} attempts)`;
+  const failed = await ctx.db.transaction(async (tx: Tx) => {
+    const rows = await tx
+      .update(inquiryParts)
+      .set({ status: 'failed', completedAt: now, leaseOwner: null, leaseExpiresAt: null, updatedAt: now, failureReason: reason })
+      .where(leaseHeld(ctx, part))
+      .returning({ id: inquiryParts.id });
+    if (rows.length === 0) return false;
+    await appendAudit(tx, {
+      action: 'part.failed',
+      inquiryId: part.inquiryId,
+      details: { department: part.department, partId: part.id, attempts: part.attempts, reason, warrantId },
+    });
+    return true;
+  });
+  log.warn({ warrantId, code: failure.code }, failed ? 'part failed' : 'lease lost before the part could be failed');
+  return failed ? 'failed' : 'lease_lost';
+}
+
+function describeFailure(err: unknown): { reason: string; code: string; permanent: boolean; unexpected?: boolean } {
+  if (err instanceof AttemptFailure) return { reason: err.reason, code: err.reason.split(':')[0]!, permanent: err.permanent };
+  if (err instanceof DepartmentCallError) {
+    return {
+      reason: `department: ${err.code}${err.message ? ` ${redact(err.message)}` : ''}`,
+      code: err.code,
+      permanent: PERMANENT_CALL_FAILURES.has(err.code),
+    };
+  }
+  if (err instanceof WarrantIssueError) return { reason: `warrant: ${err.message}`, code: err.problem, permanent: true };
+  // A database or programming error: retry, but tell nothing of its text to the part's readers.
+  return { reason: 'internal error', code: 'internal', permanent: false, unexpected: true };
+}
+
+/**
+ * A department's error text is not ours: it could echo an id number or a name. Keep it short and
+ * blank out anything that looks like a resident id or a credit code.
+ */
+export function redact(text: string): string {
+  return text
+    .replace(/[0-9A-Z]{18}/g, '[redacted]')
+    .replace(/\d{6,}/g, '[redacted]')
+    .replace(/\s+/g, ' ')
+    .slice(0, 200);
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/client';
+import { resultChunks } from '../db/schema';
+import type { ResultFrame } from '../departments/client';
+
+/** Why one attempt did not produce a result. `reason` is stored; it must never carry subject ids or plaintext. */
+export class AttemptFailure extends Error {
+  constructor(
+    readonly reason: string,
+    readonly permanent = false,
+  ) {
+    super(reason);
+  }
+}
+
+export interface Answer {
+  format: string;
+  records: number;
+  bytes: number;
+  sha256: string;
+  chunks: number;
+}
+
+/** Header, chunks (stored one by one as they arrive), trailer; anything else is a failed attempt. */
+export async function receiveAnswer(
+  db: Db,
+  { part, warrantId, maxResultBytes }: { part: { id: string; department: string }; warrantId: string; maxResultBytes: number },
+  frames: AsyncIterable<ResultFrame>,
+): Promise<Answer> {
+  let format: string | null = null;
+  let trailer: { records: number; bytes: number; sha256: string } | null = null;
+  const digest = createHash('sha256');
+  let bytes = 0;
+  let seq = 0;
+  for await (const frame of frames) {
+    if (trailer) throw new AttemptFailure('protocol: frame after the trailer');
+    if (frame.frame === 'header') {
+      if (format !== null) throw new AttemptFailure('protocol: second header');
+      if (frame.header.warrantId !== warrantId) throw new AttemptFailure('protocol: header names another warrant');
+      if (frame.header.department !== part.department) throw new AttemptFailure('protocol: header names another department');
+      if (!frame.header.format) throw new AttemptFailure('protocol: header without format');
+      format = frame.header.format;
+    } else if (frame.frame === 'chunk') {
+      if (format === null) throw new AttemptFailure('protocol: chunk before the header');
+      bytes += frame.chunk.length;
+      if (bytes > maxResultBytes) throw new AttemptFailure(`protocol: answer larger than ${maxResultBytes} bytes`, true);
+      digest.update(frame.chunk);
+      await db.insert(resultChunks).values({ partId: part.id, warrantId, seq, data: frame.chunk });
+      seq += 1;
+    } else if (frame.frame === 'trailer') {
+      if (format === null) throw new AttemptFailure('protocol: trailer before the header');
+      trailer = frame.trailer;
+    }
+  }
+  if (format === null) throw new AttemptFailure('protocol: empty answer');
+  if (!trailer) throw new AttemptFailure('protocol: answer ended without a trailer');
+  const sha256 = digest.digest('hex');
+  if (trailer.bytes !== bytes) throw new AttemptFailure(`integrity: trailer says ${trailer.bytes} bytes, ${bytes} arrived`);
+  if (trailer.sha256.toLowerCase() !== sha256) throw new AttemptFailure('integrity: trailer sha256 does not match the chunks received');
+  if (!Number.isSafeInteger(trailer.records) || trailer.records < 0) throw new AttemptFailure('protocol: bad record count');
+  return { format, records: trailer.records, bytes, sha256, chunks: seq };
+}

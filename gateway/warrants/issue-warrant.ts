@@ -1,0 +1,156 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { and, asc, eq } from 'drizzle-orm';
+import type { JWK } from 'jose';
+import { signWarrant, WARRANT_ISSUER, type WarrantClaims } from '../../proto/warrant';
+import type { Catalogue } from '../catalogue';
+import type { Db, DbOrTx, Tx } from '../db/client';
+import { inquiries, inquiryDecisions, units, users } from '../db/schema';
+import { appendAudit } from '../services/audit/append-audit';
+import { pseudonymize } from './pseudonym';
+
+/** What the gateway signs warrants with. */
+export interface WarrantSigner {
+  /** The gateway's private Ed25519 warrant key (JWK with kid): keys/warrant-signing.jwk. */
+  privateJwk: JWK;
+  /** HMAC key of the pseudonymous case references and approver ids: keys/pseudonym.key. */
+  pseudonymKey: Uint8Array;
+  /** exp − iat; default 5 minutes. The department checks it when the call arrives. */
+  ttlMs?: number;
+}
+
+/** The part a warrant is issued for. */
+export interface WarrantPart {
+  id: string;
+  inquiryId: string;
+  department: string;
+  categories: string[];
+}
+
+export type WarrantIssueProblem =
+  | 'inquiry_not_found'
+  | 'not_approved'
+  | 'no_approvals'
+  | 'no_recipient_key'
+  | 'category_not_served';
+
+/** The warrant cannot be built from what the database holds; retrying will not change that. */
+export class WarrantIssueError extends Error {
+  override readonly name = 'WarrantIssueError';
+  constructor(
+    readonly problem: WarrantIssueProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Claims of the warrant for one part: read from the inquiry, its approvals, its unit and the catalogue. */
+export async function buildWarrantClaims(
+  db: DbOrTx,
+  input: { part: WarrantPart; catalogue: Catalogue; pseudonymKey: Uint8Array; now: Date; ttlMs: number; jti?: string },
+): Promise<WarrantClaims> {
+  const { part } = input;
+  const [row] = await db
+    .select({ inquiry: inquiries, unitKey: units.encryptionKey })
+    .from(inquiries)
+    .innerJoin(units, eq(units.id, inquiries.unitId))
+    .where(eq(inquiries.id, part.inquiryId));
+  if (!row) throw new WarrantIssueError('inquiry_not_found', `inquiry ${part.inquiryId} not found`);
+  const { inquiry, unitKey } = row;
+  if (inquiry.state !== 'approved') throw new WarrantIssueError('not_approved', `inquiry is ${inquiry.state}, not approved`);
+  if (!unitKey) throw new WarrantIssueError('no_recipient_key', `unit ${inquiry.unitId} has no public encryption key`);
+
+  const approvals = await db
+    .select({ userId: inquiryDecisions.userId, unitId: users.unitId, decidedAt: inquiryDecisions.decidedAt })
+    .from(inquiryDecisions)
+    .innerJoin(users, eq(users.id, inquiryDecisions.userId))
+    .where(and(eq(inquiryDecisions.inquiryId, inquiry.id), eq(inquiryDecisions.decision, 'approve')))
+    .orderBy(asc(inquiryDecisions.decidedAt));
+  if (approvals.length === 0) throw new WarrantIssueError('no_approvals', 'inquiry has no approvals');
+
+  const categories: Record<string, string[]> = {};
+  for (const category of part.categories) {
+    const entry = Object.hasOwn(input.catalogue.categories, category) ? input.catalogue.categories[category] : undefined;
+    if (!entry || entry.department !== part.department) {
+      throw new WarrantIssueError('category_not_served', `category ${category} is not served by ${part.department}`);
+    }
+    categories[category] = [...entry.fields];
+  }
+
+  const iat = Math.floor(input.now.getTime() / 1000);
+  const { d: _private, ...publicKey } = unitKey;
+  return {
+    iss: WARRANT_ISSUER,
+    aud: part.department,
+    jti: input.jti ?? randomUUID(),
+    iat,
+    nbf: iat,
+    exp: iat + Math.max(1, Math.ceil(input.ttlMs / 1000)),
+    inquiry_id: inquiry.id,
+    legal_basis: inquiry.legalBasis,
+    case_ref: pseudonymize(input.pseudonymKey, 'case', `${inquiry.unitId}\0${inquiry.caseReference}`),
+    // Names stay at the gateway: a warrant carries the kind and the checksummed id only.
+    subjects: inquiry.subjects.map((s) => ({ kind: s.kind, id: s.id }) as WarrantClaims['subjects'][number]),
+    categories,
+    approvals: approvals.map((a) => ({
+      approver: pseudonymize(input.pseudonymKey, 'approver', a.userId),
+      unit: a.unitId,
+      decided_at: a.decidedAt.toISOString(),
+    })),
+    recipient: { unit: inquiry.unitId, key: publicKey as WarrantClaims['recipient']['key'] },
+  };
+}
+
+export interface IssuedWarrant {
+  jws: string;
+  claims: WarrantClaims;
+  /** Lowercase hex SHA-256 of the compact JWS, as recorded in the audit log. */
+  sha256: string;
+}
+
+/**
+ * Builds and signs the warrant for one part and commits its 'warrant.issued' audit entry
+ * before returning: no warrant leaves the gateway unlogged. `fence` runs in that same
+ * transaction (the fan-out worker checks it still holds the part's lease and records the jti);
+ * if it throws, nothing is committed and the warrant must not be sent.
+ */
+export async function issueWarrant(
+  db: Db,
+  input: {
+    part: WarrantPart;
+    signer: WarrantSigner;
+    catalogue: Catalogue;
+    now: Date;
+    attempt?: number;
+    fence?: (tx: Tx, claims: WarrantClaims) => Promise<void>;
+  },
+): Promise<IssuedWarrant> {
+  const ttlMs = input.signer.ttlMs ?? 5 * 60_000;
+  const claims = await buildWarrantClaims(db, {
+    part: input.part,
+    catalogue: input.catalogue,
+    pseudonymKey: input.signer.pseudonymKey,
+    now: input.now,
+    ttlMs,
+  });
+  const jws = await signWarrant(claims, { privateJwk: input.signer.privateJwk });
+  const sha256 = createHash('sha256').update(jws).digest('hex');
+  await db.transaction(async (tx) => {
+    await input.fence?.(tx, claims);
+    await appendAudit(tx, {
+      action: 'warrant.issued',
+      inquiryId: input.part.inquiryId,
+      details: {
+        department: input.part.department,
+        partId: input.part.id,
+        jti: claims.jti,
+        sha256,
+        kid: input.signer.privateJwk.kid,
+        categories: Object.keys(claims.categories),
+        expiresAt: new Date(claims.exp * 1000).toISOString(),
+        ...(input.attempt === undefined ? {} : { attempt: input.attempt }),
+      },
+    });
+  });
+  return { jws, claims, sha256 };
+}
