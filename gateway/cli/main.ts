@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+/**
+ * `qiao`: the investigator's and approver's command line. Talks to the gateway over HTTP and
+ * decrypts results locally with the unit's private key, which never leaves this machine.
+ */
+import { Command, Option } from 'commander';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JWK } from 'jose';
+import { ApiError, createApiClient, type ApiClient } from './http';
+import { renderTable } from './format';
+import { fetchAndDecrypt, ResultCheckError, waitForResults, type DecryptedRecord } from './results';
+import { createSessionStore, devLogin } from './session';
+
+interface Globals { gateway: string; as?: string; stateDir: string; pkiDir: string }
+
+const program = new Command('qiao')
+  .description('Submit, approve and read Qiao inquiries; results are decrypted locally with your unit key.')
+  .addOption(new Option('--gateway <url>', 'gateway base URL').env('QIAO_GATEWAY').default('http://127.0.0.1:8080'))
+  .option('--as <username>', 'act as this user (development mode logs in automatically)')
+  .addOption(new Option('--state-dir <dir>', 'where logins are kept').env('QIAO_STATE_DIR').default('.qiao'))
+  .addOption(new Option('--pki-dir <dir>', 'development PKI folder with the unit key files').env('QIAO_PKI_DIR').default('.dev'))
+  .showHelpAfterError();
+
+const globals = () => program.opts<Globals>();
+
+/** The API client of the chosen user; in development mode a missing login is made on the spot. */
+async function api(): Promise<ApiClient> {
+  const { gateway, as, stateDir } = globals();
+  const store = createSessionStore(stateDir);
+  let session = await store.load(as);
+  if (!session && as) {
+    session = await devLogin(gateway, as);
+    await store.save(session);
+  }
+  if (!session) throw new ApiError(401, 'not_logged_in', 'not logged in: run `./qiao login <username>` or pass --as <username>');
+  return createApiClient(session.gateway ?? gateway, session.token);
+}
+
+program.command('login <username>').description('development mode: log in as a demo user').action(async (username: string) => {
+  const session = await devLogin(globals().gateway, username);
+  await createSessionStore(globals().stateDir).save(session, { makeCurrent: true });
+  const me = await createApiClient(session.gateway, session.token).get<Me>('/v1/me');
+  console.log(`logged in as ${me.user.username} — ${me.user.displayName}, ${me.unit.name} (${me.unit.id}); roles: ${me.user.roles.join(', ')}`);
+});
+
+program.command('token <username>').description('development mode: print a bearer token for curl').action(async (username: string) => {
+  console.log((await devLogin(globals().gateway, username)).token);
+});
+
+program.command('whoami').action(async () => {
+  const me = await (await api()).get<Me>('/v1/me');
+  console.log(`${me.user.username} — ${me.user.displayName}\nunit: ${me.unit.name} ${me.unit.nameZh} (${me.unit.id})\nroles: ${me.user.roles.join(', ')}`);
+});
+
+program
+  .command('submit')
+  .description('submit an inquiry about persons (resident ID) or organisations (unified social credit code)')
+  .requiredOption('--subject <id...>', 'resident ID numbers (18 characters) or unified social credit codes')
+  .requiredOption('--category <name...>', 'data categories, e.g. household real_estate')
+  .requiredOption('--case <reference>', 'case reference')
+  .requiredOption('--basis <text>', 'legal basis')
+  .requiredOption('--purpose <text>', 'purpose of the inquiry')
+  .option('--org', 'the subjects are organisations')
+  .action(async (o: { subject: string[]; category: string[]; case: string; basis: string; purpose: string; org?: boolean }) => {
+    const split = (xs: string[]) => xs.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+    const inquiry = await (await api()).post<Inquiry>('/v1/inquiries', {
+      caseReference: o.case,
+      legalBasis: o.basis,
+      purpose: o.purpose,
+      subjects: split(o.subject).map((id) => ({ kind: o.org ? 'organisation' : 'person', id })),
+      categories: split(o.category),
+    });
+    console.log(`inquiry ${inquiry.id} submitted; status: ${inquiry.status}`);
+    console.log(`an approver approves it with: ./qiao --as <approver> approve ${inquiry.id} --comment "..."`);
+  });
+
+program.command('list').description('inquiries you may see').action(async () => {
+  const { items } = await (await api()).get<{ items: Inquiry[] }>('/v1/inquiries');
+  console.log(renderTable(items.map((i) => ({ id: i.id, unit: i.unitId, status: i.status, case: i.caseReference, categories: i.categories.join(','), submitted: i.createdAt }))));
+});
+
+program.command('show <id>').description('an inquiry with its decisions and department parts').action(async (id: string) => {
+  const i = await (await api()).get<Inquiry>(`/v1/inquiries/${id}`);
+  console.log(`inquiry ${i.id}  status: ${i.status}\nunit: ${i.unitId}  submitted by ${i.createdBy.username} at ${i.createdAt}`);
+  console.log(`case: ${i.caseReference}\nlegal basis: ${i.legalBasis}\npurpose: ${i.purpose}`);
+  console.log(`subjects: ${i.subjects.map((s) => s.id).join(', ')}\ncategories: ${i.categories.join(', ')}`);
+  if (i.decisions.length) console.log(`\ndecisions:\n${renderTable(i.decisions)}`);
+  if (i.parts.length) console.log(`\ndepartments:\n${renderTable(i.parts.map((p) => ({ ...p, categories: p.categories.join(',') })))}`);
+});
+
+for (const verb of ['approve', 'reject'] as const) {
+  program
+    .command(`${verb} <id>`)
+    .description(`${verb} an inquiry`)
+    .requiredOption('--comment <text>', 'the comment recorded with the decision')
+    .action(async (id: string, o: { comment: string }) => {
+      const i = await (await api()).post<Inquiry>(`/v1/inquiries/${id}/${verb}`, { comment: o.comment });
+      console.log(`inquiry ${i.id}: ${verb === 'approve' ? 'approved' : 'rejected'}; status: ${i.status}`);
+    });
+}
+
+program
+  .command('results <id>')
+  .description('download the results, check them and decrypt them locally with the unit key')
+  .option('--key <file>', 'the unit private key (JWK); default: <pki-dir>/units/<your unit>/encryption.jwk')
+  .addOption(new Option('--format <format>', 'output').choices(['table', 'ndjson']).default('table'))
+  .option('--out <file>', 'write the records to this file instead of the terminal')
+  .option('--wait <seconds>', 'wait this long for departments still working', '30')
+  .action(async (id: string, o: { key?: string; format: 'table' | 'ndjson'; out?: string; wait: string }) => {
+    const client = await api();
+    const listing = await waitForResults(client, id, Number(o.wait) * 1000);
+    const keyFile = o.key ?? join(globals().pkiDir, 'units', listing.recipientUnit, 'encryption.jwk');
+    const key = await readKey(keyFile);
+    const all: DecryptedRecord[] = [];
+    let failed = 0;
+    for (const summary of listing.results) {
+      if (summary.status !== 'succeeded') {
+        console.error(`${summary.department}: ${summary.status}${summary.failureReason ? ` — ${summary.failureReason}` : ''}`);
+        if (summary.status === 'failed') failed++;
+        continue;
+      }
+      const records = await fetchAndDecrypt(client, id, summary, key);
+      console.error(`${summary.department}: ${records.length} records, digest and decryption verified`);
+      all.push(...records.map((r) => ({ department: summary.department, ...r })));
+    }
+    const output = o.format === 'ndjson' ? all.map((r) => JSON.stringify(r)).join('\n') : renderByCategory(all);
+    if (o.out) await writeFile(o.out, `${output}\n`, { mode: 0o600 });
+    else console.log(output);
+    if (failed) process.exitCode = 3;
+  });
+
+function renderByCategory(records: DecryptedRecord[]): string {
+  const groups = new Map<string, DecryptedRecord[]>();
+  for (const r of records) groups.set(String(r.category), [...(groups.get(String(r.category)) ?? []), r]);
+  return [...groups].map(([category, rows]) => `== ${category} ==\n${renderTable(rows.map(({ category: _c, department: _d, ...rest }) => rest))}`).join('\n\n') || '(no records)';
+}
+
+async function readKey(file: string): Promise<JWK> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new ResultCheckError(`cannot read the unit key file ${file}: pass --key with the path of your unit's private key`);
+  });
+  const jwk = JSON.parse(text) as JWK;
+  if (!jwk.d) throw new ResultCheckError(`${file} holds a public key; decryption needs the unit's private key`);
+  return jwk;
+}
+
+interface Me { user: { username: string; displayName: string; roles: string[] }; unit: { id: string; name: string; nameZh: string } }
+interface Inquiry {
+  id: string; unitId: string; status: string; caseReference: string; legalBasis: string; purpose: string; createdAt: string;
+  createdBy: { username: string }; subjects: { id: string }[]; categories: string[];
+  decisions: Record<string, unknown>[]; parts: (Record<string, unknown> & { categories: string[] })[];
+}
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof ApiError || err instanceof ResultCheckError) {
+    console.error(`qiao: ${err.message}${err instanceof ApiError && err.requestId ? ` (request ${err.requestId})` : ''}`);
+  } else {
+    console.error(`qiao: unexpected error: ${(err as Error).stack ?? String(err)}`);
+  }
+  process.exitCode = 2;
+});

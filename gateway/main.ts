@@ -1,0 +1,40 @@
+/**
+ * The gateway process: `tsx gateway/main.ts`, configured by environment variables (gateway/config.ts).
+ * The only place that reads process.env.
+ */
+import { ConfigError, parseConfig } from './config';
+import { createLogger } from './logger';
+import { startGateway } from './server';
+
+async function main() {
+  let config;
+  try {
+    config = parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`qiao gateway: ${err.message}\nSee the configuration section of README.md.`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const gateway = await startGateway({ config, logger, seedDemo: process.env.QIAO_SEED_DEMO === 'true' });
+  logger.info({ url: gateway.url, mode: config.mode, database: gateway.database.kind }, 'gateway ready');
+  console.log(`gateway listening on ${gateway.url}`);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'gateway stopping');
+    await gateway.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`qiao gateway: cannot start: ${(err as Error).message}`);
+  process.exit(1);
+});

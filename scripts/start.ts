@@ -1,0 +1,124 @@
+/**
+ * `npm start`: the whole demo federation on this machine. Generates the development PKI if
+ * missing, starts the two demo department adapters and the gateway as separate processes on
+ * loopback, and prints what to type next. Ctrl-C stops everything.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ensureDevPki } from '../certs-dev/pki';
+import { DEMO_UNITS } from '../gateway/demo/units';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PKI_DIR = resolve(ROOT, process.env.QIAO_PKI_DIR ?? '.dev');
+const HTTP_PORT = process.env.QIAO_HTTP_PORT ?? '8080';
+const DEPARTMENTS = ['public_security', 'natural_resources'];
+const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
+const LOG_DIR = resolve(ROOT, '.data/logs');
+
+const children: ChildProcess[] = [];
+let stopping = false;
+
+/**
+ * Starts a TypeScript entry point as a child process, its output going to `.data/logs/<name>.log`,
+ * and resolves with the first output line matching `ready`.
+ */
+function launch(name: string, entry: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<RegExpMatchArray> {
+  const logFile = resolve(LOG_DIR, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(TSX, [resolve(ROOT, entry), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return new Promise((resolveReady, reject) => {
+    let matched = false;
+    const onLine = (line: string) => {
+      log.write(`${line}\n`);
+      const m = line.match(ready);
+      if (m && !matched) {
+        matched = true;
+        resolveReady(m);
+      }
+    };
+    createInterface({ input: child.stdout! }).on('line', onLine);
+    createInterface({ input: child.stderr! }).on('line', onLine);
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      const tail = () => readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
+      const how = signal ?? `code ${code}`;
+      setTimeout(() => {
+        if (!matched) reject(new Error(`${name} exited (${how}) before it was ready. Last lines of ${logFile}:\n${tail()}`));
+        else {
+          console.error(`${name} stopped unexpectedly (${how}); stopping the federation. Last lines of ${logFile}:\n${tail()}`);
+          void stop(1);
+        }
+      }, 100);
+    });
+  });
+}
+
+async function stop(code: number): Promise<never> {
+  stopping = true;
+  const exits = children
+    .filter((c) => c.exitCode === null && c.signalCode === null)
+    .map((c) => new Promise<void>((r) => { c.once('exit', () => r()); c.kill('SIGTERM'); }));
+  const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 5_000);
+  await Promise.all(exits);
+  clearTimeout(timer);
+  process.exit(code);
+}
+
+process.on('SIGINT', () => { console.log('\nstopping the federation…'); void stop(0); });
+process.on('SIGTERM', () => void stop(0));
+
+async function main() {
+  const started = Date.now();
+  mkdirSync(LOG_DIR, { recursive: true });
+  const pki = await ensureDevPki({ dir: PKI_DIR, departments: DEPARTMENTS, units: DEMO_UNITS.map((u) => u.id) });
+  console.log(`development PKI ready in ${PKI_DIR}`);
+
+  const addresses = await Promise.all(
+    DEPARTMENTS.map(async (dept) => {
+      const m = await launch(dept, 'adapters/main.ts', ['--department', dept, '--port', '0', '--pki-dir', pki.dir], {}, /listening on (\S+:\d+)/);
+      return `${dept}=${m[1]}`;
+    }),
+  );
+  console.log(`department adapters listening: ${addresses.join(', ')}`);
+
+  await launch('gateway', 'gateway/main.ts', [], {
+    QIAO_MODE: 'development',
+    QIAO_HTTP_PORT: HTTP_PORT,
+    QIAO_PKI_DIR: pki.dir,
+    QIAO_DEPARTMENTS: addresses.join(','),
+    QIAO_SEED_DEMO: 'true',
+  }, /gateway listening on (http:\/\/\S+)/);
+  console.log(instructions(`http://127.0.0.1:${HTTP_PORT}`, Date.now() - started));
+}
+
+function instructions(gateway: string, ms: number): string {
+  const gw = gateway === 'http://127.0.0.1:8080' ? '' : ` --gateway ${gateway}`;
+  return `
+Qiao demo federation is up (${(ms / 1000).toFixed(1)} s): gateway ${gateway}, departments public_security and natural_resources.
+
+Try the Muhudunbao case in a second terminal, from this folder:
+
+  1. An investigator of the Ejin Horo Banner commission asks about village director Li:
+     ./qiao${gw} --as inv.ejinhoro submit --subject 150627196803120034 --category household household_members real_estate grassland_contracts \\
+        --case "EJH-2019-031" --basis "Supervision Law art. 18" --purpose "verify grassland subsidy declarations"
+
+  2. An approver of Ordos City approves it (use the inquiry id printed by step 1):
+     ./qiao${gw} --as appr.ordos approve <inquiry-id> --comment "approved for case EJH-2019-031"
+
+  3. The investigator downloads the results and decrypts them locally with the unit key in .dev/units/150627/:
+     ./qiao${gw} --as inv.ejinhoro results <inquiry-id>
+
+Other things to try: ./qiao --help · ./qiao --as inv.ejinhoro list · ./qiao --as appr.ordos show <inquiry-id>
+With curl:  TOKEN=$(./qiao${gw} token inv.ejinhoro); curl -H "authorization: Bearer $TOKEN" ${gateway}/v1/inquiries
+Demo users: inv.ejinhoro, appr.ordos, inv.alxa, appr.alxa, inv.region, appr.region, auditor.region (see gateway/demo/users.ts).
+
+Logs: .data/logs/ (gateway.log, public_security.log, natural_resources.log). Ctrl-C stops everything.`;
+}
+
+main().catch((err: unknown) => {
+  console.error(`qiao: the demo federation could not start: ${(err as Error).message}`);
+  void stop(1);
+});

@@ -1,0 +1,101 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_DEPARTMENTS } from '../adapters/departments';
+import { fetchAndDecrypt, ResultCheckError, waitForResults } from '../gateway/cli/results';
+import categories from '../policies/categories.json';
+import { bootFederation, type Federation } from './harness/federation';
+
+const LI = '150627196803120034';
+const CATEGORIES = ['household', 'household_members', 'real_estate', 'grassland_contracts'] as const;
+
+/** What a department holds on a person, cut to the catalogue's fields: what the result must equal. */
+async function departmentData(subject: string) {
+  const expected: Record<string, unknown>[] = [];
+  for (const category of CATEGORIES) {
+    const entry = categories.categories[category];
+    const source = DEMO_DEPARTMENTS[entry.department]!.createSource();
+    for (const record of await source.lookup(category, { kind: 'person', id: subject })) {
+      expected.push({ department: entry.department, category, subject, ...Object.fromEntries(entry.fields.map((f) => [f, record[f] ?? null])) });
+    }
+  }
+  return expected;
+}
+
+const sortKey = (r: Record<string, unknown>) => JSON.stringify(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
+
+describe('the whole federation, in process', () => {
+  let fed: Federation;
+  let inquiryId: string;
+
+  beforeAll(async () => {
+    fed = await bootFederation();
+  });
+  afterAll(async () => fed?.close());
+
+  it('runs an inquiry end to end: submit, approve, fan out over mTLS gRPC, decrypt locally what the departments hold', async () => {
+    const investigator = await fed.as('inv.ejinhoro');
+    const submitted = await investigator.post<{ id: string; status: string }>('/v1/inquiries', {
+      caseReference: 'EJH-2019-031',
+      legalBasis: 'Supervision Law art. 18',
+      purpose: 'verify grassland subsidy declarations',
+      subjects: [{ kind: 'person', id: LI }],
+      categories: CATEGORIES,
+    });
+    inquiryId = submitted.id;
+    expect(submitted.status).toBe('pending_approval');
+
+    const approved = await (await fed.as('appr.ordos')).post<{ status: string }>(`/v1/inquiries/${inquiryId}/approve`, { comment: 'approved' });
+    expect(approved.status).toBe('running');
+
+    const listing = await waitForResults(investigator, inquiryId, 20_000);
+    expect(listing.status).toBe('completed');
+    expect(listing.recipientUnit).toBe('150627');
+    expect(listing.results.map((r) => [r.department, r.status]).sort()).toEqual([
+      ['natural_resources', 'succeeded'],
+      ['public_security', 'succeeded'],
+    ]);
+
+    const unitKey = fed.pki.units['150627']!.privateJwk;
+    const received: Record<string, unknown>[] = [];
+    for (const summary of listing.results) {
+      for (const record of await fetchAndDecrypt(investigator, inquiryId, summary, unitKey)) {
+        received.push({ department: summary.department, ...record });
+      }
+    }
+    const expected = await departmentData(LI);
+    expect(expected.length).toBeGreaterThan(5);
+    expect(received.map(sortKey).sort()).toEqual(expected.map(sortKey).sort());
+    // The story is in there: both sons moved into Li's household in 2017.
+    expect(received.filter((r) => r.category === 'household_members' && r.joined_at === '2017-03-15')).toHaveLength(2);
+  });
+
+  it('results decrypt only with the requesting unit key', async () => {
+    const investigator = await fed.as('inv.ejinhoro');
+    const listing = await waitForResults(investigator, inquiryId, 1_000);
+    const otherUnitKey = fed.pki.units['150600']!.privateJwk;
+    await expect(fetchAndDecrypt(investigator, inquiryId, listing.results[0]!, otherUnitKey)).rejects.toThrow(ResultCheckError);
+  });
+
+  it('the gateway stores and logs no plaintext of the result', async () => {
+    const { db } = fed.gateway.database;
+    const dump = await db.execute(sql`
+      select string_agg(encode(data, 'escape'), '') as chunks from result_chunks`);
+    const stored = String((dump as unknown as { rows: { chunks: string }[] }).rows[0]!.chunks);
+    expect(stored.length).toBeGreaterThan(1000);
+    for (const plaintext of ['木呼敦包村', '李某', 'HH150627-106-0042', '356']) expect(stored).not.toContain(plaintext);
+    const logs = fed.gatewayLogs.join('');
+    expect(logs).toContain('request');
+    for (const secret of [LI, '木呼敦包村', 'EJH-2019-031']) expect(logs).not.toContain(secret);
+  });
+
+  it('another unit cannot see the inquiry or its results: the answer is that of a missing one', async () => {
+    const outsider = await fed.as('inv.alxa');
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: { status: number; code: string; message: string }) => [e.status, e.code, e.message]);
+    const [a, b] = await Promise.all([errorOf(outsider.get(`/v1/inquiries/${inquiryId}`)), errorOf(outsider.get(`/v1/inquiries/${missing}`))]);
+    expect(a).toEqual([404, 'not_found', expect.any(String)]);
+    expect(a).toEqual(b);
+    const [c, d] = await Promise.all([errorOf(outsider.get(`/v1/inquiries/${inquiryId}/results`)), errorOf(outsider.get(`/v1/inquiries/${missing}/results`))]);
+    expect(c).toEqual(d);
+  });
+});
