@@ -31,6 +31,7 @@ describe('parseConfig', () => {
       ],
       fanout: { callDeadlineMs: 30_000, partDeadlineMs: 900_000, maxAttempts: 5, warrantTtlMs: 300_000 },
       catalogueFile: '/srv/qiao/policies/categories.json',
+      policyDir: '/srv/qiao/policies',
     });
   });
 

@@ -23,6 +23,7 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_MAX_ATTEMPTS          tries per part                                 [5]
  *   QIAO_WARRANT_TTL           warrant lifetime (exp − iat)                   [5m]
  *   QIAO_CATALOGUE_FILE        the category catalogue                         [policies/categories.json]
+ *   QIAO_POLICY_DIR            Cedar schema + policies, approvals.json        [policies]
  *   QIAO_LOG_LEVEL             pino level                                     [info]
  *
  * Production is the default so that forgetting the variable never leaves the dev token issuer on.
@@ -52,6 +53,7 @@ export interface Config {
   departments: DepartmentEndpoint[];
   fanout: { callDeadlineMs: number; partDeadlineMs: number; maxAttempts: number; warrantTtlMs: number };
   catalogueFile: string;
+  policyDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -141,6 +143,7 @@ const Env = z.object({
   QIAO_MAX_ATTEMPTS: integer(1, 100, 5),
   QIAO_WARRANT_TTL: duration(10_000, 3_600_000, '5m'),
   QIAO_CATALOGUE_FILE: nonEmpty.default('policies/categories.json'),
+  QIAO_POLICY_DIR: nonEmpty.default('policies'),
   QIAO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -198,6 +201,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
       warrantTtlMs: e.QIAO_WARRANT_TTL,
     },
     catalogueFile: path(e.QIAO_CATALOGUE_FILE),
+    policyDir: path(e.QIAO_POLICY_DIR),
     logLevel: e.QIAO_LOG_LEVEL,
   };
 }

@@ -11,6 +11,7 @@ import { parseConfig, type Config, type Mode } from '../config';
 import type { Database, Db } from '../db/client';
 import { inquiryParts, resultChunks, results, units, users, type Role } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
+import { loadPolicies } from '../policy/load-policies';
 import { createLogger } from '../logger';
 import { ApiClient, request, type RequestOptions, type ApiResponse } from './api-client';
 import { residentId } from './subjects';
@@ -21,6 +22,7 @@ export { ApiClient, type ApiResponse, type RequestOptions } from './api-client';
 export type { TestIssuer } from './test-issuer';
 
 const REPO_CATALOGUE = fileURLToPath(new URL('../../policies/categories.json', import.meta.url));
+export const REPO_POLICY_DIR = fileURLToPath(new URL('../../policies', import.meta.url));
 
 /** The demo unit tree slice every test gateway has: region → two leagues → their banners. */
 export const TEST_UNITS = {
@@ -61,6 +63,10 @@ export interface TestUsers {
   investigatingApprover: TestUser;
   /** Regional approver at the region. */
   regionalApprover: TestUser;
+  /** A second regional approver: highly sensitive inquiries need two. */
+  regionalApprover2: TestUser;
+  /** Investigator of the regional big-data centre: runs entrusted inquiries for leagues. */
+  regionalInvestigator: TestUser;
   auditor: TestUser;
   departmentOperator: TestUser;
   administrator: TestUser;
@@ -71,6 +77,8 @@ export interface TestGatewayOptions {
   /** Reuse an open database (it is seeded idempotently and not closed by `close()`). */
   database?: Database;
   catalogue?: Catalogue;
+  /** A policy folder other than the repository's policies/ (Cedar files and approvals.json). */
+  policyDir?: string;
   results?: ResultReader;
   clock?: () => Date;
   /** Extra configuration variables, e.g. `{ QIAO_PART_DEADLINE: '1m' }`. */
@@ -126,6 +134,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     ...options.env,
   });
   const catalogue = options.catalogue ?? (await loadCatalogue(REPO_CATALOGUE));
+  const { policy, approvals } = await loadPolicies(options.policyDir ?? REPO_POLICY_DIR, catalogue);
   const tokens = await createTestIssuer();
   const logs: string[] = [];
   const logger = createLogger({ level: config.logLevel, destination: { write: (line: string) => void logs.push(line) } });
@@ -140,6 +149,8 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     db,
     logger,
     catalogue,
+    policy,
+    approvals,
     tokens: createTokenVerifier({ jwks: tokens.publicJwks, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     devIssuer: await createDevIssuer({ privateJwk: tokens.privateJwk, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     fanout,
@@ -169,6 +180,8 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     otherApprover: await seedUser(u.otherLeague.id, ['approver']),
     investigatingApprover: await seedUser(u.banner.id, ['approver', 'investigator']),
     regionalApprover: await seedUser(u.region.id, ['regional_approver']),
+    regionalApprover2: await seedUser(u.region.id, ['regional_approver']),
+    regionalInvestigator: await seedUser(u.region.id, ['investigator']),
     auditor: await seedUser(u.region.id, ['auditor']),
     departmentOperator: await seedUser(u.banner.id, ['department_operator']),
     administrator: await seedUser(u.region.id, ['administrator']),
