@@ -11,6 +11,7 @@ import { parseConfig, type Config, type Mode } from '../config';
 import type { Database, Db } from '../db/client';
 import { inquiryParts, resultChunks, results, units, users, type Role } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
+import type { ApprovalPolicy } from '../policy/approval-policy';
 import { loadPolicies } from '../policy/load-policies';
 import { createLogger } from '../logger';
 import { ApiClient, request, type RequestOptions, type ApiResponse } from './api-client';
@@ -79,6 +80,8 @@ export interface TestGatewayOptions {
   catalogue?: Catalogue;
   /** A policy folder other than the repository's policies/ (Cedar files and approvals.json). */
   policyDir?: string;
+  /** Adjusts the loaded approval policy, e.g. raises the fair-use limits for a test that submits a lot. */
+  adjustApprovals?: (loaded: ApprovalPolicy) => ApprovalPolicy;
   results?: ResultReader;
   clock?: () => Date;
   /** Extra configuration variables, e.g. `{ QIAO_PART_DEADLINE: '1m' }`. */
@@ -134,7 +137,9 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     ...options.env,
   });
   const catalogue = options.catalogue ?? (await loadCatalogue(REPO_CATALOGUE));
-  const { policy, approvals } = await loadPolicies(options.policyDir ?? REPO_POLICY_DIR, catalogue);
+  const loaded = await loadPolicies(options.policyDir ?? REPO_POLICY_DIR, catalogue);
+  const { policy } = loaded;
+  const approvals = options.adjustApprovals ? options.adjustApprovals(loaded.approvals) : loaded.approvals;
   const tokens = await createTestIssuer();
   const logs: string[] = [];
   const logger = createLogger({ level: config.logLevel, destination: { write: (line: string) => void logs.push(line) } });
