@@ -28,12 +28,10 @@ export interface RunningGateway {
  */
 export async function startGateway(options: { config: Config; logger: Logger; database?: Database; seedDemo?: boolean }): Promise<RunningGateway> {
   const { config, logger } = options;
-  const [catalogue, keys, { tokens, devIssuer }] = await Promise.all([
-    loadCatalogue(config.catalogueFile),
-    loadGatewayKeys(config.pkiDir),
-    loadAuth(config),
-  ]);
+  // Policies first: a gateway must not start on rules it cannot trust, whatever else is wrong.
+  const catalogue = await loadCatalogue(config.catalogueFile);
   const { policy, approvals } = await loadPolicies(config.policyDir, catalogue, logger);
+  const [keys, { tokens, devIssuer }] = await Promise.all([loadGatewayKeys(config.pkiDir), loadAuth(config)]);
 
   const database = options.database ?? (await openDatabase(config.database));
   if (options.seedDemo) {

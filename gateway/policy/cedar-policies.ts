@@ -52,10 +52,16 @@ export async function loadCedarPolicies(dir: string): Promise<LoadedCedarPolicie
       continue;
     }
     if (parts.policy_templates.length) problems.push(`${file}: policy templates are not used by Qiao; write static policies`);
-    let searchFrom = 0;
-    for (const policyText of parts.policies) {
-      const offset = Math.max(0, text.indexOf(policyText, searchFrom));
-      searchFrom = offset + policyText.length;
+    // Cedar returns the policies in an order of its own: place each at its first unused occurrence.
+    const used = new Set<number>();
+    const located = parts.policies.map((policyText) => {
+      let offset = text.indexOf(policyText);
+      while (offset !== -1 && used.has(offset)) offset = text.indexOf(policyText, offset + 1);
+      used.add(offset);
+      return { policyText, offset: Math.max(0, offset) };
+    });
+    located.sort((a, b) => a.offset - b.offset);
+    for (const { policyText, offset } of located) {
       const line = lineAt(text, offset);
       const json = cedar.policyToJson(policyText);
       if (json.type === 'failure') {
