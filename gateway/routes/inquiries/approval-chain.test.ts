@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, inquiryDecisions, inquiryParts } from '../../db/schema';
+import { auditEvents, inquiries, inquiryDecisions, inquiryParts } from '../../db/schema';
 import { expireOverdueInquiries } from '../../services/inquiry/expire';
 import type { InquiryView } from '../../services/inquiry/view';
 import { createTestGateway, type TestGateway, type TestUser } from '../../testing/harness';
@@ -97,6 +97,27 @@ describe('approval chains', () => {
     const res = await gw.as(gw.users.investigatingApprover).approve(inquiry.id);
     expect(res.status).toBe(403);
     expect(res.error?.message).toBe('nobody decides an inquiry they submitted');
+  });
+
+  it('an inquiry from before approval chains gets the current chain on its first decision', async () => {
+    const [legacy] = await gw.db
+      .insert(inquiries)
+      .values({
+        unitId: gw.units.banner,
+        createdBy: gw.users.investigator.id,
+        caseReference: 'EJH-2018-001',
+        legalBasis: 'Supervision Law',
+        purpose: 'submitted before the upgrade',
+        subjects: [{ kind: 'person', id: '150627196803120034' }],
+        categories: ['bank_accounts'],
+      })
+      .returning();
+    expect((await gw.as(gw.users.approver).approve(legacy!.id)).body).toMatchObject({
+      state: 'pending_approval',
+      sensitivity: 'sensitive',
+      approvals: { remaining: 1, next: { role: 'regional_approver', unitId: REGION } },
+    });
+    expect((await gw.as(gw.users.regionalApprover).approve(legacy!.id)).body.state).toBe('approved');
   });
 
   it('an approver of the chain acts only within their part of the tree', async () => {

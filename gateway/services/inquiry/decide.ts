@@ -11,6 +11,9 @@ import { approvalProgress, type ApprovalProgress } from './approval-progress';
 import { isOverdue, persistExpiry } from './expire';
 import { findInquiry, inquiryNotFound } from './find-visible-inquiry';
 import { DecideInquiry } from './schemas';
+import { resolveStep } from './submit';
+import { requiredApprovals } from '../../policy/approval-policy';
+import { unitAncestry } from '../unit/unit-tree';
 import { loadInquiryViews, type InquiryRow, type InquiryView } from './view';
 
 type Outcome =
@@ -61,6 +64,7 @@ export async function decideInquiry(
     if (row.state !== 'pending_approval') {
       throw new ServiceError('failed_precondition', `the inquiry is already ${row.state}`);
     }
+    if (row.approvalChain.length === 0) Object.assign(row, await fixLegacyChain(ctx, tx, row));
     const decisions = await tx
       .select({ userId: inquiryDecisions.userId, chainStep: inquiryDecisions.chainStep, decision: inquiryDecisions.decision })
       .from(inquiryDecisions)
@@ -124,6 +128,19 @@ export async function decideInquiry(
     }
   }
   return outcome.view;
+}
+
+/**
+ * An inquiry submitted before approval chains existed has none recorded: it gets the chain the
+ * policy gives it now, written on its first decision so it stays fixed from then on.
+ */
+async function fixLegacyChain(ctx: RequestContext, tx: Tx, row: InquiryRow): Promise<Pick<InquiryRow, 'sensitivity' | 'approvalChain'>> {
+  const unitPath = await unitAncestry(tx, row.unitId);
+  const known = row.categories.filter((c) => Object.hasOwn(ctx.catalogue.categories, c));
+  const { sensitivity, chain } = requiredApprovals(ctx.approvals, ctx.catalogue, known);
+  const approvalChain = chain.map((step) => resolveStep(step, unitPath));
+  await tx.update(inquiries).set({ sensitivity, approvalChain }).where(eq(inquiries.id, row.id));
+  return { sensitivity, approvalChain };
 }
 
 /** Why an approver whose turn it is not was refused: who the chain waits for. */

@@ -82,7 +82,7 @@ export async function submitInquiry({ ctx, input }: { ctx: RequestContext; input
 }
 
 /** A chain step's level, made concrete for the inquiry's unit: its league, or the region. */
-function resolveStep(step: ChainStep, unitPath: readonly UnitRef[]): ApprovalStepRecord {
+export function resolveStep(step: ChainStep, unitPath: readonly UnitRef[]): ApprovalStepRecord {
   const region = unitPath[unitPath.length - 1]!;
   // The region's own inquiries have no league above them: their league step is the region's.
   const at = step.at === 'league' ? (unitPath.find((u) => u.level === 'league') ?? region) : region;
