@@ -110,7 +110,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
     if (err instanceof ServiceError) {
-      if (err.retryAt) c.header('retry-after', String(Math.max(1, Math.ceil((err.retryAt.getTime() - Date.now()) / 1000))));
+      if (err.retryAt) c.header('retry-after', String(Math.max(1, Math.ceil((err.retryAt.getTime() - services.clock().getTime()) / 1000))));
       return errorResponse(c, err.code, err.message, err.details);
     }
     if (err instanceof HTTPException && err.status < 500) {

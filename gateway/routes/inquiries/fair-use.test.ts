@@ -35,7 +35,7 @@ describe('fair-use limits', () => {
       message: 'fair-use limit reached: 3 inquiries per day per investigator; the limit resets at 2025-06-10T16:00:00.000Z',
       details: [{ path: 'fairUse.perInvestigator.inquiriesPerDay', message: 'limit 3, resets at 2025-06-10T16:00:00.000Z' }],
     });
-    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(over.headers.get('retry-after')).toBe('1800'); // 23:30 → midnight in Beijing
 
     // Withdrawing gives nothing back.
     const mine = (await gw.as(gw.users.investigator).listInquiries()).body.items[0]!;
