@@ -24,7 +24,12 @@ export async function listInquiries({ ctx, input }: { ctx: RequestContext; input
 
   const visible: SQL[] = [];
   if (scope.anyone.length) visible.push(inArray(inquiries.unitId, scope.anyone));
-  if (scope.ownOnly.length) visible.push(and(eq(inquiries.createdBy, ctx.principal.userId), inArray(inquiries.unitId, scope.ownOnly))!);
+  if (scope.ownOnly.length === scope.unitCount - scope.anyone.length && scope.ownOnly.length > 0) {
+    // The caller's own inquiries are readable wherever they are: no need to list the units.
+    visible.push(eq(inquiries.createdBy, ctx.principal.userId));
+  } else if (scope.ownOnly.length) {
+    visible.push(and(eq(inquiries.createdBy, ctx.principal.userId), inArray(inquiries.unitId, scope.ownOnly))!);
+  }
   if (visible.length === 0) return { items: [] };
   const now = ctx.clock();
   const rows = await ctx.db
@@ -46,7 +51,7 @@ export async function readableUnits(
   ctx: Pick<RequestContext, 'db'>,
   principal: Principal,
   policy: PolicyEngine,
-): Promise<{ anyone: string[]; ownOnly: string[] }> {
+): Promise<{ anyone: string[]; ownOnly: string[]; unitCount: number }> {
   const tree = await allUnits(ctx.db);
   const byId = new Map(tree.map((u) => [u.id, u]));
   const paths = new Map<string, UnitRef[]>();
@@ -75,6 +80,6 @@ export async function readableUnits(
     if (probe('(another user)')) anyone.push(unit.id);
     else if (probe(principal.userId)) ownOnly.push(unit.id);
   }
-  return { anyone, ownOnly };
+  return { anyone, ownOnly, unitCount: tree.length };
 }
 
