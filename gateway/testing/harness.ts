@@ -5,7 +5,7 @@ import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { createApp, type AppEnv, type ResultReader } from '../app';
 import { createDevIssuer } from '../auth/dev-issuer';
-import { createTokenVerifier } from '../auth/verify-token';
+import { createTokenVerifier, type TokenVerifier } from '../auth/verify-token';
 import { loadCatalogue, type Catalogue } from '../catalogue';
 import { parseConfig, type Config, type Mode } from '../config';
 import type { Database, Db } from '../db/client';
@@ -83,6 +83,8 @@ export interface TestGatewayOptions {
   /** Adjusts the loaded approval policy, e.g. raises the fair-use limits for a test that submits a lot. */
   adjustApprovals?: (loaded: ApprovalPolicy) => ApprovalPolicy;
   results?: ResultReader;
+  /** A token verifier other than the test issuer's in-memory JWKS (e.g. one fetching a JWKS URL). */
+  tokens?: TokenVerifier;
   clock?: () => Date;
   /** Extra configuration variables, e.g. `{ QIAO_PART_DEADLINE: '1m' }`. */
   env?: Record<string, string>;
@@ -156,7 +158,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     catalogue,
     policy,
     approvals,
-    tokens: createTokenVerifier({ jwks: tokens.publicJwks, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+    tokens: options.tokens ?? createTokenVerifier({ jwks: tokens.publicJwks, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     devIssuer: await createDevIssuer({ privateJwk: tokens.privateJwk, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     fanout,
     results: options.results ?? createTableResultReader(db),
