@@ -10,6 +10,8 @@ import type { TokenVerifier } from './auth/verify-token';
 import type { Catalogue } from './catalogue';
 import type { Config } from './config';
 import type { Db } from './db/client';
+import type { ApprovalPolicy } from './policy/approval-policy';
+import type { PolicyEngine } from './policy/authorize';
 import { HTTP_STATUS, ServiceError, type ErrorCode, type ErrorDetail, type ErrorEnvelope } from './errors';
 import { devRoutes } from './routes/dev';
 import type { AppEnv } from './routes/env';
@@ -28,6 +30,9 @@ export interface AppDeps {
   db: Db;
   logger: Logger;
   catalogue: Catalogue;
+  /** Cedar policies and the approval policy, loaded and validated at start (gateway/policy/load-policies.ts). */
+  policy: PolicyEngine;
+  approvals: ApprovalPolicy;
   /** Verifies bearer tokens (issuer JWKS, issuer, audience). */
   tokens: TokenVerifier;
   /** Mints tokens at POST /dev/token; mounted only when `config.mode` is development. */
@@ -45,6 +50,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const services: Services = {
     db: deps.db,
     catalogue: deps.catalogue,
+    policy: deps.policy,
+    approvals: deps.approvals,
     logger: deps.logger,
     clock: deps.clock ?? (() => new Date()),
     partDeadlineMs: deps.config.fanout.partDeadlineMs,
@@ -102,7 +109,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
-    if (err instanceof ServiceError) return errorResponse(c, err.code, err.message, err.details);
+    if (err instanceof ServiceError) {
+      if (err.retryAt) c.header('retry-after', String(Math.max(1, Math.ceil((err.retryAt.getTime() - services.clock().getTime()) / 1000))));
+      return errorResponse(c, err.code, err.message, err.details);
+    }
     if (err instanceof HTTPException && err.status < 500) {
       const code: ErrorCode = err.status === 413 ? 'payload_too_large' : err.status === 404 ? 'not_found' : 'invalid_argument';
       return errorResponse(c, code, err.message || 'bad request');

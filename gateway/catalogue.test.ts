@@ -17,17 +17,18 @@ describe('loadCatalogue', () => {
   it('names the file and the problem', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'qiao-catalogue-'));
     const bad = join(dir, 'categories.json');
-    await writeFile(bad, JSON.stringify({ categories: { household: { department: 'Public Security', fields: [], sensitivity: 'meh' } } }));
+    await writeFile(bad, JSON.stringify({ categories: { household: { department: 'Public Security', fields: [], sensitivity: 'meh' } } }, null, 2));
     const err = await loadCatalogue(bad).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     const message = (err as Error).message;
-    expect(message.startsWith(`${bad}: `)).toBe(true);
-    expect(message).toContain('categories.household.department: must be a lowercase snake_case department name');
-    expect(message).toContain('categories.household.fields: must list at least one field');
-    expect(message).toContain('categories.household.sensitivity');
+    expect(message.split('\n')).toEqual([
+      `${bad}:4: categories.household.department: must be a lowercase snake_case department name`,
+      `${bad}:5: categories.household.fields: must list at least one field`,
+      expect.stringMatching(new RegExp(`^${bad}:6: categories.household.sensitivity: `)),
+    ]);
 
     await writeFile(bad, '{"categories": ');
-    await expect(loadCatalogue(bad)).rejects.toThrow(`${bad}: not valid JSON`);
+    await expect(loadCatalogue(bad)).rejects.toThrow(`${bad}:1: not valid JSON`);
     await expect(loadCatalogue(join(dir, 'missing.json'))).rejects.toThrow(/missing\.json: cannot read the category catalogue \(ENOENT\)/);
   });
 });

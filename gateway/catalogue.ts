@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DEPARTMENT_NAME } from '../proto/identity';
+import { jsonLineIndex, lineOf, lineOfParseError } from './policy/json-lines';
 
 /**
  * The category catalogue (policies/categories.json): which department serves each data
@@ -42,11 +43,16 @@ export class CatalogueError extends Error {
   override readonly name = 'CatalogueError';
 }
 
-export function parseCatalogue(json: unknown, source: string): Catalogue {
+/** `text`, when given, is the file's text: each problem then names its line (`file:12: path: problem`). */
+export function parseCatalogue(json: unknown, source: string, text?: string): Catalogue {
   const parsed = CatalogueFile.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(top level)'}: ${i.message}`);
-    throw new CatalogueError(`${source}: ${problems.join('; ')}`);
+    const index = text === undefined ? undefined : jsonLineIndex(text);
+    const problems = parsed.error.issues.map((i) => {
+      const where = index ? `${source}:${lineOf(index, i.path as (string | number)[])}` : source;
+      return `${where}: ${i.path.map(String).join('.') || '(top level)'}: ${i.message}`;
+    });
+    throw new CatalogueError(problems.join('\n'));
   }
   return { source, categories: parsed.data.categories };
 }
@@ -62,9 +68,10 @@ export async function loadCatalogue(file: string): Promise<Catalogue> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new CatalogueError(`${file}: not valid JSON (${(err as Error).message})`);
+    const line = lineOfParseError(text, err as Error);
+    throw new CatalogueError(`${file}${line ? `:${line}` : ''}: not valid JSON (${(err as Error).message})`);
   }
-  return parseCatalogue(json, file);
+  return parseCatalogue(json, file, text);
 }
 
 /** The categories the catalogue does not know, with their positions in `categories`. */

@@ -31,6 +31,7 @@ describe('parseConfig', () => {
       ],
       fanout: { callDeadlineMs: 30_000, partDeadlineMs: 900_000, maxAttempts: 5, warrantTtlMs: 300_000 },
       catalogueFile: '/srv/qiao/policies/categories.json',
+      policyDir: '/srv/qiao/policies',
     });
   });
 
@@ -83,7 +84,23 @@ describe('parseConfig', () => {
       QIAO_DEPARTMENTS: 'a_b=h:1',
       QIAO_DEV_ISSUER_KEY_FILE: '.dev/keys/dev-issuer.jwk',
     });
-    expect(err.issues).toEqual([{ variable: 'QIAO_DEV_ISSUER_KEY_FILE', message: 'is only allowed in development mode' }]);
+    expect(err.issues).toEqual([
+      {
+        variable: 'QIAO_DEV_ISSUER_KEY_FILE',
+        message: 'is only allowed in development mode: the dev issuer mints a token for any user without a password, so production refuses to start while it is configured',
+      },
+    ]);
+  });
+
+  it('takes the issuer keys from a JWKS URL instead of a file: https, or http on loopback', () => {
+    const base = { QIAO_TOKEN_ISSUER: 'https://idp.nmg.gov.cn', QIAO_DEPARTMENTS: 'a_b=h:1' };
+    const config = parseConfig({ ...base, QIAO_TOKEN_JWKS_URL: 'https://idp.nmg.gov.cn/.well-known/jwks.json' });
+    expect(config.tokens).toEqual({ issuer: 'https://idp.nmg.gov.cn', audience: 'qiao-gateway', jwksUrl: 'https://idp.nmg.gov.cn/.well-known/jwks.json' });
+    expect(parseConfig({ ...base, QIAO_TOKEN_JWKS_URL: 'http://127.0.0.1:9000/jwks' }).tokens.jwksUrl).toBe('http://127.0.0.1:9000/jwks');
+    expect(configError({ ...base, QIAO_TOKEN_JWKS_URL: 'http://idp.example/jwks' }).issues).toEqual([
+      { variable: 'QIAO_TOKEN_JWKS_URL', message: 'must be an https:// URL (http:// only on the loopback interface)' },
+    ]);
+    expect(configError({ ...base, QIAO_TOKEN_JWKS_URL: 'https://idp/jwks', QIAO_TOKEN_JWKS_FILE: 'j' }).issues[0]?.variable).toBe('QIAO_TOKEN_JWKS_FILE');
   });
 
   it('treats empty variables as unset and ignores unrelated ones', () => {

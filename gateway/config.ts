@@ -15,7 +15,8 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_PKI_DIR               dev PKI folder (certs-dev layout)              [.dev]
  *   QIAO_TOKEN_ISSUER          accepted `iss` of bearer tokens                [qiao-dev-issuer] (dev; required in production)
  *   QIAO_TOKEN_AUDIENCE        accepted `aud` of bearer tokens                [qiao-gateway]
- *   QIAO_TOKEN_JWKS_FILE       JWKS of the token issuer                       [<pki>/keys/dev-issuer-jwks.json] (dev; required in production)
+ *   QIAO_TOKEN_JWKS_FILE       JWKS of the token issuer                       [<pki>/keys/dev-issuer-jwks.json] (dev; in production this or the URL)
+ *   QIAO_TOKEN_JWKS_URL        the issuer's JWKS URL (https; http on loopback only): cached, refetched on an unknown kid
  *   QIAO_DEV_ISSUER_KEY_FILE   private JWK of the dev token issuer            [<pki>/keys/dev-issuer.jwk] (refused in production)
  *   QIAO_DEPARTMENTS           name=host:port,…                               [public_security=127.0.0.1:7101,natural_resources=127.0.0.1:7102] (dev; required in production)
  *   QIAO_CALL_DEADLINE         one gRPC call to a department, e.g. 30s        [30s]
@@ -23,6 +24,7 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_MAX_ATTEMPTS          tries per part                                 [5]
  *   QIAO_WARRANT_TTL           warrant lifetime (exp − iat)                   [5m]
  *   QIAO_CATALOGUE_FILE        the category catalogue                         [policies/categories.json]
+ *   QIAO_POLICY_DIR            Cedar schema + policies, approvals.json        [policies]
  *   QIAO_LOG_LEVEL             pino level                                     [info]
  *
  * Production is the default so that forgetting the variable never leaves the dev token issuer on.
@@ -45,13 +47,17 @@ export interface Config {
   tokens: {
     issuer: string;
     audience: string;
-    jwksFile: string;
+    /** The issuer's JWKS, read once at start; absent when `jwksUrl` is set. */
+    jwksFile?: string;
+    /** The issuer's JWKS URL, fetched and cached; exclusive with `jwksFile`. */
+    jwksUrl?: string;
     /** Present in development mode only: the key `POST /dev/token` signs with. */
     devIssuerKeyFile?: string;
   };
   departments: DepartmentEndpoint[];
   fanout: { callDeadlineMs: number; partDeadlineMs: number; maxAttempts: number; warrantTtlMs: number };
   catalogueFile: string;
+  policyDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -104,6 +110,20 @@ const integer = (min: number, max: number, fallback: number) =>
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
+/** Why a JWKS URL is not acceptable, or null: keys fetched in clear text could be swapped on the way. */
+function jwksUrlProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `${JSON.stringify(text)} is not a URL`;
+  }
+  if (url.protocol === 'https:') return null;
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol === 'http:' && loopback) return null;
+  return 'must be an https:// URL (http:// only on the loopback interface)';
+}
+
 /** `public_security=127.0.0.1:7101,natural_resources=[::1]:7102` → endpoints. */
 export function parseDepartments(text: string): DepartmentEndpoint[] | string {
   const out: DepartmentEndpoint[] = [];
@@ -134,6 +154,7 @@ const Env = z.object({
   QIAO_TOKEN_ISSUER: nonEmpty.optional(),
   QIAO_TOKEN_AUDIENCE: nonEmpty.default('qiao-gateway'),
   QIAO_TOKEN_JWKS_FILE: nonEmpty.optional(),
+  QIAO_TOKEN_JWKS_URL: nonEmpty.optional(),
   QIAO_DEV_ISSUER_KEY_FILE: nonEmpty.optional(),
   QIAO_DEPARTMENTS: z.string().optional(),
   QIAO_CALL_DEADLINE: duration(100, 10 * 60_000, '30s'),
@@ -141,6 +162,7 @@ const Env = z.object({
   QIAO_MAX_ATTEMPTS: integer(1, 100, 5),
   QIAO_WARRANT_TTL: duration(10_000, 3_600_000, '5m'),
   QIAO_CATALOGUE_FILE: nonEmpty.default('policies/categories.json'),
+  QIAO_POLICY_DIR: nonEmpty.default('policies'),
   QIAO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -168,9 +190,20 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
     return devDefault;
   };
   const issuer = need('QIAO_TOKEN_ISSUER', e.QIAO_TOKEN_ISSUER, 'qiao-dev-issuer');
-  const jwksFile = path(need('QIAO_TOKEN_JWKS_FILE', e.QIAO_TOKEN_JWKS_FILE, join(pkiDir, 'keys/dev-issuer-jwks.json')));
+  const jwksUrl = e.QIAO_TOKEN_JWKS_URL;
+  if (jwksUrl !== undefined) {
+    const problem = jwksUrlProblem(jwksUrl);
+    if (problem) issues.push({ variable: 'QIAO_TOKEN_JWKS_URL', message: problem });
+    if (e.QIAO_TOKEN_JWKS_FILE !== undefined) {
+      issues.push({ variable: 'QIAO_TOKEN_JWKS_FILE', message: 'set either QIAO_TOKEN_JWKS_FILE or QIAO_TOKEN_JWKS_URL, not both' });
+    }
+  }
+  const jwksFile = jwksUrl === undefined ? path(need('QIAO_TOKEN_JWKS_FILE', e.QIAO_TOKEN_JWKS_FILE, join(pkiDir, 'keys/dev-issuer-jwks.json'))) : undefined;
   if (!dev && e.QIAO_DEV_ISSUER_KEY_FILE !== undefined) {
-    issues.push({ variable: 'QIAO_DEV_ISSUER_KEY_FILE', message: 'is only allowed in development mode' });
+    issues.push({
+      variable: 'QIAO_DEV_ISSUER_KEY_FILE',
+      message: 'is only allowed in development mode: the dev issuer mints a token for any user without a password, so production refuses to start while it is configured',
+    });
   }
   const departments = parseDepartments(need('QIAO_DEPARTMENTS', e.QIAO_DEPARTMENTS, DEV_DEPARTMENTS));
   if (typeof departments === 'string') issues.push({ variable: 'QIAO_DEPARTMENTS', message: departments });
@@ -187,7 +220,8 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
     tokens: {
       issuer,
       audience: e.QIAO_TOKEN_AUDIENCE,
-      jwksFile,
+      ...(jwksFile !== undefined ? { jwksFile } : {}),
+      ...(jwksUrl !== undefined ? { jwksUrl } : {}),
       ...(dev ? { devIssuerKeyFile: path(e.QIAO_DEV_ISSUER_KEY_FILE ?? join(pkiDir, 'keys/dev-issuer.jwk')) } : {}),
     },
     departments: departments as DepartmentEndpoint[],
@@ -198,6 +232,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
       warrantTtlMs: e.QIAO_WARRANT_TTL,
     },
     catalogueFile: path(e.QIAO_CATALOGUE_FILE),
+    policyDir: path(e.QIAO_POLICY_DIR),
     logLevel: e.QIAO_LOG_LEVEL,
   };
 }

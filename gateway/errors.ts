@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'failed_precondition',
   'payload_too_large',
   'unsupported_media_type',
+  'resource_exhausted',
   'deadline_exceeded',
   'unavailable',
   'internal',
@@ -31,11 +32,14 @@ export class ServiceError extends Error {
   override readonly name = 'ServiceError';
   readonly code: ErrorCode;
   readonly details?: ErrorDetail[];
+  /** For `resource_exhausted`: when trying again can succeed (HTTP Retry-After). */
+  readonly retryAt?: Date;
 
-  constructor(code: ErrorCode, message: string, options: { details?: ErrorDetail[]; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { details?: ErrorDetail[]; cause?: unknown; retryAt?: Date } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     if (options.details?.length) this.details = options.details;
+    if (options.retryAt) this.retryAt = options.retryAt;
   }
 }
 
@@ -52,6 +56,7 @@ export const HTTP_STATUS: { readonly [C in ErrorCode]: ContentfulStatusCode } = 
   failed_precondition: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  resource_exhausted: 429,
   deadline_exceeded: 504,
   unavailable: 503,
   internal: 500,
@@ -66,6 +71,7 @@ export const GRPC_STATUS: { readonly [C in ErrorCode]: GrpcStatus } = {
   failed_precondition: GrpcStatus.FAILED_PRECONDITION,
   payload_too_large: GrpcStatus.RESOURCE_EXHAUSTED,
   unsupported_media_type: GrpcStatus.INVALID_ARGUMENT,
+  resource_exhausted: GrpcStatus.RESOURCE_EXHAUSTED,
   deadline_exceeded: GrpcStatus.DEADLINE_EXCEEDED,
   unavailable: GrpcStatus.UNAVAILABLE,
   internal: GrpcStatus.INTERNAL,

@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { createApp } from './app';
 import { loadAuth } from './auth/from-config';
 import { loadCatalogue } from './catalogue';
+import { loadPolicies } from './policy/load-policies';
+import { startExpirySweep } from './services/inquiry/expire';
 import type { Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import { seedDemo } from './demo/seed';
@@ -26,11 +28,10 @@ export interface RunningGateway {
  */
 export async function startGateway(options: { config: Config; logger: Logger; database?: Database; seedDemo?: boolean }): Promise<RunningGateway> {
   const { config, logger } = options;
-  const [catalogue, keys, { tokens, devIssuer }] = await Promise.all([
-    loadCatalogue(config.catalogueFile),
-    loadGatewayKeys(config.pkiDir),
-    loadAuth(config),
-  ]);
+  // Policies first: a gateway must not start on rules it cannot trust, whatever else is wrong.
+  const catalogue = await loadCatalogue(config.catalogueFile);
+  const { policy, approvals } = await loadPolicies(config.policyDir, catalogue, logger);
+  const [keys, { tokens, devIssuer }] = await Promise.all([loadGatewayKeys(config.pkiDir), loadAuth(config)]);
 
   const database = options.database ?? (await openDatabase(config.database));
   if (options.seedDemo) {
@@ -58,12 +59,15 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     db: database.db,
     logger,
     catalogue,
+    policy,
+    approvals,
     tokens,
     devIssuer,
     fanout,
     results: { openResultStream: (partId, warrantId) => openResultStream(database.db, partId, warrantId) },
   });
 
+  const sweep = startExpirySweep({ db: database.db, logger, intervalMs: 60_000 });
   const server = await listen(app.fetch, config.http.host, config.http.port);
   const { port } = server.address() as AddressInfo;
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
@@ -72,6 +76,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     database,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sweep.stop();
       await fanout.stop();
       await directory.close();
       if (!options.database) await database.close();

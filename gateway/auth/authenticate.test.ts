@@ -23,6 +23,7 @@ const routes = (): [string, string, unknown?][] => [
   ['GET', `/v1/inquiries/${inquiryId}`],
   ['POST', `/v1/inquiries/${inquiryId}/approve`, { comment: 'ok' }],
   ['POST', `/v1/inquiries/${inquiryId}/reject`, { comment: 'no' }],
+  ['POST', `/v1/inquiries/${inquiryId}/withdraw`, {}],
   ['GET', `/v1/inquiries/${inquiryId}/results`],
   ['GET', `/v1/inquiries/${inquiryId}/results/public_security`],
 ];

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { ServiceError } from '../errors';
 import type { AppEnv } from '../routes/env';
 import { loadPrincipal } from './principal';
-import { TokenError, type TokenVerifier } from './verify-token';
+import { IssuerKeysUnavailable, TokenError, type TokenVerifier } from './verify-token';
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*$/i;
 
@@ -21,6 +21,7 @@ export function authenticate(verifier: TokenVerifier): MiddlewareHandler<AppEnv>
       ({ subject } = await verifier.verify(match[1]!));
     } catch (err) {
       if (err instanceof TokenError) throw new ServiceError('unauthenticated', err.message);
+      if (err instanceof IssuerKeysUnavailable) throw new ServiceError('unavailable', `${err.message}; try again shortly`);
       throw err;
     }
     const principal = await loadPrincipal(c.get('services').db, subject);

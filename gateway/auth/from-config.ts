@@ -7,8 +7,9 @@ import { createTokenVerifier, loadJwksFile, type TokenVerifier } from './verify-
  * them. Errors name the file that could not be used.
  */
 export async function loadAuth(config: Config): Promise<{ tokens: TokenVerifier; devIssuer?: DevIssuer }> {
-  const { issuer, audience, jwksFile, devIssuerKeyFile } = config.tokens;
-  const tokens = createTokenVerifier({ jwks: await loadJwksFile(jwksFile), issuer, audience });
+  const { issuer, audience, jwksFile, jwksUrl, devIssuerKeyFile } = config.tokens;
+  const jwks = jwksUrl ? { url: new URL(jwksUrl) } : await loadJwksFile(jwksFile!);
+  const tokens = createTokenVerifier({ jwks, issuer, audience });
   if (config.mode !== 'development' || !devIssuerKeyFile) return { tokens };
   return { tokens, devIssuer: await loadDevIssuer(devIssuerKeyFile, { issuer, audience }) };
 }

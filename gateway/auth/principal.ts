@@ -1,6 +1,8 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { units, users, type Role } from '../db/schema';
+import type { UnitRef } from '../policy/authorize';
+import { unitAncestry } from '../services/unit/unit-tree';
 
 /**
  * The authenticated caller. Unit and roles come from the gateway's directory (the users and
@@ -14,6 +16,8 @@ export interface Principal {
   unitId: string;
   roles: readonly Role[];
   unit: { id: string; name: string; nameZh: string; level: 'region' | 'league' | 'banner' };
+  /** The unit and the units above it, nearest first: what policies see as the user's place in the tree. */
+  unitPath: readonly UnitRef[];
 }
 
 export async function loadPrincipal(db: DbOrTx, username: string): Promise<Principal | null> {
@@ -31,5 +35,6 @@ export async function loadPrincipal(db: DbOrTx, username: string): Promise<Princ
     unitId: row.user.unitId,
     roles: row.user.roles,
     unit: { id: row.unit.id, name: row.unit.name, nameZh: row.unit.nameZh, level: row.unit.level },
+    unitPath: await unitAncestry(db, row.user.unitId),
   };
 }

@@ -50,3 +50,45 @@ describe('createTokenVerifier', () => {
     expect(await problem('x'.repeat(10_000))).toBe('malformed');
   });
 });
+
+describe('createTokenVerifier with a JWKS URL', () => {
+  it('fetches once, caches, refetches on a new kid after rotation, and says when the keys cannot be fetched', async () => {
+    const { createServer } = await import('node:http');
+    const before = await createTestIssuer();
+    const after = await createTestIssuer();
+    let served = before.publicJwks;
+    let fetches = 0;
+    const server = createServer((req, res) => {
+      fetches++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(served));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    const url = new URL(`http://127.0.0.1:${port}/.well-known/jwks.json`);
+    try {
+      const verifier = createTokenVerifier({ jwks: { url, cooldownMs: 0 }, issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
+      expect((await verifier.verify(await before.mint('a'))).subject).toBe('a');
+      expect((await verifier.verify(await before.mint('b', { alg: 'ES256' }))).subject).toBe('b');
+      expect(fetches).toBe(1);
+
+      // The issuer rotates its keys: a token with a kid the cache lacks makes the verifier look again.
+      served = after.publicJwks;
+      expect((await verifier.verify(await after.mint('c'))).subject).toBe('c');
+      expect(fetches).toBe(2);
+      // A kid the issuer does not publish at all stays unknown.
+      const stranger = await createTestIssuer();
+      await expect(verifier.verify(await stranger.mint('d'))).rejects.toMatchObject({ problem: 'unknown_key' });
+
+      // Within the cooldown no refetch happens on an unknown kid.
+      const patient = createTokenVerifier({ jwks: { url, cooldownMs: 60_000 }, issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
+      await patient.verify(await after.mint('e'));
+      const count = fetches;
+      await expect(patient.verify(await stranger.mint('f'))).rejects.toMatchObject({ problem: 'unknown_key' });
+      expect(fetches).toBe(count);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const down = createTokenVerifier({ jwks: { url, cooldownMs: 0 }, issuer: TEST_ISSUER, audience: TEST_AUDIENCE });
+    await expect(down.verify(await before.mint('g'))).rejects.toThrow(`the token issuer's keys cannot be fetched from http://127.0.0.1:${port} right now`);
+  });
+});

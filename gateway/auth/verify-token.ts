@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 
 /**
@@ -23,6 +23,21 @@ export class TokenError extends Error {
   }
 }
 
+/** The issuer's keys could not be fetched: not the caller's fault, try again (503). */
+export class IssuerKeysUnavailable extends Error {
+  override readonly name = 'IssuerKeysUnavailable';
+}
+
+/**
+ * Where the issuer's public keys come from: a JWKS held in memory (read from a file at start),
+ * or the issuer's JWKS URL — fetched on first use, cached, and fetched again when a token names
+ * a `kid` the cache does not have (key rotation), at most once per `cooldownMs`.
+ */
+export type JwksSource = JSONWebKeySet | { url: URL; cooldownMs?: number; cacheMaxAgeMs?: number; timeoutMs?: number };
+
+export const JWKS_COOLDOWN_MS = 30_000;
+export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
+
 export interface VerifiedToken {
   /** The username in the gateway's directory. */
   subject: string;
@@ -34,12 +49,20 @@ export interface TokenVerifier {
 }
 
 export function createTokenVerifier(options: {
-  jwks: JSONWebKeySet;
+  jwks: JwksSource;
   issuer: string;
   audience: string;
   clockToleranceSec?: number;
 }): TokenVerifier {
-  const keys = createLocalJWKSet(options.jwks);
+  const source = options.jwks;
+  const remote = 'url' in source;
+  const keys = remote
+    ? createRemoteJWKSet(source.url, {
+        cooldownDuration: source.cooldownMs ?? JWKS_COOLDOWN_MS,
+        cacheMaxAge: source.cacheMaxAgeMs ?? JWKS_CACHE_MAX_AGE_MS,
+        timeoutDuration: source.timeoutMs ?? 5_000,
+      })
+    : createLocalJWKSet(source);
   return {
     async verify(token) {
       if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('malformed', 'token is too long');
@@ -54,10 +77,19 @@ export function createTokenVerifier(options: {
         if (!payload.sub || payload.sub.length > 200) throw new TokenError('malformed', 'token has no usable subject');
         return { subject: payload.sub, expiresAt: new Date(payload.exp! * 1000) };
       } catch (err) {
+        if (remote && isFetchFailure(err)) throw new IssuerKeysUnavailable(`the token issuer's keys cannot be fetched from ${source.url.origin} right now`);
         throw toTokenError(err);
       }
     },
   };
+}
+
+/** A failure to get the JWKS, as opposed to a verdict on the token. */
+function isFetchFailure(err: unknown): boolean {
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
+  if (err instanceof errors.JOSEError) return err.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(err.message);
+  // fetch() itself failing (connection refused, DNS): a TypeError with a cause.
+  return err instanceof TypeError;
 }
 
 function toTokenError(err: unknown): TokenError {

@@ -11,6 +11,8 @@ import { ApiError, createApiClient, type ApiClient } from './http';
 import { renderTable } from './format';
 import { fetchAndDecrypt, ResultCheckError, waitForResults, type DecryptedRecord } from './results';
 import { createSessionStore, devLogin } from './session';
+import { registerWithdraw } from './withdraw';
+import { renderApprovals, type ApprovalsView } from './approvals';
 
 interface Globals { gateway: string; as?: string; stateDir: string; pkiDir: string }
 
@@ -62,7 +64,8 @@ program
   .requiredOption('--basis <text>', 'legal basis')
   .requiredOption('--purpose <text>', 'purpose of the inquiry')
   .option('--org', 'the subjects are organisations')
-  .action(async (o: { subject: string[]; category: string[]; case: string; basis: string; purpose: string; org?: boolean }) => {
+  .option('--on-behalf-of <unit>', 'entrusted mode: run the inquiry for this league (unit code)')
+  .action(async (o: { subject: string[]; category: string[]; case: string; basis: string; purpose: string; org?: boolean; onBehalfOf?: string }) => {
     const split = (xs: string[]) => xs.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
     const inquiry = await (await api()).post<Inquiry>('/v1/inquiries', {
       caseReference: o.case,
@@ -70,6 +73,7 @@ program
       purpose: o.purpose,
       subjects: split(o.subject).map((id) => ({ kind: o.org ? 'organisation' : 'person', id })),
       categories: split(o.category),
+      ...(o.onBehalfOf ? { onBehalfOf: o.onBehalfOf } : {}),
     });
     console.log(`inquiry ${inquiry.id} submitted; status: ${inquiry.status}`);
     console.log(`an approver approves it with: ./qiao --as <approver> approve ${inquiry.id} --comment "..."`);
@@ -85,6 +89,7 @@ program.command('show <id>').description('an inquiry with its decisions and depa
   console.log(`inquiry ${i.id}  status: ${i.status}\nunit: ${i.unitId}  submitted by ${i.createdBy.username} at ${i.createdAt}`);
   console.log(`case: ${i.caseReference}\nlegal basis: ${i.legalBasis}\npurpose: ${i.purpose}`);
   console.log(`subjects: ${i.subjects.map((s) => s.id).join(', ')}\ncategories: ${i.categories.join(', ')}`);
+  if (i.approvals) console.log(`\n${renderApprovals(i)}`);
   if (i.decisions.length) console.log(`\ndecisions:\n${renderTable(i.decisions)}`);
   if (i.parts.length) console.log(`\ndepartments:\n${renderTable(i.parts.map((p) => ({ ...p, categories: p.categories.join(',') })))}`);
 });
@@ -96,9 +101,12 @@ for (const verb of ['approve', 'reject'] as const) {
     .requiredOption('--comment <text>', 'the comment recorded with the decision')
     .action(async (id: string, o: { comment: string }) => {
       const i = await (await api()).post<Inquiry>(`/v1/inquiries/${id}/${verb}`, { comment: o.comment });
-      console.log(`inquiry ${i.id}: ${verb === 'approve' ? 'approved' : 'rejected'}; status: ${i.status}`);
+      const pending = verb === 'approve' && i.status === 'pending_approval';
+      console.log(`inquiry ${i.id}: ${pending ? `approval recorded; ${i.approvals?.remaining} more needed` : verb === 'approve' ? 'approved' : 'rejected'}; status: ${i.status}`);
     });
 }
+
+registerWithdraw(program, api);
 
 program
   .command('results <id>')
@@ -150,6 +158,7 @@ interface Inquiry {
   id: string; unitId: string; status: string; caseReference: string; legalBasis: string; purpose: string; createdAt: string;
   createdBy: { username: string }; subjects: { id: string }[]; categories: string[];
   decisions: Record<string, unknown>[]; parts: (Record<string, unknown> & { categories: string[] })[];
+  approvals?: ApprovalsView; expiresAt?: string | null;
 }
 
 program.parseAsync().catch((err: unknown) => {

@@ -2,7 +2,11 @@ import type { Role } from '../db/schema';
 
 /**
  * Demo users, one or more for every role, named so the role and unit show in the username:
- * log in as any of them with `./qiao login <username>` in development mode.
+ * log in as any of them with `./qiao login <username>` in development mode. Roles by place:
+ *   investigators      in banners (Ejin Horo, Ejina, Dalad), leagues/cities and the region (entrusted mode)
+ *   league approvers   Ordos, Alxa, Hohhot, Baotou, Hulunbuir, Xilingol: they approve the first step
+ *   regional approvers the region: the later steps of sensitive and highly sensitive inquiries
+ *   auditor, administrator, department operators: the region
  */
 export interface DemoUser {
   username: string;
@@ -23,10 +27,16 @@ export const DEMO_USERS: readonly DemoUser[] = [
   { username: 'inv.alxa', displayName: 'Batu (investigator, Alxa League)', unitId: '152900', roles: ['investigator'] },
   { username: 'appr.alxa', displayName: 'Liu Min (approver, Alxa League)', unitId: '152900', roles: ['approver'] },
   { username: 'inv.ejina', displayName: 'Wuyunqimuge (investigator, Ejina Banner)', unitId: '152923', roles: ['investigator'] },
-  // Hohhot and Xilingol.
+  // Hohhot, Baotou, Hulunbuir and Xilingol.
   { username: 'inv.hohhot', displayName: 'Zhao Yan (investigator, Hohhot City)', unitId: '150100', roles: ['investigator'] },
   { username: 'appr.hohhot', displayName: 'Qi Lei (approver, Hohhot City)', unitId: '150100', roles: ['approver'] },
+  { username: 'inv.baotou', displayName: 'Li Jianguo (investigator, Baotou City)', unitId: '150200', roles: ['investigator'] },
+  { username: 'appr.baotou', displayName: 'Wang Xiuying (approver, Baotou City)', unitId: '150200', roles: ['approver'] },
+  { username: 'inv.hulunbuir', displayName: 'Dorji (investigator, Hulunbuir City)', unitId: '150700', roles: ['investigator'] },
+  { username: 'appr.hulunbuir', displayName: 'Chen Hong (approver, Hulunbuir City)', unitId: '150700', roles: ['approver'] },
   { username: 'inv.xilingol', displayName: 'Enkhbayar (investigator, Xilingol League)', unitId: '152500', roles: ['investigator'] },
+  { username: 'appr.xilingol', displayName: 'Naranhua (approver, Xilingol League)', unitId: '152500', roles: ['approver'] },
+  { username: 'inv.dalad', displayName: 'Zhou Peng (investigator, Dalad Banner)', unitId: '150621', roles: ['investigator'] },
   // The regional big-data centre and oversight.
   { username: 'inv.region', displayName: 'Han Jing (investigator, regional big-data centre)', unitId: '150000', roles: ['investigator'] },
   { username: 'appr.region', displayName: 'Bilige (regional approver)', unitId: '150000', roles: ['regional_approver', 'approver'] },
@@ -34,4 +44,5 @@ export const DEMO_USERS: readonly DemoUser[] = [
   { username: 'auditor.region', displayName: 'Hu Ping (auditor, regional oversight office)', unitId: '150000', roles: ['auditor'] },
   { username: 'admin.region', displayName: 'Ma Tao (administrator)', unitId: '150000', roles: ['administrator'] },
   { username: 'ops.public_security', displayName: 'Operator of the public security adapter', unitId: '150000', roles: ['department_operator'] },
+  { username: 'ops.natural_resources', displayName: 'Operator of the natural resources adapter', unitId: '150000', roles: ['department_operator'] },
 ];

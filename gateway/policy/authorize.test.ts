@@ -1,80 +1,168 @@
-import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../auth/principal';
 import type { Role } from '../db/schema';
-import { authorize, inquiryReadScope, type Action, type Resource } from './authorize';
+import { createPolicyEngine, type DecisionContext, type PolicyEngine, type Resource, type UnitRef } from './authorize';
+import { loadCedarPolicies } from './cedar-policies';
 
-const REGION = '150000';
-const ORDOS = '150600';
-const EJIN_HORO = '150627';
-const ALXA = '152900';
+/** The repository's Cedar policies, decided without a database: entities are built from these paths. */
+const POLICY_DIR = fileURLToPath(new URL('../../policies', import.meta.url));
 
-function principal(id: string, unitId: string, roles: Role[]): Principal {
-  const level = unitId === REGION ? 'region' : unitId.endsWith('00') ? 'league' : 'banner';
-  return { userId: id, username: id, displayName: id, unitId, roles, unit: { id: unitId, name: unitId, nameZh: unitId, level } };
-}
-
-const pathOf: Record<string, string[]> = {
-  [REGION]: [REGION],
-  [ORDOS]: [ORDOS, REGION],
-  [EJIN_HORO]: [EJIN_HORO, ORDOS, REGION],
-  [ALXA]: [ALXA, REGION],
+const REGION: UnitRef = { id: '150000', level: 'region' };
+const ORDOS: UnitRef = { id: '150600', level: 'league' };
+const EJIN_HORO: UnitRef = { id: '150627', level: 'banner' };
+const ALXA: UnitRef = { id: '152900', level: 'league' };
+const pathOf: Record<string, UnitRef[]> = {
+  [REGION.id]: [REGION],
+  [ORDOS.id]: [ORDOS, REGION],
+  [EJIN_HORO.id]: [EJIN_HORO, ORDOS, REGION],
+  [ALXA.id]: [ALXA, REGION],
 };
 
-function inquiry(unitId: string, createdBy: string): Resource {
-  return { kind: 'inquiry', id: 'i', unitId, unitPath: pathOf[unitId]!, createdBy, state: 'pending_approval' };
+function principal(id: string, unit: UnitRef, roles: Role[]): Principal {
+  return { userId: id, username: id, displayName: id, unitId: unit.id, roles, unit: { id: unit.id, name: unit.id, nameZh: unit.id, level: unit.level }, unitPath: pathOf[unit.id]! };
 }
+
+function inquiry(unitId: string, createdBy: string, from = unitId): Resource {
+  return { kind: 'inquiry', id: 'i', unitPath: pathOf[unitId]!, submittedFromPath: pathOf[from]!, createdBy, state: 'pending_approval', sensitivity: 'standard' };
+}
+const unit = (id: string): Resource => ({ kind: 'unit', unitPath: pathOf[id]! });
 
 const bannerInvestigator = principal('inv', EJIN_HORO, ['investigator']);
 const leagueApprover = principal('app', ORDOS, ['approver']);
 const regionalApprover = principal('reg', REGION, ['regional_approver']);
+const regionalInvestigator = principal('rinv', REGION, ['investigator']);
 const otherLeagueApprover = principal('alxa', ALXA, ['approver']);
 const bannerApprover = principal('bapp', EJIN_HORO, ['approver', 'investigator']);
 const auditor = principal('aud', REGION, ['auditor']);
+const administrator = principal('adm', REGION, ['administrator']);
 
-describe('authorize', () => {
-  it('lets investigators submit for their own unit only', () => {
-    expect(authorize(bannerInvestigator, 'inquiry.submit', { kind: 'unit', unitId: EJIN_HORO }).allowed).toBe(true);
-    expect(authorize(bannerInvestigator, 'inquiry.submit', { kind: 'unit', unitId: ORDOS }).allowed).toBe(false);
-    expect(authorize(leagueApprover, 'inquiry.submit', { kind: 'unit', unitId: ORDOS })).toEqual({
-      allowed: false,
-      reason: 'only investigators submit inquiries',
+const leagueStep: DecisionContext = { step: { role: 'approver', unitId: ORDOS.id }, hasDecided: false };
+const regionStep: DecisionContext = { step: { role: 'regional_approver', unitId: REGION.id }, hasDecided: false };
+
+let engine: PolicyEngine;
+beforeAll(async () => {
+  engine = createPolicyEngine(await loadCedarPolicies(POLICY_DIR), { onError: (m) => expect.fail(m) });
+});
+
+describe('the Cedar policies', () => {
+  it('let investigators submit for their own unit only, and regional investigators for a league', () => {
+    expect(engine.authorize(bannerInvestigator, 'inquiry.submit', unit(EJIN_HORO.id))).toEqual({
+      allowed: true,
+      reason: 'allowed by investigator-submits-for-own-unit',
+      policyIds: ['investigator-submits-for-own-unit'],
     });
+    expect(engine.authorize(bannerInvestigator, 'inquiry.submit', unit(ORDOS.id)).allowed).toBe(false);
+    expect(engine.authorize(leagueApprover, 'inquiry.submit', unit(ORDOS.id))).toEqual({
+      allowed: false,
+      reason: 'no policy lets you submit an inquiry for that unit',
+      policyIds: [],
+    });
+    expect(engine.authorize(regionalInvestigator, 'inquiry.submit', unit(ALXA.id)).policyIds).toEqual(['regional-investigator-submits-on-behalf-of-league']);
+    // Entrusted mode reaches leagues, not banners.
+    expect(engine.authorize(regionalInvestigator, 'inquiry.submit', unit(EJIN_HORO.id)).allowed).toBe(false);
   });
 
-  it('lets approvers decide inquiries of their unit and the units below it, never their own', () => {
-    const own = inquiry(EJIN_HORO, 'inv');
-    for (const action of ['inquiry.approve', 'inquiry.reject'] as const) {
-      expect(authorize(leagueApprover, action, own).allowed).toBe(true);
-      expect(authorize(regionalApprover, action, own).allowed).toBe(true);
-      expect(authorize(bannerApprover, action, own).allowed).toBe(true);
-      expect(authorize(otherLeagueApprover, action, own).allowed).toBe(false);
-      expect(authorize(bannerInvestigator, action, own).allowed).toBe(false);
-      // A banner approver cannot reach up to the league's inquiries.
-      expect(authorize(bannerApprover, action, inquiry(ORDOS, 'x')).allowed).toBe(false);
-      expect(authorize(bannerApprover, action, inquiry(EJIN_HORO, 'bapp'))).toEqual({
-        allowed: false,
-        reason: 'nobody decides an inquiry they submitted',
+  it('let the approver the chain names approve, never the submitter, never twice', () => {
+    const own = inquiry(EJIN_HORO.id, 'inv');
+    expect(engine.authorize(leagueApprover, 'inquiry.approve', own, leagueStep).policyIds).toEqual(['approver-fills-next-step']);
+    // Not their turn: the step names the league, or the region.
+    expect(engine.authorize(regionalApprover, 'inquiry.approve', own, leagueStep).allowed).toBe(false);
+    expect(engine.authorize(leagueApprover, 'inquiry.approve', own, regionStep).allowed).toBe(false);
+    expect(engine.authorize(regionalApprover, 'inquiry.approve', own, regionStep).allowed).toBe(true);
+    expect(engine.authorize(otherLeagueApprover, 'inquiry.approve', own, leagueStep).allowed).toBe(false);
+    expect(engine.authorize(leagueApprover, 'inquiry.approve', own, { ...leagueStep, hasDecided: true })).toEqual({
+      allowed: false,
+      reason: 'you have already decided this inquiry; each approval must come from a different person',
+      policyIds: ['one-decision-per-approver'],
+    });
+    const bannerOwn = inquiry(EJIN_HORO.id, 'bapp');
+    const bannerStep: DecisionContext = { step: { role: 'approver', unitId: EJIN_HORO.id }, hasDecided: false };
+    expect(engine.authorize(bannerApprover, 'inquiry.approve', bannerOwn, bannerStep)).toEqual({
+      allowed: false,
+      reason: 'nobody decides an inquiry they submitted',
+      policyIds: ['no-decision-on-own-inquiry'],
+    });
+    expect(engine.authorize(leagueApprover, 'inquiry.approve', own, { step: null, hasDecided: false }).allowed).toBe(false);
+  });
+
+  it('let any approver above the inquiry reject it', () => {
+    const own = inquiry(EJIN_HORO.id, 'inv');
+    for (const p of [leagueApprover, regionalApprover, bannerApprover]) expect(engine.authorize(p, 'inquiry.reject', own, regionStep).allowed, p.userId).toBe(true);
+    for (const p of [otherLeagueApprover, bannerInvestigator, auditor]) expect(engine.authorize(p, 'inquiry.reject', own, leagueStep).allowed, p.userId).toBe(false);
+  });
+
+  it('let only the submitter withdraw', () => {
+    expect(engine.authorize(bannerInvestigator, 'inquiry.withdraw', inquiry(EJIN_HORO.id, 'inv')).allowed).toBe(true);
+    expect(engine.authorize(bannerInvestigator, 'inquiry.withdraw', inquiry(EJIN_HORO.id, 'colleague')).allowed).toBe(false);
+    expect(engine.authorize(leagueApprover, 'inquiry.withdraw', inquiry(EJIN_HORO.id, 'inv')).allowed).toBe(false);
+  });
+
+  it('give results to investigators of the requesting unit only, also in entrusted mode', () => {
+    const own = inquiry(EJIN_HORO.id, 'inv');
+    expect(engine.authorize(bannerInvestigator, 'result.download', own).allowed).toBe(true);
+    expect(engine.authorize(leagueApprover, 'result.download', own).allowed).toBe(false);
+    expect(engine.authorize(auditor, 'result.read', own).allowed).toBe(false);
+    const entrusted = inquiry(ALXA.id, 'rinv', REGION.id);
+    expect(engine.authorize(regionalInvestigator, 'inquiry.read', entrusted).policyIds).toEqual(['submitter-reads-own-inquiry']);
+    expect(engine.authorize(regionalInvestigator, 'result.read', entrusted).allowed).toBe(false);
+  });
+
+  it('keep the audit log for auditors and administration for administrators', () => {
+    expect(engine.authorize(auditor, 'audit.read', unit(EJIN_HORO.id)).allowed).toBe(true);
+    expect(engine.authorize(administrator, 'audit.read', unit(REGION.id)).allowed).toBe(false);
+    expect(engine.authorize(administrator, 'administer', unit(ORDOS.id)).allowed).toBe(true);
+    expect(engine.authorize(regionalApprover, 'administer', unit(ORDOS.id)).allowed).toBe(false);
+    expect(engine.authorize(leagueApprover, 'audit.read', unit(ORDOS.id)).allowed).toBe(false);
+  });
+
+  it('let investigators and approvers read within their reach only', () => {
+    const cases: [Principal, string, boolean][] = [
+      [bannerInvestigator, EJIN_HORO.id, true],
+      [bannerInvestigator, ORDOS.id, false],
+      [leagueApprover, EJIN_HORO.id, true],
+      [leagueApprover, ALXA.id, false],
+      [regionalApprover, ALXA.id, true],
+      [bannerApprover, ORDOS.id, false],
+      [auditor, EJIN_HORO.id, false],
+    ];
+    for (const [p, unitId, allowed] of cases) {
+      expect(engine.authorize(p, 'inquiry.read', inquiry(unitId, 'someone')).allowed, `${p.userId} reading ${unitId}`).toBe(allowed);
+    }
+  });
+
+  it('decides faster with the preparsed policy set than by parsing the policies on every call', async () => {
+    const { readFile, readdir } = await import('node:fs/promises');
+    const cedar = await import('@cedar-policy/cedar-wasm/nodejs');
+    const schema = await readFile(`${POLICY_DIR}/qiao.cedarschema`, 'utf8');
+    const files = (await readdir(POLICY_DIR)).filter((f) => f.endsWith('.cedar'));
+    const policies = (await Promise.all(files.map((f) => readFile(`${POLICY_DIR}/${f}`, 'utf8')))).join('\n');
+    const entities: import('@cedar-policy/cedar-wasm/nodejs').EntityJson[] = [
+      { uid: { type: 'Unit', id: ORDOS.id }, attrs: { level: 'league' }, parents: [] },
+      { uid: { type: 'User', id: 'app' }, attrs: { unit: { __entity: { type: 'Unit', id: ORDOS.id } }, roles: ['approver'] }, parents: [{ type: 'Unit', id: ORDOS.id }] },
+    ];
+    const stateless = () =>
+      cedar.isAuthorized({
+        principal: { type: 'User', id: 'app' },
+        action: { type: 'Action', id: 'list_inquiries' },
+        resource: { type: 'Unit', id: ORDOS.id },
+        context: {},
+        schema,
+        validateRequest: true,
+        policies: { staticPolicies: policies },
+        entities,
       });
-    }
-  });
-
-  it('gives results to investigators of the requesting unit only', () => {
-    const own = inquiry(EJIN_HORO, 'inv');
-    expect(authorize(bannerInvestigator, 'result.download', own).allowed).toBe(true);
-    expect(authorize(leagueApprover, 'result.download', own).allowed).toBe(false);
-    expect(authorize(auditor, 'result.read', own).allowed).toBe(false);
-  });
-
-  it('agrees with the read scope the list query uses', () => {
-    const everyone = [bannerInvestigator, leagueApprover, regionalApprover, otherLeagueApprover, bannerApprover, auditor];
-    for (const p of everyone) {
-      const scope = inquiryReadScope(p);
-      for (const unitId of Object.keys(pathOf)) {
-        const inScope =
-          scope.kind === 'unit' ? scope.unitId === unitId : scope.kind === 'subtree' ? pathOf[unitId]!.includes(scope.rootUnitId) : false;
-        const action: Action = 'inquiry.read';
-        expect(authorize(p, action, inquiry(unitId, 'someone')).allowed, `${p.username} reading ${unitId}`).toBe(inScope);
-      }
-    }
+    const stateful = () => engine.authorize(leagueApprover, 'inquiry.list', unit(ORDOS.id));
+    const time = (fn: () => unknown, n: number) => {
+      const started = performance.now();
+      for (let i = 0; i < n; i++) fn();
+      return (performance.now() - started) / n;
+    };
+    time(stateless, 50);
+    time(stateful, 50);
+    const [parsing, preparsed] = [time(stateless, 200), time(stateful, 200)];
+    console.info(`Cedar decision: ${preparsed.toFixed(3)} ms preparsed, ${parsing.toFixed(3)} ms parsing every call`);
+    expect(stateless()).toMatchObject({ type: 'success', response: { decision: 'allow' } });
+    expect(preparsed).toBeLessThan(parsing);
   });
 });

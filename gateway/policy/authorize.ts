@@ -1,90 +1,156 @@
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { Principal } from '../auth/principal';
 import type { InquiryState } from '../db/schema';
+import type { LoadedCedarPolicies } from './cedar-policies';
 
 /**
  * The one authorization decision point. Every service asks here, with the same shape, before it
- * does anything; Cedar (policies/) replaces the body of this function later, not its callers.
+ * does anything, and Cedar decides from policies/*.cedar (preparsed once, stateful calls).
  * Resources carry their unit's ancestry (`unitPath`: the unit, its parent, …, the region), the
  * way Cedar entities carry parents, so the decision itself needs no database.
  */
 
-export type Action =
-  | 'inquiry.submit'
-  | 'inquiry.read'
-  | 'inquiry.approve'
-  | 'inquiry.reject'
-  | 'result.read'
-  | 'result.download';
+export const ACTIONS = {
+  'inquiry.submit': 'submit_inquiry',
+  'inquiry.list': 'list_inquiries',
+  'inquiry.read': 'read_inquiry',
+  'inquiry.approve': 'approve_inquiry',
+  'inquiry.reject': 'reject_inquiry',
+  'inquiry.withdraw': 'withdraw_inquiry',
+  'result.read': 'read_results',
+  'result.download': 'download_result',
+  'audit.read': 'read_audit',
+  administer: 'administer',
+} as const;
+export type Action = keyof typeof ACTIONS;
+
+export type UnitLevel = 'region' | 'league' | 'banner';
+export interface UnitRef {
+  id: string;
+  level: UnitLevel;
+}
 
 export type Resource =
-  /** A unit something would be created in. */
-  | { kind: 'unit'; unitId: string }
-  | { kind: 'inquiry'; id: string; unitId: string; unitPath: readonly string[]; createdBy: string; state: InquiryState };
+  /** A unit: the one an inquiry would be created in, listed, audited or administered. Path nearest first. */
+  | { kind: 'unit'; unitPath: readonly UnitRef[] }
+  | {
+      kind: 'inquiry';
+      id: string;
+      unitPath: readonly UnitRef[];
+      /** The submitter's unit and its ancestors; the same as `unitPath` unless entrusted. */
+      submittedFromPath: readonly UnitRef[];
+      createdBy: string;
+      state: InquiryState;
+      sensitivity: string;
+    };
+
+/** What approve and reject decisions also depend on: the next step of the chain. */
+export interface DecisionContext {
+  step: { role: string; unitId: string } | null;
+  hasDecided: boolean;
+}
 
 export interface Decision {
   allowed: boolean;
   reason: string;
+  /** The @id of every policy that decided: the permits that allowed, or the forbids that denied. */
+  policyIds: string[];
 }
 
-const APPROVER_ROLES = ['approver', 'regional_approver'] as const;
-
-export function isApprover(principal: Principal): boolean {
-  return APPROVER_ROLES.some((r) => principal.roles.includes(r));
+export interface PolicyEngine {
+  authorize(principal: Principal, action: Action, resource: Resource, context?: DecisionContext): Decision;
+  /** Policy id → where it is written. */
+  readonly policies: LoadedCedarPolicies['policies'];
 }
 
-function isInvestigator(principal: Principal): boolean {
-  return principal.roles.includes('investigator');
+const DEFAULT_DENIAL: Record<Action, string> = {
+  'inquiry.submit': 'no policy lets you submit an inquiry for that unit',
+  'inquiry.list': 'no policy lets you list inquiries',
+  'inquiry.read': 'no policy lets you read this inquiry',
+  'inquiry.approve': 'no policy lets you approve this inquiry now',
+  'inquiry.reject': 'no policy lets you reject this inquiry',
+  'inquiry.withdraw': 'only the investigator who submitted an inquiry withdraws it',
+  'result.read': 'results go to investigators of the requesting unit only',
+  'result.download': 'results go to investigators of the requesting unit only',
+  'audit.read': 'no policy lets you read the audit log of that unit',
+  administer: 'no policy lets you administer that unit',
+};
+
+const unitUid = (id: string) => ({ type: 'Unit', id });
+const entityRef = (type: string, id: string) => ({ __entity: { type, id } });
+
+function unitEntities(path: readonly UnitRef[], into: Map<string, cedar.EntityJson>): void {
+  path.forEach((u, i) => {
+    if (into.has(`Unit:${u.id}`)) return;
+    const parent = path[i + 1];
+    into.set(`Unit:${u.id}`, { uid: unitUid(u.id), attrs: { level: u.level }, parents: parent ? [unitUid(parent.id)] : [] });
+  });
 }
 
-const allow = (reason: string): Decision => ({ allowed: true, reason });
-const deny = (reason: string): Decision => ({ allowed: false, reason });
-
-export function authorize(principal: Principal, action: Action, resource: Resource): Decision {
-  switch (action) {
-    case 'inquiry.submit':
-      if (!isInvestigator(principal)) return deny('only investigators submit inquiries');
-      if (resource.unitId !== principal.unitId) return deny('investigators submit inquiries for their own unit only');
-      return allow('investigator of the unit');
-
-    case 'inquiry.read': {
-      if (resource.kind !== 'inquiry') return deny('not an inquiry');
-      if (isInvestigator(principal) && resource.unitId === principal.unitId) return allow('investigator of the unit');
-      if (isApprover(principal) && resource.unitPath.includes(principal.unitId)) return allow('approver above the unit');
-      return deny('the inquiry belongs to a unit outside the caller’s reach');
-    }
-
-    case 'inquiry.approve':
-    case 'inquiry.reject': {
-      if (resource.kind !== 'inquiry') return deny('not an inquiry');
-      if (!isApprover(principal)) return deny('only approvers decide inquiries');
-      if (!resource.unitPath.includes(principal.unitId)) return deny('the inquiry belongs to a unit outside the approver’s subtree');
-      if (resource.createdBy === principal.userId) return deny('nobody decides an inquiry they submitted');
-      return allow('approver above the unit, not the submitter');
-    }
-
-    case 'result.read':
-    case 'result.download':
-      // Results are encrypted to the requesting unit's key: only its investigators can use them.
-      if (resource.kind !== 'inquiry') return deny('not an inquiry');
-      if (isInvestigator(principal) && resource.unitId === principal.unitId) return allow('investigator of the requesting unit');
-      return deny('results go to investigators of the requesting unit only');
-
-    default: {
-      const unknown: never = action;
-      return deny(`unknown action ${String(unknown)}`);
-    }
-  }
-}
-
-/**
- * Which inquiries `inquiry.read` can allow, as a filter the list query applies in SQL: the
- * caller's own unit for investigators, the caller's whole subtree for approvers, nothing else.
- * Kept beside `authorize` and tested against it so the two cannot drift apart.
- */
-export type ReadScope = { kind: 'none' } | { kind: 'unit'; unitId: string } | { kind: 'subtree'; rootUnitId: string };
-
-export function inquiryReadScope(principal: Principal): ReadScope {
-  if (isApprover(principal)) return { kind: 'subtree', rootUnitId: principal.unitId };
-  if (isInvestigator(principal)) return { kind: 'unit', unitId: principal.unitId };
-  return { kind: 'none' };
+export function createPolicyEngine(loaded: LoadedCedarPolicies, options: { onError?: (message: string) => void } = {}): PolicyEngine {
+  return {
+    policies: loaded.policies,
+    authorize(principal, action, resource, context) {
+      const entities = new Map<string, cedar.EntityJson>();
+      unitEntities(principal.unitPath, entities);
+      entities.set(`User:${principal.userId}`, {
+        uid: { type: 'User', id: principal.userId },
+        attrs: { unit: entityRef('Unit', principal.unitId), roles: [...principal.roles] },
+        parents: [unitUid(principal.unitId)],
+      });
+      let resourceUid: cedar.EntityUidJson;
+      if (resource.kind === 'unit') {
+        unitEntities(resource.unitPath, entities);
+        resourceUid = unitUid(resource.unitPath[0]!.id);
+      } else {
+        unitEntities(resource.unitPath, entities);
+        unitEntities(resource.submittedFromPath, entities);
+        const unitId = resource.unitPath[0]!.id;
+        resourceUid = { type: 'Inquiry', id: resource.id };
+        entities.set(`Inquiry:${resource.id}`, {
+          uid: resourceUid,
+          attrs: {
+            unit: entityRef('Unit', unitId),
+            submittedFrom: entityRef('Unit', resource.submittedFromPath[0]!.id),
+            createdBy: entityRef('User', resource.createdBy),
+            state: resource.state,
+            sensitivity: resource.sensitivity,
+          },
+          parents: [unitUid(unitId)],
+        });
+      }
+      let cedarContext: cedar.Context = {};
+      if (action === 'inquiry.approve' || action === 'inquiry.reject') {
+        const step = context?.step;
+        // No step to fill (the chain is complete): a role nobody holds, so no permit can match.
+        cedarContext = {
+          step: step ? { role: step.role, unit: entityRef('Unit', step.unitId) } : { role: '(none)', unit: entityRef('Unit', '(none)') },
+          hasDecided: context?.hasDecided ?? false,
+        };
+      }
+      const answer = cedar.statefulIsAuthorized({
+        principal: { type: 'User', id: principal.userId },
+        action: { type: 'Action', id: ACTIONS[action] },
+        resource: resourceUid,
+        context: cedarContext,
+        preparsedPolicySetId: loaded.policySetId,
+        preparsedSchemaName: loaded.schemaName,
+        validateRequest: true,
+        entities: [...entities.values()],
+      });
+      if (answer.type === 'failure') {
+        // A request the schema refuses is a bug in the gateway, not the caller's: deny, loudly.
+        options.onError?.(`Cedar could not evaluate ${action}: ${answer.errors.map((e) => e.message).join('; ')}`);
+        return { allowed: false, reason: DEFAULT_DENIAL[action], policyIds: [] };
+      }
+      const { decision, diagnostics } = answer.response;
+      if (diagnostics.errors.length) {
+        options.onError?.(`policy errors during ${action}: ${diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).join('; ')}`);
+      }
+      const policyIds = [...diagnostics.reason].sort();
+      if (decision === 'allow') return { allowed: true, reason: `allowed by ${policyIds.join(', ')}`, policyIds };
+      const reasons = policyIds.map((id) => loaded.policies.get(id)?.reason).filter((r): r is string => !!r);
+      return { allowed: false, reason: reasons.length ? reasons.join('; ') : DEFAULT_DENIAL[action], policyIds };
+    },
+  };
 }

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Principal } from '../auth/principal';
 import type { Catalogue } from '../catalogue';
 import type { Db } from '../db/client';
+import type { ApprovalPolicy } from '../policy/approval-policy';
+import type { PolicyEngine } from '../policy/authorize';
 
 /** Wakes the fan-out worker after an approval has committed, so it need not wait for its next poll. */
 export interface FanoutWaker {
@@ -17,6 +19,10 @@ export interface ResultReader {
 export interface Services {
   db: Db;
   catalogue: Catalogue;
+  /** Cedar: every authorization decision (policies/*.cedar). */
+  policy: PolicyEngine;
+  /** Approval chains, expiry and fair-use limits (policies/approvals.json). */
+  approvals: ApprovalPolicy;
   logger: Logger;
   clock: () => Date;
   /** How long a department's part may take, all attempts together, from approval. */

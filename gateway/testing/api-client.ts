@@ -76,6 +76,9 @@ export class ApiClient {
   reject(id: string, comment: unknown = 'Purpose does not justify the categories') {
     return this.request<InquiryView>('POST', `/v1/inquiries/${encodeURIComponent(id)}/reject`, { json: { comment } });
   }
+  withdraw(id: string, reason?: string) {
+    return this.request<InquiryView>('POST', `/v1/inquiries/${encodeURIComponent(id)}/withdraw`, { json: reason === undefined ? {} : { reason } });
+  }
   results(id: string) {
     return this.request<InquiryResults>('GET', `/v1/inquiries/${encodeURIComponent(id)}/results`);
   }

@@ -5,12 +5,14 @@ import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { createApp, type AppEnv, type ResultReader } from '../app';
 import { createDevIssuer } from '../auth/dev-issuer';
-import { createTokenVerifier } from '../auth/verify-token';
+import { createTokenVerifier, type TokenVerifier } from '../auth/verify-token';
 import { loadCatalogue, type Catalogue } from '../catalogue';
 import { parseConfig, type Config, type Mode } from '../config';
 import type { Database, Db } from '../db/client';
 import { inquiryParts, resultChunks, results, units, users, type Role } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
+import type { ApprovalPolicy } from '../policy/approval-policy';
+import { loadPolicies } from '../policy/load-policies';
 import { createLogger } from '../logger';
 import { ApiClient, request, type RequestOptions, type ApiResponse } from './api-client';
 import { residentId } from './subjects';
@@ -21,6 +23,7 @@ export { ApiClient, type ApiResponse, type RequestOptions } from './api-client';
 export type { TestIssuer } from './test-issuer';
 
 const REPO_CATALOGUE = fileURLToPath(new URL('../../policies/categories.json', import.meta.url));
+export const REPO_POLICY_DIR = fileURLToPath(new URL('../../policies', import.meta.url));
 
 /** The demo unit tree slice every test gateway has: region → two leagues → their banners. */
 export const TEST_UNITS = {
@@ -61,6 +64,10 @@ export interface TestUsers {
   investigatingApprover: TestUser;
   /** Regional approver at the region. */
   regionalApprover: TestUser;
+  /** A second regional approver: highly sensitive inquiries need two. */
+  regionalApprover2: TestUser;
+  /** Investigator of the regional big-data centre: runs entrusted inquiries for leagues. */
+  regionalInvestigator: TestUser;
   auditor: TestUser;
   departmentOperator: TestUser;
   administrator: TestUser;
@@ -71,7 +78,13 @@ export interface TestGatewayOptions {
   /** Reuse an open database (it is seeded idempotently and not closed by `close()`). */
   database?: Database;
   catalogue?: Catalogue;
+  /** A policy folder other than the repository's policies/ (Cedar files and approvals.json). */
+  policyDir?: string;
+  /** Adjusts the loaded approval policy, e.g. raises the fair-use limits for a test that submits a lot. */
+  adjustApprovals?: (loaded: ApprovalPolicy) => ApprovalPolicy;
   results?: ResultReader;
+  /** A token verifier other than the test issuer's in-memory JWKS (e.g. one fetching a JWKS URL). */
+  tokens?: TokenVerifier;
   clock?: () => Date;
   /** Extra configuration variables, e.g. `{ QIAO_PART_DEADLINE: '1m' }`. */
   env?: Record<string, string>;
@@ -126,6 +139,9 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     ...options.env,
   });
   const catalogue = options.catalogue ?? (await loadCatalogue(REPO_CATALOGUE));
+  const loaded = await loadPolicies(options.policyDir ?? REPO_POLICY_DIR, catalogue);
+  const { policy } = loaded;
+  const approvals = options.adjustApprovals ? options.adjustApprovals(loaded.approvals) : loaded.approvals;
   const tokens = await createTestIssuer();
   const logs: string[] = [];
   const logger = createLogger({ level: config.logLevel, destination: { write: (line: string) => void logs.push(line) } });
@@ -140,7 +156,9 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     db,
     logger,
     catalogue,
-    tokens: createTokenVerifier({ jwks: tokens.publicJwks, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
+    policy,
+    approvals,
+    tokens: options.tokens ?? createTokenVerifier({ jwks: tokens.publicJwks, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     devIssuer: await createDevIssuer({ privateJwk: tokens.privateJwk, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     fanout,
     results: options.results ?? createTableResultReader(db),
@@ -169,6 +187,8 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     otherApprover: await seedUser(u.otherLeague.id, ['approver']),
     investigatingApprover: await seedUser(u.banner.id, ['approver', 'investigator']),
     regionalApprover: await seedUser(u.region.id, ['regional_approver']),
+    regionalApprover2: await seedUser(u.region.id, ['regional_approver']),
+    regionalInvestigator: await seedUser(u.region.id, ['investigator']),
     auditor: await seedUser(u.region.id, ['auditor']),
     departmentOperator: await seedUser(u.banner.id, ['department_operator']),
     administrator: await seedUser(u.region.id, ['administrator']),

@@ -4,8 +4,16 @@ import { units } from './units';
 import { users } from './users';
 
 /** Decision state of an inquiry. Progress after approval is derived from its parts. */
-export const INQUIRY_STATES = ['pending_approval', 'approved', 'rejected'] as const;
+export const INQUIRY_STATES = ['pending_approval', 'approved', 'rejected', 'withdrawn', 'expired'] as const;
 export type InquiryState = (typeof INQUIRY_STATES)[number];
+
+/** One link of an approval chain, as fixed at submission (policies/approvals.json). */
+export interface ApprovalStepRecord {
+  role: string;
+  /** The unit the approvers of this step must belong to. */
+  unitId: string;
+  count: number;
+}
 
 export const inquiries = pgTable(
   'inquiries',
@@ -19,8 +27,16 @@ export const inquiries = pgTable(
     subjects: jsonb('subjects').$type<Subject[]>().notNull(),
     categories: text('categories').array().notNull(),
     state: text('state', { enum: INQUIRY_STATES }).notNull().default('pending_approval'),
+    /** Entrusted mode: the unit of the investigator who ran the inquiry on behalf of `unitId`; null otherwise. */
+    submittedFromUnitId: text('submitted_from_unit_id').references(() => units.id),
+    /** The highest sensitivity of its categories, at submission. */
+    sensitivity: text('sensitivity').notNull().default('standard'),
+    /** The approvals it needs, fixed at submission so a later policy change does not move the goalposts. */
+    approvalChain: jsonb('approval_chain').$type<ApprovalStepRecord[]>().notNull().default([]),
+    /** A pending inquiry past this moment is expired. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('inquiries_unit_created_idx').on(t.unitId, t.createdAt)],
+  (t) => [index('inquiries_unit_created_idx').on(t.unitId, t.createdAt), index('inquiries_creator_created_idx').on(t.createdBy, t.createdAt)],
 );

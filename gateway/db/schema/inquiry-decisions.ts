@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { inquiries } from './inquiries';
 import { users } from './users';
 
@@ -12,6 +12,12 @@ export const inquiryDecisions = pgTable(
     decision: text('decision', { enum: ['approve', 'reject'] }).notNull(),
     comment: text('comment').notNull(),
     decidedAt: timestamp('decided_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Which step of the inquiry's approval chain an approval fills (0-based); null for rejections. */
+    chainStep: integer('chain_step'),
   },
-  (t) => [index('inquiry_decisions_inquiry_idx').on(t.inquiryId)],
+  (t) => [
+    index('inquiry_decisions_inquiry_idx').on(t.inquiryId),
+    // One decision per person per inquiry, whatever races the application's own checks lose.
+    unique('inquiry_decisions_inquiry_user_uq').on(t.inquiryId, t.userId),
+  ],
 );

@@ -46,9 +46,12 @@ describe('POST /v1/inquiries/:id/approve', () => {
     expect(gw.fanout.wakes).toBe(wakes + 1);
   });
 
-  it('lets a regional approver approve a banner’s inquiry', async () => {
+  it('lets only the approver the chain names approve: a regional approver cannot stand in for the league', async () => {
     const id = await submit(gw.users.investigator, ['household']);
-    const res = await gw.as(gw.users.regionalApprover).approve(id);
+    const byRegion = await gw.as(gw.users.regionalApprover).approve(id);
+    expect(byRegion.status).toBe(403);
+    expect(byRegion.error?.message).toBe('the next approval (step 1 of 1) must come from an approver of Ordos City (150600)');
+    const res = await gw.as(gw.users.approver).approve(id);
     expect(res.status).toBe(200);
     expect(res.body.parts.map((p) => p.department)).toEqual(['public_security']);
   });
@@ -92,7 +95,7 @@ describe('POST /v1/inquiries/:id/approve', () => {
     const id = await submit();
     const byColleague = await gw.as(gw.users.colleague).approve(id);
     expect(byColleague.status).toBe(403);
-    expect(byColleague.error?.message).toBe('only approvers decide inquiries');
+    expect(byColleague.error?.message).toBe('the next approval (step 1 of 1) must come from an approver of Ordos City (150600)');
     const byOther = await gw.as(gw.users.otherApprover).approve(id);
     expect(byOther.status).toBe(404);
     expect(byOther.error?.message).toBe('inquiry not found');
@@ -118,6 +121,7 @@ describe('POST /v1/inquiries/:id/approve', () => {
     // A second app on the same database whose catalogue has since lost real_estate.
     const narrowed = await createTestGateway({
       database: gw.database,
+      clock: () => NOW,
       catalogue: parseCatalogue(
         { categories: { household: { department: 'public_security', fields: ['household_id'], sensitivity: 'standard' } } },
         'narrowed.json',

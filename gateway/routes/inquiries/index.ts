@@ -4,9 +4,10 @@ import { getInquiry } from '../../services/inquiry/get';
 import { listInquiries } from '../../services/inquiry/list';
 import { rejectInquiry } from '../../services/inquiry/reject';
 import { submitInquiry } from '../../services/inquiry/submit';
+import { withdrawInquiry } from '../../services/inquiry/withdraw';
 import { readJsonBody, requestContext, type AppEnv } from '../env';
 
-/** /v1/inquiries: submit, list, read, approve, reject. */
+/** /v1/inquiries: submit, list, read, approve, reject, withdraw. */
 export function inquiryRoutes(): Hono<AppEnv> {
   return new Hono<AppEnv>()
     .post('/', async (c) => c.json(await submitInquiry({ ctx: requestContext(c), input: await readJsonBody(c) }), 201))
@@ -17,5 +18,8 @@ export function inquiryRoutes(): Hono<AppEnv> {
     )
     .post('/:id/reject', async (c) =>
       c.json(await rejectInquiry({ ctx: requestContext(c), input: { id: c.req.param('id'), body: await readJsonBody(c) } })),
+    )
+    .post('/:id/withdraw', async (c) =>
+      c.json(await withdrawInquiry({ ctx: requestContext(c), input: { id: c.req.param('id'), body: await readJsonBody(c) } })),
     );
 }

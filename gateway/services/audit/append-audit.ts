@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS = [
   'inquiry.submitted',
   'inquiry.approved',
   'inquiry.rejected',
+  'inquiry.approval_added', 'inquiry.withdrawn', 'inquiry.expired',
   'authorization.denied',
   'warrant.issued',
   'department.answered',

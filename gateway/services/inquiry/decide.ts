@@ -1,23 +1,34 @@
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { CatalogueError, departmentsFor } from '../../catalogue';
 import type { Tx } from '../../db/client';
-import { inquiries, inquiryDecisions, inquiryParts } from '../../db/schema';
+import { inquiries, inquiryDecisions, inquiryParts, units } from '../../db/schema';
 import { ServiceError } from '../../errors';
-import { authorize } from '../../policy/authorize';
+import { describeError } from '../../logger';
 import { appendAudit } from '../audit/append-audit';
 import type { RequestContext } from '../context';
-import { describeError } from '../../logger';
 import { parseInput } from '../parse-input';
+import { approvalProgress, type ApprovalProgress } from './approval-progress';
+import { isOverdue, persistExpiry } from './expire';
 import { findInquiry, inquiryNotFound } from './find-visible-inquiry';
 import { DecideInquiry } from './schemas';
+import { resolveStep } from './submit';
+import { requiredApprovals } from '../../policy/approval-policy';
+import { unitAncestry } from '../unit/unit-tree';
 import { loadInquiryViews, type InquiryRow, type InquiryView } from './view';
 
-type Outcome = { kind: 'decided'; view: InquiryView } | { kind: 'denied'; reason: string } | { kind: 'not_found' };
+type Outcome =
+  | { kind: 'decided'; view: InquiryView; final: boolean }
+  | { kind: 'denied'; reason: string }
+  | { kind: 'expired'; at: string }
+  | { kind: 'not_found' };
 
 /**
- * Approves or rejects a pending inquiry. The decision, the state change, the parts (on approval)
- * and the audit entry commit in one transaction; a refused attempt commits only its audit entry.
- * The fan-out worker is woken only after the approval is durable.
+ * Approves or rejects a pending inquiry. The inquiry row is locked first (SELECT … FOR UPDATE),
+ * so concurrent decisions on one inquiry queue up and each sees the approvals committed before
+ * it: no approval is counted twice or lost. The decision, the state change, the parts (on the
+ * approval that completes the chain) and the audit entry commit in one transaction; a refused
+ * attempt commits only its audit entry. The fan-out worker is woken only after the final
+ * approval is durable.
  */
 export async function decideInquiry(
   ctx: RequestContext,
@@ -27,52 +38,88 @@ export async function decideInquiry(
 ): Promise<InquiryView> {
   const action = decision === 'approve' ? 'inquiry.approve' : 'inquiry.reject';
   const actor = { userId: ctx.principal.userId, unitId: ctx.principal.unitId };
+  const now = ctx.clock();
 
   const outcome = await ctx.db.transaction(async (tx): Promise<Outcome> => {
-    const found = await findInquiry(tx, id, { forUpdate: true });
+    const found = await findInquiry(tx, id, { forUpdate: true, now });
     if (!found) return { kind: 'not_found' };
     const { row, resource } = found;
-    const canRead = authorize(ctx.principal, 'inquiry.read', resource);
-    const verdict = canRead.allowed ? authorize(ctx.principal, action, resource) : canRead;
-    if (!verdict.allowed) {
+    const canRead = ctx.policy.authorize(ctx.principal, 'inquiry.read', resource);
+    if (!canRead.allowed) {
       await appendAudit(tx, {
         action: 'authorization.denied',
         actor,
         inquiryId: row.id,
         requestId: ctx.requestId,
-        details: { attempted: action, reason: verdict.reason },
+        details: { attempted: action, reason: canRead.reason, policyIds: canRead.policyIds },
       });
       // Someone who may not even read the inquiry learns nothing about it, not even that it exists.
-      return canRead.allowed ? { kind: 'denied', reason: verdict.reason } : { kind: 'not_found' };
+      return { kind: 'not_found' };
     }
     const body = parseInput(DecideInquiry, input);
+    if (isOverdue(row, now)) {
+      await persistExpiry(tx, row, now, ctx.requestId);
+      return { kind: 'expired', at: row.expiresAt!.toISOString() };
+    }
     if (row.state !== 'pending_approval') {
       throw new ServiceError('failed_precondition', `the inquiry is already ${row.state}`);
     }
+    if (row.approvalChain.length === 0) Object.assign(row, await fixLegacyChain(ctx, tx, row));
+    const decisions = await tx
+      .select({ userId: inquiryDecisions.userId, chainStep: inquiryDecisions.chainStep, decision: inquiryDecisions.decision })
+      .from(inquiryDecisions)
+      .where(eq(inquiryDecisions.inquiryId, row.id))
+      .orderBy(asc(inquiryDecisions.decidedAt));
+    const progress = approvalProgress(
+      row.sensitivity,
+      row.approvalChain,
+      decisions.filter((d) => d.decision === 'approve').map((d) => ({ chainStep: d.chainStep, approver: d.userId })),
+    );
+    const verdict = ctx.policy.authorize(ctx.principal, action, resource, {
+      step: progress.next,
+      hasDecided: decisions.some((d) => d.userId === ctx.principal.userId),
+    });
+    if (!verdict.allowed) {
+      const reason = verdict.policyIds.length === 0 && decision === 'approve' ? await whoIsNext(tx, progress) : verdict.reason;
+      await appendAudit(tx, {
+        action: 'authorization.denied',
+        actor,
+        inquiryId: row.id,
+        requestId: ctx.requestId,
+        details: { attempted: action, reason, policyIds: verdict.policyIds },
+      });
+      return { kind: 'denied', reason };
+    }
+
+    const step = decision === 'approve' ? progress.next!.index : null;
     const [saved] = await tx
       .insert(inquiryDecisions)
-      .values({ inquiryId: row.id, userId: ctx.principal.userId, decision, comment: body.comment })
+      .values({ inquiryId: row.id, userId: ctx.principal.userId, decision, comment: body.comment, chainStep: step })
       .returning({ id: inquiryDecisions.id });
-    const departments = decision === 'approve' ? await createParts(ctx, tx, row) : [];
-    const [updated] = await tx
-      .update(inquiries)
-      .set({ state: decision === 'approve' ? 'approved' : 'rejected', updatedAt: ctx.clock() })
-      .where(eq(inquiries.id, row.id))
-      .returning();
+    const final = decision === 'approve' && progress.remaining === 1;
+    const departments = final ? await createParts(ctx, tx, row) : [];
+    const state = decision === 'reject' ? 'rejected' : final ? 'approved' : 'pending_approval';
+    const [updated] = await tx.update(inquiries).set({ state, updatedAt: now }).where(eq(inquiries.id, row.id)).returning();
     await appendAudit(tx, {
-      action: decision === 'approve' ? 'inquiry.approved' : 'inquiry.rejected',
+      action: decision === 'reject' ? 'inquiry.rejected' : final ? 'inquiry.approved' : 'inquiry.approval_added',
       actor,
       inquiryId: row.id,
       requestId: ctx.requestId,
-      details: { decisionId: saved!.id, ...(decision === 'approve' ? { departments } : {}) },
+      details: {
+        decisionId: saved!.id,
+        policyIds: verdict.policyIds,
+        ...(step !== null ? { step: step + 1, steps: row.approvalChain.length, remaining: progress.remaining - 1 } : {}),
+        ...(final ? { departments } : {}),
+      },
     });
-    const [view] = await loadInquiryViews(tx, [updated!]);
-    return { kind: 'decided', view: view! };
+    const [view] = await loadInquiryViews(tx, [updated!], now);
+    return { kind: 'decided', view: view!, final };
   });
 
   if (outcome.kind === 'not_found') throw inquiryNotFound();
   if (outcome.kind === 'denied') throw new ServiceError('permission_denied', outcome.reason);
-  if (decision === 'approve') {
+  if (outcome.kind === 'expired') throw new ServiceError('failed_precondition', `the inquiry expired at ${outcome.at} without being approved`);
+  if (outcome.final) {
     // The approval is committed: a worker that cannot be woken finds the parts on its next poll.
     try {
       ctx.fanout.wake();
@@ -84,9 +131,28 @@ export async function decideInquiry(
 }
 
 /**
- * One part per department that serves any of the inquiry's categories. For now one approval is
- * final; when the policy asks for approval chains, parts are created at the last link only.
+ * An inquiry submitted before approval chains existed has none recorded: it gets the chain the
+ * policy gives it now, written on its first decision so it stays fixed from then on.
  */
+async function fixLegacyChain(ctx: RequestContext, tx: Tx, row: InquiryRow): Promise<Pick<InquiryRow, 'sensitivity' | 'approvalChain'>> {
+  const unitPath = await unitAncestry(tx, row.unitId);
+  const known = row.categories.filter((c) => Object.hasOwn(ctx.catalogue.categories, c));
+  const { sensitivity, chain } = requiredApprovals(ctx.approvals, ctx.catalogue, known);
+  const approvalChain = chain.map((step) => resolveStep(step, unitPath));
+  await tx.update(inquiries).set({ sensitivity, approvalChain }).where(eq(inquiries.id, row.id));
+  return { sensitivity, approvalChain };
+}
+
+/** Why an approver whose turn it is not was refused: who the chain waits for. */
+async function whoIsNext(tx: Tx, progress: ApprovalProgress): Promise<string> {
+  const next = progress.next;
+  if (!next) return 'the approval chain is already complete';
+  const [unit] = await tx.select({ name: units.name }).from(units).where(eq(units.id, next.unitId));
+  const role = next.role === 'regional_approver' ? 'a regional approver' : 'an approver';
+  return `the next approval (step ${next.index + 1} of ${progress.steps.length}) must come from ${role} of ${unit?.name ?? 'unit'} (${next.unitId})`;
+}
+
+/** One part per department that serves any of the inquiry's categories; created at the last link of the chain only. */
 async function createParts(ctx: RequestContext, tx: Tx, row: InquiryRow): Promise<string[]> {
   let byDepartment: Map<string, string[]>;
   try {
@@ -101,4 +167,3 @@ async function createParts(ctx: RequestContext, tx: Tx, row: InquiryRow): Promis
     .values([...byDepartment].map(([department, categories]) => ({ inquiryId: row.id, department, categories, deadlineAt })));
   return [...byDepartment.keys()];
 }
-

@@ -6,6 +6,8 @@ const parts = (...statuses: PartStatus[]) => statuses.map((status) => ({ status 
 
 describe('deriveInquiryStatus', () => {
   it('follows the decision until approval', () => {
+    expect(deriveInquiryStatus('withdrawn', [])).toBe('withdrawn');
+    expect(deriveInquiryStatus('expired', [])).toBe('expired');
     expect(deriveInquiryStatus('pending_approval', [])).toBe('pending_approval');
     expect(deriveInquiryStatus('rejected', [])).toBe('rejected');
   });

@@ -1,6 +1,6 @@
 import type { InquiryState, PartStatus } from '../../db/schema';
 
-export const INQUIRY_STATUSES = ['pending_approval', 'rejected', 'running', 'completed', 'partially_completed', 'failed'] as const;
+export const INQUIRY_STATUSES = ['pending_approval', 'rejected', 'withdrawn', 'expired', 'running', 'completed', 'partially_completed', 'failed'] as const;
 export type InquiryStatus = (typeof INQUIRY_STATUSES)[number];
 
 /**
@@ -9,7 +9,7 @@ export type InquiryStatus = (typeof INQUIRY_STATUSES)[number];
  */
 export function deriveInquiryStatus(state: InquiryState, parts: readonly { status: PartStatus }[]): InquiryStatus {
   if (state === 'pending_approval') return 'pending_approval';
-  if (state === 'rejected') return 'rejected';
+  if (state === 'rejected' || state === 'withdrawn' || state === 'expired') return state;
   if (parts.some((p) => p.status === 'pending' || p.status === 'running')) return 'running';
   const succeeded = parts.filter((p) => p.status === 'succeeded').length;
   // An approved inquiry without parts asked nothing of anyone: vacuously complete.

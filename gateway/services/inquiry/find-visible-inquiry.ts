@@ -2,9 +2,10 @@ import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { inquiries } from '../../db/schema';
 import { ServiceError } from '../../errors';
-import { authorize, type Resource } from '../../policy/authorize';
+import type { Resource } from '../../policy/authorize';
 import type { RequestContext } from '../context';
-import { unitPath } from '../unit/unit-tree';
+import { unitAncestry } from '../unit/unit-tree';
+import { effectiveState } from './expire';
 import type { InquiryRow } from './view';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -19,8 +20,19 @@ export function inquiryNotFound(): ServiceError {
 
 export type InquiryResource = Extract<Resource, { kind: 'inquiry' }>;
 
-export function inquiryResource(row: InquiryRow, path: readonly string[]): InquiryResource {
-  return { kind: 'inquiry', id: row.id, unitId: row.unitId, unitPath: path, createdBy: row.createdBy, state: row.state };
+/** The inquiry as policies see it: its unit's ancestry, the submitter's, its state as of `now`. */
+export async function inquiryResource(db: DbOrTx, row: InquiryRow, now: Date): Promise<InquiryResource> {
+  const unitPath = await unitAncestry(db, row.unitId);
+  const entrusted = row.submittedFromUnitId !== null && row.submittedFromUnitId !== row.unitId;
+  return {
+    kind: 'inquiry',
+    id: row.id,
+    unitPath,
+    submittedFromPath: entrusted ? await unitAncestry(db, row.submittedFromUnitId!) : unitPath,
+    createdBy: row.createdBy,
+    state: effectiveState(row, now),
+    sensitivity: row.sensitivity,
+  };
 }
 
 /**
@@ -30,14 +42,14 @@ export function inquiryResource(row: InquiryRow, path: readonly string[]): Inqui
 export async function findInquiry(
   db: DbOrTx,
   id: string,
-  options: { forUpdate?: boolean } = {},
+  options: { forUpdate?: boolean; now: Date },
 ): Promise<{ row: InquiryRow; resource: InquiryResource } | null> {
   // A malformed id names no inquiry; checking here keeps it from reaching the uuid cast in SQL.
   if (!UUID.test(id)) return null;
   const query = db.select().from(inquiries).where(eq(inquiries.id, id));
   const [row] = options.forUpdate ? await query.for('update') : await query;
   if (!row) return null;
-  return { row, resource: inquiryResource(row, await unitPath(db, row.unitId)) };
+  return { row, resource: await inquiryResource(db, row, options.now) };
 }
 
 /** Loads an inquiry the caller may read, or throws `inquiryNotFound()`. */
@@ -47,7 +59,7 @@ export async function findVisibleInquiry(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<{ row: InquiryRow; resource: InquiryResource }> {
-  const found = await findInquiry(db, id, options);
-  if (!found || !authorize(ctx.principal, 'inquiry.read', found.resource).allowed) throw inquiryNotFound();
+  const found = await findInquiry(db, id, { ...options, now: ctx.clock() });
+  if (!found || !ctx.policy.authorize(ctx.principal, 'inquiry.read', found.resource).allowed) throw inquiryNotFound();
   return found;
 }

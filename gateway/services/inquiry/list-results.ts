@@ -1,7 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { inquiryParts, results, type PartStatus } from '../../db/schema';
 import { ServiceError } from '../../errors';
-import { authorize } from '../../policy/authorize';
 import type { RequestContext } from '../context';
 import { deriveInquiryStatus, type InquiryStatus } from './derive-status';
 import { findVisibleInquiry } from './find-visible-inquiry';
@@ -28,7 +27,7 @@ export interface InquiryResults {
 /** What each department has answered so far: metadata only, the ciphertext is downloaded per department. */
 export async function listInquiryResults({ ctx, input }: { ctx: RequestContext; input: { id: string } }): Promise<InquiryResults> {
   const { row, resource } = await findVisibleInquiry(ctx, ctx.db, input.id);
-  const verdict = authorize(ctx.principal, 'result.read', resource);
+  const verdict = ctx.policy.authorize(ctx.principal, 'result.read', resource);
   if (!verdict.allowed) throw new ServiceError('permission_denied', verdict.reason);
 
   const rows = await ctx.db

@@ -2,7 +2,6 @@ import { and, eq } from 'drizzle-orm';
 import { DEPARTMENT_NAME } from '../../../proto/identity';
 import { inquiryParts, results } from '../../db/schema';
 import { ServiceError } from '../../errors';
-import { authorize } from '../../policy/authorize';
 import { appendAudit } from '../audit/append-audit';
 import type { RequestContext } from '../context';
 import { findVisibleInquiry } from './find-visible-inquiry';
@@ -31,7 +30,7 @@ export async function openResultDownload({
   input: { id: string; department: string };
 }): Promise<ResultDownload> {
   const { row, resource } = await findVisibleInquiry(ctx, ctx.db, input.id);
-  const verdict = authorize(ctx.principal, 'result.download', resource);
+  const verdict = ctx.policy.authorize(ctx.principal, 'result.download', resource);
   if (!verdict.allowed) throw new ServiceError('permission_denied', verdict.reason);
 
   const missing = () => new ServiceError('not_found', 'this inquiry has no part for that department');

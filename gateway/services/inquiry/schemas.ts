@@ -34,6 +34,8 @@ export const SubmitInquiry = z.strictObject({
         if (first !== i) ctx.addIssue({ code: 'custom', path: [i], message: `repeats categories[${first}]` });
       });
     }),
+  /** Entrusted mode: the unit (GB/T 2260 code) the inquiry is run for; default the submitter's own. */
+  onBehalfOf: z.string().regex(/^\d{6}$/, 'must be a 6-digit unit code').optional(),
 });
 export type SubmitInquiry = z.infer<typeof SubmitInquiry>;
 
@@ -41,6 +43,11 @@ export const DecideInquiry = z.strictObject({
   comment: text(2000),
 });
 export type DecideInquiry = z.infer<typeof DecideInquiry>;
+
+export const WithdrawInquiry = z.strictObject({
+  reason: text(2000).optional(),
+});
+export type WithdrawInquiry = z.infer<typeof WithdrawInquiry>;
 
 export const ListInquiries = z.strictObject({
   state: z.enum(INQUIRY_STATES).optional(),

@@ -1,18 +1,31 @@
 import { unknownCategories } from '../../catalogue';
-import { inquiries } from '../../db/schema';
+import { inquiries, type ApprovalStepRecord } from '../../db/schema';
 import { ServiceError } from '../../errors';
-import { authorize } from '../../policy/authorize';
+import { requiredApprovals, type ChainStep } from '../../policy/approval-policy';
+import type { UnitRef } from '../../policy/authorize';
 import { appendAudit } from '../audit/append-audit';
 import type { RequestContext } from '../context';
 import { parseInput } from '../parse-input';
+import { unitAncestry } from '../unit/unit-tree';
+import { enforceFairUse } from './fair-use';
 import { SubmitInquiry } from './schemas';
 import { loadInquiryViews, type InquiryView } from './view';
 
-/** An investigator asks for facts about subjects; the inquiry waits for approval. */
+/**
+ * An investigator asks for facts about subjects, for their own unit or — entrusted mode — on
+ * behalf of another unit; the inquiry waits for the approvals its categories need.
+ */
 export async function submitInquiry({ ctx, input }: { ctx: RequestContext; input: unknown }): Promise<InquiryView> {
-  const decision = authorize(ctx.principal, 'inquiry.submit', { kind: 'unit', unitId: ctx.principal.unitId });
-  if (!decision.allowed) throw new ServiceError('permission_denied', decision.reason);
   const body = parseInput(SubmitInquiry, input);
+  const unitId = body.onBehalfOf ?? ctx.principal.unitId;
+  const unitPath = unitId === ctx.principal.unitId ? ctx.principal.unitPath : await unitAncestry(ctx.db, unitId);
+  if (unitPath.length === 0) {
+    throw new ServiceError('invalid_argument', `onBehalfOf: no unit ${unitId} in the directory`, {
+      details: [{ path: 'onBehalfOf', message: `no unit ${unitId} in the directory` }],
+    });
+  }
+  const decision = ctx.policy.authorize(ctx.principal, 'inquiry.submit', { kind: 'unit', unitPath });
+  if (!decision.allowed) throw new ServiceError('permission_denied', decision.reason);
 
   const unknown = unknownCategories(ctx.catalogue, body.categories);
   if (unknown.length) {
@@ -23,18 +36,29 @@ export async function submitInquiry({ ctx, input }: { ctx: RequestContext; input
     }));
     throw new ServiceError('invalid_argument', details.map((d) => `${d.path}: ${d.message}`).join('; '), { details });
   }
+  const { sensitivity, chain } = requiredApprovals(ctx.approvals, ctx.catalogue, body.categories);
+  const approvalChain = chain.map((step) => resolveStep(step, unitPath));
+  const now = ctx.clock();
+  const entrusted = unitId !== ctx.principal.unitId;
 
   return ctx.db.transaction(async (tx) => {
+    await enforceFairUse(tx, ctx.approvals, { userId: ctx.principal.userId, unitId }, body.subjects.length, now);
     const [row] = await tx
       .insert(inquiries)
       .values({
-        unitId: ctx.principal.unitId,
+        unitId,
+        submittedFromUnitId: entrusted ? ctx.principal.unitId : null,
         createdBy: ctx.principal.userId,
         caseReference: body.caseReference,
         legalBasis: body.legalBasis,
         purpose: body.purpose,
         subjects: body.subjects,
         categories: body.categories,
+        sensitivity,
+        approvalChain,
+        expiresAt: new Date(now.getTime() + ctx.approvals.pendingExpiresAfterMs),
+        createdAt: now,
+        updatedAt: now,
       })
       .returning();
     await appendAudit(tx, {
@@ -43,9 +67,24 @@ export async function submitInquiry({ ctx, input }: { ctx: RequestContext; input
       inquiryId: row!.id,
       requestId: ctx.requestId,
       // Counts, not subject ids: the audit log is read well beyond the investigating unit.
-      details: { categories: body.categories, subjects: body.subjects.length },
+      details: {
+        categories: body.categories,
+        subjects: body.subjects.length,
+        sensitivity,
+        approvalChain,
+        policyIds: decision.policyIds,
+        ...(entrusted ? { onBehalfOf: unitId } : {}),
+      },
     });
-    const [view] = await loadInquiryViews(tx, [row!]);
+    const [view] = await loadInquiryViews(tx, [row!], now);
     return view!;
   });
+}
+
+/** A chain step's level, made concrete for the inquiry's unit: its league, or the region. */
+export function resolveStep(step: ChainStep, unitPath: readonly UnitRef[]): ApprovalStepRecord {
+  const region = unitPath[unitPath.length - 1]!;
+  // The region's own inquiries have no league above them: their league step is the region's.
+  const at = step.at === 'league' ? (unitPath.find((u) => u.level === 'league') ?? region) : region;
+  return { role: step.role, unitId: at.id, count: step.count };
 }

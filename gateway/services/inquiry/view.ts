@@ -2,12 +2,16 @@ import { asc, eq, inArray } from 'drizzle-orm';
 import type { Subject } from '../../../proto/subjects';
 import type { DbOrTx } from '../../db/client';
 import { inquiries, inquiryDecisions, inquiryParts, users, type InquiryState, type PartStatus } from '../../db/schema';
+import { approvalProgress, type ApprovalProgress } from './approval-progress';
 import { deriveInquiryStatus, type InquiryStatus } from './derive-status';
+import { effectiveState } from './expire';
 
 /** An inquiry as the API shows it. */
 export interface InquiryView {
   id: string;
   unitId: string;
+  /** Entrusted mode: the unit of the investigator who ran the inquiry on behalf of `unitId`. */
+  submittedFromUnitId: string | null;
   createdBy: { id: string; username: string; displayName: string };
   caseReference: string;
   legalBasis: string;
@@ -16,6 +20,12 @@ export interface InquiryView {
   categories: string[];
   state: InquiryState;
   status: InquiryStatus;
+  /** The highest sensitivity of its categories: it decided the approval chain. */
+  sensitivity: string;
+  /** The approvals it needs, which it has (usernames) and how many are still missing. */
+  approvals: ApprovalProgress;
+  /** When a pending inquiry expires if it is not approved by then. */
+  expiresAt: string | null;
   decisions: { username: string; decision: 'approve' | 'reject'; comment: string; decidedAt: string }[];
   parts: {
     department: string;
@@ -32,7 +42,7 @@ export interface InquiryView {
 export type InquiryRow = typeof inquiries.$inferSelect;
 
 /** Builds the views of the given rows with three queries, whatever their number. */
-export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[]): Promise<InquiryView[]> {
+export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[], now: Date): Promise<InquiryView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const creatorIds = [...new Set(rows.map((r) => r.createdBy))];
@@ -46,6 +56,7 @@ export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[]):
         inquiryId: inquiryDecisions.inquiryId,
         username: users.username,
         decision: inquiryDecisions.decision,
+        chainStep: inquiryDecisions.chainStep,
         comment: inquiryDecisions.comment,
         decidedAt: inquiryDecisions.decidedAt,
       })
@@ -62,19 +73,28 @@ export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[]):
   const creatorById = new Map(creators.map((c) => [c.id, c]));
   return rows.map((row) => {
     const ownParts = parts.filter((p) => p.inquiryId === row.id);
+    const ownDecisions = decisions.filter((d) => d.inquiryId === row.id);
+    const state = effectiveState(row, now);
     return {
       id: row.id,
       unitId: row.unitId,
+      submittedFromUnitId: row.submittedFromUnitId,
       createdBy: creatorById.get(row.createdBy) ?? { id: row.createdBy, username: '(unknown)', displayName: '(unknown)' },
       caseReference: row.caseReference,
       legalBasis: row.legalBasis,
       purpose: row.purpose,
       subjects: row.subjects,
       categories: row.categories,
-      state: row.state,
-      status: deriveInquiryStatus(row.state, ownParts),
-      decisions: decisions
-        .filter((d) => d.inquiryId === row.id)
+      state,
+      status: deriveInquiryStatus(state, ownParts),
+      sensitivity: row.sensitivity,
+      approvals: approvalProgress(
+        row.sensitivity,
+        row.approvalChain,
+        ownDecisions.filter((d) => d.decision === 'approve').map((d) => ({ chainStep: d.chainStep, approver: d.username })),
+      ),
+      expiresAt: row.expiresAt?.toISOString() ?? null,
+      decisions: ownDecisions
         .map((d) => ({ username: d.username, decision: d.decision, comment: d.comment, decidedAt: d.decidedAt.toISOString() })),
       parts: ownParts.map((p) => ({
         department: p.department,

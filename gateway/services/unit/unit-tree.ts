@@ -19,6 +19,24 @@ export async function unitPath(db: DbOrTx, unitId: string): Promise<string[]> {
   return rowsOf<{ id: string }>(rows).map((r) => r.id);
 }
 
+/** The unit and its ancestors with their levels, nearest first, as policy decisions need them. */
+export async function unitAncestry(db: DbOrTx, unitId: string): Promise<{ id: string; level: 'region' | 'league' | 'banner' }[]> {
+  const rows = await db.execute(sql`
+    with recursive up(id, level, parent_id, depth) as (
+      select id, level, parent_id, 0 from units where id = ${unitId}
+      union all
+      select u.id, u.level, u.parent_id, up.depth + 1 from units u join up on u.id = up.parent_id where up.depth < ${MAX_DEPTH}
+    )
+    select id, level from up order by depth`);
+  return rowsOf<{ id: string; level: 'region' | 'league' | 'banner' }>(rows);
+}
+
+/** Every unit with its parent: the whole tree is small (about 120 units). */
+export async function allUnits(db: DbOrTx): Promise<{ id: string; level: 'region' | 'league' | 'banner'; parentId: string | null }[]> {
+  const rows = await db.execute(sql`select id, level, parent_id as "parentId" from units`);
+  return rowsOf(rows);
+}
+
 /** Whether `unitId` is `ancestorId` or lies below it. */
 export async function isUnitWithin(db: DbOrTx, unitId: string, ancestorId: string): Promise<boolean> {
   return (await unitPath(db, unitId)).includes(ancestorId);

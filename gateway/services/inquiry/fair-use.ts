@@ -1,0 +1,53 @@
+import { and, count, eq, gte, sql } from 'drizzle-orm';
+import type { Tx } from '../../db/client';
+import { inquiries } from '../../db/schema';
+import { ServiceError } from '../../errors';
+import type { ApprovalPolicy, Limits } from '../../policy/approval-policy';
+
+/** The start of the policy's day containing `now`, and of the next one. */
+export function policyDay(now: Date, utcOffsetMinutes: number): { start: Date; end: Date } {
+  const shifted = now.getTime() + utcOffsetMinutes * 60_000;
+  const startShifted = shifted - (((shifted % 86_400_000) + 86_400_000) % 86_400_000);
+  const start = new Date(startShifted - utcOffsetMinutes * 60_000);
+  return { start, end: new Date(start.getTime() + 86_400_000) };
+}
+
+/**
+ * Refuses a submission that would take the investigator or the unit past a daily limit of the
+ * policy. Runs inside the submission's transaction after taking a per-unit advisory lock, so two
+ * concurrent submissions of one unit are counted one after the other and cannot both slip under.
+ * Every submission counts, whatever became of it: withdrawing does not give quota back.
+ */
+export async function enforceFairUse(
+  tx: Tx,
+  policy: ApprovalPolicy,
+  who: { userId: string; unitId: string },
+  subjects: number,
+  now: Date,
+): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`qiao.fair-use.user:${who.userId}`}))`);
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`qiao.fair-use.unit:${who.unitId}`}))`);
+  const { start, end } = policyDay(now, policy.fairUse.utcOffsetMinutes);
+  const usage = async (condition: ReturnType<typeof eq>) => {
+    const [row] = await tx
+      .select({ inquiries: count(), subjects: sql<string>`coalesce(sum(jsonb_array_length(${inquiries.subjects})), 0)` })
+      .from(inquiries)
+      .where(and(condition, gte(inquiries.createdAt, start)));
+    return { inquiries: Number(row!.inquiries), subjects: Number(row!.subjects) };
+  };
+  const check = (scope: string, limits: Limits, used: { inquiries: number; subjects: number }) => {
+    const over =
+      used.inquiries + 1 > limits.inquiriesPerDay
+        ? { what: 'inquiriesPerDay', limit: limits.inquiriesPerDay, text: `${limits.inquiriesPerDay} inquiries per day` }
+        : used.subjects + subjects > limits.subjectsPerDay
+          ? { what: 'subjectsPerDay', limit: limits.subjectsPerDay, text: `${limits.subjectsPerDay} subjects per day (${used.subjects} used today, this inquiry names ${subjects})` }
+          : null;
+    if (!over) return;
+    throw new ServiceError('resource_exhausted', `fair-use limit reached: ${over.text} ${scope}; the limit resets at ${end.toISOString()}`, {
+      details: [{ path: `fairUse.${scope === 'per investigator' ? 'perInvestigator' : 'perUnit'}.${over.what}`, message: `limit ${over.limit}, resets at ${end.toISOString()}` }],
+      retryAt: end,
+    });
+  };
+  check('per investigator', policy.fairUse.perInvestigator, await usage(eq(inquiries.createdBy, who.userId)));
+  check('per unit', policy.fairUse.perUnit, await usage(eq(inquiries.unitId, who.unitId)));
+}

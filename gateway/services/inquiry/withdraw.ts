@@ -1,0 +1,54 @@
+import { eq } from 'drizzle-orm';
+import { inquiries } from '../../db/schema';
+import { ServiceError } from '../../errors';
+import { appendAudit } from '../audit/append-audit';
+import type { RequestContext } from '../context';
+import { parseInput } from '../parse-input';
+import { isOverdue, persistExpiry } from './expire';
+import { findInquiry, inquiryNotFound } from './find-visible-inquiry';
+import { WithdrawInquiry } from './schemas';
+import { loadInquiryViews, type InquiryView } from './view';
+
+type Outcome = { kind: 'withdrawn'; view: InquiryView } | { kind: 'denied'; reason: string } | { kind: 'expired'; at: string } | { kind: 'not_found' };
+
+/** The investigator who submitted a pending inquiry takes it back; it can no longer be approved. */
+export async function withdrawInquiry({ ctx, input }: { ctx: RequestContext; input: { id: string; body: unknown } }): Promise<InquiryView> {
+  const actor = { userId: ctx.principal.userId, unitId: ctx.principal.unitId };
+  const now = ctx.clock();
+  const outcome = await ctx.db.transaction(async (tx): Promise<Outcome> => {
+    const found = await findInquiry(tx, input.id, { forUpdate: true, now });
+    if (!found || !ctx.policy.authorize(ctx.principal, 'inquiry.read', found.resource).allowed) return { kind: 'not_found' };
+    const { row, resource } = found;
+    const verdict = ctx.policy.authorize(ctx.principal, 'inquiry.withdraw', resource);
+    if (!verdict.allowed) {
+      await appendAudit(tx, {
+        action: 'authorization.denied',
+        actor,
+        inquiryId: row.id,
+        requestId: ctx.requestId,
+        details: { attempted: 'inquiry.withdraw', reason: verdict.reason, policyIds: verdict.policyIds },
+      });
+      return { kind: 'denied', reason: verdict.reason };
+    }
+    const body = parseInput(WithdrawInquiry, input.body);
+    if (isOverdue(row, now)) {
+      await persistExpiry(tx, row, now, ctx.requestId);
+      return { kind: 'expired', at: row.expiresAt!.toISOString() };
+    }
+    if (row.state !== 'pending_approval') throw new ServiceError('failed_precondition', `the inquiry is already ${row.state}`);
+    const [updated] = await tx.update(inquiries).set({ state: 'withdrawn', updatedAt: now }).where(eq(inquiries.id, row.id)).returning();
+    await appendAudit(tx, {
+      action: 'inquiry.withdrawn',
+      actor,
+      inquiryId: row.id,
+      requestId: ctx.requestId,
+      details: { policyIds: verdict.policyIds, ...(body.reason ? { reason: body.reason } : {}) },
+    });
+    const [view] = await loadInquiryViews(tx, [updated!], now);
+    return { kind: 'withdrawn', view: view! };
+  });
+  if (outcome.kind === 'not_found') throw inquiryNotFound();
+  if (outcome.kind === 'denied') throw new ServiceError('permission_denied', outcome.reason);
+  if (outcome.kind === 'expired') throw new ServiceError('failed_precondition', `the inquiry expired at ${outcome.at} without being approved`);
+  return outcome.view;
+}
