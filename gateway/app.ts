@@ -11,6 +11,7 @@ import type { Catalogue } from './catalogue';
 import type { Config } from './config';
 import type { Db } from './db/client';
 import { HTTP_STATUS, ServiceError, type ErrorCode, type ErrorDetail, type ErrorEnvelope } from './errors';
+import { auditRoutes } from './routes/audit';
 import { devRoutes } from './routes/dev';
 import type { AppEnv } from './routes/env';
 import { healthRoutes } from './routes/health';
@@ -18,6 +19,7 @@ import { inquiryRoutes } from './routes/inquiries';
 import { meRoutes } from './routes/me';
 import { resultRoutes } from './routes/results';
 import { describeError } from './logger';
+import type { CheckpointSigning } from './services/audit/checkpoints';
 import type { FanoutWaker, ResultReader, Services } from './services/context';
 
 export type { FanoutWaker, ResultReader } from './services/context';
@@ -37,6 +39,8 @@ export interface AppDeps {
   /** Reads stored ciphertext for downloads. */
   results: ResultReader;
   clock?: () => Date;
+  /** Signs checkpoints requested with POST /v1/audit/checkpoint; without it only reading works. */
+  auditCheckpoints?: CheckpointSigning;
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -99,6 +103,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/v1/me', meRoutes());
   app.route('/v1/inquiries', inquiryRoutes());
   app.route('/v1/inquiries', resultRoutes());
+  app.route('/v1/audit', auditRoutes(deps.auditCheckpoints));
 
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

@@ -24,6 +24,8 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_WARRANT_TTL           warrant lifetime (exp − iat)                   [5m]
  *   QIAO_CATALOGUE_FILE        the category catalogue                         [policies/categories.json]
  *   QIAO_LOG_LEVEL             pino level                                     [info]
+ *   QIAO_AUDIT_ORIGIN          the audit log's name in its checkpoints        [qiao.gateway/audit-log]
+ *   QIAO_CHECKPOINT_INTERVAL   how often a checkpoint is signed               [1m]
  *
  * Production is the default so that forgetting the variable never leaves the dev token issuer on.
  */
@@ -53,6 +55,7 @@ export interface Config {
   fanout: { callDeadlineMs: number; partDeadlineMs: number; maxAttempts: number; warrantTtlMs: number };
   catalogueFile: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  audit: { origin: string; checkpointIntervalMs: number };
 }
 
 export const DEV_DEPARTMENTS = 'public_security=127.0.0.1:7101,natural_resources=127.0.0.1:7102';
@@ -142,6 +145,8 @@ const Env = z.object({
   QIAO_WARRANT_TTL: duration(10_000, 3_600_000, '5m'),
   QIAO_CATALOGUE_FILE: nonEmpty.default('policies/categories.json'),
   QIAO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  QIAO_AUDIT_ORIGIN: z.string().regex(/^[^\s+]+$/, 'must be one word without spaces or "+" (it is the checkpoint key name too)').default('qiao.gateway/audit-log'),
+  QIAO_CHECKPOINT_INTERVAL: duration(1000, 24 * 3_600_000, '1m'),
 });
 
 /**
@@ -199,5 +204,6 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
     },
     catalogueFile: path(e.QIAO_CATALOGUE_FILE),
     logLevel: e.QIAO_LOG_LEVEL,
+    audit: { origin: e.QIAO_AUDIT_ORIGIN, checkpointIntervalMs: e.QIAO_CHECKPOINT_INTERVAL },
   };
 }

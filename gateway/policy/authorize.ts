@@ -14,12 +14,17 @@ export type Action =
   | 'inquiry.approve'
   | 'inquiry.reject'
   | 'result.read'
-  | 'result.download';
+  | 'result.download'
+  | 'audit.read_entries'
+  | 'audit.read_proofs'
+  | 'audit.checkpoint';
 
 export type Resource =
   /** A unit something would be created in. */
   | { kind: 'unit'; unitId: string }
-  | { kind: 'inquiry'; id: string; unitId: string; unitPath: readonly string[]; createdBy: string; state: InquiryState };
+  | { kind: 'inquiry'; id: string; unitId: string; unitPath: readonly string[]; createdBy: string; state: InquiryState }
+  /** The audit log, or one department's entries of it; `operatorOf`: the department the caller operates (users.department). */
+  | { kind: 'audit_log'; department: string | null; operatorOf: string | null };
 
 export interface Decision {
   allowed: boolean;
@@ -43,6 +48,7 @@ export function authorize(principal: Principal, action: Action, resource: Resour
   switch (action) {
     case 'inquiry.submit':
       if (!isInvestigator(principal)) return deny('only investigators submit inquiries');
+      if (resource.kind === 'audit_log') return deny('not a unit');
       if (resource.unitId !== principal.unitId) return deny('investigators submit inquiries for their own unit only');
       return allow('investigator of the unit');
 
@@ -68,6 +74,24 @@ export function authorize(principal: Principal, action: Action, resource: Resour
       if (resource.kind !== 'inquiry') return deny('not an inquiry');
       if (isInvestigator(principal) && resource.unitId === principal.unitId) return allow('investigator of the requesting unit');
       return deny('results go to investigators of the requesting unit only');
+
+    case 'audit.read_entries':
+      // Auditors read everything; a department's operator reads its own department's entries.
+      if (resource.kind !== 'audit_log') return deny('not the audit log');
+      if (principal.roles.includes('auditor')) return allow('auditor');
+      if (principal.roles.includes('department_operator') && resource.operatorOf && resource.department === resource.operatorOf) {
+        return allow('operator of the department');
+      }
+      return deny('the audit log is read by auditors, and by a department’s operator for its own entries');
+
+    case 'audit.read_proofs':
+      // Checkpoints and proofs are hashes only: every auditor and department operator may check them.
+      if (principal.roles.includes('auditor') || principal.roles.includes('department_operator')) return allow('auditor or department operator');
+      return deny('audit proofs are for auditors and department operators');
+
+    case 'audit.checkpoint':
+      if (principal.roles.includes('auditor') || principal.roles.includes('administrator')) return allow('auditor or administrator');
+      return deny('checkpoints are requested by auditors and administrators');
 
     default: {
       const unknown: never = action;

@@ -42,11 +42,12 @@ export function commit(kind: CommitmentKind, value: string, withKey: Uint8Array 
 const SUBJECT_KEYS = /^(subjects?|subjectIds?|idNumbers?|residentIds?|creditCodes?)$/i;
 const CASE_KEYS = /^(caseReferences?|caseRefs?)$/i;
 const CREDIT_CODE = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
+const EMBEDDED_CODE = /(?<![0-9A-Z])[0-9A-Z]{18}(?![0-9A-Z])/g;
 
 /**
  * Replaces, anywhere in `details`, what must not be written in plaintext: values under subject
- * or case-reference member names, and any string that is a valid resident id number or looks
- * like a unified social credit code. Numbers (e.g. a count of subjects) are left alone.
+ * or case-reference member names, and, inside any string, each valid resident id number or
+ * unified-social-credit-code look-alike. Numbers (e.g. a count of subjects) are left alone.
  */
 export function commitSensitive(details: Record<string, unknown>): Record<string, unknown> {
   return walk(details, null) as Record<string, unknown>;
@@ -55,8 +56,8 @@ export function commitSensitive(details: Record<string, unknown>): Record<string
 function walk(value: unknown, kind: CommitmentKind | null): unknown {
   if (typeof value === 'string') {
     if (kind) return `hmac:${commit(kind, value)}`;
-    if (residentIdProblem(value) === null || CREDIT_CODE.test(value)) return `hmac:${commit('subject', value)}`;
-    return value;
+    // Free text (a reason, an echoed error) may quote an id: each one inside it is replaced too.
+    return value.replace(EMBEDDED_CODE, (code) => (residentIdProblem(code) === null || CREDIT_CODE.test(code) ? `hmac:${commit('subject', code)}` : code));
   }
   if (Array.isArray(value)) return value.map((v) => walk(v, kind));
   if (value && typeof value === 'object' && !(value instanceof Date)) {
