@@ -1,14 +1,14 @@
 import {
   auditLeafHash,
   AuditEntryError,
-  CheckpointAnswer,
   ConsistencyProofAnswer,
   decodeProof,
   EntriesAnswer,
   parseAuditEntry,
   type AuditLogEntry,
 } from '../../proto/audit-log';
-import { openCheckpoint, type Checkpoint, type NoteVerifier } from '../../proto/checkpoint';
+import { CheckpointRejected, followCheckpoint, type CheckpointState, type GetJson } from '../../proto/audit-client';
+import type { Checkpoint, NoteVerifier } from '../../proto/checkpoint';
 import { hashEquals, HASH_SIZE, ProofError, storedHashCount, storedHashesForLeaf, storedHashIndex, treeHash, verifyConsistency, type Hash } from '../../proto/merkle';
 
 /**
@@ -25,13 +25,7 @@ import { hashEquals, HASH_SIZE, ProofError, storedHashCount, storedHashesForLeaf
  *     answer follows its warrant, no download before the answer.
  */
 
-export interface VerifyState {
-  origin: string;
-  size: number;
-  /** base64 root hash of the last accepted checkpoint. */
-  root: string;
-  checkpoint: string;
-}
+export type VerifyState = CheckpointState;
 
 export interface Problem {
   index?: number;
@@ -47,8 +41,6 @@ export interface VerifyReport {
   state?: VerifyState;
 }
 
-export type GetJson = (path: string) => Promise<unknown>;
-
 export class VerifyAbort extends Error {}
 
 export async function verifyAuditLog(options: { get: GetJson; verifier: NoteVerifier; origin: string; state?: VerifyState | null; pageSize?: number }): Promise<VerifyReport> {
@@ -57,24 +49,12 @@ export async function verifyAuditLog(options: { get: GetJson; verifier: NoteVeri
   const fail = (message: string, index?: number): VerifyReport => ({ ok: false, entries: 0, problems: [...problems, { message, ...(index === undefined ? {} : { index }) }] });
 
   let cp: Checkpoint;
-  let note: string;
+  let accepted: CheckpointState;
   try {
-    note = CheckpointAnswer.parse(await get('/v1/audit/checkpoint')).checkpoint;
-    cp = openCheckpoint(note, verifier, origin);
+    ({ checkpoint: cp, state: accepted } = await followCheckpoint({ get, verifier, origin, state }));
   } catch (err) {
-    return fail(`the latest checkpoint cannot be trusted: ${(err as Error).message}`);
-  }
-
-  if (state) {
-    if (state.origin !== origin) return fail(`the state file is for log ${state.origin}, not ${origin}`);
-    const oldRoot = Buffer.from(state.root, 'base64');
-    if (cp.size < state.size) return fail(`the log shrank from ${state.size} entries (last accepted checkpoint) to ${cp.size}: history was rewritten`);
-    try {
-      const proof = ConsistencyProofAnswer.parse(await get(`/v1/audit/proofs/consistency?from=${state.size}&to=${cp.size}`));
-      verifyConsistency(state.size, cp.size, oldRoot, cp.root, decodeProof(proof.proof));
-    } catch (err) {
-      return fail(`the checkpoint of size ${cp.size} is not consistent with the last accepted one (size ${state.size}): ${(err as Error).message}`);
-    }
+    if (err instanceof CheckpointRejected) return fail(err.message);
+    throw err;
   }
 
   // Replay: every entry, in order, hashed into a local copy of the stored-hash layout.
@@ -109,7 +89,7 @@ export async function verifyAuditLog(options: { get: GetJson; verifier: NoteVeri
     checkpoint: cp,
     entries: cp.size,
     problems,
-    ...(ok ? { state: { origin, size: cp.size, root: Buffer.from(cp.root).toString('base64'), checkpoint: note } } : {}),
+    ...(ok ? { state: accepted } : {}),
   };
 }
 
