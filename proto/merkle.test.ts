@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  appendToFrontier,
   EMPTY_ROOT,
+  frontierIndexes,
   leafHash,
   nodeHash,
   proveConsistency,
@@ -143,6 +145,23 @@ describe('proof generation from stored hashes', () => {
     await proveConsistency(333, 999, read);
     await treeHash(999, read);
     expect(Math.max(...reads)).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(1000)));
+  });
+
+  it('appending to a frontier stores exactly what storedHashesForLeaf stores, in batches of any size', async () => {
+    const { stored, leaves, read } = await buildLog(300);
+    let size = 0;
+    let frontier: Hash[] = [];
+    const out: Hash[] = [];
+    for (const n of [1, 2, 5, 64, 1, 100, 127]) {
+      expect(frontier.map(hex)).toEqual((await read(frontierIndexes(size))).map(hex));
+      const step = appendToFrontier(size, frontier, leaves.slice(size, size + n));
+      out.push(...step.stored);
+      frontier = step.frontier;
+      size += n;
+    }
+    expect(out.map(hex)).toEqual(stored.slice(0, out.length).map(hex));
+    expect(out.length).toBe(storedHashCount(size));
+    expect(() => appendToFrontier(3, [], [leaves[0]!])).toThrow(ProofError);
   });
 
   it('RootAccumulator agrees with the stored tree', async () => {

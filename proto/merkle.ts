@@ -125,6 +125,43 @@ function tileIndexes(lo: number, hi: number, out: number[]): number[] {
   return out;
 }
 
+/**
+ * Where the hashes of the complete subtrees that make up a tree of `size` entries are stored,
+ * largest (leftmost) first: its right frontier, everything an append needs to know.
+ */
+export function frontierIndexes(size: number): number[] {
+  return tileIndexes(0, size, []);
+}
+
+/**
+ * Appends leaves to a tree known only by its frontier (the hashes at `frontierIndexes(size)`),
+ * returning the hashes to store — consecutive from `storedHashIndex(0, size)` — and the new
+ * frontier. No stored hash is read: this is how the gateway appends with one query.
+ */
+export function appendToFrontier(size: number, frontier: readonly Hash[], leaves: readonly Hash[]): { stored: Hash[]; frontier: Hash[] } {
+  const stack = frontier.map((hash, i) => ({ hash, level: frontierLevels(size)[i]! }));
+  if (stack.length !== frontierLevels(size).length) throw new ProofError(`a tree of ${size} entries has ${frontierLevels(size).length} frontier hashes, not ${frontier.length}`);
+  const stored: Hash[] = [];
+  for (const leaf of leaves) {
+    let node = { level: 0, hash: leaf };
+    stored.push(leaf);
+    while (stack.length && stack[stack.length - 1]!.level === node.level) {
+      const left = stack.pop()!;
+      node = { level: node.level + 1, hash: nodeHash(left.hash, node.hash) };
+      stored.push(node.hash);
+    }
+    stack.push(node);
+  }
+  return { stored, frontier: stack.map((s) => s.hash) };
+}
+
+/** Levels of the complete subtrees of a tree of `size` entries, largest first (its set bits). */
+function frontierLevels(size: number): number[] {
+  const levels: number[] = [];
+  for (let level = Math.floor(Math.log2(size || 1)) + 1; level >= 0; level--) if (Math.floor(size / 2 ** level) % 2 === 1) levels.push(level);
+  return levels;
+}
+
 /** Combines the tiles of one range (right to left), as RFC 9162's MTH does. */
 function foldTiles(tiles: Hash[]): Hash {
   let h = tiles[tiles.length - 1]!;

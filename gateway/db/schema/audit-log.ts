@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, customType, index, pgTable, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
@@ -33,12 +34,15 @@ export const auditLogHashes = pgTable('audit_log_hashes', {
 });
 
 /**
- * One row (id = 1): the tree size. Every append locks it FOR UPDATE, which serialises appends
- * across gateway replicas and keeps indices contiguous; it is the only audit table updated.
+ * One row (id = 1): the tree size and its right frontier (the hashes of its complete subtrees,
+ * largest first, concatenated), all an append needs. Every append locks it FOR UPDATE, which
+ * serialises appends across gateway replicas and keeps indices contiguous; it is the only audit
+ * table updated. The frontier is a cache of stored hashes, rebuilt from them if it disagrees.
  */
 export const auditLogTree = pgTable('audit_log_tree', {
   id: smallint('id').primaryKey(),
   size: bigint('size', { mode: 'number' }).notNull(),
+  frontier: bytea('frontier').notNull().default(sql`'\\x'::bytea`),
 });
 
 /** Every signed checkpoint, kept (signed-note text, proto/checkpoint.ts). */

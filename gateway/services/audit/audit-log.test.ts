@@ -49,6 +49,14 @@ describe('the Merkle audit log in the database', () => {
     expect(n).toBe(storedHashCount(size));
   });
 
+  it('rebuilds a frontier that does not fit the tree size from the stored hashes', async () => {
+    await database.db.execute(sql`UPDATE audit_log_tree SET frontier = '\\x'::bytea`);
+    await database.db.transaction((tx) => appendAudit(tx, entry(50)));
+    const acc = new RootAccumulator();
+    for (const row of await allEntries()) acc.push(auditLeafHash(row.entry));
+    expect(hashEquals(await treeHash(await currentTreeSize(database.db), hashReader(database.db)), acc.root())).toBe(true);
+  });
+
   it('a rolled-back transaction leaves no entry and no gap', async () => {
     const before = await currentTreeSize(database.db);
     await expect(

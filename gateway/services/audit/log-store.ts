@@ -1,8 +1,8 @@
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { auditLeafHash } from '../../../proto/audit-log';
-import { siblingIndexesForLeaf, storedHashesForLeaf, storedHashIndex, type Hash, type HashReader } from '../../../proto/merkle';
+import { appendToFrontier, frontierIndexes, HASH_SIZE, storedHashIndex, type Hash, type HashReader } from '../../../proto/merkle';
 import type { DbOrTx, Tx } from '../../db/client';
-import { auditLogEntries, auditLogHashes, auditLogTree } from '../../db/schema';
+import { auditLogHashes, auditLogTree } from '../../db/schema';
 
 /**
  * The Merkle log in PostgreSQL: entries and stored hashes (proto/merkle.ts layout), appended
@@ -30,43 +30,40 @@ export class AuditLogDamaged extends Error {
   override readonly name = 'AuditLogDamaged';
 }
 
-const MAX_ROWS_PER_INSERT = 4000;
-
-/** Appends entries in order; returns their indices. Must run inside a transaction. */
+/**
+ * Appends entries in order; returns their indices. Must run inside a transaction. Two round trips
+ * under the lock: read size and frontier (locking the row), then one statement that inserts the
+ * entries and their stored hashes and moves the tree on — arrays passed whole, not row by row.
+ */
 export async function appendLogEntries(tx: Tx, rows: readonly LogEntryRow[]): Promise<number[]> {
   if (rows.length === 0) return [];
   const leaves = rows.map((r) => auditLeafHash(r.text));
-  const [tree] = await tx.select({ size: auditLogTree.size }).from(auditLogTree).where(eq(auditLogTree.id, 1)).for('update');
+  const [tree] = await tx.select().from(auditLogTree).where(eq(auditLogTree.id, 1)).for('update');
   if (!tree) throw new AuditLogDamaged('the audit_log_tree row is missing: the audit log was not migrated');
   const first = tree.size;
-
-  // Siblings that were stored before this batch: one query. The rest come from the batch itself.
-  const firstNew = storedHashIndex(0, first);
-  const needed = new Set<number>();
-  for (let i = 0; i < rows.length; i++) for (const idx of siblingIndexesForLeaf(first + i)) if (idx < firstNew) needed.add(idx);
-  const known = new Map<number, Hash>(needed.size ? (await readStoredHashes(tx, [...needed])).map((h, i) => [[...needed][i]!, h]) : []);
-  const read: HashReader = (indexes) =>
-    indexes.map((idx) => {
-      const h = known.get(idx);
-      if (!h) throw new AuditLogDamaged(`stored hash ${idx} is missing`);
-      return h;
-    });
-  const hashRows: { idx: number; hash: Uint8Array }[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const n = first + i;
-    const hashes = await storedHashesForLeaf(n, leaves[i]!, read);
-    let idx = storedHashIndex(0, n);
-    for (const hash of hashes) {
-      known.set(idx, hash);
-      hashRows.push({ idx: idx++, hash: Buffer.from(hash) });
-    }
-  }
-
-  const entryRows = rows.map((r, i) => ({ idx: first + i, entry: r.text, action: r.action, inquiryId: r.inquiryId, department: r.department }));
-  for (let i = 0; i < entryRows.length; i += MAX_ROWS_PER_INSERT) await tx.insert(auditLogEntries).values(entryRows.slice(i, i + MAX_ROWS_PER_INSERT));
-  for (let i = 0; i < hashRows.length; i += MAX_ROWS_PER_INSERT) await tx.insert(auditLogHashes).values(hashRows.slice(i, i + MAX_ROWS_PER_INSERT));
-  await tx.update(auditLogTree).set({ size: first + rows.length }).where(eq(auditLogTree.id, 1));
+  const frontier = await loadFrontier(tx, first, toBytes(tree.frontier));
+  const appended = appendToFrontier(first, frontier, leaves);
+  const firstHash = storedHashIndex(0, first);
+  await tx.execute(sql`
+    WITH entries AS (
+      INSERT INTO audit_log_entries (idx, entry, action, inquiry_id, department)
+      SELECT * FROM unnest(${sql.param(rows.map((_, i) => first + i))}::bigint[], ${sql.param(rows.map((r) => r.text))}::text[],
+        ${sql.param(rows.map((r) => r.action))}::text[], ${sql.param(rows.map((r) => r.inquiryId))}::uuid[], ${sql.param(rows.map((r) => r.department))}::text[])
+    ), hashes AS (
+      INSERT INTO audit_log_hashes (idx, hash)
+      SELECT ${firstHash}::bigint + n - 1, decode(h, 'hex') FROM unnest(${sql.param(appended.stored.map((h) => Buffer.from(h).toString('hex')))}::text[]) WITH ORDINALITY AS t(h, n)
+    )
+    UPDATE audit_log_tree SET size = ${first + rows.length}, frontier = decode(${Buffer.concat(appended.frontier).toString('hex')}, 'hex') WHERE id = 1`);
   return rows.map((_, i) => first + i);
+}
+
+/** The frontier kept in the tree row, or — if it does not fit the size (an older row) — read from the stored hashes. */
+async function loadFrontier(tx: Tx, size: number, packed: Uint8Array): Promise<Hash[]> {
+  const indexes = frontierIndexes(size);
+  if (packed.length === indexes.length * HASH_SIZE) {
+    return indexes.map((_, i) => packed.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
+  }
+  return readStoredHashes(tx, indexes);
 }
 
 /** Stored hashes by index, in the order asked; a missing one means the log was damaged. */
