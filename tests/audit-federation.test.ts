@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openServedLog } from '../adapters/kit/served-log';
 import { verifyAuditLog } from '../gateway/cli/audit-verify';
 import { fetchAndDecrypt, waitForResults } from '../gateway/cli/results';
 import { parseAuditEntry, parseCheckpointKey, type EntriesAnswer } from '../proto/audit-log';
@@ -75,5 +76,34 @@ describe('the audit log of a whole federation', () => {
     await auditor.post('/v1/audit/checkpoint', {});
     const again = await qiao([]);
     expect(again.stdout).toMatch(/audit log OK: .*consistent with the one accepted before/);
+  });
+
+  it('`adapters/reconcile.ts` agrees on the warrant public_security served, and catches one the gateway did not log', async () => {
+    // The adapter's served-warrant log, as the kit writes it: the logged warrant, plus one more.
+    const operator = await fed.as('ops.public_security');
+    const { entries } = await operator.get<EntriesAnswer>('/v1/audit/entries?department=public_security');
+    const issued = entries.map((e) => parseAuditEntry(e.entry)).find((e) => e.action === 'warrant.issued')!;
+    const answer = entries.map((e) => parseAuditEntry(e.entry)).find((e) => e.action === 'department.answered')!;
+    const logFile = join(stateDir, 'served.ndjson');
+    const log = await openServedLog(logFile);
+    const base = { jti: String(issued.details.jti), warrantSha256: String(issued.details.sha256), inquiryId: issued.inquiryId! };
+    await log.append({ outcome: 'accepted', ...base });
+    await log.append({ outcome: 'served', ...base, records: Number(answer.details.records), bytes: Number(answer.details.bytes), ciphertextSha256: String(answer.details.sha256) });
+    await log.append({ outcome: 'accepted', jti: 'unlogged-warrant', warrantSha256: 'f'.repeat(64), inquiryId: issued.inquiryId! });
+    await log.close();
+
+    const result = await run(
+      'npx',
+      ['tsx', 'adapters/reconcile.ts', '--department', 'public_security', '--gateway', fed.gateway.url, '--log', logFile,
+        '--checkpoint-key', join(fed.pki.dir, 'keys/checkpoint-verifier.jwk'), '--state', join(stateDir, 'ps-state.json'), '--as', 'ops.public_security', '--grace', '0'],
+      { cwd: join(import.meta.dirname, '..') },
+    ).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout + err.stderr }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/1 warrants served and logged, digests matching/);
+    expect(result.stdout).toMatch(/SERVED BUT NOT LOGGED by the gateway \(1\):\n\s+jti unlogged-warrant/);
+    expect(JSON.parse(await readFile(join(stateDir, 'ps-state.json'), 'utf8'))).toMatchObject({ origin: ORIGIN });
   });
 });

@@ -49,9 +49,16 @@ async function issue(jti: string, department: string, { log = true } = {}): Prom
 }
 
 /** The department's side: the adapter's served-warrant log. */
-async function serve(jti: string, jws: string): Promise<void> {
+async function serve(jti: string, jws: string, ciphertextSha256 = 'c'.repeat(64)): Promise<void> {
   await served.append({ outcome: 'accepted', jti, warrantSha256: digest(jws), inquiryId });
-  await served.append({ outcome: 'served', jti, warrantSha256: digest(jws), inquiryId, records: 1, bytes: 100, ciphertextSha256: 'c'.repeat(64) });
+  await served.append({ outcome: 'served', jti, warrantSha256: digest(jws), inquiryId, records: 1, bytes: 100, ciphertextSha256 });
+}
+
+/** The gateway's record of the answer (as gateway/fanout/process.ts logs it). */
+async function answered(jti: string, sha256: string): Promise<void> {
+  await gw.db.transaction((tx) =>
+    appendAudit(tx, { action: 'department.answered', inquiryId, details: { department: DEPT, partId: randomUUID(), warrantId: jti, format: 'f', records: 1, bytes: 100, sha256, chunks: 1, attempt: 1 } }),
+  );
 }
 
 beforeAll(async () => {
@@ -71,7 +78,9 @@ describe('department reconciliation', () => {
 
   it('catches the warrant the gateway served without logging it, and the other discrepancies', async () => {
     await serve('w-1', await issue('w-1', DEPT));
+    await answered('w-1', 'c'.repeat(64));
     await serve('w-2', await issue('w-2', DEPT));
+    await answered('w-2', 'e'.repeat(64)); // the gateway stored another answer than the one served
     await serve('w-skipped', await issue('w-skipped', DEPT, { log: false })); // the skipped log write
     await issue('w-never-arrived', DEPT); // logged, the call failed on the way
     await issue('w-other', 'natural_resources'); // another department's: not this one's business
@@ -86,6 +95,7 @@ describe('department reconciliation', () => {
     expect(report.digestMismatch.map((m) => m.served.jti)).toEqual(['w-swapped']);
     expect(report.loggedNotServed.map((l) => l.jti)).toEqual(['w-never-arrived']);
     expect(report.refusedNotLogged.map((r) => r.warrantSha256)).toEqual([digest(forged)]);
+    expect(report.answerMismatch.map((m) => [m.served.jti, m.logged.sha256])).toEqual([['w-2', 'e'.repeat(64)]]);
     expect([report.matched, report.badEntries, report.pending]).toEqual([2, [], 0]);
     expect(formatReport(report)).toMatch(/SERVED BUT NOT LOGGED by the gateway \(1\):\n\s+jti w-skipped \(served at/);
     state = report.state;

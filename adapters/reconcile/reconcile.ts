@@ -16,7 +16,10 @@ import type { ServedLogEntry } from '../kit/served-log';
  *  - logged but not served: the gateway logged a warrant the department never saw (a call that
  *    failed on the way, or a log entry for a query that never happened);
  *  - refused and not logged: a warrant the department refused (forged, expired…) that the log
- *    does not know either — worth a look, no data left.
+ *    does not know either — worth a look, no data left;
+ *  - answer mismatch: the gateway logged (`department.answered`) another ciphertext digest or
+ *    record count than the department served under that warrant — the stored result is not
+ *    what the department sent.
  *
  * Warrants from the last `graceMs` are left out of the first and third lists: a checkpoint
  * signed a moment before may not cover them yet (the gateway signs one every minute by default).
@@ -36,6 +39,15 @@ export interface ServedWarrant {
   inquiryId?: string;
   outcome: ServedLogEntry['outcome'];
   at: string;
+  records?: number;
+  ciphertextSha256?: string;
+}
+
+export interface LoggedAnswer {
+  index: number;
+  warrantId: string;
+  sha256: string;
+  records: number;
 }
 
 export interface ReconcileReport {
@@ -48,6 +60,7 @@ export interface ReconcileReport {
   digestMismatch: { served: ServedWarrant; logged: LoggedWarrant }[];
   loggedNotServed: LoggedWarrant[];
   refusedNotLogged: ServedWarrant[];
+  answerMismatch: { served: ServedWarrant; logged: LoggedAnswer }[];
   /** Entries the gateway listed that do not verify (bad proof, not canonical, another department). */
   badEntries: { index: number; problem: string }[];
   /** Left for the next run: too recent to expect in the checkpoint. */
@@ -57,7 +70,7 @@ export interface ReconcileReport {
 }
 
 export function reportFailed(r: ReconcileReport): boolean {
-  return r.servedNotLogged.length > 0 || r.digestMismatch.length > 0 || r.badEntries.length > 0;
+  return r.servedNotLogged.length > 0 || r.digestMismatch.length > 0 || r.answerMismatch.length > 0 || r.badEntries.length > 0;
 }
 
 export async function reconcileDepartment(options: {
@@ -76,6 +89,7 @@ export async function reconcileDepartment(options: {
   const recent = (at: string) => Date.parse(at) > cutoff;
 
   const logged = new Map<string, LoggedWarrant>();
+  const answers = new Map<string, LoggedAnswer>();
   const badEntries: ReconcileReport['badEntries'] = [];
   for await (const { index, entry } of listEntries(get, { end: cp.size, department })) {
     try {
@@ -83,6 +97,10 @@ export async function reconcileDepartment(options: {
       const proof = InclusionProofAnswer.parse(await get(`/v1/audit/proofs/inclusion?index=${index}&size=${cp.size}`));
       verifyInclusion(index, cp.size, auditLeafHash(entry), decodeProof(proof.proof), cp.root);
       if (e.details.department !== department) throw new Error(`it is an entry of ${String(e.details.department)}`);
+      if (e.action === 'department.answered') {
+        const warrantId = String(e.details.warrantId);
+        answers.set(warrantId, { index, warrantId, sha256: String(e.details.sha256), records: Number(e.details.records) });
+      }
       if (e.action !== 'warrant.issued') continue;
       const jti = String(e.details.jti);
       logged.set(jti, { index, jti, sha256: String(e.details.sha256), ...(e.inquiryId ? { inquiryId: e.inquiryId } : {}), at: e.at });
@@ -95,7 +113,15 @@ export async function reconcileDepartment(options: {
   const served = new Map<string, ServedWarrant>();
   const refused: ServedWarrant[] = [];
   for (const s of options.served) {
-    const w: ServedWarrant = { jti: s.jti ?? '', warrantSha256: s.warrantSha256, outcome: s.outcome, at: s.at, ...(s.inquiryId ? { inquiryId: s.inquiryId } : {}) };
+    const w: ServedWarrant = {
+      jti: s.jti ?? '',
+      warrantSha256: s.warrantSha256,
+      outcome: s.outcome,
+      at: s.at,
+      ...(s.inquiryId ? { inquiryId: s.inquiryId } : {}),
+      ...(s.records === undefined ? {} : { records: s.records }),
+      ...(s.ciphertextSha256 ? { ciphertextSha256: s.ciphertextSha256 } : {}),
+    };
     if (s.outcome === 'refused') refused.push(w);
     else if (s.jti) served.set(s.jti, w);
   }
@@ -109,6 +135,7 @@ export async function reconcileDepartment(options: {
     digestMismatch: [],
     loggedNotServed: [],
     refusedNotLogged: [],
+    answerMismatch: [],
     badEntries,
     pending: 0,
     state,
@@ -120,6 +147,10 @@ export async function reconcileDepartment(options: {
       else report.servedNotLogged.push(w);
     } else if (l.sha256 !== w.warrantSha256) report.digestMismatch.push({ served: w, logged: l });
     else report.matched++;
+    const answer = answers.get(w.jti);
+    if (answer && w.outcome === 'served' && (answer.sha256 !== w.ciphertextSha256 || answer.records !== w.records)) {
+      report.answerMismatch.push({ served: w, logged: answer });
+    }
   }
   for (const l of logged.values()) {
     if (served.has(l.jti)) continue;
@@ -144,6 +175,10 @@ export function formatReport(r: ReconcileReport): string {
   };
   section('SERVED BUT NOT LOGGED by the gateway', r.servedNotLogged.map((w) => `jti ${w.jti} (${w.outcome} at ${w.at}, inquiry ${w.inquiryId ?? '?'}, warrant sha256 ${w.warrantSha256})`));
   section('LOGGED WITH ANOTHER WARRANT DIGEST', r.digestMismatch.map((m) => `jti ${m.served.jti}: served ${m.served.warrantSha256}, logged ${m.logged.sha256} (entry ${m.logged.index})`));
+  section(
+    'ANSWER LOGGED DIFFERENTLY',
+    r.answerMismatch.map((m) => `jti ${m.served.jti}: served ${m.served.records} records, ciphertext ${m.served.ciphertextSha256}; logged ${m.logged.records}, ${m.logged.sha256} (entry ${m.logged.index})`),
+  );
   section('GATEWAY ENTRIES THAT DO NOT VERIFY', r.badEntries.map((b) => `entry ${b.index}: ${b.problem}`));
   section('logged but not served', r.loggedNotServed.map((l) => `jti ${l.jti} (entry ${l.index}, issued ${l.at}, inquiry ${l.inquiryId ?? '?'})`));
   section('refused and not logged', r.refusedNotLogged.map((w) => `${w.jti ? `jti ${w.jti}` : 'no jti'} (refused at ${w.at}, warrant sha256 ${w.warrantSha256})`));
