@@ -25,6 +25,11 @@ export interface DevPkiPaths {
   devIssuerJwk: string;
   devIssuerJwks: string;
   pseudonymKey: string;
+  /** Ed25519 key that signs the audit log's checkpoints, and its public half (what auditors pin). */
+  checkpointSigningJwk: string;
+  checkpointVerifierJwk: string;
+  /** HMAC key of the audit log's commitments to subject ids and case references. */
+  auditCommitmentKey: string;
   unit(unitCode: string): { privateJwk: string; publicJwk: string };
 }
 
@@ -55,6 +60,9 @@ function layoutUnder(dir: string, at: (rel: string) => string): DevPkiPaths {
     devIssuerJwk: at('keys/dev-issuer.jwk'),
     devIssuerJwks: at('keys/dev-issuer-jwks.json'),
     pseudonymKey: at('keys/pseudonym.key'),
+    checkpointSigningJwk: at('keys/checkpoint-signing.jwk'),
+    checkpointVerifierJwk: at('keys/checkpoint-verifier.jwk'),
+    auditCommitmentKey: at('keys/audit-commitment.key'),
     unit(unitCode) {
       if (!UNIT_CODE.test(unitCode)) throw new Error(`invalid unit code ${JSON.stringify(unitCode)}`);
       return { privateJwk: at(`units/${unitCode}/encryption.jwk`), publicJwk: at(`units/${unitCode}/encryption.pub.jwk`) };

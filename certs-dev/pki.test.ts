@@ -44,12 +44,12 @@ describe('a first generation', () => {
 
   it('writes exactly the layout of the contract, private keys readable only by the owner', async () => {
     const secrets = [
-      'keys/dev-issuer.jwk', 'keys/pseudonym.key', 'keys/warrant-signing.jwk',
+      'keys/audit-commitment.key', 'keys/checkpoint-signing.jwk', 'keys/dev-issuer.jwk', 'keys/pseudonym.key', 'keys/warrant-signing.jwk',
       'pki/ca.key', 'pki/departments/natural_resources.key', 'pki/departments/public_security.key',
       'pki/gateway-client.key', 'pki/gateway-server.key', 'units/150627/encryption.jwk', 'units/152900/encryption.jwk',
     ];
     const publics = [
-      'keys/dev-issuer-jwks.json', 'keys/warrant-jwks.json', 'pki/ca.crt',
+      'keys/checkpoint-verifier.jwk', 'keys/dev-issuer-jwks.json', 'keys/warrant-jwks.json', 'pki/ca.crt',
       'pki/departments/natural_resources.crt', 'pki/departments/public_security.crt',
       'pki/gateway-client.crt', 'pki/gateway-server.crt', 'units/150627/encryption.pub.jwk', 'units/152900/encryption.pub.jwk',
     ];

@@ -40,6 +40,8 @@ export interface DevPki {
   warrantKey: SigningKey;
   issuerKey: SigningKey;
   pseudonymKey: Uint8Array;
+  checkpointKey: { privateJwk: JWK; publicJwk: JWK };
+  auditCommitmentKey: Uint8Array;
   units: Record<string, { privateJwk: JWK; publicJwk: JWK; privateKeyPath: string }>;
   /** What this call created, reused or replaced (beyond the contract; the CLI prints it). */
   files: DevPkiFile[];
@@ -83,13 +85,15 @@ export async function ensureDevPki(opts: EnsureDevPkiOptions): Promise<DevPki> {
   const files = new PkiFiles(dir);
 
   // Key generation (RSA mostly) is the slow part: every independent piece runs at once.
-  const [ca, leafKeys, warrantKey, issuerKey, pseudonymKey, unitKeys] = await Promise.all([
+  const [ca, leafKeys, warrantKey, issuerKey, pseudonymKey, unitKeys, checkpointKey, auditCommitmentKey] = await Promise.all([
     ensureCa(files, now),
     Promise.all(leaves.map((leaf) => ensureRsaKey(files, leaf.key))),
     ensureSigningKey(files, L.warrantSigningJwk, L.warrantJwks),
     ensureSigningKey(files, L.devIssuerJwk, L.devIssuerJwks),
     ensureSecretBytes(files, L.pseudonymKey),
     Promise.all(units.map((u) => ensureUnitKey(files, u))),
+    ensureCheckpointKey(files),
+    ensureSecretBytes(files, L.auditCommitmentKey),
   ]);
   const certs = await Promise.all(leaves.map((leaf, i) => ensureLeafCert(files, leaf, leafKeys[i]!, ca, now)));
 
@@ -103,6 +107,8 @@ export async function ensureDevPki(opts: EnsureDevPkiOptions): Promise<DevPki> {
     warrantKey,
     issuerKey,
     pseudonymKey,
+    checkpointKey,
+    auditCommitmentKey,
     units: Object.fromEntries(units.map((u, i) => [u, { ...unitKeys[i]!, privateKeyPath: paths.unit(u).privateJwk }])),
     files: files.report,
   };
@@ -166,6 +172,11 @@ async function ensureLeafCert(files: PkiFiles, leaf: Leaf, key: RsaKey, ca: CaMa
 async function ensureSigningKey(files: PkiFiles, privateRel: string, jwksRel: string): Promise<{ privateJwk: JWK; publicJwks: { keys: JWK[] } }> {
   const { privateJwk, publicJwk } = await ensurePrivateJwk(files, privateRel, SIGNING_KEY);
   return { privateJwk, publicJwks: await ensurePublicJwks(files, jwksRel, publicJwk) };
+}
+
+async function ensureCheckpointKey(files: PkiFiles): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
+  const { privateJwk, publicJwk } = await ensurePrivateJwk(files, L.checkpointSigningJwk, SIGNING_KEY);
+  return { privateJwk, publicJwk: await ensurePublicJwk(files, L.checkpointVerifierJwk, publicJwk) };
 }
 
 async function ensureUnitKey(files: PkiFiles, unit: string): Promise<{ privateJwk: JWK; publicJwk: JWK }> {

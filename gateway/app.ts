@@ -13,6 +13,7 @@ import type { Db } from './db/client';
 import type { ApprovalPolicy } from './policy/approval-policy';
 import type { PolicyEngine } from './policy/authorize';
 import { HTTP_STATUS, ServiceError, type ErrorCode, type ErrorDetail, type ErrorEnvelope } from './errors';
+import { auditRoutes } from './routes/audit';
 import { devRoutes } from './routes/dev';
 import type { AppEnv } from './routes/env';
 import { healthRoutes } from './routes/health';
@@ -20,6 +21,7 @@ import { inquiryRoutes } from './routes/inquiries';
 import { meRoutes } from './routes/me';
 import { resultRoutes } from './routes/results';
 import { describeError } from './logger';
+import type { CheckpointSigning } from './services/audit/checkpoints';
 import type { FanoutWaker, ResultReader, Services } from './services/context';
 
 export type { FanoutWaker, ResultReader } from './services/context';
@@ -42,6 +44,8 @@ export interface AppDeps {
   /** Reads stored ciphertext for downloads. */
   results: ResultReader;
   clock?: () => Date;
+  /** Signs checkpoints requested with POST /v1/audit/checkpoint; without it only reading works. */
+  auditCheckpoints?: CheckpointSigning;
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -106,6 +110,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/v1/me', meRoutes());
   app.route('/v1/inquiries', inquiryRoutes());
   app.route('/v1/inquiries', resultRoutes());
+  app.route('/v1/audit', auditRoutes(deps.auditCheckpoints));
 
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

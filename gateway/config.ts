@@ -26,6 +26,8 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_CATALOGUE_FILE        the category catalogue                         [policies/categories.json]
  *   QIAO_POLICY_DIR            Cedar schema + policies, approvals.json        [policies]
  *   QIAO_LOG_LEVEL             pino level                                     [info]
+ *   QIAO_AUDIT_ORIGIN          the audit log's name in its checkpoints        [qiao.gateway/audit-log]
+ *   QIAO_CHECKPOINT_INTERVAL   how often a checkpoint is signed               [1m]
  *
  * Production is the default so that forgetting the variable never leaves the dev token issuer on.
  */
@@ -59,6 +61,7 @@ export interface Config {
   catalogueFile: string;
   policyDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  audit: { origin: string; checkpointIntervalMs: number };
 }
 
 export const DEV_DEPARTMENTS = 'public_security=127.0.0.1:7101,natural_resources=127.0.0.1:7102';
@@ -164,6 +167,8 @@ const Env = z.object({
   QIAO_CATALOGUE_FILE: nonEmpty.default('policies/categories.json'),
   QIAO_POLICY_DIR: nonEmpty.default('policies'),
   QIAO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  QIAO_AUDIT_ORIGIN: z.string().regex(/^[^\s+]+$/, 'must be one word without spaces or "+" (it is the checkpoint key name too)').default('qiao.gateway/audit-log'),
+  QIAO_CHECKPOINT_INTERVAL: duration(1000, 24 * 3_600_000, '1m'),
 });
 
 /**
@@ -234,5 +239,6 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
     catalogueFile: path(e.QIAO_CATALOGUE_FILE),
     policyDir: path(e.QIAO_POLICY_DIR),
     logLevel: e.QIAO_LOG_LEVEL,
+    audit: { origin: e.QIAO_AUDIT_ORIGIN, checkpointIntervalMs: e.QIAO_CHECKPOINT_INTERVAL },
   };
 }

@@ -58,3 +58,11 @@ function parseJwk(pkiDir: string, path: string, text: string): JWK {
     throw new Error(`${join(pkiDir, path)}: not valid JSON; delete it and run \`npm run pki:generate\``);
   }
 }
+
+/** The audit log's keys: the checkpoint signing key (Ed25519 JWK) and the commitment HMAC key. */
+export async function loadAuditKeys(pkiDir: string): Promise<{ checkpointKey: JWK; commitmentKey: Uint8Array }> {
+  const [jwk, commitment] = await Promise.all([readPkiFile(pkiDir, 'keys/checkpoint-signing.jwk'), readPkiFile(pkiDir, 'keys/audit-commitment.key')]);
+  const commitmentKey = Buffer.from(commitment.trim(), 'base64url');
+  if (commitmentKey.length < 32) throw new Error(`${join(pkiDir, 'keys/audit-commitment.key')}: the commitment key must be at least 32 bytes (base64url)`);
+  return { checkpointKey: parseJwk(pkiDir, 'keys/checkpoint-signing.jwk', jwk), commitmentKey };
+}

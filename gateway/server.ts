@@ -1,5 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type JsonWebKey } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -13,7 +13,10 @@ import { openDatabase, type Database } from './db/client';
 import { seedDemo } from './demo/seed';
 import { createGrpcDepartmentDirectory } from './departments/grpc-client';
 import { startFanoutWorker } from './fanout/worker';
-import { loadGatewayKeys, loadUnitPublicKeys } from './keys';
+import { loadAuditKeys, loadGatewayKeys, loadUnitPublicKeys } from './keys';
+import { noteSigner } from '../proto/checkpoint';
+import { startCheckpointSchedule } from './services/audit/checkpoints';
+import { configureAuditCommitments } from './services/audit/commitments';
 import { openResultStream } from './services/result/read-result';
 
 export interface RunningGateway {
@@ -31,7 +34,9 @@ export async function startGateway(options: { config: Config; logger: Logger; da
   // Policies first: a gateway must not start on rules it cannot trust, whatever else is wrong.
   const catalogue = await loadCatalogue(config.catalogueFile);
   const { policy, approvals } = await loadPolicies(config.policyDir, catalogue, logger);
-  const [keys, { tokens, devIssuer }] = await Promise.all([loadGatewayKeys(config.pkiDir), loadAuth(config)]);
+  const [keys, { tokens, devIssuer }, auditKeys] = await Promise.all([loadGatewayKeys(config.pkiDir), loadAuth(config), loadAuditKeys(config.pkiDir)]);
+  configureAuditCommitments(auditKeys.commitmentKey);
+  const auditCheckpoints = { origin: config.audit.origin, signer: noteSigner(config.audit.origin, auditKeys.checkpointKey as JsonWebKey) };
 
   const database = options.database ?? (await openDatabase(config.database));
   if (options.seedDemo) {
@@ -54,7 +59,10 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     maxAttempts: config.fanout.maxAttempts,
   });
 
+  const checkpoints = startCheckpointSchedule({ db: database.db, signing: auditCheckpoints, intervalMs: config.audit.checkpointIntervalMs, logger });
+
   const app = createApp({
+    auditCheckpoints,
     config,
     db: database.db,
     logger,
@@ -78,6 +86,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sweep.stop();
       await fanout.stop();
+      await checkpoints.stop();
       await directory.close();
       if (!options.database) await database.close();
     },

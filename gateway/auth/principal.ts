@@ -18,6 +18,8 @@ export interface Principal {
   unit: { id: string; name: string; nameZh: string; level: 'region' | 'league' | 'banner' };
   /** The unit and the units above it, nearest first: what policies see as the user's place in the tree. */
   unitPath: readonly UnitRef[];
+  /** A department operator's department, whose audit entries they may read. */
+  department: string | null;
 }
 
 export async function loadPrincipal(db: DbOrTx, username: string): Promise<Principal | null> {
@@ -36,5 +38,6 @@ export async function loadPrincipal(db: DbOrTx, username: string): Promise<Princ
     roles: row.user.roles,
     unit: { id: row.unit.id, name: row.unit.name, nameZh: row.unit.nameZh, level: row.unit.level },
     unitPath: await unitAncestry(db, row.user.unitId),
+    department: row.user.department,
   };
 }

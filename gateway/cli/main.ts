@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
+import { auditCommand } from './audit';
 import { ApiError, createApiClient, type ApiClient } from './http';
 import { renderTable } from './format';
 import { fetchAndDecrypt, ResultCheckError, waitForResults, type DecryptedRecord } from './results';
@@ -137,6 +138,8 @@ program
     else console.log(output);
     if (failed) process.exitCode = 3;
   });
+
+program.addCommand(auditCommand(api, globals));
 
 function renderByCategory(records: DecryptedRecord[]): string {
   const groups = new Map<string, DecryptedRecord[]>();

@@ -26,7 +26,7 @@ export async function seedDemo(db: Db, unitKeys: Record<string, JWK>): Promise<{
     for (const user of DEMO_USERS) {
       await tx.insert(users).values(user).onConflictDoUpdate({
         target: users.username,
-        set: { displayName: user.displayName, unitId: user.unitId, roles: sql`excluded.roles` },
+        set: { displayName: user.displayName, unitId: user.unitId, roles: sql`excluded.roles`, department: sql`excluded.department` },
       });
     }
   });

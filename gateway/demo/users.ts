@@ -13,6 +13,8 @@ export interface DemoUser {
   displayName: string;
   unitId: string;
   roles: Role[];
+  /** A department_operator's department (its audit entries are theirs to read). */
+  department?: string;
 }
 
 export const DEMO_USERS: readonly DemoUser[] = [
@@ -43,6 +45,6 @@ export const DEMO_USERS: readonly DemoUser[] = [
   { username: 'appr2.region', displayName: 'Sun Yue (regional approver)', unitId: '150000', roles: ['regional_approver', 'approver'] },
   { username: 'auditor.region', displayName: 'Hu Ping (auditor, regional oversight office)', unitId: '150000', roles: ['auditor'] },
   { username: 'admin.region', displayName: 'Ma Tao (administrator)', unitId: '150000', roles: ['administrator'] },
-  { username: 'ops.public_security', displayName: 'Operator of the public security adapter', unitId: '150000', roles: ['department_operator'] },
-  { username: 'ops.natural_resources', displayName: 'Operator of the natural resources adapter', unitId: '150000', roles: ['department_operator'] },
+  { username: 'ops.public_security', displayName: 'Operator of the public security adapter', unitId: '150000', roles: ['department_operator'], department: 'public_security' },
+  { username: 'ops.natural_resources', displayName: 'Operator of the natural resources adapter', unitId: '150000', roles: ['department_operator'], department: 'natural_resources' },
 ];

@@ -20,7 +20,7 @@ const pathOf: Record<string, UnitRef[]> = {
 };
 
 function principal(id: string, unit: UnitRef, roles: Role[]): Principal {
-  return { userId: id, username: id, displayName: id, unitId: unit.id, roles, unit: { id: unit.id, name: unit.id, nameZh: unit.id, level: unit.level }, unitPath: pathOf[unit.id]! };
+  return { userId: id, username: id, displayName: id, unitId: unit.id, roles, unit: { id: unit.id, name: unit.id, nameZh: unit.id, level: unit.level }, unitPath: pathOf[unit.id]!, department: null };
 }
 
 function inquiry(unitId: string, createdBy: string, from = unitId): Resource {
@@ -108,12 +108,21 @@ describe('the Cedar policies', () => {
     expect(engine.authorize(regionalInvestigator, 'result.read', entrusted).allowed).toBe(false);
   });
 
-  it('keep the audit log for auditors and administration for administrators', () => {
-    expect(engine.authorize(auditor, 'audit.read', unit(EJIN_HORO.id)).allowed).toBe(true);
-    expect(engine.authorize(administrator, 'audit.read', unit(REGION.id)).allowed).toBe(false);
+  it('keep the audit log for auditors and department operators, and administration for administrators', () => {
+    const wholeLog: Resource = { kind: 'audit_log', department: null };
+    const ofDept = (department: string): Resource => ({ kind: 'audit_log', department });
+    const operator = { ...principal('ops', REGION, ['department_operator']), department: 'public_security' };
+    expect(engine.authorize(auditor, 'audit.read_entries', wholeLog).allowed).toBe(true);
+    expect(engine.authorize(auditor, 'audit.read_proofs', wholeLog).allowed).toBe(true);
+    expect(engine.authorize(operator, 'audit.read_entries', ofDept('public_security')).allowed).toBe(true);
+    expect(engine.authorize(operator, 'audit.read_entries', ofDept('natural_resources')).allowed).toBe(false);
+    expect(engine.authorize(operator, 'audit.read_entries', wholeLog).allowed).toBe(false);
+    expect(engine.authorize(operator, 'audit.read_proofs', wholeLog).allowed).toBe(true);
+    expect(engine.authorize(administrator, 'audit.read_entries', wholeLog).allowed).toBe(false);
+    expect(engine.authorize(administrator, 'audit.checkpoint', wholeLog).allowed).toBe(true);
+    expect(engine.authorize(leagueApprover, 'audit.read_proofs', wholeLog).allowed).toBe(false);
     expect(engine.authorize(administrator, 'administer', unit(ORDOS.id)).allowed).toBe(true);
     expect(engine.authorize(regionalApprover, 'administer', unit(ORDOS.id)).allowed).toBe(false);
-    expect(engine.authorize(leagueApprover, 'audit.read', unit(ORDOS.id)).allowed).toBe(false);
   });
 
   it('let investigators and approvers read within their reach only', () => {

@@ -19,7 +19,9 @@ export const ACTIONS = {
   'inquiry.withdraw': 'withdraw_inquiry',
   'result.read': 'read_results',
   'result.download': 'download_result',
-  'audit.read': 'read_audit',
+  'audit.read_entries': 'read_audit_entries',
+  'audit.read_proofs': 'read_audit_proofs',
+  'audit.checkpoint': 'request_checkpoint',
   administer: 'administer',
 } as const;
 export type Action = keyof typeof ACTIONS;
@@ -42,7 +44,9 @@ export type Resource =
       createdBy: string;
       state: InquiryState;
       sensitivity: string;
-    };
+    }
+  /** The audit log as a whole (`department` null), or one department's entries of it. */
+  | { kind: 'audit_log'; department: string | null };
 
 /** What approve and reject decisions also depend on: the next step of the chain. */
 export interface DecisionContext {
@@ -72,7 +76,9 @@ const DEFAULT_DENIAL: Record<Action, string> = {
   'inquiry.withdraw': 'only the investigator who submitted an inquiry withdraws it',
   'result.read': 'results go to investigators of the requesting unit only',
   'result.download': 'results go to investigators of the requesting unit only',
-  'audit.read': 'no policy lets you read the audit log of that unit',
+  'audit.read_entries': 'the audit log is read by auditors, and by a department operator for its own entries',
+  'audit.read_proofs': 'audit checkpoints and proofs are for auditors and department operators',
+  'audit.checkpoint': 'checkpoints are requested by auditors and administrators',
   administer: 'no policy lets you administer that unit',
 };
 
@@ -95,13 +101,20 @@ export function createPolicyEngine(loaded: LoadedCedarPolicies, options: { onErr
       unitEntities(principal.unitPath, entities);
       entities.set(`User:${principal.userId}`, {
         uid: { type: 'User', id: principal.userId },
-        attrs: { unit: entityRef('Unit', principal.unitId), roles: [...principal.roles] },
+        attrs: {
+          unit: entityRef('Unit', principal.unitId),
+          roles: [...principal.roles],
+          ...(principal.department ? { department: principal.department } : {}),
+        },
         parents: [unitUid(principal.unitId)],
       });
       let resourceUid: cedar.EntityUidJson;
       if (resource.kind === 'unit') {
         unitEntities(resource.unitPath, entities);
         resourceUid = unitUid(resource.unitPath[0]!.id);
+      } else if (resource.kind === 'audit_log') {
+        resourceUid = { type: 'AuditLog', id: resource.department ?? '*' };
+        entities.set(`AuditLog:${resourceUid.id}`, { uid: resourceUid, attrs: { department: resource.department ?? '' }, parents: [] });
       } else {
         unitEntities(resource.unitPath, entities);
         unitEntities(resource.submittedFromPath, entities);

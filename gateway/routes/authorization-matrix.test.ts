@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../db/schema';
+import { eq } from 'drizzle-orm';
+import { generateKeyPairSync } from 'node:crypto';
+import { noteSigner } from '../../proto/checkpoint';
+import { users, type Role } from '../db/schema';
+import { appendAudit } from '../services/audit/append-audit';
+import { createCheckpoint } from '../services/audit/checkpoints';
 import { createTestGateway, type TestGateway, type TestUser } from '../testing/harness';
 
 /**
@@ -111,6 +116,52 @@ export const MATRIX: Record<string, RouteRow> = {
       department_operator: '- D D D D', administrator: '- D D D D', regional_investigator: 'A A D D A',
     },
   },
+  // The audit log is one log for the whole federation: where an inquiry sits does not matter, so
+  // one cell per caller. Operators are seeded as public_security's and read its entries.
+  'GET /v1/audit/checkpoint': {
+    fixture: 'none',
+    expect: {
+      investigator: '- D - - -', approver: '- D - - -', regional_approver: '- D - - -', auditor: '- A - - -',
+      department_operator: '- A - - -', administrator: '- D - - -', regional_investigator: '- D - - -',
+    },
+  },
+  'POST /v1/audit/checkpoint': {
+    fixture: 'none',
+    expect: {
+      investigator: '- D - - -', approver: '- D - - -', regional_approver: '- D - - -', auditor: '- A - - -',
+      department_operator: '- D - - -', administrator: '- A - - -', regional_investigator: '- D - - -',
+    },
+  },
+  'GET /v1/audit/entries': {
+    fixture: 'none',
+    expect: {
+      investigator: '- D - - -', approver: '- D - - -', regional_approver: '- D - - -', auditor: '- A - - -',
+      department_operator: '- A - - -', administrator: '- D - - -', regional_investigator: '- D - - -',
+    },
+  },
+  'GET /v1/audit/proofs/inclusion': {
+    fixture: 'none',
+    expect: {
+      investigator: '- D - - -', approver: '- D - - -', regional_approver: '- D - - -', auditor: '- A - - -',
+      department_operator: '- A - - -', administrator: '- D - - -', regional_investigator: '- D - - -',
+    },
+  },
+  'GET /v1/audit/proofs/consistency': {
+    fixture: 'none',
+    expect: {
+      investigator: '- D - - -', approver: '- D - - -', regional_approver: '- D - - -', auditor: '- A - - -',
+      department_operator: '- A - - -', administrator: '- D - - -', regional_investigator: '- D - - -',
+    },
+  },
+};
+
+/** How each audit route is called: the operator's department, and a proof the log can give. */
+const AUDIT_PATHS: Record<string, string> = {
+  'GET /v1/audit/checkpoint': '/v1/audit/checkpoint',
+  'POST /v1/audit/checkpoint': '/v1/audit/checkpoint',
+  'GET /v1/audit/entries': '/v1/audit/entries?department=public_security',
+  'GET /v1/audit/proofs/inclusion': '/v1/audit/proofs/inclusion?index=0&size=2',
+  'GET /v1/audit/proofs/consistency': '/v1/audit/proofs/consistency?from=1&to=2',
 };
 
 /** Routes anyone may call without a token; checked here so that they, too, cannot appear unnoticed. */
@@ -142,7 +193,12 @@ function unitFor(caller: Caller, relation: Relation): string {
 beforeAll(async () => {
   // The matrix submits a few hundred inquiries: lift the fair-use limits (tested on their own elsewhere).
   const unlimited = { inquiriesPerDay: 100_000, subjectsPerDay: 100_000 };
-  gw = await createTestGateway({ adjustApprovals: (p) => ({ ...p, fairUse: { ...p.fairUse, perInvestigator: unlimited, perUnit: unlimited } }) });
+  const origin = 'test.qiao/audit';
+  const signing = { origin, signer: noteSigner(origin, generateKeyPairSync('ed25519').privateKey) };
+  gw = await createTestGateway({
+    adjustApprovals: (p) => ({ ...p, fairUse: { ...p.fairUse, perInvestigator: unlimited, perUnit: unlimited } }),
+    auditCheckpoints: signing,
+  });
   for (const [name, c] of Object.entries(CALLERS)) {
     callers[name as Caller] = await gw.seedUser(c.unit === 'league' ? U.league : U.region, [...c.roles]);
   }
@@ -153,6 +209,12 @@ beforeAll(async () => {
   leagueStepApprover[U.alxa] = await gw.seedUser(U.alxa, ['approver']);
   leagueStepApprover[U.region] = await gw.seedUser(U.region, ['approver']);
   regionalApprover = await gw.seedUser(U.region, ['regional_approver']);
+  await gw.db.update(users).set({ department: 'public_security' }).where(eq(users.id, callers.department_operator.id));
+  // Two entries and a checkpoint, so the audit routes have something to show and prove.
+  for (const department of ['public_security', 'natural_resources']) {
+    await gw.db.transaction((tx) => appendAudit(tx, { action: 'part.failed', details: { department } }));
+  }
+  await createCheckpoint(gw.db, signing);
 });
 afterAll(() => gw?.close());
 
@@ -189,6 +251,7 @@ async function call(route: string, row: RouteRow, caller: Caller, relation: Rela
     return verdict(res.status);
   }
   if (route === 'GET /v1/me') return verdict((await client.me()).status);
+  if (AUDIT_PATHS[route]) return verdict((await client.request(route.split(' ')[0]!, AUDIT_PATHS[route])).status);
   const id = await inquiryFor(row, caller, relation);
   const [method, template] = route.split(' ') as [string, string];
   if (route === 'GET /v1/inquiries') {

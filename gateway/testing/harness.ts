@@ -13,6 +13,8 @@ import { inquiryParts, resultChunks, results, units, users, type Role } from '..
 import { openTestDatabase } from '../db/testing';
 import type { ApprovalPolicy } from '../policy/approval-policy';
 import { loadPolicies } from '../policy/load-policies';
+import type { CheckpointSigning } from '../services/audit/checkpoints';
+import type { PolicyEngine } from '../policy/authorize';
 import { createLogger } from '../logger';
 import { ApiClient, request, type RequestOptions, type ApiResponse } from './api-client';
 import { residentId } from './subjects';
@@ -82,6 +84,8 @@ export interface TestGatewayOptions {
   policyDir?: string;
   /** Adjusts the loaded approval policy, e.g. raises the fair-use limits for a test that submits a lot. */
   adjustApprovals?: (loaded: ApprovalPolicy) => ApprovalPolicy;
+  /** The checkpoint signer of POST /v1/audit/checkpoint; without it that route answers 409. */
+  auditCheckpoints?: CheckpointSigning;
   results?: ResultReader;
   /** A token verifier other than the test issuer's in-memory JWKS (e.g. one fetching a JWKS URL). */
   tokens?: TokenVerifier;
@@ -96,6 +100,8 @@ export interface TestGateway {
   db: Db;
   config: Config;
   catalogue: Catalogue;
+  policy: PolicyEngine;
+  approvals: ApprovalPolicy;
   logger: Logger;
   units: { [K in TestUnitName]: string };
   users: TestUsers;
@@ -163,6 +169,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     fanout,
     results: options.results ?? createTableResultReader(db),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.auditCheckpoints ? { auditCheckpoints: options.auditCheckpoints } : {}),
   });
 
   await db
@@ -202,6 +209,8 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     db,
     config,
     catalogue,
+    policy,
+    approvals,
     logger,
     units: Object.fromEntries(Object.entries(TEST_UNITS).map(([k, v]) => [k, v.id])) as { [K in TestUnitName]: string },
     users: seeded,

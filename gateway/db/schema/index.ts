@@ -5,3 +5,4 @@ export * from './inquiry-decisions';
 export * from './inquiry-parts';
 export * from './results';
 export * from './audit-events';
+export * from './audit-log';

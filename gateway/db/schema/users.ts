@@ -12,5 +12,7 @@ export const users = pgTable('users', {
   displayName: text('display_name').notNull(),
   unitId: text('unit_id').notNull().references(() => units.id),
   roles: text('roles').array().$type<Role[]>().notNull(),
+  /** For a department_operator: the department whose audit entries they may read. */
+  department: text('department'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -1,0 +1,155 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { asc, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noteSigner, parseVerifierKey, verifierKeyString } from '../../proto/checkpoint';
+import { storedHashesForLeaf, type Hash } from '../../proto/merkle';
+import { auditLeafHash } from '../../proto/audit-log';
+import { auditLogEntries, auditLogHashes } from '../db/schema';
+import { appendAudit, type AuditEntry } from '../services/audit/append-audit';
+import { createCheckpoint } from '../services/audit/checkpoints';
+import { request } from '../testing/api-client';
+import { createTestGateway, type TestGateway } from '../testing/harness';
+import { verifyAuditLog, type VerifyState } from './audit-verify';
+
+const ORIGIN = 'test.qiao/audit';
+const signing = { origin: ORIGIN, signer: noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey) };
+const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
+
+let gw: TestGateway;
+const get = async (path: string) => {
+  const res = await request(gw.app, 'GET', path, { token: gw.users.auditor.token });
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${res.error?.message}`);
+  return res.body;
+};
+const verify = (state?: VerifyState | null) => verifyAuditLog({ get, verifier, origin: ORIGIN, state });
+const append = (e: AuditEntry) => gw.db.transaction((tx) => appendAudit(tx, e));
+
+/** One inquiry's life, in the order the gateway logs it. */
+async function lifeOfAnInquiry(download: boolean): Promise<void> {
+  const inquiryId = randomUUID();
+  const actor = { userId: gw.users.investigator.id, unitId: gw.users.investigator.unitId };
+  await append({ action: 'inquiry.submitted', actor, inquiryId, details: { categories: ['household'], subjects: 1 } });
+  await append({ action: 'inquiry.approved', actor: { userId: gw.users.approver.id, unitId: gw.users.approver.unitId }, inquiryId, details: { departments: ['public_security'] } });
+  const jti = randomUUID();
+  await append({ action: 'warrant.issued', inquiryId, details: { department: 'public_security', jti, sha256: 'a'.repeat(64) } });
+  await append({ action: 'department.answered', inquiryId, details: { department: 'public_security', warrantId: jti, records: 2, sha256: 'b'.repeat(64) } });
+  if (download) await append({ action: 'result.downloaded', actor, inquiryId, details: { department: 'public_security', warrantId: jti } });
+}
+
+/** Runs statements as an attacker with the owner's rights would: insert-only triggers switched off. */
+async function asAttacker(statements: ReturnType<typeof sql>[]): Promise<void> {
+  await gw.db.transaction(async (tx) => {
+    await tx.execute(sql`ALTER TABLE audit_log_entries DISABLE TRIGGER USER`);
+    for (const s of statements) await tx.execute(s);
+    await tx.execute(sql`ALTER TABLE audit_log_entries ENABLE TRIGGER USER`);
+  });
+}
+
+const textAt = async (idx: number) =>
+  (await gw.db.select({ entry: auditLogEntries.entry }).from(auditLogEntries).where(sql`idx = ${idx}`))[0]!.entry;
+
+let state: VerifyState | undefined;
+beforeAll(async () => {
+  gw = await createTestGateway();
+  for (let i = 0; i < 4; i++) await lifeOfAnInquiry(i % 2 === 0);
+  await createCheckpoint(gw.db, signing);
+});
+afterAll(() => gw?.close());
+
+describe('qiao audit verify', () => {
+  it('accepts an untouched log, then a grown one consistent with the checkpoint it accepted', async () => {
+    const first = await verify(null);
+    expect(first.problems).toEqual([]);
+    expect(first.ok).toBe(true);
+    state = first.state!;
+    await lifeOfAnInquiry(true);
+    await createCheckpoint(gw.db, signing);
+    const second = await verify(state);
+    expect(second.problems).toEqual([]);
+    expect(second.entries).toBe(state.size + 5);
+    state = second.state!;
+  });
+
+  it('names an edited entry', async () => {
+    const original = await textAt(8); // the answer of the second inquiry: it claims two records
+    const edited = original.replace('"records":2', '"records":0');
+    expect(edited).not.toBe(original);
+    await asAttacker([sql`UPDATE audit_log_entries SET entry = ${edited} WHERE idx = 8`]);
+    const report = await verify(state);
+    await asAttacker([sql`UPDATE audit_log_entries SET entry = ${original} WHERE idx = 8`]);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([{ index: 8, message: expect.stringMatching(/^entry 8 is not the entry the signed checkpoint covers.*department\.answered/) }]);
+    expect((await verify(state)).ok).toBe(true); // restored: the check is about the tampering, nothing else
+  });
+
+  it('names a deleted entry', async () => {
+    const [row] = await gw.db.select().from(auditLogEntries).where(sql`idx = 3`);
+    await asAttacker([sql`DELETE FROM audit_log_entries WHERE idx = 3`]);
+    const report = await verify(state);
+    await gw.db.insert(auditLogEntries).values(row!);
+    expect(report.problems).toEqual([{ index: 3, message: 'entry 3 is missing (the listing jumps from 2 to 4)' }]);
+  });
+
+  it('names an inserted entry (a backdated approval, later entries shifted down)', async () => {
+    const forged = (await textAt(1)).replace(/"inquiryId":"[^"]+"/, `"inquiryId":"${randomUUID()}"`);
+    await asAttacker([
+      sql`UPDATE audit_log_entries SET idx = -idx - 1 WHERE idx >= 8`,
+      sql`UPDATE audit_log_entries SET idx = -idx WHERE idx < 0`,
+      sql`INSERT INTO audit_log_entries (idx, entry, action) VALUES (8, ${forged}, 'inquiry.approved')`,
+    ]);
+    const report = await verify(state);
+    await asAttacker([
+      sql`DELETE FROM audit_log_entries WHERE idx = 8`,
+      sql`UPDATE audit_log_entries SET idx = -idx WHERE idx > 8`,
+      sql`UPDATE audit_log_entries SET idx = -idx - 1 WHERE idx < 0`,
+    ]);
+    expect(report.ok).toBe(false);
+    expect(report.problems[0]).toEqual({ index: 8, message: expect.stringMatching(/^entry 8 is not the entry the signed checkpoint covers.*inquiry\.approved/) });
+    expect((await verify(state)).ok).toBe(true);
+  });
+
+  it('names the first of two reordered entries', async () => {
+    const [a, b] = [await textAt(10), await textAt(11)];
+    await asAttacker([sql`UPDATE audit_log_entries SET entry = ${b} WHERE idx = 10`, sql`UPDATE audit_log_entries SET entry = ${a} WHERE idx = 11`]);
+    const report = await verify(state);
+    await asAttacker([sql`UPDATE audit_log_entries SET entry = ${a} WHERE idx = 10`, sql`UPDATE audit_log_entries SET entry = ${b} WHERE idx = 11`]);
+    expect(report.problems[0]).toMatchObject({ index: 10 });
+    // Swapped, the third inquiry's warrant now comes before its approval: the order check sees it too.
+    expect(report.problems.map((p) => p.message).join('\n')).toMatch(/entry 10: warrant .* for public_security issued for inquiry .* before any approval/);
+  });
+
+  it('reports events in an impossible order even when correctly hashed and signed', async () => {
+    const inquiryId = randomUUID();
+    await append({ action: 'inquiry.submitted', inquiryId, details: {} });
+    const warrantAt = await append({ action: 'warrant.issued', inquiryId, details: { department: 'natural_resources', jti: 'w-unapproved' } });
+    const downloadAt = await append({ action: 'result.downloaded', inquiryId, details: { department: 'natural_resources', warrantId: 'w-unapproved' } });
+    await createCheckpoint(gw.db, signing);
+    const report = await verify(state);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      { index: warrantAt, message: `entry ${warrantAt}: warrant w-unapproved for natural_resources issued for inquiry ${inquiryId} before any approval` },
+      { index: downloadAt, message: `entry ${downloadAt}: result of natural_resources (warrant w-unapproved) downloaded before the department answered` },
+    ]);
+  });
+
+  it('catches a history rewritten and re-signed since the checkpoint it accepted', async () => {
+    // The attacker edits an old entry and rebuilds every stored hash, so the gateway's next
+    // checkpoint signs the forged tree: only the verifier's memory of the old root catches it.
+    const original = await textAt(2);
+    await asAttacker([sql`UPDATE audit_log_entries SET entry = ${original.replace('"public_security"', '"natural_resources"')} WHERE idx = 2`]);
+    const rows = await gw.db.select({ entry: auditLogEntries.entry }).from(auditLogEntries).orderBy(asc(auditLogEntries.idx));
+    const stored: Hash[] = [];
+    for (const [n, r] of rows.entries()) stored.push(...(await storedHashesForLeaf(n, auditLeafHash(r.entry), (ix) => ix.map((i) => stored[i]!))));
+    await gw.db.transaction(async (tx) => {
+      await tx.execute(sql`ALTER TABLE audit_log_hashes DISABLE TRIGGER USER`);
+      await tx.delete(auditLogHashes);
+      await tx.insert(auditLogHashes).values(stored.map((h, idx) => ({ idx, hash: Buffer.from(h) })));
+      await tx.execute(sql`ALTER TABLE audit_log_hashes ENABLE TRIGGER USER`);
+    });
+    await append({ action: 'authorization.denied', details: { attempted: 'audit.read_entries' } });
+    await createCheckpoint(gw.db, signing);
+    const report = await verify(state);
+    expect(report.ok).toBe(false);
+    expect(report.problems[0]!.message).toMatch(new RegExp(`not consistent with the last accepted one \\(size ${state!.size}\\)`));
+  });
+});

@@ -1,0 +1,3 @@
+-- Rows written before the Merkle log are kept, not hashed in: they were never verifiable.
+ALTER TABLE "audit_events" RENAME TO "audit_events_before_merkle";--> statement-breakpoint
+CREATE VIEW "public"."audit_events" AS (SELECT idx AS id, (entry::jsonb ->> 'at')::timestamptz AS occurred_at, entry::jsonb ->> 'action' AS action, (entry::jsonb -> 'actor' ->> 'userId')::uuid AS actor_user_id, entry::jsonb -> 'actor' ->> 'unitId' AS actor_unit_id, (entry::jsonb ->> 'inquiryId')::uuid AS inquiry_id, entry::jsonb ->> 'requestId' AS request_id, entry::jsonb -> 'details' AS details FROM audit_log_entries);

@@ -1,0 +1,1 @@
+ALTER TABLE "audit_log_tree" ADD COLUMN "frontier" "bytea" DEFAULT '\x'::bytea NOT NULL;

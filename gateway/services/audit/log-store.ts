@@ -1,0 +1,97 @@
+import { eq, inArray, sql } from 'drizzle-orm';
+import { auditLeafHash } from '../../../proto/audit-log';
+import { appendToFrontier, frontierIndexes, HASH_SIZE, storedHashIndex, type Hash, type HashReader } from '../../../proto/merkle';
+import type { DbOrTx, Tx } from '../../db/client';
+import { auditLogHashes, auditLogTree } from '../../db/schema';
+
+/**
+ * The Merkle log in PostgreSQL: entries and stored hashes (proto/merkle.ts layout), appended
+ * under the tree row's lock.
+ *
+ * Lock trade-off. `appendLogEntries` runs inside the caller's transaction and holds the
+ * audit_log_tree row lock until that transaction ends. That is what makes "the state change and
+ * its entry commit together" and contiguous indices across replicas both hold, with no second
+ * transaction and no sequencer; the price is that audited transactions are serialised from their
+ * append to their commit. The business transactions append last (after their own writes), so the
+ * lock is held for one INSERT round trip and the commit: measured on PostgreSQL by
+ * bench/audit.ts. A gateway that outgrows it would append to a pending table and sequence it in
+ * batches, at the cost of proofs lagging the commit.
+ */
+
+export interface LogEntryRow {
+  /** Canonical JSON. */
+  text: string;
+  action: string;
+  inquiryId: string | null;
+  department: string | null;
+}
+
+export class AuditLogDamaged extends Error {
+  override readonly name = 'AuditLogDamaged';
+}
+
+/**
+ * Appends entries in order; returns their indices. Must run inside a transaction. Two round trips
+ * under the lock: read size and frontier (locking the row), then one statement that inserts the
+ * entries and their stored hashes and moves the tree on — arrays passed whole, not row by row.
+ */
+export async function appendLogEntries(tx: Tx, rows: readonly LogEntryRow[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const leaves = rows.map((r) => auditLeafHash(r.text));
+  const [tree] = await tx.select().from(auditLogTree).where(eq(auditLogTree.id, 1)).for('update');
+  if (!tree) throw new AuditLogDamaged('the audit_log_tree row is missing: the audit log was not migrated');
+  const first = tree.size;
+  const frontier = await loadFrontier(tx, first, toBytes(tree.frontier));
+  const appended = appendToFrontier(first, frontier, leaves);
+  const firstHash = storedHashIndex(0, first);
+  await tx.execute(sql`
+    WITH entries AS (
+      INSERT INTO audit_log_entries (idx, entry, action, inquiry_id, department)
+      SELECT * FROM unnest(${sql.param(rows.map((_, i) => first + i))}::bigint[], ${sql.param(rows.map((r) => r.text))}::text[],
+        ${sql.param(rows.map((r) => r.action))}::text[], ${sql.param(rows.map((r) => r.inquiryId))}::uuid[], ${sql.param(rows.map((r) => r.department))}::text[])
+    ), hashes AS (
+      INSERT INTO audit_log_hashes (idx, hash)
+      SELECT ${firstHash}::bigint + n - 1, decode(h, 'hex') FROM unnest(${sql.param(appended.stored.map((h) => Buffer.from(h).toString('hex')))}::text[]) WITH ORDINALITY AS t(h, n)
+    )
+    UPDATE audit_log_tree SET size = ${first + rows.length}, frontier = decode(${Buffer.concat(appended.frontier).toString('hex')}, 'hex') WHERE id = 1`);
+  return rows.map((_, i) => first + i);
+}
+
+/** The frontier kept in the tree row, or — if it does not fit the size (an older row) — read from the stored hashes. */
+async function loadFrontier(tx: Tx, size: number, packed: Uint8Array): Promise<Hash[]> {
+  const indexes = frontierIndexes(size);
+  if (packed.length === indexes.length * HASH_SIZE) {
+    return indexes.map((_, i) => packed.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
+  }
+  return readStoredHashes(tx, indexes);
+}
+
+/** Stored hashes by index, in the order asked; a missing one means the log was damaged. */
+export async function readStoredHashes(db: DbOrTx, indexes: readonly number[]): Promise<Hash[]> {
+  if (indexes.length === 0) return [];
+  const found = await db.select().from(auditLogHashes).where(inArray(auditLogHashes.idx, [...new Set(indexes)]));
+  const byIdx = new Map(found.map((r) => [r.idx, toBytes(r.hash)]));
+  return indexes.map((idx) => {
+    const h = byIdx.get(idx);
+    if (!h) throw new AuditLogDamaged(`stored hash ${idx} is missing from audit_log_hashes`);
+    return h;
+  });
+}
+
+export const hashReader =
+  (db: DbOrTx): HashReader =>
+  (indexes) =>
+    readStoredHashes(db, indexes);
+
+export async function currentTreeSize(db: DbOrTx): Promise<number> {
+  const [tree] = await db.select({ size: auditLogTree.size }).from(auditLogTree).where(eq(auditLogTree.id, 1));
+  if (!tree) throw new AuditLogDamaged('the audit_log_tree row is missing');
+  return tree.size;
+}
+
+/** PGlite hands back bytea as Uint8Array, node-postgres as Buffer; a hex string is tolerated. */
+export function toBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string' && value.startsWith('\\x')) return Buffer.from(value.slice(2), 'hex');
+  throw new AuditLogDamaged('a stored hash is not bytes');
+}

@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openServedLog } from '../adapters/kit/served-log';
+import { verifyAuditLog } from '../gateway/cli/audit-verify';
+import { fetchAndDecrypt, waitForResults } from '../gateway/cli/results';
+import { parseAuditEntry, parseCheckpointKey, type EntriesAnswer } from '../proto/audit-log';
+import { bootFederation, type Federation } from './harness/federation';
+
+const run = promisify(execFile);
+const ORIGIN = 'qiao.gateway/audit-log';
+const LI = '150627196803120034';
+const CASE = 'EJH-2019-031';
+
+/**
+ * The audit log of a real run: the gateway as `npm start` runs it (checkpoint key and commitment
+ * key from the dev PKI), an inquiry through both departments, and an auditor who verifies the
+ * log with nothing but the published verifier key — through the library and the `qiao` command.
+ */
+describe('the audit log of a whole federation', () => {
+  let fed: Federation;
+  let stateDir: string;
+
+  beforeAll(async () => {
+    fed = await bootFederation();
+    stateDir = await mkdtemp(join(tmpdir(), 'qiao-audit-state-'));
+    const investigator = await fed.as('inv.ejinhoro');
+    const { id } = await investigator.post<{ id: string }>('/v1/inquiries', {
+      caseReference: CASE,
+      legalBasis: 'Supervision Law art. 18',
+      purpose: 'verify grassland subsidy declarations',
+      subjects: [{ kind: 'person', id: LI }],
+      categories: ['household', 'real_estate'],
+    });
+    await (await fed.as('appr.ordos')).post(`/v1/inquiries/${id}/approve`, { comment: 'approved' });
+    const listing = await waitForResults(investigator, id, 20_000);
+    for (const summary of listing.results) await fetchAndDecrypt(investigator, id, summary, fed.pki.units['150627']!.privateJwk);
+  });
+  afterAll(async () => {
+    await fed?.close();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('logs the whole life of the inquiry in order, with commitments instead of the subject and the case', async () => {
+    const auditor = await fed.as('auditor.region');
+    const { entries } = await auditor.get<EntriesAnswer>('/v1/audit/entries');
+    const actions = entries.map((e) => parseAuditEntry(e.entry).action);
+    expect(actions.slice(0, 2)).toEqual(['inquiry.submitted', 'inquiry.approved']);
+    // Two departments: a warrant, an answer and a download each (the order checks are the verifier's).
+    expect([...actions.slice(2)].sort()).toEqual(['department.answered', 'department.answered', 'result.downloaded', 'result.downloaded', 'warrant.issued', 'warrant.issued']);
+    const all = entries.map((e) => e.entry).join('\n');
+    expect(all).not.toContain(LI);
+    expect(all).not.toContain(CASE);
+    expect(parseAuditEntry(entries[0]!.entry).details.commitments).toMatchObject({ case: expect.any(String), subjects: [expect.any(String)] });
+  });
+
+  it('verifies against the pinned checkpoint key, through the library and through `qiao audit verify`', async () => {
+    const auditor = await fed.as('auditor.region');
+    const signed = await auditor.post<{ size: number }>('/v1/audit/checkpoint', {});
+    expect(signed.size).toBeGreaterThanOrEqual(8);
+    const verifier = parseCheckpointKey(await readFile(join(fed.pki.dir, 'keys/checkpoint-verifier.jwk'), 'utf8'), ORIGIN);
+    const report = await verifyAuditLog({ get: (path) => auditor.get(path), verifier, origin: ORIGIN, state: null });
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+
+    const qiao = (args: string[]) =>
+      run('npx', ['tsx', 'gateway/cli/main.ts', '--gateway', fed.gateway.url, '--as', 'auditor.region', '--state-dir', stateDir, '--pki-dir', fed.pki.dir, 'audit', 'verify', ...args], {
+        cwd: join(import.meta.dirname, '..'),
+      });
+    const first = await qiao([]);
+    expect(first.stdout).toMatch(/^audit log OK: \d+ entries, checkpoint signed by qiao\.gateway\/audit-log \(first run: this checkpoint is now pinned\)/);
+    await (await fed.as('inv.ejinhoro')).post('/v1/inquiries', { caseReference: 'X-1', legalBasis: 'b', purpose: 'p', subjects: [{ kind: 'person', id: LI }], categories: ['household'] });
+    await auditor.post('/v1/audit/checkpoint', {});
+    const again = await qiao([]);
+    expect(again.stdout).toMatch(/audit log OK: .*consistent with the one accepted before/);
+  });
+
+  it('`adapters/reconcile.ts` agrees on the warrant public_security served, and catches one the gateway did not log', async () => {
+    // The adapter's served-warrant log, as the kit writes it: the logged warrant, plus one more.
+    const operator = await fed.as('ops.public_security');
+    const { entries } = await operator.get<EntriesAnswer>('/v1/audit/entries?department=public_security');
+    const issued = entries.map((e) => parseAuditEntry(e.entry)).find((e) => e.action === 'warrant.issued')!;
+    const answer = entries.map((e) => parseAuditEntry(e.entry)).find((e) => e.action === 'department.answered')!;
+    const logFile = join(stateDir, 'served.ndjson');
+    const log = await openServedLog(logFile);
+    const base = { jti: String(issued.details.jti), warrantSha256: String(issued.details.sha256), inquiryId: issued.inquiryId! };
+    await log.append({ outcome: 'accepted', ...base });
+    await log.append({ outcome: 'served', ...base, records: Number(answer.details.records), bytes: Number(answer.details.bytes), ciphertextSha256: String(answer.details.sha256) });
+    await log.append({ outcome: 'accepted', jti: 'unlogged-warrant', warrantSha256: 'f'.repeat(64), inquiryId: issued.inquiryId! });
+    await log.close();
+
+    const result = await run(
+      'npx',
+      ['tsx', 'adapters/reconcile.ts', '--department', 'public_security', '--gateway', fed.gateway.url, '--log', logFile,
+        '--checkpoint-key', join(fed.pki.dir, 'keys/checkpoint-verifier.jwk'), '--state', join(stateDir, 'ps-state.json'), '--as', 'ops.public_security', '--grace', '0'],
+      { cwd: join(import.meta.dirname, '..') },
+    ).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout + err.stderr }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/1 warrants served and logged, digests matching/);
+    expect(result.stdout).toMatch(/SERVED BUT NOT LOGGED by the gateway \(1\):\n\s+jti unlogged-warrant/);
+    expect(JSON.parse(await readFile(join(stateDir, 'ps-state.json'), 'utf8'))).toMatchObject({ origin: ORIGIN });
+  });
+});

@@ -1,0 +1,131 @@
+import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatReport, reconcileDepartment } from '../adapters/reconcile/reconcile';
+import { openServedLog, type ServedLog } from '../adapters/kit/served-log';
+import { CheckpointRejected } from '../proto/audit-client';
+import { noteSigner, parseVerifierKey, verifierKeyString } from '../proto/checkpoint';
+import { auditLogEntries, users } from '../gateway/db/schema';
+import { appendAudit } from '../gateway/services/audit/append-audit';
+import { createCheckpoint } from '../gateway/services/audit/checkpoints';
+import { request } from '../gateway/testing/api-client';
+import { createTestGateway, type TestGateway } from '../gateway/testing/harness';
+
+/**
+ * The department catches the gateway: warrants it served are compared with the gateway's audit
+ * log, through the HTTP API, inclusion proofs and a pinned checkpoint key — as the reconcile
+ * command does. The gateway here "skips one log write": it sends a warrant it never logged.
+ */
+const ORIGIN = 'test.qiao/audit';
+const signing = { origin: ORIGIN, signer: noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey) };
+const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
+const DEPT = 'public_security';
+
+let gw: TestGateway;
+let dir: string;
+let served: ServedLog;
+const inquiryId = randomUUID();
+const digest = (jws: string) => createHash('sha256').update(jws).digest('hex');
+const get = async (path: string) => {
+  const res = await request(gw.app, 'GET', path, { token: gw.users.departmentOperator.token });
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${res.error?.message}`);
+  return res.body;
+};
+const reconcile = (state?: Parameters<typeof reconcileDepartment>[0]['state']) =>
+  reconcileDepartment({ get, verifier, origin: ORIGIN, department: DEPT, served: served.entries(), state, graceMs: 0 });
+
+/** The gateway's side of one warrant: logged (as gateway/warrants/issue-warrant.ts does) unless skipped. */
+async function issue(jti: string, department: string, { log = true } = {}): Promise<string> {
+  const jws = `header.${Buffer.from(JSON.stringify({ jti, department })).toString('base64url')}.signature`;
+  if (log) {
+    await gw.db.transaction((tx) =>
+      appendAudit(tx, { action: 'warrant.issued', inquiryId, details: { department, partId: randomUUID(), jti, sha256: digest(jws), kid: 'k1', categories: ['household'] } }),
+    );
+  }
+  return jws;
+}
+
+/** The department's side: the adapter's served-warrant log. */
+async function serve(jti: string, jws: string, ciphertextSha256 = 'c'.repeat(64)): Promise<void> {
+  await served.append({ outcome: 'accepted', jti, warrantSha256: digest(jws), inquiryId });
+  await served.append({ outcome: 'served', jti, warrantSha256: digest(jws), inquiryId, records: 1, bytes: 100, ciphertextSha256 });
+}
+
+/** The gateway's record of the answer (as gateway/fanout/process.ts logs it). */
+async function answered(jti: string, sha256: string): Promise<void> {
+  await gw.db.transaction((tx) =>
+    appendAudit(tx, { action: 'department.answered', inquiryId, details: { department: DEPT, partId: randomUUID(), warrantId: jti, format: 'f', records: 1, bytes: 100, sha256, chunks: 1, attempt: 1 } }),
+  );
+}
+
+beforeAll(async () => {
+  gw = await createTestGateway();
+  await gw.db.update(users).set({ department: DEPT }).where(eq(users.id, gw.users.departmentOperator.id));
+  dir = await mkdtemp(join(tmpdir(), 'qiao-reconcile-'));
+  served = await openServedLog(join(dir, 'served.ndjson'));
+});
+afterAll(async () => {
+  await served?.close();
+  await gw?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('department reconciliation', () => {
+  let state: Awaited<ReturnType<typeof reconcile>>['state'];
+
+  it('catches the warrant the gateway served without logging it, and the other discrepancies', async () => {
+    await serve('w-1', await issue('w-1', DEPT));
+    await answered('w-1', 'c'.repeat(64));
+    await serve('w-2', await issue('w-2', DEPT));
+    await answered('w-2', 'e'.repeat(64)); // the gateway stored another answer than the one served
+    await serve('w-skipped', await issue('w-skipped', DEPT, { log: false })); // the skipped log write
+    await issue('w-never-arrived', DEPT); // logged, the call failed on the way
+    await issue('w-other', 'natural_resources'); // another department's: not this one's business
+    const forged = 'forged.warrant.x';
+    await served.append({ outcome: 'refused', warrantSha256: digest(forged), reason: 'bad signature' });
+    const swapped = await issue('w-swapped', DEPT);
+    await serve('w-swapped', `${swapped}-but-another`);
+    await createCheckpoint(gw.db, signing);
+
+    const report = await reconcile(null);
+    expect(report.servedNotLogged.map((w) => w.jti)).toEqual(['w-skipped']);
+    expect(report.digestMismatch.map((m) => m.served.jti)).toEqual(['w-swapped']);
+    expect(report.loggedNotServed.map((l) => l.jti)).toEqual(['w-never-arrived']);
+    expect(report.refusedNotLogged.map((r) => r.warrantSha256)).toEqual([digest(forged)]);
+    expect(report.answerMismatch.map((m) => [m.served.jti, m.logged.sha256])).toEqual([['w-2', 'e'.repeat(64)]]);
+    expect([report.matched, report.badEntries, report.pending]).toEqual([2, [], 0]);
+    expect(formatReport(report)).toMatch(/SERVED BUT NOT LOGGED by the gateway \(1\):\n\s+jti w-skipped \(served at/);
+    state = report.state;
+  });
+
+  it('a later run follows a consistent checkpoint and agrees once nothing is amiss', async () => {
+    await serve('w-3', await issue('w-3', DEPT));
+    await createCheckpoint(gw.db, signing);
+    const report = await reconcile(state);
+    expect(report.previousSize).toBe(state.size);
+    expect(report.checkpointSize).toBe(state.size + 1);
+    expect(report.matched).toBe(3);
+    expect(report.servedNotLogged.map((w) => w.jti)).toEqual(['w-skipped']); // still not logged: still reported
+    state = report.state;
+  });
+
+  it('an entry edited in the gateway’s database fails its inclusion proof and counts as not logged', async () => {
+    const [row] = await gw.db.select().from(auditLogEntries).where(sql`entry LIKE '%"jti":"w-1"%'`);
+    await gw.db.transaction(async (tx) => {
+      await tx.execute(sql`ALTER TABLE audit_log_entries DISABLE TRIGGER USER`);
+      await tx.execute(sql`UPDATE audit_log_entries SET entry = ${row!.entry.replace('"kid":"k1"', '"kid":"k2"')} WHERE idx = ${row!.idx}`);
+      await tx.execute(sql`ALTER TABLE audit_log_entries ENABLE TRIGGER USER`);
+    });
+    const report = await reconcile(state);
+    expect(report.badEntries).toEqual([{ index: row!.idx, problem: expect.stringMatching(/is not in the tree/) }]);
+    expect(report.servedNotLogged.map((w) => w.jti).sort()).toEqual(['w-1', 'w-skipped']);
+  });
+
+  it('refuses a checkpoint that does not extend the one it accepted', async () => {
+    await expect(reconcile({ ...state, root: Buffer.alloc(32, 1).toString('base64') })).rejects.toThrow(CheckpointRejected);
+    await expect(reconcile({ ...state, size: state.size + 5 })).rejects.toThrow(/shrank/);
+  });
+});
