@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { pino } from 'pino';
 import { ConfigError, loadAdapterPki, parseAdapterArgs } from './config';
 import { DEMO_DEPARTMENTS } from './departments';
@@ -23,6 +24,10 @@ async function main(): Promise<void> {
     source: demo.createSource(),
     tls: { ca: pki.ca, cert: pki.cert, key: pki.key },
     warrantKeys: pki.warrantKeys,
+    warrantJwksUrl: args.gatewayJwksUrl,
+    directoryAuthorityKey: pki.directoryAuthorityKey,
+    receiptKey: pki.receiptKey,
+    servedLogFile: args.servedLog ?? path.join('.data', 'adapters', args.department, 'served-log.ndjson'),
     host: args.host,
     port: args.port,
     logger,

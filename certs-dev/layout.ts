@@ -25,7 +25,12 @@ export interface DevPkiPaths {
   devIssuerJwk: string;
   devIssuerJwks: string;
   pseudonymKey: string;
-  unit(unitCode: string): { privateJwk: string; publicJwk: string };
+  unit(unitCode: string): { privateJwk: string; publicJwk: string; keyCertificate: string };
+  /** The directory authority: certifies unit keys; not the gateway's key. */
+  directoryAuthorityJwk: string;
+  /** What the directory publishes (departments and the command line read it, never the gateway's copy). */
+  directoryAuthorityPublicJwk: string;
+  receiptKey(department: string): { privateJwk: string; publicJwk: string };
 }
 
 /** Absolute paths of the files of the dev PKI in `dir` (nothing is read or written). */
@@ -57,7 +62,17 @@ function layoutUnder(dir: string, at: (rel: string) => string): DevPkiPaths {
     pseudonymKey: at('keys/pseudonym.key'),
     unit(unitCode) {
       if (!UNIT_CODE.test(unitCode)) throw new Error(`invalid unit code ${JSON.stringify(unitCode)}`);
-      return { privateJwk: at(`units/${unitCode}/encryption.jwk`), publicJwk: at(`units/${unitCode}/encryption.pub.jwk`) };
+      return {
+        privateJwk: at(`units/${unitCode}/encryption.jwk`),
+        publicJwk: at(`units/${unitCode}/encryption.pub.jwk`),
+        keyCertificate: at(`units/${unitCode}/encryption.cert.jws`),
+      };
+    },
+    directoryAuthorityJwk: at('keys/directory-authority.jwk'),
+    directoryAuthorityPublicJwk: at('directory/authority.pub.jwk'),
+    receiptKey(department) {
+      departmentHostname(department);
+      return { privateJwk: at(`keys/receipts/${department}.jwk`), publicJwk: at(`directory/receipts/${department}.pub.jwk`) };
     },
   };
 }

@@ -62,6 +62,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     devIssuer,
     fanout,
     results: { openResultStream: (partId, warrantId) => openResultStream(database.db, partId, warrantId) },
+    warrantJwks: keys.warrantJwks,
   });
 
   const server = await listen(app.fetch, config.http.host, config.http.port);

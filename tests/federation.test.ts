@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DEPARTMENTS } from '../adapters/departments';
-import { fetchAndDecrypt, ResultCheckError, waitForResults } from '../gateway/cli/results';
+import { join } from 'node:path';
+import { directoryReceiptKeys, fetchAndDecrypt, waitForResults } from '../gateway/cli/results';
 import categories from '../policies/categories.json';
 import { bootFederation, type Federation } from './harness/federation';
 
@@ -14,7 +15,7 @@ async function departmentData(subject: string) {
   for (const category of CATEGORIES) {
     const entry = categories.categories[category];
     const source = DEMO_DEPARTMENTS[entry.department]!.createSource();
-    for (const record of await source.lookup(category, { kind: 'person', id: subject })) {
+    for await (const record of await source.lookup(category, { kind: 'person', id: subject })) {
       expected.push({ department: entry.department, category, subject, ...Object.fromEntries(entry.fields.map((f) => [f, record[f] ?? null])) });
     }
   }
@@ -26,6 +27,7 @@ const sortKey = (r: Record<string, unknown>) => JSON.stringify(Object.entries(r)
 describe('the whole federation, in process', () => {
   let fed: Federation;
   let inquiryId: string;
+  const receiptKeys = () => directoryReceiptKeys(join(fed.pki.dir, 'directory'));
 
   beforeAll(async () => {
     fed = await bootFederation();
@@ -58,7 +60,7 @@ describe('the whole federation, in process', () => {
     const unitKey = fed.pki.units['150627']!.privateJwk;
     const received: Record<string, unknown>[] = [];
     for (const summary of listing.results) {
-      for (const record of await fetchAndDecrypt(investigator, inquiryId, summary, unitKey)) {
+      for (const record of await fetchAndDecrypt(investigator, inquiryId, summary, { privateKey: unitKey, receiptKeys: receiptKeys() })) {
         received.push({ department: summary.department, ...record });
       }
     }
@@ -73,19 +75,50 @@ describe('the whole federation, in process', () => {
     const investigator = await fed.as('inv.ejinhoro');
     const listing = await waitForResults(investigator, inquiryId, 1_000);
     const otherUnitKey = fed.pki.units['150600']!.privateJwk;
-    await expect(fetchAndDecrypt(investigator, inquiryId, listing.results[0]!, otherUnitKey)).rejects.toThrow(ResultCheckError);
+    await expect(fetchAndDecrypt(investigator, inquiryId, listing.results[0]!, { privateKey: otherUnitKey, receiptKeys: receiptKeys() })).rejects.toThrow(
+      /header-decryption check failed/,
+    );
   });
 
-  it('the gateway stores and logs no plaintext of the result', async () => {
+  it('the gateway is data-blind: no value the departments returned is anywhere in its database or its logs', async () => {
+    // Every value of the answer the gateway could not have known from the inquiry itself.
+    const known = new Set([LI, ...CATEGORIES, 'public_security', 'natural_resources']);
+    const secrets = new Set<string>();
+    for (const record of await departmentData(LI)) {
+      for (const [field, value] of Object.entries(record)) {
+        if (['department', 'category', 'subject'].includes(field) || value === null) continue;
+        const text = String(value);
+        if (!known.has(text) && text.length >= 4) secrets.add(text);
+      }
+    }
+    expect(secrets.size).toBeGreaterThan(10);
+    expect([...secrets]).toEqual(expect.arrayContaining(['150627199002150018', '2017-03-15', expect.stringContaining('木呼敦包村')]));
+
     const { db } = fed.gateway.database;
-    const dump = await db.execute(sql`
-      select string_agg(encode(data, 'escape'), '') as chunks from result_chunks`);
-    const stored = String((dump as unknown as { rows: { chunks: string }[] }).rows[0]!.chunks);
-    expect(stored.length).toBeGreaterThan(1000);
-    for (const plaintext of ['木呼敦包村', '李某', 'HH150627-106-0042', '356']) expect(stored).not.toContain(plaintext);
+    const rows = <T,>(r: unknown) => (r as { rows: T[] }).rows;
+    const tables = rows<{ name: string }>(await db.execute(sql`
+      select table_name as name from information_schema.tables
+      where table_schema = current_schema() and table_type = 'BASE TABLE'`)).map((t) => t.name);
+    expect(tables).toEqual(expect.arrayContaining(['results', 'result_chunks', 'audit_events', 'inquiries']));
+    let dump = '';
+    for (const table of tables) {
+      for (const row of rows<{ t: string }>(await db.execute(sql`select t::text as t from ${sql.identifier(table)} t`))) dump += `${row.t}\n`;
+    }
+    const chunks = Buffer.concat(
+      rows<{ data: Uint8Array | string }>(await db.execute(sql`select data from result_chunks`)).map((r) =>
+        typeof r.data === 'string' ? Buffer.from(r.data.replace(/^\\x/, ''), 'hex') : Buffer.from(r.data),
+      ),
+    );
+    expect(chunks.length).toBeGreaterThan(1000);
     const logs = fed.gatewayLogs.join('');
-    expect(logs).toContain('request');
-    for (const secret of [LI, '木呼敦包村', 'EJH-2019-031']) expect(logs).not.toContain(secret);
+    expect(logs).toContain('department answered');
+    for (const secret of secrets) {
+      expect(dump, `database holds ${secret}`).not.toContain(secret);
+      expect(chunks.includes(Buffer.from(secret)), `a stored chunk holds ${secret}`).toBe(false);
+      expect(dump.includes(Buffer.from(secret).toString('hex')), `database holds ${secret} hex-encoded`).toBe(false);
+      expect(logs, `the gateway logged ${secret}`).not.toContain(secret);
+    }
+    for (const secret of [LI, 'EJH-2019-031']) expect(logs).not.toContain(secret);
   });
 
   it('another unit cannot see the inquiry or its results: the answer is that of a missing one', async () => {

@@ -19,6 +19,8 @@ export interface Answer {
   bytes: number;
   sha256: string;
   chunks: number;
+  /** The department's signed receipt, stored as received: the command line verifies it, not the gateway. */
+  receipt: string | null;
 }
 
 /** Header, chunks (stored one by one as they arrive), trailer; anything else is a failed attempt. */
@@ -28,7 +30,7 @@ export async function receiveAnswer(
   frames: AsyncIterable<ResultFrame>,
 ): Promise<Answer> {
   let format: string | null = null;
-  let trailer: { records: number; bytes: number; sha256: string } | null = null;
+  let trailer: { records: number; bytes: number; sha256: string; receipt?: string } | null = null;
   const digest = createHash('sha256');
   let bytes = 0;
   let seq = 0;
@@ -58,5 +60,6 @@ export async function receiveAnswer(
   if (trailer.bytes !== bytes) throw new AttemptFailure(`integrity: trailer says ${trailer.bytes} bytes, ${bytes} arrived`);
   if (trailer.sha256.toLowerCase() !== sha256) throw new AttemptFailure('integrity: trailer sha256 does not match the chunks received');
   if (!Number.isSafeInteger(trailer.records) || trailer.records < 0) throw new AttemptFailure('protocol: bad record count');
-  return { format, records: trailer.records, bytes, sha256, chunks: seq };
+  if (trailer.receipt && trailer.receipt.length > 16 * 1024) throw new AttemptFailure('protocol: receipt larger than 16 KiB');
+  return { format, records: trailer.records, bytes, sha256, chunks: seq, receipt: trailer.receipt || null };
 }
