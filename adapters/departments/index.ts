@@ -1,4 +1,5 @@
 import type { DataSource } from '../kit/data-source';
+import { BANK, BANK_DISPLAY_NAME, createBankSource } from './bank';
 import { createNaturalResourcesSource, NATURAL_RESOURCES, NATURAL_RESOURCES_DISPLAY_NAME } from './natural-resources';
 import { createPublicSecuritySource, PUBLIC_SECURITY, PUBLIC_SECURITY_DISPLAY_NAME } from './public-security';
 
@@ -6,4 +7,5 @@ import { createPublicSecuritySource, PUBLIC_SECURITY, PUBLIC_SECURITY_DISPLAY_NA
 export const DEMO_DEPARTMENTS: Record<string, { displayName: string; createSource: () => DataSource }> = {
   [PUBLIC_SECURITY]: { displayName: PUBLIC_SECURITY_DISPLAY_NAME, createSource: createPublicSecuritySource },
   [NATURAL_RESOURCES]: { displayName: NATURAL_RESOURCES_DISPLAY_NAME, createSource: createNaturalResourcesSource },
+  [BANK]: { displayName: BANK_DISPLAY_NAME, createSource: () => createBankSource() },
 };
