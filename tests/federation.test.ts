@@ -1,6 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { status } from '@grpc/grpc-js';
+import { exportJWK, generateKeyPair } from 'jose';
+import { pino } from 'pino';
 import { DEMO_DEPARTMENTS } from '../adapters/departments';
+import { REFUSAL_METADATA_KEY, startAdapter } from '../adapters/kit';
+import { connectDepartment, executeAll, signTestWarrant, warrantClaims } from '../adapters/kit/testing';
+import { KEY_CERT_ISSUER, signKeyCertificate } from '../proto/key-certificate';
+import type { WarrantClaims } from '../proto/warrant';
 import { join } from 'node:path';
 import { directoryReceiptKeys, fetchAndDecrypt, waitForResults } from '../gateway/cli/results';
 import categories from '../policies/categories.json';
@@ -22,10 +29,31 @@ async function departmentData(subject: string) {
   return expected;
 }
 
+function claimsFor(department: string): WarrantClaims {
+  const category = Object.entries(categories.categories).find(([, c]) => c.department === department)!;
+  return warrantClaims({
+    aud: department,
+    subjects: [{ kind: 'person', id: LI }],
+    categories: { [category[0]]: [...category[1].fields] },
+    recipientKey: fed.pki.units['150627']!.publicJwk,
+    keyCertificate: fed.pki.units['150627']!.keyCertificate,
+  });
+}
+
+async function execute(port: number, department: string, warrant: string) {
+  const client = connectDepartment(port, department, { ca: fed.pki.caCert, ...fed.pki.gatewayClient });
+  try {
+    return await executeAll(client, warrant);
+  } finally {
+    client.close();
+  }
+}
+
 const sortKey = (r: Record<string, unknown>) => JSON.stringify(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)));
 
+let fed: Federation;
+
 describe('the whole federation, in process', () => {
-  let fed: Federation;
   let inquiryId: string;
   const receiptKeys = () => directoryReceiptKeys(join(fed.pki.dir, 'directory'));
 
@@ -130,5 +158,50 @@ describe('the whole federation, in process', () => {
     expect(a).toEqual(b);
     const [c, d] = await Promise.all([errorOf(outsider.get(`/v1/inquiries/${inquiryId}/results`)), errorOf(outsider.get(`/v1/inquiries/${missing}/results`))]);
     expect(c).toEqual(d);
+  });
+
+  it('publishes its warrant keys at /.well-known/jwks.json (public halves only), and an adapter that fetches them serves its warrants', async () => {
+    const res = await fetch(`${fed.gateway.url}/.well-known/jwks.json`);
+    expect(res.status).toBe(200);
+    const jwks = (await res.json()) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys.map((k) => k.kid)).toContain(fed.pki.warrantKey.privateJwk.kid);
+    expect(jwks.keys.some((k) => 'd' in k)).toBe(false);
+    const fetching = await startAdapter({
+      department: 'public_security',
+      displayName: 'fetching',
+      source: DEMO_DEPARTMENTS.public_security!.createSource(),
+      tls: { ca: fed.pki.caCert, ...fed.pki.departments.public_security! },
+      warrantKeys: [],
+      warrantJwksUrl: `${fed.gateway.url}/.well-known/jwks.json`,
+      directoryAuthorityKey: fed.pki.directoryAuthority.publicJwk,
+      receiptKey: fed.pki.receiptKeys.public_security!.privateJwk,
+      servedLogFile: join(fed.pki.dir, 'fetching-served.ndjson'),
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const { error } = await execute(fetching.port, 'public_security', await signTestWarrant(claimsFor('public_security'), fed.pki.warrantKey.privateJwk));
+      expect(error).toBeNull();
+    } finally {
+      await fetching.close();
+    }
+  });
+
+  it('a compromised gateway that puts its own encryption key into a warrant is refused by every department', async () => {
+    const { publicKey } = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
+    const rogue = (await exportJWK(publicKey)) as WarrantClaims['recipient']['key'];
+    const iat = Math.floor(Date.now() / 1000);
+    // It holds the warrant key, so its warrants verify; it cannot get the directory authority to certify its key.
+    const selfCertified = await signKeyCertificate({ iss: KEY_CERT_ISSUER, unit: '150627', key: rogue, iat, exp: iat + 600 }, fed.pki.warrantKey.privateJwk);
+    const departments = Object.keys(fed.adapters);
+    expect(departments.sort()).toEqual(['bank', 'natural_resources', 'public_security']);
+    for (const department of departments) {
+      for (const key_certificate of [fed.pki.units['150627']!.keyCertificate, selfCertified, undefined]) {
+        const claims = claimsFor(department);
+        claims.recipient = { unit: '150627', key: rogue, ...(key_certificate ? { key_certificate } : {}) };
+        const { frames, error } = await execute(fed.adapters[department]!.port, department, await signTestWarrant(claims, fed.pki.warrantKey.privateJwk));
+        expect(frames).toEqual([]);
+        expect([error?.code, error?.metadata.get(REFUSAL_METADATA_KEY)[0]]).toEqual([status.PERMISSION_DENIED, 'recipient_key_not_certified']);
+      }
+    }
   });
 });

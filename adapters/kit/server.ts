@@ -19,6 +19,8 @@ export interface StartAdapterOptions {
   warrantKeys: JWK[];
   /** The gateway's published JWKS (`…/.well-known/jwks.json`), fetched lazily and refreshed on an unknown kid. */
   warrantJwksUrl?: string;
+  /** Least time between two JWKS fetches for unknown kids (default 30 s): forged kids cannot make it hammer the gateway. */
+  jwksCooldownMs?: number;
   /** The directory authority's public key (pinned): recipient keys must be certified by it. */
   directoryAuthorityKey: JWK;
   /** This department's private receipt signing key (Ed25519 JWK with kid). */
@@ -50,7 +52,7 @@ export async function startAdapter(options: StartAdapterOptions): Promise<Runnin
   if (!options.receiptKey.d || !options.receiptKey.kid) throw new Error('the receipt key must be a private Ed25519 JWK with a kid');
   const logger = options.logger ?? pino({ name: 'qiao-adapter' });
   const servedLog = await openServedLog(options.servedLogFile);
-  const warrantKeys = createWarrantKeySource({ pinned: options.warrantKeys, jwksUrl: options.warrantJwksUrl, logger });
+  const warrantKeys = createWarrantKeySource({ pinned: options.warrantKeys, jwksUrl: options.warrantJwksUrl, cooldownMs: options.jwksCooldownMs, logger });
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_REQUEST_BYTES });
   server.addService(DepartmentService, createHandlers({ ...options, warrantKeys, servedLog, logger }));
