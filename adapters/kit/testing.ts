@@ -31,6 +31,7 @@ export function connectDepartment(port: number, department: string, tls: ClientT
   return new DepartmentClient(`127.0.0.1:${port}`, credentials, {
     'grpc.ssl_target_name_override': departmentHostname(department),
     'grpc.default_authority': departmentHostname(department),
+    'grpc-node.flow_control_window': 4 * 1024 * 1024,
   });
 }
 
