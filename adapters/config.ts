@@ -15,6 +15,8 @@ export const AdapterArgs = z.object({
   gatewayJwksUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** The served-warrant log; default .data/adapters/<department>/served-log.ndjson. */
   servedLog: z.string().min(1).optional(),
+  /** Demo bank only: how many transactions the Muhudunbao cooperative's account streams (benchmarks). */
+  demoVolume: z.coerce.number().int().positive().optional(),
 });
 export type AdapterArgs = z.infer<typeof AdapterArgs>;
 
@@ -31,6 +33,7 @@ export function parseAdapterArgs(argv: readonly string[]): AdapterArgs {
     .option('--pki-dir <dir>', 'dev PKI folder written by certs-dev', '.dev')
     .option('--gateway-jwks-url <url>', "the gateway's warrant JWKS (fetched on the first warrant, refreshed on an unknown kid)")
     .option('--served-log <file>', 'the served-warrant log (default .data/adapters/<department>/served-log.ndjson)')
+    .option('--demo-volume <count>', 'demo bank only: transactions of the Muhudunbao cooperative (default 3400000, ≈ 970 MiB)')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
   try {

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const adapter = await startAdapter({
     department: args.department,
     displayName: demo.displayName,
-    source: demo.createSource(),
+    source: demo.createSource({ volume: args.demoVolume }),
     tls: { ca: pki.ca, cert: pki.cert, key: pki.key },
     warrantKeys: pki.warrantKeys,
     warrantJwksUrl: args.gatewayJwksUrl,

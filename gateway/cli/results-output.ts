@@ -14,8 +14,23 @@ async function put(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
 }
 
+/** NDJSON, written in ~64 K-character batches: one write per record makes the pipe the bottleneck. */
 export function ndjsonWriter(out: Writable): RecordWriter {
-  return { write: (r) => put(out, `${JSON.stringify(r)}\n`), end: async () => undefined };
+  let batch = '';
+  return {
+    async write(r) {
+      batch += `${JSON.stringify(r)}\n`;
+      if (batch.length >= 65_536) {
+        const text = batch;
+        batch = '';
+        await put(out, text);
+      }
+    },
+    async end() {
+      if (batch) await put(out, batch);
+      batch = '';
+    },
+  };
 }
 
 const SECTION_SAMPLE = 200;

@@ -17,13 +17,13 @@ export interface BankSourceOptions {
   world?: DemoWorld;
   /**
    * Transactions per account for chosen subjects (id → count), overriding the default volume.
-   * The demo default gives the Muhudunbao cooperative (one account) 3.6 million (≈ 1 GB of NDJSON in
+   * The demo default gives the Muhudunbao cooperative (one account) 3.4 million (≈ 970 MiB of NDJSON, under the gateway’s 1 GiB answer limit, in
    * total): the big answer the issue asks for, generated on the fly, never stored.
    */
   volume?: Record<string, number>;
 }
 
-const DEFAULT_VOLUME: Record<string, number> = { [MUHUDUNBAO_COOPERATIVE]: 3_600_000 };
+const DEFAULT_VOLUME: Record<string, number> = { [MUHUDUNBAO_COOPERATIVE]: 3_400_000 };
 const BRANCHES = ['伊金霍洛旗支行营业部', '红庆河镇分理处', '阿勒腾席热镇支行', '东胜区支行营业部', '康巴什支行'];
 const CHANNELS = ['柜面', '网银', '手机银行', 'POS', 'ATM', '批量代发'];
 const COUNTERPARTIES = ['伊金霍洛旗财政局', '鄂尔多斯市某某牧业有限公司', '个人转账', '红庆河镇人民政府', '内蒙古某某建材商行', '伊金霍洛旗农牧局'];
