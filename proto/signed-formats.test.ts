@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { KeyCertificateError, signKeyCertificate, verifyKeyCertificate } from './key-certificate';
+import { KeyCertificateError, signKeyCertificate, verifyKeyCertificate, type KeyCertificateClaims } from './key-certificate';
 import { ReceiptError, signReceipt, verifyReceipt } from './receipt';
 import certVector from './vectors/key-certificate-v1.json';
 import receiptVector from './vectors/receipt-v1.json';
@@ -40,7 +40,7 @@ describe('key certificate vector', () => {
   const now = new Date(certVector.verifyAt * 1000);
   it("verifies with the authority key for the unit's key", async () => {
     expect(await verifyKeyCertificate(certVector.jws, { unit: '150627', key, authorityJwk: authority, now })).toEqual(certVector.claims);
-    expect(await signKeyCertificate(certVector.claims, certVector.privateJwk as JWK)).toBe(certVector.jws);
+    expect(await signKeyCertificate(certVector.claims as KeyCertificateClaims, certVector.privateJwk as JWK)).toBe(certVector.jws);
   });
   it('is refused for another unit, another key, after expiry, or under another authority', async () => {
     const check = (o: Partial<{ unit: string; key: JWK; authorityJwk: JWK; now: Date }>) =>

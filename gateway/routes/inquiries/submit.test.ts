@@ -117,8 +117,8 @@ describe('POST /v1/inquiries', () => {
     },
     {
       name: 'an unknown category',
-      body: () => gw.inquiryBody({ categories: ['household', 'bank_transactions'] }),
-      message: /^categories\[1\]: unknown category "bank_transactions"; known categories: grassland_contracts, household, household_members, real_estate$/,
+      body: () => gw.inquiryBody({ categories: ['household', 'vehicle_registrations'] }),
+      message: /^categories\[1\]: unknown category "vehicle_registrations"; known categories: bank_accounts, bank_transactions, grassland_contracts, household, household_members, real_estate$/,
       paths: ['categories[1]'],
     },
   ];
