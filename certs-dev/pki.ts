@@ -201,6 +201,8 @@ async function ensureKeyCertificate(files: PkiFiles, unit: string, publicJwk: JW
       return found;
     } catch (err) {
       reason = (err as Error).message;
+      const validNow = await verifyKeyCertificate(found, { unit, key: publicJwk, authorityJwk: authority.publicJwk, now }).then(() => true, () => false);
+      if (validNow) reason = `expires within ${RENEW_BEFORE_DAYS} days`;
     }
   }
   const iat = Math.floor(now.getTime() / 1000);

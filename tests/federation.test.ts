@@ -1,4 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import { auditEvents } from '../gateway/db/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { exportJWK, generateKeyPair } from 'jose';
@@ -95,6 +97,13 @@ describe('the whole federation, in process', () => {
     const expected = await departmentData(LI);
     expect(expected.length).toBeGreaterThan(5);
     expect(received.map(sortKey).sort()).toEqual(expected.map(sortKey).sort());
+    // Each answer's receipt is in the listing, and its digest in the audit entry of the answer.
+    const answered = await fed.gateway.database.db.select().from(auditEvents).where(and(eq(auditEvents.inquiryId, inquiryId), eq(auditEvents.action, 'department.answered')));
+    for (const summary of listing.results) {
+      expect(summary.receipt).toMatch(/^eyJ/);
+      const digest = createHash('sha256').update(summary.receipt!).digest('hex');
+      expect(answered.find((e) => e.details.department === summary.department)?.details).toMatchObject({ receiptSha256: digest, warrantId: summary.warrantId });
+    }
     // The story is in there: both sons moved into Li's household in 2017.
     expect(received.filter((r) => r.category === 'household_members' && r.joined_at === '2017-03-15')).toHaveLength(2);
   });

@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +25,7 @@ let inquiryA: string;
 let inquiryB: string;
 let partA: { partId: string; warrantId: string };
 let original: Buffer[];
+let originalReceipt: string;
 
 async function bankResult(inquiryId: string) {
   const listing = await waitForResults(await fed.as('inv.ejinhoro'), inquiryId, 30_000);
@@ -41,7 +45,7 @@ async function storedPieces(partId: string, warrantId: string): Promise<Buffer[]
 }
 
 /** Replaces the stored result by `pieces`, fixing up every figure the gateway keeps about it. */
-async function rewrite(pieces: Buffer[], receipt?: string) {
+async function rewrite(pieces: Buffer[], receipt: string = originalReceipt) {
   const { db } = fed.gateway.database;
   const bytes = Buffer.concat(pieces);
   await db.transaction(async (tx) => {
@@ -49,7 +53,7 @@ async function rewrite(pieces: Buffer[], receipt?: string) {
     for (const [seq, data] of pieces.entries()) await tx.insert(resultChunks).values({ ...partA, seq, data });
     await tx
       .update(results)
-      .set({ bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), chunks: pieces.length, ...(receipt ? { receipt } : {}) })
+      .set({ bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), chunks: pieces.length, receipt })
       .where(eq(results.partId, partA.partId));
   });
 }
@@ -84,6 +88,7 @@ beforeAll(async () => {
   await bankResult(inquiryB);
   partA = { partId: a.partId, warrantId: a.warrantId };
   original = await storedPieces(a.partId, a.warrantId);
+  originalReceipt = a.summary.receipt!;
   expect(original.length).toBeGreaterThan(10);
 }, 60_000);
 afterAll(async () => fed?.close());
@@ -153,5 +158,36 @@ describe('a stored result altered at the gateway is refused by the command line,
       await fed.gateway.database.db.update(results).set({ receipt: null }).where(eq(results.partId, partA.partId));
       expect(await readA()).toMatch(/receipt check failed: the result has no receipt/);
     });
+  });
+
+  describe('the `qiao results` command', () => {
+    function qiao(out: string): Promise<{ code: number | null; stderr: string }> {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/cli/main.ts', '--gateway', fed.gateway.url, '--as', 'inv.ejinhoro',
+        '--pki-dir', fed.pki.dir, '--state-dir', join(fed.pki.dir, 'cli-state'), 'results', inquiryA, '--format', 'ndjson', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+      return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+    }
+
+    it('writes every record of an intact result, and says what it verified', async () => {
+      await rewrite(original);
+      const out = join(fed.pki.dir, 'intact.ndjson');
+      const { code, stderr } = await qiao(out);
+      expect(stderr).toContain(`bank: ${TRANSACTIONS} records; receipt, frames and digest verified`);
+      expect(code).toBe(0);
+      const lines = (await readFile(out, 'utf8')).trimEnd().split('\n');
+      expect(lines).toHaveLength(TRANSACTIONS);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ department: 'bank', category: 'bank_transactions', subject: MUHUDUNBAO_COOPERATIVE });
+    }, 30_000);
+
+    it('exits with an error naming the failed check and removes the records it had written', async () => {
+      await rewrite(original.map((p, i) => (i === original.length - 2 ? Buffer.from(p).fill(p[200]! ^ 0x80, 200, 201) : p)));
+      const out = join(fed.pki.dir, 'tampered.ndjson');
+      const { code, stderr } = await qiao(out);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/qiao: bank: frame-authentication check failed: frame \d+ does not authenticate/);
+      expect(stderr).toContain(`${out} removed`);
+      expect(existsSync(out)).toBe(false);
+    }, 30_000);
   });
 });
