@@ -93,6 +93,8 @@ async function main() {
     QIAO_PKI_DIR: pki.dir,
     QIAO_DEPARTMENTS: addresses.join(','),
     QIAO_SEED_DEMO: 'true',
+    // The bank's 1 GB answer takes longer than the default 30 s call deadline.
+    QIAO_CALL_DEADLINE: '5m',
   }, /gateway listening on (http:\/\/\S+)/);
   console.log(instructions(`http://127.0.0.1:${HTTP_PORT}`, Date.now() - started));
 }

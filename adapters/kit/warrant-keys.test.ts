@@ -123,6 +123,15 @@ describe("the gateway's JWKS, fetched by the adapter", () => {
     expect(fetches).toBe(1);
   });
 
+  it("once fetched, the gateway's JWKS decides: a key it withdrew is refused even if the pinned file still has it", async () => {
+    const current = await signingKey();
+    published = { keys: [current.publicJwk] };
+    const adapter = await start({ warrantKeys: pki.warrantKey.publicJwks.keys, servedLogFile: path.join(dir, 'withdrawn.ndjson') });
+    expect((await execute(adapter, await warrant(current.privateJwk))).code).toBe(status.OK);
+    const withdrawn = await execute(adapter, await warrant(pki.warrantKey.privateJwk));
+    expect([withdrawn.code, withdrawn.reason]).toEqual([status.UNAUTHENTICATED, 'warrant_unknown_key']);
+  });
+
   it('falls back to the pinned JWKS file when the gateway cannot be reached', async () => {
     const adapter = await start({
       warrantKeys: pki.warrantKey.publicJwks.keys,

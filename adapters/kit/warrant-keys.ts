@@ -4,10 +4,10 @@ import { z } from 'zod';
 
 /**
  * Where an adapter finds the gateway's public warrant keys: the gateway's published JWKS
- * (`GET /.well-known/jwks.json`), fetched on the first warrant and again — at most once per
- * cool-down — when a warrant names a kid it does not know, so the gateway can rotate keys with
- * two active; and the pinned JWKS file, which keeps working when no URL is given or the gateway's
- * JWKS cannot be fetched (bootstrap, tests).
+ * (`GET /.well-known/jwks.json`), fetched on the first warrant (the gateway may start after its
+ * departments) and again — at most once per cool-down — when a warrant names a kid it does not
+ * know, so the gateway can rotate keys with two active; and the pinned JWKS file, used when no URL
+ * is given and until the gateway's JWKS could be fetched once (bootstrap, tests).
  */
 export interface WarrantKeySource {
   find(kid: string): Promise<JWK | undefined>;
@@ -31,7 +31,8 @@ export function createWarrantKeySource(options: WarrantKeySourceOptions): Warran
   const cooldownMs = options.cooldownMs ?? 30_000;
   const now = options.now ?? Date.now;
   const doFetch = options.fetch ?? fetch;
-  let remote: JWK[] = [];
+  /** null until the gateway's JWKS was fetched once: from then on it is authoritative. */
+  let remote: JWK[] | null = null;
   let fetchedAt = -Infinity;
   let inflight: Promise<void> | null = null;
 
@@ -49,13 +50,20 @@ export function createWarrantKeySource(options: WarrantKeySourceOptions): Warran
     }
   }
 
-  const lookup = (kid: string) => remote.find((k) => k.kid === kid) ?? pinned.find((k) => k.kid === kid);
+  // Once the gateway's JWKS has been fetched it decides alone, so a key the gateway withdrew is
+  // refused even if the pinned file still has it; the pinned keys serve only until then.
+  const lookup = (kid: string) => (remote ?? pinned).find((k) => k.kid === kid);
+  const fetchIfDue = async () => {
+    if (!inflight && now() - fetchedAt >= cooldownMs) inflight = refresh().finally(() => (inflight = null));
+    await inflight;
+  };
   return {
     async find(kid) {
+      if (!options.jwksUrl) return lookup(kid);
+      if (remote === null) await fetchIfDue();
       const known = lookup(kid);
-      if (known || !options.jwksUrl) return known;
-      if (!inflight && now() - fetchedAt >= cooldownMs) inflight = refresh().finally(() => (inflight = null));
-      await inflight;
+      if (known) return known;
+      await fetchIfDue();
       return lookup(kid);
     },
   };

@@ -136,6 +136,7 @@ program
         } finally {
           progress.stop();
         }
+        await writer.flush();
         console.error(`${summary.department}: ${count} records; receipt, frames and digest verified`);
       }
       await writer.end();

@@ -7,6 +7,8 @@ import type { DecryptedRecord } from './results';
 /** Writes records as they are decrypted: NDJSON line by line, or tables section by section. */
 export interface RecordWriter {
   write(record: DecryptedRecord): Promise<void>;
+  /** Writes out what is held back (a batch, a table's first rows), e.g. before a status line. */
+  flush(): Promise<void>;
   end(): Promise<void>;
 }
 
@@ -26,9 +28,12 @@ export function ndjsonWriter(out: Writable): RecordWriter {
         await put(out, text);
       }
     },
-    async end() {
+    async flush() {
       if (batch) await put(out, batch);
       batch = '';
+    },
+    async end() {
+      await this.flush();
     },
   };
 }
@@ -80,6 +85,10 @@ export function tableWriter(out: Writable): RecordWriter {
         line = (line.length < starts[i]! ? line.padEnd(starts[i]!) : line + (i ? '  ' : '')) + cell;
       });
       await put(out, `${line.trimEnd()}\n`);
+    },
+    async flush() {
+      await flushSample();
+      key = null;
     },
     async end() {
       await flushSample();
