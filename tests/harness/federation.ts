@@ -70,17 +70,15 @@ export async function bootFederation(
   const destination = new Writable({ write(chunk, _enc, done) { gatewayLogs.push(String(chunk)); done(); } });
   const database = await openTestDatabase();
   const gateway = await startGateway({ config, logger: createLogger({ level: 'debug', destination }), database, seedDemo: true });
+  const as = async (username: string) => createApiClient(gateway.url, (await devLogin(gateway.url, username)).token);
   return {
     pki,
     gateway,
     adapters,
     gatewayLogs,
-    async as(username) {
-      const session = await devLogin(gateway.url, username);
-      return createApiClient(gateway.url, session.token);
-    },
+    as,
     async runInquiry(input) {
-      const investigator = await this.as(input.investigator);
+      const investigator = await as(input.investigator);
       const { id } = await investigator.post<{ id: string }>('/v1/inquiries', {
         caseReference: `T-${Date.now()}`,
         legalBasis: 'Supervision Law art. 18',
@@ -89,7 +87,7 @@ export async function bootFederation(
         categories: input.categories,
       });
       for (const approver of input.approvers) {
-        const decided = await (await this.as(approver)).post<{ status: string }>(`/v1/inquiries/${id}/approve`, { comment: 'approved' });
+        const decided = await (await as(approver)).post<{ status: string }>(`/v1/inquiries/${id}/approve`, { comment: 'approved' });
         if (decided.status !== 'pending_approval') break;
       }
       return id;
