@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBankSource } from '../adapters/departments/bank';
+import { pino } from 'pino';
+import { BANK_CATEGORIES, createBankSource } from '../adapters/departments/bank';
+import { startAdapter } from '../adapters/kit';
+import { connectDepartment, signTestWarrant, warrantClaims } from '../adapters/kit/testing';
+import { NdjsonReader, ResultDecryptor } from '../proto/result-envelope';
 import { MUHUDUNBAO_COOPERATIVE } from '../adapters/departments/demo-world/world';
 import { decryptResultStream, directoryReceiptKeys, waitForResults } from '../gateway/cli/results';
 import { bootFederation, type Federation } from './harness/federation';
@@ -75,4 +79,56 @@ describe('a multi-hundred-megabyte result', () => {
     expect(growth).toBeLessThan(HEAP_BUDGET);
     if (ON_POSTGRES) expect(growth).toBeLessThan(summary.bytes! / 4);
   }, 120_000);
+
+  it('~285 MiB straight from the bank adapter over gRPC into the decryptor, whatever the database: the heap stays flat', async () => {
+    const volume = 1_000_000;
+    const bank = await startAdapter({
+      department: 'bank',
+      displayName: 'bank (big)',
+      source: createBankSource({ volume: { [MUHUDUNBAO_COOPERATIVE]: volume } }),
+      tls: { ca: fed.pki.caCert, ...fed.pki.departments.bank! },
+      warrantKeys: fed.pki.warrantKey.publicJwks.keys,
+      directoryAuthorityKey: fed.pki.directoryAuthority.publicJwk,
+      receiptKey: fed.pki.receiptKeys.bank!.privateJwk,
+      servedLogFile: join(fed.pki.dir, 'big-served.ndjson'),
+      logger: pino({ level: 'silent' }),
+    });
+    const client = connectDepartment(bank.port, 'bank', { ca: fed.pki.caCert, ...fed.pki.gatewayClient });
+    try {
+      const claims = warrantClaims({
+        aud: 'bank',
+        subjects: [{ kind: 'organisation', id: MUHUDUNBAO_COOPERATIVE }],
+        categories: { bank_transactions: [...BANK_CATEGORIES.bank_transactions] },
+        recipientKey: fed.pki.units['150627']!.publicJwk,
+        keyCertificate: fed.pki.units['150627']!.keyCertificate,
+      });
+      global.gc?.();
+      const before = process.memoryUsage().heapUsed;
+      let peak = before;
+      const decryptor = new ResultDecryptor(fed.pki.units['150627']!.privateJwk, { warrantId: claims.jti, department: 'bank' });
+      const reader = new NdjsonReader();
+      let bytes = 0;
+      let records = 0;
+      let trailer: { records: number; bytes: number } | undefined;
+      for await (const frame of client.execute({ warrant: await signTestWarrant(claims, fed.pki.warrantKey.privateJwk) })) {
+        if (frame.chunk) {
+          bytes += frame.chunk.length;
+          for (const plaintext of await decryptor.push(frame.chunk)) records += reader.push(plaintext).length;
+          if ((bytes & 0xffffff) < frame.chunk.length) peak = Math.max(peak, process.memoryUsage().heapUsed);
+        }
+        if (frame.trailer) trailer = frame.trailer;
+      }
+      decryptor.end();
+      reader.end();
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+      expect(trailer).toMatchObject({ records: volume, bytes });
+      expect(records).toBe(volume);
+      expect(bytes).toBeGreaterThan(250 * 1024 * 1024);
+      console.log(`adapter→decryptor: ${(bytes / 1048576).toFixed(0)} MiB; heap peak +${((peak - before) / 1048576).toFixed(0)} MiB`);
+      expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+    } finally {
+      client.close();
+      await bank.close();
+    }
+  }, 60_000);
 });
