@@ -160,6 +160,19 @@ describe('each tampering is detected, naming the failed check', () => {
     const { privateKey } = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
     expect(await read(Buffer.concat(await pieces()), await exportJWK(privateKey))).toBe('header-decryption');
   });
+  it('a few stray bytes after the final frame', async () => {
+    const p = await pieces();
+    expect(await read(Buffer.concat([...p, Buffer.from([0, 0])]))).toBe('extended');
+  });
+  it('plaintext that is not NDJSON objects, or stops mid-line, even when correctly encrypted', async () => {
+    const encrypt = async (text: string) => {
+      const enc = await ResultEncryptor.create(publicJwk, binding);
+      return Buffer.concat([enc.header, ...enc.push(Buffer.from(text)), enc.finish()]);
+    };
+    expect(await read(await encrypt('[1]\n'))).toBe('ndjson');
+    expect(await read(await encrypt('{"a":1}'))).toBe('ndjson');
+    expect(await read(Buffer.concat([await encrypt('')]))).toBe('ok');
+  });
   it('a frame claiming more than the format allows', async () => {
     const p = await pieces();
     const big = Buffer.from(p[1]!);

@@ -226,6 +226,7 @@ export class ResultDecryptor {
       out.push(this.open(this.buffer.subarray(4, 4 + m)));
       this.buffer = this.buffer.subarray(4 + m);
     }
+    if (this.finished && this.buffer.length > 0) throw new ResultEnvelopeError('extended', `data after the final frame (frame ${this.counter - 1})`);
     if (this.buffer.length === 0) this.buffer = Buffer.alloc(0);
     else this.buffer = Buffer.from(this.buffer); // let go of the large chunk it was cut from
     return out;
@@ -297,7 +298,13 @@ export class NdjsonReader {
   }
 
   end(): void {
-    if (this.rest !== '') throw new ResultEnvelopeError('ndjson', 'the plaintext does not end with a newline');
+    let tail: string;
+    try {
+      tail = this.decoder.decode();
+    } catch {
+      throw new ResultEnvelopeError('ndjson', 'the plaintext ends inside a UTF-8 character');
+    }
+    if (this.rest + tail !== '') throw new ResultEnvelopeError('ndjson', 'the plaintext does not end with a newline');
   }
 
   private parse(line: string): Record<string, unknown> {
