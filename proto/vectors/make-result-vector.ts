@@ -1,10 +1,11 @@
 /**
  * Writes proto/vectors/result-v2.json: `npx tsx proto/vectors/make-result-vector.ts`.
- * Kept so the vector can be re-made after a deliberate format change (which would be a new format name).
+ * Kept so the vector can be re-made after a deliberate format change (which would be a new format name);
+ * encryption is randomised, so run make-signed-vectors.ts afterwards: the receipt vector describes these bytes.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { compactDecrypt, importJWK, type JWK } from 'jose';
-import { encryptResult, frameAad, frameNonce, RESULT_ALG, RESULT_FORMAT, splitPieces, ResultEncryptor, encodeRecord } from '../result-envelope';
+import { encodeRecord, frameAad, frameNonce, RESULT_ALG, RESULT_FORMAT, ResultEncryptor, splitPieces } from '../result-envelope';
 
 const v1 = /* keys and records of the previous run */ JSON.parse(readFileSync(new URL('./result-v2.json', import.meta.url), 'utf8')) as { privateJwk: JWK; publicJwk: JWK; records: object[] };
 const binding = { warrantId: '6f1c2a7e-3b9d-4c51-9a0e-2d4f8b7c1e90', department: 'public_security' };
@@ -15,7 +16,6 @@ const pieces: Buffer[] = [Buffer.from(enc.header)];
 for (const r of v1.records) pieces.push(...enc.push(encodeRecord(r)));
 pieces.push(enc.finish());
 const result = Buffer.concat(pieces);
-void encryptResult; // the same construction, with 64 KiB frames
 
 const jwe = pieces[0]!.subarray(4).toString('ascii');
 const { plaintext: contentKey } = await compactDecrypt(jwe, await importJWK({ ...v1.privateJwk, alg: RESULT_ALG }, RESULT_ALG));
