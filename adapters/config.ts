@@ -11,6 +11,12 @@ export const AdapterArgs = z.object({
   host: z.string().min(1),
   port: z.coerce.number().int().min(0).max(65535),
   pkiDir: z.string().min(1),
+  /** The gateway's published warrant JWKS, e.g. http://127.0.0.1:8080/.well-known/jwks.json. */
+  gatewayJwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** The served-warrant log; default .data/adapters/<department>/served-log.ndjson. */
+  servedLog: z.string().min(1).optional(),
+  /** Demo bank only: how many transactions the Muhudunbao cooperative's account streams (benchmarks). */
+  demoVolume: z.coerce.number().int().positive().optional(),
 });
 export type AdapterArgs = z.infer<typeof AdapterArgs>;
 
@@ -25,6 +31,9 @@ export function parseAdapterArgs(argv: readonly string[]): AdapterArgs {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 = any free port)', '0')
     .option('--pki-dir <dir>', 'dev PKI folder written by certs-dev', '.dev')
+    .option('--gateway-jwks-url <url>', "the gateway's warrant JWKS (fetched on the first warrant, refreshed on an unknown kid)")
+    .option('--served-log <file>', 'the served-warrant log (default .data/adapters/<department>/served-log.ndjson)')
+    .option('--demo-volume <count>', 'demo bank only: transactions of the Muhudunbao cooperative (default 3400000, ≈ 970 MiB)')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
   try {
@@ -45,6 +54,8 @@ export interface AdapterPki {
   cert: string;
   key: string;
   warrantKeys: JWK[];
+  directoryAuthorityKey: JWK;
+  receiptKey: JWK;
 }
 
 const WarrantJwks = z.object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string() })).min(1) });
@@ -56,6 +67,8 @@ export function adapterPkiPaths(pkiDir: string, department: string) {
     cert: path.join(pkiDir, 'pki', 'departments', `${department}.crt`),
     key: path.join(pkiDir, 'pki', 'departments', `${department}.key`),
     warrantJwks: path.join(pkiDir, 'keys', 'warrant-jwks.json'),
+    directoryAuthority: path.join(pkiDir, 'directory', 'authority.pub.jwk'),
+    receiptKey: path.join(pkiDir, 'keys', 'receipts', `${department}.jwk`),
   };
 }
 
@@ -84,5 +97,15 @@ export async function loadAdapterPki(pkiDir: string, department: string): Promis
   }
   const parsed = WarrantJwks.safeParse(jwks);
   if (!parsed.success) throw new ConfigError(`${paths.warrantJwks} is not a JWKS with at least one key`);
-  return { ca, cert, key, warrantKeys: parsed.data.keys as JWK[] };
+  const jsonFile = async (file: string): Promise<JWK> => {
+    try {
+      return JSON.parse(await read(file)) as JWK;
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      throw new ConfigError(`${file} is not JSON`);
+    }
+  };
+  const directoryAuthorityKey = await jsonFile(paths.directoryAuthority);
+  const receiptKey = await jsonFile(paths.receiptKey);
+  return { ca, cert, key, warrantKeys: parsed.data.keys as JWK[], directoryAuthorityKey, receiptKey };
 }

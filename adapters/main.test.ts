@@ -30,7 +30,7 @@ afterAll(async () => {
 
 describe('adapters/main.ts', () => {
   it('starts as a process, prints its ready line, serves Li’s grassland contracts, and stops on SIGTERM', async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'adapters/main.ts', '--department', 'natural_resources', '--port', '0', '--pki-dir', dir], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'adapters/main.ts', '--department', 'natural_resources', '--port', '0', '--pki-dir', dir, '--served-log', path.join(dir, 'served.ndjson')], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -49,13 +49,14 @@ describe('adapters/main.ts', () => {
       subjects: [{ kind: 'person', id: LI.id }],
       categories: { grassland_contracts: ['village', 'area_mu', 'contracted_at'] },
       recipientKey: pki.units['150627']!.publicJwk,
+      keyCertificate: pki.units['150627']!.keyCertificate,
     });
     const client = connectDepartment(port, 'natural_resources', gateway);
     const { frames, error } = await executeAll(client, await signTestWarrant(claims, pki.warrantKey.privateJwk));
     client.close();
     expect(error).toBeNull();
     const ciphertext = Buffer.concat(frames.filter((f) => f.chunk).map((f) => Buffer.from(f.chunk!)));
-    const records = await decryptResult(ciphertext, pki.units['150627']!.privateJwk);
+    const records = await decryptResult(ciphertext, pki.units['150627']!.privateJwk, { warrantId: claims.jti, department: 'natural_resources' });
     expect(records.map((r) => r.area_mu)).toEqual([356, 312.5, 298]);
     expect(Object.keys(records[0]!)).toEqual(['category', 'subject', 'village', 'area_mu', 'contracted_at']);
 

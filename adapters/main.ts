@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { pino } from 'pino';
 import { ConfigError, loadAdapterPki, parseAdapterArgs } from './config';
 import { DEMO_DEPARTMENTS } from './departments';
@@ -20,9 +21,13 @@ async function main(): Promise<void> {
   const adapter = await startAdapter({
     department: args.department,
     displayName: demo.displayName,
-    source: demo.createSource(),
+    source: demo.createSource({ volume: args.demoVolume }),
     tls: { ca: pki.ca, cert: pki.cert, key: pki.key },
     warrantKeys: pki.warrantKeys,
+    warrantJwksUrl: args.gatewayJwksUrl,
+    directoryAuthorityKey: pki.directoryAuthorityKey,
+    receiptKey: pki.receiptKey,
+    servedLogFile: args.servedLog ?? path.join('.data', 'adapters', args.department, 'served-log.ndjson'),
     host: args.host,
     port: args.port,
     logger,

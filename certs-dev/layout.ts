@@ -30,7 +30,12 @@ export interface DevPkiPaths {
   checkpointVerifierJwk: string;
   /** HMAC key of the audit log's commitments to subject ids and case references. */
   auditCommitmentKey: string;
-  unit(unitCode: string): { privateJwk: string; publicJwk: string };
+  unit(unitCode: string): { privateJwk: string; publicJwk: string; keyCertificate: string };
+  /** The directory authority: certifies unit keys; not the gateway's key. */
+  directoryAuthorityJwk: string;
+  /** What the directory publishes (departments and the command line read it, never the gateway's copy). */
+  directoryAuthorityPublicJwk: string;
+  receiptKey(department: string): { privateJwk: string; publicJwk: string };
 }
 
 /** Absolute paths of the files of the dev PKI in `dir` (nothing is read or written). */
@@ -65,7 +70,17 @@ function layoutUnder(dir: string, at: (rel: string) => string): DevPkiPaths {
     auditCommitmentKey: at('keys/audit-commitment.key'),
     unit(unitCode) {
       if (!UNIT_CODE.test(unitCode)) throw new Error(`invalid unit code ${JSON.stringify(unitCode)}`);
-      return { privateJwk: at(`units/${unitCode}/encryption.jwk`), publicJwk: at(`units/${unitCode}/encryption.pub.jwk`) };
+      return {
+        privateJwk: at(`units/${unitCode}/encryption.jwk`),
+        publicJwk: at(`units/${unitCode}/encryption.pub.jwk`),
+        keyCertificate: at(`units/${unitCode}/encryption.cert.jws`),
+      };
+    },
+    directoryAuthorityJwk: at('keys/directory-authority.jwk'),
+    directoryAuthorityPublicJwk: at('directory/authority.pub.jwk'),
+    receiptKey(department) {
+      departmentHostname(department);
+      return { privateJwk: at(`keys/receipts/${department}.jwk`), publicJwk: at(`directory/receipts/${department}.pub.jwk`) };
     },
   };
 }

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { DEMO_UNITS } from '../gateway/demo/units';
 import { DevPkiError, ensureDevPki, type DevPkiFile } from './pki';
 
-const DEMO_DEPARTMENTS = ['public_security', 'natural_resources'];
+const DEMO_DEPARTMENTS = ['public_security', 'natural_resources', 'bank'];
 
 // The demo unit tree is the gateway's seed data; the key files are made for the same units.
 const DEMO_UNIT_IDS = DEMO_UNITS.map((u) => u.id);

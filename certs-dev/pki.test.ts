@@ -47,11 +47,14 @@ describe('a first generation', () => {
       'keys/audit-commitment.key', 'keys/checkpoint-signing.jwk', 'keys/dev-issuer.jwk', 'keys/pseudonym.key', 'keys/warrant-signing.jwk',
       'pki/ca.key', 'pki/departments/natural_resources.key', 'pki/departments/public_security.key',
       'pki/gateway-client.key', 'pki/gateway-server.key', 'units/150627/encryption.jwk', 'units/152900/encryption.jwk',
+      'keys/directory-authority.jwk', 'keys/receipts/natural_resources.jwk', 'keys/receipts/public_security.jwk',
     ];
     const publics = [
       'keys/checkpoint-verifier.jwk', 'keys/dev-issuer-jwks.json', 'keys/warrant-jwks.json', 'pki/ca.crt',
       'pki/departments/natural_resources.crt', 'pki/departments/public_security.crt',
       'pki/gateway-client.crt', 'pki/gateway-server.crt', 'units/150627/encryption.pub.jwk', 'units/152900/encryption.pub.jwk',
+      'units/150627/encryption.cert.jws', 'units/152900/encryption.cert.jws',
+      'directory/authority.pub.jwk', 'directory/receipts/natural_resources.pub.jwk', 'directory/receipts/public_security.pub.jwk',
     ];
     expect(await listFiles(dir)).toEqual([...secrets, ...publics].sort());
     for (const f of secrets) expect((await stat(path.join(dir, f))).mode & 0o777, f).toBe(0o600);
@@ -155,7 +158,11 @@ describe('renewal', () => {
     const old = await generate(dir, new Date(Date.now() - 2 * 365 * DAY));
     const now = await generate(dir);
     expect(x509(now.caCert).fingerprint256).toBe(x509(old.caCert).fingerprint256);
-    const replaced = now.files.filter((f) => f.action === 'replaced');
+    const replaced = now.files.filter((f) => f.action === 'replaced' && f.path.endsWith('.crt'));
+    // The unit key certificates (one year) were issued two years ago too: renewed alongside.
+    expect(now.files.filter((f) => f.action === 'replaced' && f.path.endsWith('.cert.jws')).map((f) => f.reason)).toEqual(
+      Array(UNITS.length).fill('key certificate has expired'),
+    );
     expect(replaced.map((f) => f.path).sort()).toEqual(
       ['pki/departments/natural_resources.crt', 'pki/departments/public_security.crt', 'pki/gateway-client.crt', 'pki/gateway-server.crt'],
     );
@@ -172,7 +179,10 @@ describe('renewal', () => {
     const dir = await tmpDir();
     const first = await generate(dir);
     const later = await generate(dir, new Date(Date.now() + 360 * DAY));
-    expect(later.files.filter((f) => f.action === 'replaced').map((f) => f.reason)).toEqual(Array(4).fill(expect.stringMatching(/^expires within 7 days/)));
+    expect(later.files.filter((f) => f.action === 'replaced').map((f) => f.reason)).toEqual([
+      ...Array(4).fill(expect.stringMatching(/^expires within 7 days/)),
+      ...Array(UNITS.length).fill('expires within 7 days'),
+    ]);
     expect(serials(later).some((s) => serials(first).includes(s))).toBe(false);
   });
 

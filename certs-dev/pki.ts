@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } fr
 import path from 'node:path';
 import type { JWK } from 'jose';
 import { departmentHostname, GATEWAY_IDENTITY } from '../proto/identity';
+import { KEY_CERT_ISSUER, signKeyCertificate, verifyKeyCertificate, type KeyCertificateClaims } from '../proto/key-certificate';
 import { PkiFiles, type DevPkiFile } from './files';
 import { ensurePrivateJwk, ensurePublicJwk, ensurePublicJwks, ensureSecretBytes, SIGNING_KEY, UNIT_ENCRYPTION_KEY } from './jwk';
 import { devPkiPaths, relativeLayout } from './layout';
@@ -42,7 +43,11 @@ export interface DevPki {
   pseudonymKey: Uint8Array;
   checkpointKey: { privateJwk: JWK; publicJwk: JWK };
   auditCommitmentKey: Uint8Array;
-  units: Record<string, { privateJwk: JWK; publicJwk: JWK; privateKeyPath: string }>;
+  units: Record<string, { privateJwk: JWK; publicJwk: JWK; privateKeyPath: string; keyCertificate: string }>;
+  /** Certifies unit keys (not the gateway's key); departments pin `publicJwk`. */
+  directoryAuthority: { privateJwk: JWK; publicJwk: JWK };
+  /** Each department's receipt signing key; the public half is published in directory/receipts/. */
+  receiptKeys: Record<string, { privateJwk: JWK; publicJwk: JWK }>;
   /** What this call created, reused or replaced (beyond the contract; the CLI prints it). */
   files: DevPkiFile[];
 }
@@ -85,17 +90,20 @@ export async function ensureDevPki(opts: EnsureDevPkiOptions): Promise<DevPki> {
   const files = new PkiFiles(dir);
 
   // Key generation (RSA mostly) is the slow part: every independent piece runs at once.
-  const [ca, leafKeys, warrantKey, issuerKey, pseudonymKey, unitKeys, checkpointKey, auditCommitmentKey] = await Promise.all([
+  const [ca, leafKeys, warrantKey, issuerKey, pseudonymKey, unitKeys, checkpointKey, auditCommitmentKey, authority, receiptKeys] = await Promise.all([
     ensureCa(files, now),
     Promise.all(leaves.map((leaf) => ensureRsaKey(files, leaf.key))),
     ensureSigningKey(files, L.warrantSigningJwk, L.warrantJwks),
     ensureSigningKey(files, L.devIssuerJwk, L.devIssuerJwks),
     ensureSecretBytes(files, L.pseudonymKey),
     Promise.all(units.map((u) => ensureUnitKey(files, u))),
-    ensureCheckpointKey(files),
+    ensurePublishedKey(files, L.checkpointSigningJwk, L.checkpointVerifierJwk),
     ensureSecretBytes(files, L.auditCommitmentKey),
+    ensurePublishedKey(files, L.directoryAuthorityJwk, L.directoryAuthorityPublicJwk),
+    Promise.all(departments.map((d) => ensurePublishedKey(files, L.receiptKey(d).privateJwk, L.receiptKey(d).publicJwk))),
   ]);
   const certs = await Promise.all(leaves.map((leaf, i) => ensureLeafCert(files, leaf, leafKeys[i]!, ca, now)));
+  const keyCerts = await Promise.all(units.map((u, i) => ensureKeyCertificate(files, u, unitKeys[i]!.publicJwk, authority, now)));
 
   const pair = (i: number): CertAndKey => ({ cert: certs[i]!, key: leafKeys[i]!.pem });
   return {
@@ -109,7 +117,11 @@ export async function ensureDevPki(opts: EnsureDevPkiOptions): Promise<DevPki> {
     pseudonymKey,
     checkpointKey,
     auditCommitmentKey,
-    units: Object.fromEntries(units.map((u, i) => [u, { ...unitKeys[i]!, privateKeyPath: paths.unit(u).privateJwk }])),
+    units: Object.fromEntries(
+      units.map((u, i) => [u, { ...unitKeys[i]!, privateKeyPath: paths.unit(u).privateJwk, keyCertificate: keyCerts[i]! }]),
+    ),
+    directoryAuthority: authority,
+    receiptKeys: Object.fromEntries(departments.map((d, i) => [d, receiptKeys[i]!])),
     files: files.report,
   };
 }
@@ -174,9 +186,39 @@ async function ensureSigningKey(files: PkiFiles, privateRel: string, jwksRel: st
   return { privateJwk, publicJwks: await ensurePublicJwks(files, jwksRel, publicJwk) };
 }
 
-async function ensureCheckpointKey(files: PkiFiles): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
-  const { privateJwk, publicJwk } = await ensurePrivateJwk(files, L.checkpointSigningJwk, SIGNING_KEY);
-  return { privateJwk, publicJwk: await ensurePublicJwk(files, L.checkpointVerifierJwk, publicJwk) };
+/** A signing key whose public half is published in a file of its own (checkpoints, directory, receipts). */
+async function ensurePublishedKey(files: PkiFiles, privateRel: string, publicRel: string): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
+  const { privateJwk, publicJwk } = await ensurePrivateJwk(files, privateRel, SIGNING_KEY);
+  return { privateJwk, publicJwk: await ensurePublicJwk(files, publicRel, publicJwk) };
+}
+
+const KEY_CERT_DAYS = 365;
+const RENEW_BEFORE_DAYS = 7;
+
+/** The unit key certificate: reused while the authority's, for this key, valid 7 more days; else re-issued. */
+async function ensureKeyCertificate(files: PkiFiles, unit: string, publicJwk: JWK, authority: { privateJwk: JWK; publicJwk: JWK }, now: Date): Promise<string> {
+  const rel = L.unit(unit).keyCertificate;
+  const found = (await files.read(rel))?.trim();
+  let reason = 'was missing';
+  if (found !== undefined) {
+    const soon = new Date(now.getTime() + RENEW_BEFORE_DAYS * 86_400_000);
+    try {
+      await verifyKeyCertificate(found, { unit, key: publicJwk, authorityJwk: authority.publicJwk, now: soon });
+      files.record(rel, 'reused');
+      return found;
+    } catch (err) {
+      reason = (err as Error).message;
+      const validNow = await verifyKeyCertificate(found, { unit, key: publicJwk, authorityJwk: authority.publicJwk, now }).then(() => true, () => false);
+      if (validNow) reason = `expires within ${RENEW_BEFORE_DAYS} days`;
+    }
+  }
+  const iat = Math.floor(now.getTime() / 1000);
+  const cert = await signKeyCertificate(
+    { iss: KEY_CERT_ISSUER, unit, key: publicJwk as KeyCertificateClaims['key'], iat, exp: iat + KEY_CERT_DAYS * 86_400 },
+    authority.privateJwk,
+  );
+  await files.write(rel, cert, found === undefined ? { secret: false, action: 'created' } : { secret: false, action: 'replaced', reason });
+  return cert;
 }
 
 async function ensureUnitKey(files: PkiFiles, unit: string): Promise<{ privateJwk: JWK; publicJwk: JWK }> {

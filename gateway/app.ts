@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import { authenticate } from './auth/authenticate';
 import type { DevIssuer } from './auth/dev-issuer';
@@ -20,6 +21,7 @@ import { healthRoutes } from './routes/health';
 import { inquiryRoutes } from './routes/inquiries';
 import { meRoutes } from './routes/me';
 import { resultRoutes } from './routes/results';
+import { wellKnownRoutes } from './routes/well-known';
 import { describeError } from './logger';
 import type { CheckpointSigning } from './services/audit/checkpoints';
 import type { FanoutWaker, ResultReader, Services } from './services/context';
@@ -43,6 +45,8 @@ export interface AppDeps {
   fanout: FanoutWaker;
   /** Reads stored ciphertext for downloads. */
   results: ResultReader;
+  /** The public warrant keys published at /.well-known/jwks.json (two during a rotation). */
+  warrantJwks?: { keys: JWK[] };
   clock?: () => Date;
   /** Signs checkpoints requested with POST /v1/audit/checkpoint; without it only reading works. */
   auditCheckpoints?: CheckpointSigning;
@@ -104,6 +108,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
 
   app.route('/', healthRoutes());
+  if (deps.warrantJwks) app.route('/', wellKnownRoutes(deps.warrantJwks));
   if (deps.config.mode === 'development' && deps.devIssuer) app.route('/', devRoutes(deps.devIssuer));
 
   app.use('/v1/*', authenticate(deps.tokens));

@@ -9,6 +9,8 @@ import type { JWK } from 'jose';
 export interface GatewayKeys {
   tls: { ca: string; cert: string; key: string };
   warrantKey: JWK;
+  /** What /.well-known/jwks.json publishes: keys/warrant-jwks.json (old and new key during a rotation) plus the signing key's public half. */
+  warrantJwks: { keys: JWK[] };
   pseudonymKey: Uint8Array;
 }
 
@@ -22,18 +24,36 @@ export async function loadGatewayKeys(pkiDir: string): Promise<GatewayKeys> {
   ]);
   const pseudonymKey = Buffer.from(pseudonym.trim(), 'base64url');
   if (pseudonymKey.length < 32) throw new Error(`${join(pkiDir, 'keys/pseudonym.key')}: the pseudonym key must be at least 32 bytes (base64url)`);
-  return { tls: { ca, cert, key }, warrantKey: parseJwk(pkiDir, 'keys/warrant-signing.jwk', warrantKey), pseudonymKey };
+  const signing = parseJwk(pkiDir, 'keys/warrant-signing.jwk', warrantKey);
+  const { d: _private, ...signingPublic } = signing;
+  const published = await readFile(join(pkiDir, 'keys/warrant-jwks.json'), 'utf8').then(
+    (t) => (JSON.parse(t) as { keys?: JWK[] }).keys ?? [],
+    () => [] as JWK[],
+  );
+  const keys = [signingPublic, ...published.filter((k) => k.kid !== signing.kid && !('d' in k))];
+  return { tls: { ca, cert, key }, warrantKey: signing, warrantJwks: { keys }, pseudonymKey };
 }
 
-/** Unit code → public encryption key, from `<pki>/units/<code>/encryption.pub.jwk` (development seeding). */
-export async function loadUnitPublicKeys(pkiDir: string): Promise<Record<string, JWK>> {
+/** A unit's public encryption key and the directory authority's certificate of it. */
+export interface UnitPublicKey {
+  key: JWK;
+  /** Compact JWS (proto/key-certificate.ts); null when the PKI folder has none. */
+  certificate: string | null;
+}
+
+/**
+ * Unit code → public encryption key and its certificate, from `<pki>/units/<code>/encryption.pub.jwk`
+ * and `encryption.cert.jws` (development seeding; in production the directory provides both).
+ */
+export async function loadUnitPublicKeys(pkiDir: string): Promise<Record<string, UnitPublicKey>> {
   const codes = await readdir(join(pkiDir, 'units')).catch(() => [] as string[]);
   const entries = await Promise.all(
     codes.map(async (code) => {
       const path = `units/${code}/encryption.pub.jwk`;
       const jwk = parseJwk(pkiDir, path, await readPkiFile(pkiDir, path));
       if (jwk.d) throw new Error(`${join(pkiDir, path)} holds a private key: a unit's private key must never reach the gateway`);
-      return [code, jwk] as const;
+      const certificate = await readFile(join(pkiDir, `units/${code}/encryption.cert.jws`), 'utf8').then((t) => t.trim(), () => null);
+      return [code, { key: jwk, certificate }] as const;
     }),
   );
   return Object.fromEntries(entries);

@@ -73,6 +73,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     devIssuer,
     fanout,
     results: { openResultStream: (partId, warrantId) => openResultStream(database.db, partId, warrantId) },
+    warrantJwks: keys.warrantJwks,
   });
 
   const sweep = startExpirySweep({ db: database.db, logger, intervalMs: 60_000 });

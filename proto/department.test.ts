@@ -25,7 +25,7 @@ const handlers: DepartmentHandlers = {
     call.write({ header: { format: 'qiao-jwe-ndjson-v1', warrantId: call.request.warrant, department: 'public_security' } });
     call.write({ chunk: Buffer.from([0, 1, 2, 255]) });
     call.write({ chunk: new Uint8Array(0) });
-    call.write({ trailer: { records: 3, bytes: big, sha256: 'ab'.repeat(32) } });
+    call.write({ trailer: { records: 3, bytes: big, sha256: 'ab'.repeat(32), receipt: 'r' } });
     call.end();
   },
 };
@@ -70,7 +70,7 @@ describe('qiao.department.v1.Department codec', () => {
     expect(frames[0]!.header).toEqual({ format: 'qiao-jwe-ndjson-v1', warrantId: 'w-1', department: 'public_security' });
     expect(Buffer.from(frames[1]!.chunk!)).toEqual(Buffer.from([0, 1, 2, 255]));
     expect(frames[2]!.chunk!.length).toBe(0);
-    expect(frames[3]!.trailer).toEqual({ records: 3, bytes: big, sha256: 'ab'.repeat(32) });
+    expect(frames[3]!.trailer).toEqual({ records: 3, bytes: big, sha256: 'ab'.repeat(32), receipt: 'r' });
     expect(frames[0]!.chunk).toBeUndefined();
   });
 });

@@ -53,6 +53,8 @@ export interface ResultTrailer {
   bytes: number;
   /** Lowercase hex SHA-256 of the concatenated chunks. */
   sha256: string;
+  /** The department's signed receipt (compact JWS, proto/receipt.ts); '' from a sender without one. */
+  receipt: string;
 }
 
 /** A frame as received: `frame` names the member of the oneof that is set. */

@@ -63,7 +63,12 @@ export const WarrantClaims = z
         message: 'fields of a category must be unique',
       }),
     approvals: z.array(WarrantApproval).min(1),
-    recipient: z.object({ unit: z.string().regex(UNIT), key: RecipientKey }),
+    recipient: z.object({
+      unit: z.string().regex(UNIT),
+      key: RecipientKey,
+      /** The directory authority's certificate of `key` for `unit` (proto/key-certificate.ts); departments refuse a warrant without it. */
+      key_certificate: z.string().min(1).max(8192).optional(),
+    }),
   })
   .refine((c) => c.nbf < c.exp, { message: 'nbf must be before exp', path: ['exp'] });
 export type WarrantClaims = z.infer<typeof WarrantClaims>;
@@ -98,8 +103,8 @@ export async function signWarrant(claims: WarrantClaims, { privateJwk }: { priva
 }
 
 export interface VerifyWarrantOptions {
-  /** The gateway's public JWKs (its published JWKS `keys`). */
-  keys: JWK[];
+  /** The gateway's public JWKs (its published JWKS `keys`), or a lookup by kid (remote JWKS with refresh). */
+  keys: JWK[] | ((kid: string) => Promise<JWK | undefined>);
   /** The verifying department's name. */
   audience: string;
   now?: Date;
@@ -113,7 +118,8 @@ export interface VerifyWarrantOptions {
  */
 export async function verifyWarrant(jws: string, options: VerifyWarrantOptions): Promise<WarrantClaims> {
   const header = readHeader(jws);
-  const jwk = options.keys.find((k) => k.kid === header.kid && k.kty === 'OKP' && k.crv === 'Ed25519');
+  const found = Array.isArray(options.keys) ? options.keys.find((k) => k.kid === header.kid) : await options.keys(header.kid);
+  const jwk = found && found.kty === 'OKP' && found.crv === 'Ed25519' ? found : undefined;
   if (!jwk) throw new WarrantError('unknown_key', `no gateway key with kid ${JSON.stringify(header.kid)}`);
   if ('d' in jwk) throw new Error('verifyWarrant was given a private key; pass the public JWKS');
 

@@ -13,7 +13,7 @@ import { DEMO_UNITS } from '../gateway/demo/units';
 const ROOT = resolve(import.meta.dirname, '..');
 const PKI_DIR = resolve(ROOT, process.env.QIAO_PKI_DIR ?? '.dev');
 const HTTP_PORT = process.env.QIAO_HTTP_PORT ?? '8080';
-const DEPARTMENTS = ['public_security', 'natural_resources'];
+const DEPARTMENTS = ['public_security', 'natural_resources', 'bank'];
 const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
 const LOG_DIR = resolve(ROOT, '.data/logs');
 
@@ -78,7 +78,10 @@ async function main() {
 
   const addresses = await Promise.all(
     DEPARTMENTS.map(async (dept) => {
-      const m = await launch(dept, 'adapters/main.ts', ['--department', dept, '--port', '0', '--pki-dir', pki.dir], {}, /listening on (\S+:\d+)/);
+      // The gateway starts after the adapters: they fetch its JWKS on the first warrant, not now.
+      const jwks = `http://127.0.0.1:${HTTP_PORT}/.well-known/jwks.json`;
+      const args = ['--department', dept, '--port', '0', '--pki-dir', pki.dir, '--gateway-jwks-url', jwks];
+      const m = await launch(dept, 'adapters/main.ts', args, {}, /listening on (\S+:\d+)/);
       return `${dept}=${m[1]}`;
     }),
   );
@@ -90,6 +93,8 @@ async function main() {
     QIAO_PKI_DIR: pki.dir,
     QIAO_DEPARTMENTS: addresses.join(','),
     QIAO_SEED_DEMO: 'true',
+    // The bank's 1 GB answer takes longer than the default 30 s call deadline.
+    QIAO_CALL_DEADLINE: '5m',
   }, /gateway listening on (http:\/\/\S+)/);
   console.log(instructions(`http://127.0.0.1:${HTTP_PORT}`, Date.now() - started));
 }
@@ -97,7 +102,7 @@ async function main() {
 function instructions(gateway: string, ms: number): string {
   const gw = gateway === 'http://127.0.0.1:8080' ? '' : ` --gateway ${gateway}`;
   return `
-Qiao demo federation is up (${(ms / 1000).toFixed(1)} s): gateway ${gateway}, departments public_security and natural_resources.
+Qiao demo federation is up (${(ms / 1000).toFixed(1)} s): gateway ${gateway}, departments public_security, natural_resources and bank.
 
 Try the Muhudunbao case in a second terminal, from this folder:
 
@@ -115,7 +120,12 @@ Other things to try: ./qiao --help · ./qiao --as inv.ejinhoro list · ./qiao --
 With curl:  TOKEN=$(./qiao${gw} token inv.ejinhoro); curl -H "authorization: Bearer $TOKEN" ${gateway}/v1/inquiries
 Demo users: inv.ejinhoro, appr.ordos, inv.alxa, appr.alxa, inv.region, appr.region, auditor.region (see gateway/demo/users.ts).
 
-Logs: .data/logs/ (gateway.log, public_security.log, natural_resources.log). Ctrl-C stops everything.`;
+A big answer (≈ 1 GB of bank transactions, streamed and decrypted with a progress bar):
+     ./qiao${gw} --as inv.ejinhoro submit --subject 93150627MA0N2K7P26 --category bank_transactions --case "EJH-2019-031" --basis "Supervision Law art. 18" --purpose "trace subsidy payments"
+     (approve as above; highly sensitive categories may need the approvals the policy asks for)
+     ./qiao${gw} --as inv.ejinhoro results <inquiry-id> --format ndjson --out /tmp/coop.ndjson
+
+Logs: .data/logs/ (gateway.log, public_security.log, natural_resources.log, bank.log); served-warrant logs: .data/adapters/. Ctrl-C stops everything.`;
 }
 
 main().catch((err: unknown) => {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServedLog } from '../adapters/kit/served-log';
 import { verifyAuditLog } from '../gateway/cli/audit-verify';
-import { fetchAndDecrypt, waitForResults } from '../gateway/cli/results';
+import { directoryReceiptKeys, fetchAndDecrypt, waitForResults } from '../gateway/cli/results';
 import { parseAuditEntry, parseCheckpointKey, type EntriesAnswer } from '../proto/audit-log';
 import { bootFederation, type Federation } from './harness/federation';
 
@@ -37,7 +37,8 @@ describe('the audit log of a whole federation', () => {
     });
     await (await fed.as('appr.ordos')).post(`/v1/inquiries/${id}/approve`, { comment: 'approved' });
     const listing = await waitForResults(investigator, id, 20_000);
-    for (const summary of listing.results) await fetchAndDecrypt(investigator, id, summary, fed.pki.units['150627']!.privateJwk);
+    const options = { privateKey: fed.pki.units['150627']!.privateJwk, receiptKeys: directoryReceiptKeys(join(fed.pki.dir, 'directory')) };
+    for (const summary of listing.results) await fetchAndDecrypt(investigator, id, summary, options);
   });
   afterAll(async () => {
     await fed?.close();

@@ -2,7 +2,10 @@ import type { PeerCertificate } from 'node:tls';
 import type { JWK } from 'jose';
 import { GATEWAY_IDENTITY } from '../../proto/identity';
 import { verifyWarrant, WarrantError, type WarrantClaims } from '../../proto/warrant';
+import { KeyCertificateError, verifyKeyCertificate } from '../../proto/key-certificate';
 import { Refusal, warrantRefusal } from './refusal';
+import type { ServedLog } from './served-log';
+import type { WarrantKeySource } from './warrant-keys';
 
 /** At most this many subjects per warrant: a bulk pull is not an inquiry. */
 export const MAX_WARRANT_SUBJECTS = 50;
@@ -25,12 +28,33 @@ export function checkClientIdentity(peer: PeerCertificate | undefined): void {
 
 export async function checkWarrant(
   jws: string,
-  opts: { department: string; keys: JWK[]; now?: Date },
+  opts: { department: string; keys: WarrantKeySource | JWK[]; now?: Date },
 ): Promise<WarrantClaims> {
+  const keys = Array.isArray(opts.keys) ? opts.keys : (kid: string) => (opts.keys as WarrantKeySource).find(kid);
   try {
-    return await verifyWarrant(jws, { keys: opts.keys, audience: opts.department, now: opts.now });
+    return await verifyWarrant(jws, { keys, audience: opts.department, now: opts.now });
   } catch (error) {
     if (error instanceof WarrantError) throw warrantRefusal(error.code, error.code === 'malformed' ? error.message : undefined);
+    throw error;
+  }
+}
+
+/** A warrant id is served at most once, ever: the served log remembers across restarts. */
+export function checkNotReplayed(claims: WarrantClaims, log: Pick<ServedLog, 'wasUsed'>): void {
+  if (log.wasUsed(claims.jti)) throw new Refusal('warrant_replayed');
+}
+
+/**
+ * The key the result will be encrypted to must be certified for the requesting unit by the
+ * directory authority, whose public key this department pins: a gateway cannot substitute its own.
+ */
+export async function checkRecipientKey(claims: WarrantClaims, authorityJwk: JWK, now?: Date): Promise<void> {
+  const cert = claims.recipient.key_certificate;
+  if (!cert) throw new Refusal('recipient_key_not_certified', 'the warrant carries no key certificate');
+  try {
+    await verifyKeyCertificate(cert, { unit: claims.recipient.unit, key: claims.recipient.key, authorityJwk, now });
+  } catch (error) {
+    if (error instanceof KeyCertificateError) throw new Refusal('recipient_key_not_certified', error.message);
     throw error;
   }
 }

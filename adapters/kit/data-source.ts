@@ -8,8 +8,11 @@ import type { WarrantSubject } from '../../proto/warrant';
 export interface DataSource {
   /** Category → the fields this department can return for it. */
   categories: Record<string, readonly string[]>;
-  /** The records of one category about one subject; [] when there are none. */
-  lookup(category: string, subject: WarrantSubject): Promise<Record<string, unknown>[]>;
+  /**
+   * The records of one category about one subject; [] when there are none. A source with many
+   * records returns an AsyncIterable: the kit encrypts and sends them as they come.
+   */
+  lookup(category: string, subject: WarrantSubject): Promise<readonly Record<string, unknown>[]> | AsyncIterable<Record<string, unknown>>;
 }
 
 /** Names the kit adds to every record; a source may not serve fields called like this. */
@@ -25,3 +28,8 @@ export function assertValidSource(source: DataSource): void {
     if (reserved.length > 0) throw new Error(`category ${category} serves reserved field(s) ${reserved.join(', ')}`);
   }
 }
+
+/** A source that answers with arrays (small departments): what its tests can index and filter. */
+export type ArrayDataSource = Omit<DataSource, 'lookup'> & {
+  lookup(category: string, subject: WarrantSubject): Promise<Record<string, unknown>[]>;
+};

@@ -1,27 +1,38 @@
+import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { Logger } from 'pino';
-import type { DepartmentHandlers, ResultHeader } from '../../proto/department';
-import { encryptResult, RESULT_FORMAT } from '../../proto/result-envelope';
-import { checkClientIdentity, checkScope, checkWarrant } from './checks';
+import type { DepartmentHandlers } from '../../proto/department';
+import type { WarrantClaims } from '../../proto/warrant';
+import { checkClientIdentity, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant } from './checks';
 import type { DataSource } from './data-source';
-import { collectRecords } from './project';
+import { projectedRecords } from './project';
 import { Refusal } from './refusal';
-import { streamResult } from './stream';
+import type { ServedLog } from './served-log';
+import { CallCancelled, streamAnswer } from './stream';
+import type { WarrantKeySource } from './warrant-keys';
 
 export interface HandlerDeps {
   department: string;
   displayName: string;
   source: DataSource;
-  warrantKeys: JWK[];
+  warrantKeys: WarrantKeySource;
+  /** The directory authority's public key: recipient keys must be certified by it. */
+  directoryAuthorityKey: JWK;
+  /** This department's private receipt key. */
+  receiptKey: JWK;
+  servedLog: ServedLog;
   logger: Logger;
 }
 
 /**
  * Describe and Execute. Every check runs before the data source is touched, and a refusal is a
- * status with no frame before it: a caller never gets half an answer.
+ * status with no frame before it: a caller never gets half an answer. The served log gets
+ * `refused`, or `accepted` (flushed) before the lookup and then `served` or `failed`.
  */
 export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
-  const { department, source, logger } = deps;
+  const { department, source, logger, servedLog } = deps;
+  /** Warrant ids taken by a call of this process (the served log has them once `accepted` is written). */
+  const claimed = new Set<string>();
 
   /** Log a refusal (department and reason, never subjects) and turn it into a gRPC status. */
   function refuse(error: unknown, jti?: string) {
@@ -55,18 +66,45 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
     },
 
     execute(call) {
-      let jti: string | undefined;
+      const warrant = call.request.warrant;
+      const warrantSha256 = createHash('sha256').update(warrant ?? '').digest('hex');
+      let claims: WarrantClaims | undefined;
+      let accepted = false;
       void (async () => {
         checkClientIdentity(call.getAuthContext().sslPeerCertificate);
-        const claims = await checkWarrant(call.request.warrant, { department, keys: deps.warrantKeys });
-        jti = claims.jti;
+        claims = await checkWarrant(warrant, { department, keys: deps.warrantKeys });
+        await checkRecipientKey(claims, deps.directoryAuthorityKey);
         checkScope(claims, source.categories);
-        const records = await collectRecords(claims, source);
-        const ciphertext = await encryptResult(records, claims.recipient.key);
-        const header: ResultHeader = { format: RESULT_FORMAT, warrantId: claims.jti, department };
-        await streamResult(call, header, ciphertext, records.length);
-        logger.info({ department, jti, records: records.length, bytes: ciphertext.length }, 'warrant served');
-      })().catch((error: unknown) => call.emit('error', refuse(error, jti)));
+        const { jti, inquiry_id: inquiryId } = claims;
+        // Checked and claimed in one synchronous step: two calls with one jti cannot both pass
+        // while the first one's `accepted` line is still being written.
+        checkNotReplayed(claims, { wasUsed: (id) => claimed.has(id) || servedLog.wasUsed(id) });
+        claimed.add(jti);
+        await servedLog.append({ outcome: 'accepted', jti, warrantSha256, inquiryId });
+        accepted = true;
+        const served = await streamAnswer(call, {
+          claims,
+          department,
+          records: projectedRecords(claims, source),
+          receiptKey: deps.receiptKey,
+        });
+        await servedLog.append({
+          outcome: 'served', jti, warrantSha256, inquiryId,
+          records: served.records, bytes: served.bytes, ciphertextSha256: served.sha256,
+        });
+        logger.info({ department, jti, records: served.records, bytes: served.bytes }, 'warrant served');
+      })().catch(async (error: unknown) => {
+        const jti = claims?.jti;
+        const reason = error instanceof Refusal ? error.code : error instanceof CallCancelled ? 'cancelled' : 'internal';
+        await servedLog
+          .append({ outcome: accepted ? 'failed' : 'refused', warrantSha256, reason, ...(jti ? { jti, inquiryId: claims!.inquiry_id } : {}) })
+          .catch((e: unknown) => logger.error({ department, error: errorName(e) }, 'cannot write the served-warrant log'));
+        if (error instanceof CallCancelled) {
+          logger.warn({ department, jti }, 'caller cancelled mid-answer');
+          return;
+        }
+        call.emit('error', refuse(error, jti));
+      });
     },
   };
 }

@@ -1,6 +1,8 @@
 export { startAdapter, type RunningAdapter, type StartAdapterOptions } from './server';
 export { assertValidSource, RESERVED_FIELDS, type DataSource } from './data-source';
-export { checkClientIdentity, checkScope, checkWarrant, MAX_WARRANT_SUBJECTS } from './checks';
-export { collectRecords, projectRecord, type ResultRecord } from './project';
-export { MAX_CHUNK_BYTES, splitChunks, trailerFor } from './stream';
+export { checkClientIdentity, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant, MAX_WARRANT_SUBJECTS } from './checks';
+export { collectRecords, projectedRecords, projectRecord, type ResultRecord } from './project';
+export { streamAnswer, writeFrame } from './stream';
+export { createWarrantKeySource, type WarrantKeySource } from './warrant-keys';
+export { openServedLog, type ServedLog, type ServedLogEntry } from './served-log';
 export { Refusal, REFUSAL_METADATA_KEY, REFUSALS, type RefusalCode } from './refusal';

@@ -23,23 +23,27 @@ export function projectRecord(
   return projected;
 }
 
-/** Look every subject up in every category of the warrant: subject-major, warrant order. */
-export async function collectRecords(claims: WarrantClaims, source: DataSource): Promise<ResultRecord[]> {
+/** Look every subject up in every category of the warrant: subject-major, warrant order, streamed. */
+export async function* projectedRecords(claims: WarrantClaims, source: DataSource): AsyncGenerator<ResultRecord> {
   const seen = new Set<string>();
-  const out: ResultRecord[] = [];
   for (const subject of claims.subjects) {
     const key = `${subject.kind}:${subject.id}`;
     if (seen.has(key)) continue;
     seen.add(key);
     for (const [category, fields] of Object.entries(claims.categories)) {
-      let found: Record<string, unknown>[];
       try {
-        found = await source.lookup(category, subject);
+        const found = await source.lookup(category, subject);
+        for await (const record of found) yield projectRecord(category, subject, fields, record);
       } catch (error) {
         throw new Refusal('source_failed', undefined, { cause: error });
       }
-      for (const record of found) out.push(projectRecord(category, subject, fields, record));
     }
   }
+}
+
+/** All of them in an array: for tests and small sources. */
+export async function collectRecords(claims: WarrantClaims, source: DataSource): Promise<ResultRecord[]> {
+  const out: ResultRecord[] = [];
+  for await (const record of projectedRecords(claims, source)) out.push(record);
   return out;
 }

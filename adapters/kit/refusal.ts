@@ -16,6 +16,8 @@ export const REFUSALS = {
   warrant_wrong_audience: [status.PERMISSION_DENIED, 'warrant is addressed to another department'],
   warrant_expired: [status.UNAUTHENTICATED, 'warrant has expired'],
   warrant_not_yet_valid: [status.UNAUTHENTICATED, 'warrant is not valid yet'],
+  warrant_replayed: [status.ALREADY_EXISTS, 'warrant was already used: every attempt needs a new warrant'],
+  recipient_key_not_certified: [status.PERMISSION_DENIED, 'warrant recipient key is not certified for the requesting unit by the directory authority'],
   category_not_served: [status.INVALID_ARGUMENT, 'warrant names a category this department does not serve'],
   field_not_in_category: [status.INVALID_ARGUMENT, 'warrant names a field its category does not have'],
   too_many_subjects: [status.INVALID_ARGUMENT, 'warrant names more subjects than one warrant may carry'],

@@ -3,16 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
-import type { JWK } from 'jose';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevPki, type DevPki } from '../../certs-dev/pki';
-import { decryptResult, RESULT_FORMAT } from '../../proto/result-envelope';
+import { signKeyCertificate, KEY_CERT_ISSUER } from '../../proto/key-certificate';
+import { verifyReceipt } from '../../proto/receipt';
+import { decryptResult, FRAME_PLAINTEXT_BYTES, RESULT_FORMAT } from '../../proto/result-envelope';
 import type { WarrantClaims, WarrantSubject } from '../../proto/warrant';
 import type { DataSource } from './data-source';
 import { REFUSAL_METADATA_KEY, type RefusalCode } from './refusal';
 import { startAdapter, type RunningAdapter } from './server';
-import { MAX_CHUNK_BYTES } from './stream';
 import {
   checkHealth,
   connectDepartment,
@@ -66,7 +67,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'qiao-adapter-'));
   otherDir = await mkdtemp(path.join(tmpdir(), 'qiao-adapter-other-'));
   [pki, other] = await Promise.all([
-    ensureDevPki({ dir, departments: [DEPARTMENT, 'natural_resources'], units: ['150627'] }),
+    ensureDevPki({ dir, departments: [DEPARTMENT, 'natural_resources'], units: ['150627', '150600'] }),
     ensureDevPki({ dir: otherDir, departments: [DEPARTMENT], units: [] }),
   ]);
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
@@ -76,9 +77,14 @@ beforeAll(async () => {
     source,
     tls: { ca: pki.caCert, ...pki.departments[DEPARTMENT]! },
     warrantKeys: pki.warrantKey.publicJwks.keys,
+    directoryAuthorityKey: pki.directoryAuthority.publicJwk,
+    receiptKey: pki.receiptKeys[DEPARTMENT]!.privateJwk,
+    servedLogFile: path.join(dir, 'served.ndjson'),
     logger,
   });
   gateway = { ca: pki.caCert, ...pki.gatewayClient };
+  const { publicKey } = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
+  rogueKey = await exportJWK(publicKey);
 });
 
 afterAll(async () => {
@@ -87,6 +93,15 @@ afterAll(async () => {
 });
 
 const person = (id: string): WarrantSubject => ({ kind: 'person', id });
+/** A key of the attacker's (a compromised gateway's) own, and a certificate it signs itself. */
+let rogueKey: JWK;
+const selfCertified = () => {
+  const iat = Math.floor(Date.now() / 1000);
+  return signKeyCertificate(
+    { iss: KEY_CERT_ISSUER, unit: '150627', key: rogueKey as never, iat, exp: iat + 3600 },
+    { ...pki.warrantKey.privateJwk, kid: pki.directoryAuthority.publicJwk.kid },
+  );
+};
 const unit = () => pki.units['150627']!;
 
 function claims(overrides: Partial<WarrantClaims> = {}): WarrantClaims {
@@ -95,6 +110,7 @@ function claims(overrides: Partial<WarrantClaims> = {}): WarrantClaims {
     subjects: [person(LI), person(SON), person(UNKNOWN)],
     categories: { household: ['household_id', 'relation_to_head'], household_members: ['member_id', 'name', 'moved_from'] },
     recipientKey: unit().publicJwk,
+    keyCertificate: unit().keyCertificate,
     ...overrides,
   });
 }
@@ -120,13 +136,15 @@ describe('a gateway client with a valid warrant', () => {
     expect(trailer.frame).toBe('trailer');
     const chunks = frames.slice(1, -1).map((f) => Buffer.from(f.chunk!));
     const ciphertext = Buffer.concat(chunks);
-    expect(trailer.trailer).toEqual({
-      records: 8,
-      bytes: ciphertext.length,
-      sha256: createHash('sha256').update(ciphertext).digest('hex'),
+    const sha256 = createHash('sha256').update(ciphertext).digest('hex');
+    expect(trailer.trailer).toMatchObject({ records: 8, bytes: ciphertext.length, sha256 });
+    const receipt = await verifyReceipt(trailer.trailer!.receipt, {
+      department: DEPARTMENT,
+      warrantId: c.jti,
+      publicJwk: pki.receiptKeys[DEPARTMENT]!.publicJwk,
     });
-
-    const records = await decryptResult(ciphertext, unit().privateJwk);
+    expect(receipt).toMatchObject({ iss: DEPARTMENT, warrant_id: c.jti, records: 8, bytes: ciphertext.length, ciphertext_sha256: sha256 });
+    const records = await decryptResult(ciphertext, unit().privateJwk, { warrantId: c.jti, department: DEPARTMENT });
     const household = (subject: string, relation: string) => ({
       category: 'household', subject, household_id: 'HH150627-106-0042', relation_to_head: relation,
     });
@@ -139,23 +157,25 @@ describe('a gateway client with a valid warrant', () => {
     expect(JSON.stringify(records)).not.toMatch(/internal|police_station|id_photo|address/);
   });
 
-  it('gets a large result in chunks of at most 64 KiB, intact', async () => {
-    const { frames, error } = await execute(await sign(claims({ subjects: [person(LI)], categories: { bulk: ['n', 'text'] } })));
+  it('gets a large result in chunks of at most one 64 KiB frame, intact', async () => {
+    const c = claims({ subjects: [person(LI)], categories: { bulk: ['n', 'text'] } });
+    const { frames, error } = await execute(await sign(c));
     expect(error).toBeNull();
     const chunks = frames.filter((f) => f.frame === 'chunk').map((f) => Buffer.from(f.chunk!));
     expect(chunks.length).toBeGreaterThan(3);
-    for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(MAX_CHUNK_BYTES);
-    const records = await decryptResult(Buffer.concat(chunks), unit().privateJwk);
+    for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(FRAME_PLAINTEXT_BYTES + 20);
+    const records = await decryptResult(Buffer.concat(chunks), unit().privateJwk, { warrantId: c.jti, department: DEPARTMENT });
     expect(records).toHaveLength(3000);
     expect(records[2999]).toEqual({ category: 'bulk', subject: LI, n: 2999, text: '木呼敦包'.repeat(20) });
   });
 
   it('gets an empty, still encrypted, result for subjects with no records', async () => {
-    const { frames, error } = await execute(await sign(claims({ subjects: [person(UNKNOWN)] })));
+    const c = claims({ subjects: [person(UNKNOWN)] });
+    const { frames, error } = await execute(await sign(c));
     expect(error).toBeNull();
     expect(frames.at(-1)!.trailer!.records).toBe(0);
     const ciphertext = Buffer.concat(frames.filter((f) => f.chunk).map((f) => Buffer.from(f.chunk!)));
-    expect(await decryptResult(ciphertext, unit().privateJwk)).toEqual([]);
+    expect(await decryptResult(ciphertext, unit().privateJwk, { warrantId: c.jti, department: DEPARTMENT })).toEqual([]);
   });
 
   it('can Describe the department', async () => {
@@ -201,13 +221,19 @@ describe('refusals: a distinct status and reason each, nothing looked up, nothin
     { name: 'a warrant for another department', warrant: () => sign(claims({ aud: 'natural_resources' })), status: status.PERMISSION_DENIED, reason: 'warrant_wrong_audience', message: /another department/ },
     { name: 'a category the department does not serve', warrant: () => sign(claims({ categories: { household: ['household_id'], bank_accounts: ['account_no'] } })), status: status.INVALID_ARGUMENT, reason: 'category_not_served', message: /does not serve: bank_accounts/ },
     { name: 'a field not in the category', warrant: () => sign(claims({ categories: { household: ['household_id', 'police_station'] } })), status: status.INVALID_ARGUMENT, reason: 'field_not_in_category', message: /household\.police_station/ },
+    { name: 'a warrant served before (replay of the same jti)', warrant: async () => { const w = await valid(); expect((await execute(w)).error).toBeNull(); return w; }, status: status.ALREADY_EXISTS, reason: 'warrant_replayed', message: /already used/ },
+    { name: 'a recipient key without a key certificate', warrant: () => sign(claims({ recipient: { unit: '150627', key: unit().publicJwk as WarrantClaims['recipient']['key'] } })), status: status.PERMISSION_DENIED, reason: 'recipient_key_not_certified', message: /no key certificate/ },
+    { name: "the gateway's own key with the unit's certificate (substituted key)", warrant: () => sign(claims({ recipient: { unit: '150627', key: rogueKey as WarrantClaims['recipient']['key'], key_certificate: unit().keyCertificate } })), status: status.PERMISSION_DENIED, reason: 'recipient_key_not_certified', message: /not the one certified/ },
+    { name: 'a key certificate of another unit', warrant: () => sign(claims({ recipient: { unit: '150627', key: pki.units['150600']!.publicJwk as WarrantClaims['recipient']['key'], key_certificate: pki.units['150600']!.keyCertificate } })), status: status.PERMISSION_DENIED, reason: 'recipient_key_not_certified', message: /for unit 150600, not 150627/ },
+    { name: 'a key certificate signed by another authority (the gateway certifying its own key)', warrant: async () => sign(claims({ recipient: { unit: '150627', key: rogueKey as WarrantClaims['recipient']['key'], key_certificate: await selfCertified() } })), status: status.PERMISSION_DENIED, reason: 'recipient_key_not_certified', message: /signature does not verify|signed with key/ },
     { name: 'too many subjects', warrant: () => sign(claims({ subjects: Array.from({ length: 51 }, () => person(LI)) })), status: status.INVALID_ARGUMENT, reason: 'too_many_subjects', message: /51 > 50/ },
   ];
 
   it.each(cases)('$name', async (c) => {
+    const warrant = await c.warrant();
     const before = lookups.length;
     const logsBefore = logs.length;
-    const { frames, error } = await execute(await c.warrant(), c.tls ? await c.tls() : gateway);
+    const { frames, error } = await execute(warrant, c.tls ? await c.tls() : gateway);
     expect(frames).toEqual([]);
     if (process.env.SHOW_REFUSALS) console.log(c.name, error?.code, error?.details);
     expect(error?.code).toBe(c.status);
@@ -221,8 +247,9 @@ describe('refusals: a distinct status and reason each, nothing looked up, nothin
   });
 
   it('each kit refusal is told apart by status and reason', () => {
-    const pairs = cases.filter((c) => c.reason).map((c) => `${c.status}/${c.reason}`);
-    expect(new Set(pairs).size).toBe(pairs.length);
+    const pairs = new Set(cases.filter((c) => c.reason).map((c) => `${c.status}/${c.reason}`));
+    const reasons = new Set(cases.filter((c) => c.reason).map((c) => c.reason));
+    expect(pairs.size).toBe(reasons.size);
   });
 
   it('Describe is refused to a client that is not the gateway', async () => {

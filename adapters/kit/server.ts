@@ -6,6 +6,8 @@ import { DEPARTMENT_NAME } from '../../proto/identity';
 import { DEPARTMENT_SERVICE_NAME, DepartmentService } from '../../proto/department';
 import { assertValidSource, type DataSource } from './data-source';
 import { createHandlers } from './handlers';
+import { openServedLog } from './served-log';
+import { createWarrantKeySource } from './warrant-keys';
 
 export interface StartAdapterOptions {
   department: string;
@@ -13,8 +15,18 @@ export interface StartAdapterOptions {
   source: DataSource;
   /** PEM: the CA that client certificates must chain to, and this department's server certificate and key. */
   tls: { ca: string | Buffer; cert: string | Buffer; key: string | Buffer };
-  /** The gateway's public warrant keys (its JWKS `keys`). */
+  /** The gateway's public warrant keys pinned locally (its JWKS `keys`); may be empty when `warrantJwksUrl` is given. */
   warrantKeys: JWK[];
+  /** The gateway's published JWKS (`…/.well-known/jwks.json`), fetched lazily and refreshed on an unknown kid. */
+  warrantJwksUrl?: string;
+  /** Least time between two JWKS fetches for unknown kids (default 30 s): forged kids cannot make it hammer the gateway. */
+  jwksCooldownMs?: number;
+  /** The directory authority's public key (pinned): recipient keys must be certified by it. */
+  directoryAuthorityKey: JWK;
+  /** This department's private receipt signing key (Ed25519 JWK with kid). */
+  receiptKey: JWK;
+  /** The served-warrant log (append-only, hash-chained); its memory of used jtis survives restarts. */
+  servedLogFile: string;
   host?: string;
   port?: number;
   logger?: Logger;
@@ -34,12 +46,16 @@ export async function startAdapter(options: StartAdapterOptions): Promise<Runnin
   const { department, source } = options;
   if (!DEPARTMENT_NAME.test(department)) throw new Error(`invalid department name ${JSON.stringify(department)}`);
   assertValidSource(source);
-  if (options.warrantKeys.length === 0) throw new Error('no warrant keys: every warrant would be refused');
+  if (options.warrantKeys.length === 0 && !options.warrantJwksUrl) throw new Error('no warrant keys and no JWKS URL: every warrant would be refused');
   if (options.warrantKeys.some((k) => 'd' in k)) throw new Error('warrant keys must be public keys');
+  if ('d' in options.directoryAuthorityKey) throw new Error('the directory authority key must be its public key');
+  if (!options.receiptKey.d || !options.receiptKey.kid) throw new Error('the receipt key must be a private Ed25519 JWK with a kid');
   const logger = options.logger ?? pino({ name: 'qiao-adapter' });
+  const servedLog = await openServedLog(options.servedLogFile);
+  const warrantKeys = createWarrantKeySource({ pinned: options.warrantKeys, jwksUrl: options.warrantJwksUrl, cooldownMs: options.jwksCooldownMs, logger });
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_REQUEST_BYTES });
-  server.addService(DepartmentService, createHandlers({ ...options, logger }));
+  server.addService(DepartmentService, createHandlers({ ...options, warrantKeys, servedLog, logger }));
   const health = new HealthImplementation({ '': 'SERVING', [DEPARTMENT_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
 
@@ -71,7 +87,7 @@ export async function startAdapter(options: StartAdapterOptions): Promise<Runnin
           clearTimeout(timer);
           resolve();
         });
-      });
+      }).then(() => servedLog.close());
       return closing;
     },
   };

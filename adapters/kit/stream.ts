@@ -1,30 +1,88 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import type { ExecuteRequest, ResultFrameOut, ResultHeader, ResultTrailer } from '../../proto/department';
-
-/** Chunks stay well under gRPC's default 4 MiB message limit and keep memory per frame small. */
-export const MAX_CHUNK_BYTES = 64 * 1024;
-
-export function* splitChunks(bytes: Uint8Array, size = MAX_CHUNK_BYTES): Generator<Uint8Array> {
-  for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
-}
-
-/** The trailer a receiver recomputes: byte count and lowercase hex SHA-256 of the concatenated chunks. */
-export function trailerFor(ciphertext: Uint8Array, records: number): ResultTrailer {
-  return { records, bytes: ciphertext.length, sha256: createHash('sha256').update(ciphertext).digest('hex') };
-}
+import type { JWK } from 'jose';
+import type { ExecuteRequest, ResultFrameOut } from '../../proto/department';
+import { signReceipt } from '../../proto/receipt';
+import { RESULT_FORMAT, ResultEncryptor } from '../../proto/result-envelope';
+import type { WarrantClaims } from '../../proto/warrant';
 
 type Call = ServerWritableStream<ExecuteRequest, ResultFrameOut>;
 
-/** header, chunks, trailer, end — waiting for 'drain' under back-pressure, stopping if the caller leaves. */
-export async function streamResult(call: Call, header: ResultHeader, ciphertext: Uint8Array, records: number): Promise<void> {
-  const frames: ResultFrameOut[] = [{ header }];
-  for (const chunk of splitChunks(ciphertext)) frames.push({ chunk });
-  frames.push({ trailer: trailerFor(ciphertext, records) });
-  for (const frame of frames) {
-    if (call.cancelled) return;
-    if (!call.write(frame)) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+/** The caller went away mid-answer: nothing more is sent. */
+export class CallCancelled extends Error {
+  override readonly name = 'CallCancelled';
+}
+
+/** One frame, waiting for 'drain' when gRPC's buffer is full, so a slow reader slows the source down. */
+export async function writeFrame(call: Call, frame: ResultFrameOut): Promise<void> {
+  if (call.cancelled) throw new CallCancelled('the caller cancelled the call');
+  if (call.write(frame)) return;
+  const stop = new AbortController();
+  try {
+    await Promise.race([once(call, 'drain', { signal: stop.signal }), once(call, 'cancelled', { signal: stop.signal })]);
+  } finally {
+    stop.abort();
   }
-  if (!call.cancelled) call.end();
+  if (call.cancelled) throw new CallCancelled('the caller cancelled the call');
+}
+
+export interface Served {
+  records: number;
+  bytes: number;
+  sha256: string;
+  receipt: string;
+}
+
+/**
+ * Encrypts records as the source yields them and streams them: header frame, the result's header
+ * block, one chunk per encrypted frame (≤ 64 KiB + 20 bytes), then a trailer with counts, digest
+ * and the signed receipt. The first record is read before anything is sent, so a source that
+ * fails at once is a clean refusal with no frame before it.
+ */
+export async function streamAnswer(
+  call: Call,
+  opts: { claims: WarrantClaims; department: string; records: AsyncIterable<object>; receiptKey: JWK; now?: () => Date },
+): Promise<Served> {
+  const { claims, department } = opts;
+  const it = opts.records[Symbol.asyncIterator]();
+  let next = await it.next();
+  const enc = await ResultEncryptor.create(claims.recipient.key, { warrantId: claims.jti, department });
+  const digest = createHash('sha256');
+  let bytes = 0;
+  let records = 0;
+  const send = async (piece: Uint8Array) => {
+    digest.update(piece);
+    bytes += piece.length;
+    await writeFrame(call, { chunk: piece });
+  };
+  await writeFrame(call, { header: { format: RESULT_FORMAT, warrantId: claims.jti, department } });
+  await send(enc.header);
+  // NDJSON lines are gathered as a string and turned into bytes ~16 K characters at a time: one
+  // Buffer per record costs more than the encryption.
+  let lines = '';
+  try {
+    for (; !next.done; next = await it.next()) {
+      records += 1;
+      lines += `${JSON.stringify(next.value)}\n`;
+      if (lines.length >= 16_384) {
+        const frames = enc.push(Buffer.from(lines, 'utf8'));
+        lines = '';
+        for (const frame of frames) await send(frame);
+      }
+    }
+  } finally {
+    if (!next.done) await it.return?.(undefined);
+  }
+  for (const frame of enc.push(Buffer.from(lines, 'utf8'))) await send(frame);
+  await send(enc.finish());
+  const sha256 = digest.digest('hex');
+  const iat = Math.floor((opts.now?.() ?? new Date()).getTime() / 1000);
+  const receipt = await signReceipt(
+    { iss: department, warrant_id: claims.jti, inquiry_id: claims.inquiry_id, format: RESULT_FORMAT, records, bytes, ciphertext_sha256: sha256, iat },
+    opts.receiptKey,
+  );
+  await writeFrame(call, { trailer: { records, bytes, sha256, receipt } });
+  call.end();
+  return { records, bytes, sha256, receipt };
 }

@@ -31,6 +31,7 @@ export function connectDepartment(port: number, department: string, tls: ClientT
   return new DepartmentClient(`127.0.0.1:${port}`, credentials, {
     'grpc.ssl_target_name_override': departmentHostname(department),
     'grpc.default_authority': departmentHostname(department),
+    'grpc-node.flow_control_window': 4 * 1024 * 1024,
   });
 }
 
@@ -80,9 +81,11 @@ export function checkHealth(port: number, department: string, tls: ClientTls, se
 }
 
 /** Claims of a valid warrant, valid from a minute ago for five minutes; override what a test needs. */
-export function warrantClaims(overrides: Partial<WarrantClaims> & Pick<WarrantClaims, 'aud' | 'subjects' | 'categories'> & { recipientKey: JWK }): WarrantClaims {
+export function warrantClaims(
+  overrides: Partial<WarrantClaims> & Pick<WarrantClaims, 'aud' | 'subjects' | 'categories'> & { recipientKey: JWK; keyCertificate?: string },
+): WarrantClaims {
   const now = Math.floor(Date.now() / 1000);
-  const { recipientKey, ...rest } = overrides;
+  const { recipientKey, keyCertificate, ...rest } = overrides;
   return {
     iss: WARRANT_ISSUER,
     jti: randomUUID(),
@@ -93,7 +96,11 @@ export function warrantClaims(overrides: Partial<WarrantClaims> & Pick<WarrantCl
     legal_basis: '《中华人民共和国监察法》第十八条',
     case_ref: `cr_${randomBytes(12).toString('base64url')}`,
     approvals: [{ approver: `ap_${randomBytes(6).toString('base64url')}`, unit: '150600', decided_at: new Date().toISOString() }],
-    recipient: { unit: '150627', key: recipientKey as WarrantClaims['recipient']['key'] },
+    recipient: {
+      unit: '150627',
+      key: recipientKey as WarrantClaims['recipient']['key'],
+      ...(keyCertificate ? { key_certificate: keyCertificate } : {}),
+    },
     ...rest,
   };
 }

@@ -4,13 +4,15 @@
  * decrypts results locally with the unit's private key, which never leaves this machine.
  */
 import { Command, Option } from 'commander';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { auditCommand } from './audit';
 import { ApiError, createApiClient, type ApiClient } from './http';
 import { renderTable } from './format';
-import { fetchAndDecrypt, ResultCheckError, waitForResults, type DecryptedRecord } from './results';
+import { decryptResultStream, directoryReceiptKeys, ResultCheckError, waitForResults } from './results';
+import { downloadProgress, ndjsonWriter, tableWriter } from './results-output';
 import { createSessionStore, devLogin } from './session';
 import { registerWithdraw } from './withdraw';
 import { renderApprovals, type ApprovalsView } from './approvals';
@@ -111,41 +113,55 @@ registerWithdraw(program, api);
 
 program
   .command('results <id>')
-  .description('download the results, check them and decrypt them locally with the unit key')
+  .description('download the results, verify receipts and frames, and decrypt them locally with the unit key as they arrive')
   .option('--key <file>', 'the unit private key (JWK); default: <pki-dir>/units/<your unit>/encryption.jwk')
+  .option('--directory <dir>', "the directory's published keys (departments' receipt keys); default: <pki-dir>/directory")
   .addOption(new Option('--format <format>', 'output').choices(['table', 'ndjson']).default('table'))
-  .option('--out <file>', 'write the records to this file instead of the terminal')
+  .option('--out <file>', 'write the records to this file instead of the terminal (removed again if a check fails)')
   .option('--wait <seconds>', 'wait this long for departments still working', '30')
-  .action(async (id: string, o: { key?: string; format: 'table' | 'ndjson'; out?: string; wait: string }) => {
+  .action(async (id: string, o: { key?: string; directory?: string; format: 'table' | 'ndjson'; out?: string; wait: string }) => {
     const client = await api();
     const listing = await waitForResults(client, id, Number(o.wait) * 1000);
     const keyFile = o.key ?? join(globals().pkiDir, 'units', listing.recipientUnit, 'encryption.jwk');
     const key = await readKey(keyFile);
-    const all: DecryptedRecord[] = [];
+    const receiptKeys = directoryReceiptKeys(o.directory ?? join(globals().pkiDir, 'directory'));
+    const out = o.out ? createWriteStream(o.out, { mode: 0o600 }) : process.stdout;
+    const writer = o.format === 'ndjson' ? ndjsonWriter(out) : tableWriter(out);
     let failed = 0;
-    for (const summary of listing.results) {
-      if (summary.status !== 'succeeded') {
-        console.error(`${summary.department}: ${summary.status}${summary.failureReason ? ` — ${summary.failureReason}` : ''}`);
-        if (summary.status === 'failed') failed++;
-        continue;
+    try {
+      for (const summary of listing.results) {
+        if (summary.status !== 'succeeded') {
+          console.error(`${summary.department}: ${summary.status}${summary.failureReason ? ` — ${summary.failureReason}` : ''}`);
+          if (summary.status === 'failed') failed++;
+          continue;
+        }
+        const progress = downloadProgress(summary.department);
+        let count = 0;
+        try {
+          for await (const record of decryptResultStream(client, id, summary, { privateKey: key, receiptKeys, onProgress: progress.update })) {
+            count++;
+            await writer.write({ department: summary.department, ...record });
+          }
+        } finally {
+          progress.stop();
+        }
+        await writer.flush();
+        console.error(`${summary.department}: ${count} records; receipt, frames and digest verified`);
       }
-      const records = await fetchAndDecrypt(client, id, summary, key);
-      console.error(`${summary.department}: ${records.length} records, digest and decryption verified`);
-      all.push(...records.map((r) => ({ department: summary.department, ...r })));
+      await writer.end();
+    } catch (err) {
+      if (o.out) {
+        (out as WriteStream).destroy();
+        await rm(o.out, { force: true });
+        console.error(`qiao: ${o.out} removed: it held records of a result that failed a check`);
+      }
+      throw err;
     }
-    const output = o.format === 'ndjson' ? all.map((r) => JSON.stringify(r)).join('\n') : renderByCategory(all);
-    if (o.out) await writeFile(o.out, `${output}\n`, { mode: 0o600 });
-    else console.log(output);
+    if (o.out) await new Promise<void>((r) => (out as WriteStream).end(() => r()));
     if (failed) process.exitCode = 3;
   });
 
 program.addCommand(auditCommand(api, globals));
-
-function renderByCategory(records: DecryptedRecord[]): string {
-  const groups = new Map<string, DecryptedRecord[]>();
-  for (const r of records) groups.set(String(r.category), [...(groups.get(String(r.category)) ?? []), r]);
-  return [...groups].map(([category, rows]) => `== ${category} ==\n${renderTable(rows.map(({ category: _c, department: _d, ...rest }) => rest))}`).join('\n\n') || '(no records)';
-}
 
 async function readKey(file: string): Promise<JWK> {
   const text = await readFile(file, 'utf8').catch(() => {

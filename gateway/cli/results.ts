@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { JWK } from 'jose';
-import { decryptResult, RESULT_FORMAT } from '../../proto/result-envelope';
+import { ReceiptError, verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
+import { NdjsonReader, RESULT_FORMAT, ResultDecryptor, ResultEnvelopeError } from '../../proto/result-envelope';
 import type { ApiClient } from './http';
 
 export interface ResultSummary {
@@ -14,6 +17,7 @@ export interface ResultSummary {
   bytes: number | null;
   sha256: string | null;
   warrantId: string | null;
+  receipt: string | null;
 }
 
 export interface ResultsListing {
@@ -25,8 +29,18 @@ export interface ResultsListing {
 
 export type DecryptedRecord = Record<string, unknown>;
 
-/** A failed check on a downloaded result, named so the reader knows what went wrong. */
-export class ResultCheckError extends Error {}
+/**
+ * A failed check on a downloaded result. `check` names it (receipt, frame-authentication,
+ * truncated, …) so the reader knows what went wrong; the message says it in words.
+ */
+export class ResultCheckError extends Error {
+  constructor(
+    message: string,
+    readonly check = 'result',
+  ) {
+    super(message);
+  }
+}
 
 /** Polls until no department part is still pending or running, or the timeout passes. */
 export async function waitForResults(api: ApiClient, inquiryId: string, timeoutMs: number): Promise<ResultsListing> {
@@ -39,29 +53,109 @@ export async function waitForResults(api: ApiClient, inquiryId: string, timeoutM
   }
 }
 
-/** Downloads one department's ciphertext, checks its digest and size, and decrypts it locally. */
-export async function fetchAndDecrypt(api: ApiClient, inquiryId: string, summary: ResultSummary, privateKey: JWK): Promise<DecryptedRecord[]> {
+/**
+ * Where the command line finds a department's receipt key: the directory's published file
+ * `<directory>/receipts/<department>.pub.jwk` — never the gateway, which relays receipts and so
+ * must not be the one vouching for the key that signs them.
+ */
+export type ReceiptKeyLookup = (department: string) => Promise<JWK>;
+
+export function directoryReceiptKeys(directoryDir: string): ReceiptKeyLookup {
+  return async (department) => {
+    if (!/^[a-z][a-z0-9_]{0,63}$/.test(department)) throw new ResultCheckError(`invalid department name ${JSON.stringify(department)}`, 'receipt');
+    const file = join(directoryDir, 'receipts', `${department}.pub.jwk`);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      throw new ResultCheckError(`${department}: receipt check failed: no published receipt key at ${file}; pass --directory with the directory's folder`, 'receipt');
+    }
+    const jwk = JSON.parse(text) as JWK;
+    if ('d' in jwk) throw new ResultCheckError(`${file} holds a private key; the directory publishes public keys only`, 'receipt');
+    return jwk;
+  };
+}
+
+export interface DecryptOptions {
+  privateKey: JWK;
+  receiptKeys: ReceiptKeyLookup;
+  /** Called after each downloaded chunk with the bytes so far and the total. */
+  onProgress?: (bytes: number, total: number) => void;
+}
+
+/** The receipt, checked before anything is downloaded: the department's signature, this inquiry, this warrant. */
+export async function checkReceipt(inquiryId: string, summary: ResultSummary, receiptKeys: ReceiptKeyLookup): Promise<ReceiptClaims> {
+  const { department } = summary;
+  const fail = (why: string) => new ResultCheckError(`${department}: receipt check failed: ${why}`, 'receipt');
+  if (!summary.receipt) throw fail('the result has no receipt from the department');
+  if (!summary.warrantId) throw fail('the listing names no warrant');
+  let receipt: ReceiptClaims;
+  try {
+    receipt = await verifyReceipt(summary.receipt, { department, warrantId: summary.warrantId, publicJwk: await receiptKeys(department) });
+  } catch (error) {
+    if (error instanceof ReceiptError) throw fail(error.message);
+    throw error;
+  }
+  if (receipt.inquiry_id !== inquiryId) throw fail(`the receipt is for inquiry ${receipt.inquiry_id}, not ${inquiryId}`);
+  if (receipt.format !== summary.format) throw fail(`the receipt names format ${receipt.format}, the gateway ${summary.format}`);
+  return receipt;
+}
+
+/**
+ * Downloads one department's result and decrypts it as it arrives, yielding records as their
+ * frames authenticate. Checks, in order: format; receipt (signature by the department's published
+ * key, inquiry, warrant); each frame (authentication, order, size); the end (final frame present,
+ * nothing after it); byte count, SHA-256 and record count against the receipt. Any failure throws
+ * a ResultCheckError naming the check; records already yielded must then be discarded.
+ */
+export async function* decryptResultStream(
+  api: ApiClient,
+  inquiryId: string,
+  summary: ResultSummary,
+  options: DecryptOptions,
+): AsyncGenerator<DecryptedRecord> {
   const { department } = summary;
   if (summary.format !== RESULT_FORMAT) {
-    throw new ResultCheckError(`${department}: result format ${summary.format} is not one this command reads (${RESULT_FORMAT}); update the command line`);
+    throw new ResultCheckError(`${department}: result format ${summary.format} is not one this command reads (${RESULT_FORMAT}); update the command line`, 'format');
   }
+  const receipt = await checkReceipt(inquiryId, summary, options.receiptKeys);
   const res = await api.fetchRaw(`/v1/inquiries/${inquiryId}/results/${department}`);
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  const digest = createHash('sha256').update(bytes).digest('hex');
-  if (bytes.length !== summary.bytes) {
-    throw new ResultCheckError(`${department}: downloaded ${bytes.length} bytes but the department reported ${summary.bytes}: the result is truncated or extended`);
-  }
-  if (digest !== summary.sha256) {
-    throw new ResultCheckError(`${department}: ciphertext SHA-256 ${digest} does not match the department's ${summary.sha256}: the stored result was altered`);
-  }
-  let records: DecryptedRecord[];
+  if (!res.body) throw new ResultCheckError(`${department}: the gateway sent no body`, 'download');
+
+  const decryptor = new ResultDecryptor(options.privateKey, { warrantId: summary.warrantId!, department });
+  const reader = new NdjsonReader();
+  const digest = createHash('sha256');
+  let bytes = 0;
+  let records = 0;
   try {
-    records = (await decryptResult(bytes, privateKey)) as DecryptedRecord[];
-  } catch (err) {
-    throw new ResultCheckError(`${department}: cannot decrypt with this unit key (${(err as Error).message}): is it the requesting unit's key?`);
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      bytes += chunk.length;
+      if (bytes > receipt.bytes) throw new ResultCheckError(`${department}: receipt check failed: more than the ${receipt.bytes} bytes the receipt names arrived: the result was extended`, 'receipt');
+      digest.update(chunk);
+      options.onProgress?.(bytes, receipt.bytes);
+      for (const plaintext of await decryptor.push(chunk)) {
+        for (const record of reader.push(plaintext)) {
+          records += 1;
+          yield record;
+        }
+      }
+    }
+    decryptor.end();
+    reader.end();
+  } catch (error) {
+    if (error instanceof ResultEnvelopeError) throw new ResultCheckError(`${department}: ${error.message}`, error.check);
+    throw error;
   }
-  if (records.length !== summary.records) {
-    throw new ResultCheckError(`${department}: decrypted ${records.length} records but the department reported ${summary.records}`);
-  }
-  return records;
+  const sha256 = digest.digest('hex');
+  const fail = (why: string) => new ResultCheckError(`${department}: receipt check failed: ${why}`, 'receipt');
+  if (bytes !== receipt.bytes) throw fail(`downloaded ${bytes} bytes but the department's receipt says ${receipt.bytes}`);
+  if (sha256 !== receipt.ciphertext_sha256) throw fail(`ciphertext SHA-256 ${sha256} does not match the receipt's ${receipt.ciphertext_sha256}`);
+  if (records !== receipt.records) throw fail(`decrypted ${records} records but the receipt says ${receipt.records}`);
+}
+
+/** The whole result as an array (small results, tests). */
+export async function fetchAndDecrypt(api: ApiClient, inquiryId: string, summary: ResultSummary, options: DecryptOptions): Promise<DecryptedRecord[]> {
+  const out: DecryptedRecord[] = [];
+  for await (const record of decryptResultStream(api, inquiryId, summary, options)) out.push(record);
+  return out;
 }

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { JWK } from 'jose';
 import type { Db } from '../db/client';
 import { units, users } from '../db/schema';
+import type { UnitPublicKey } from '../keys';
 import { DEMO_UNITS } from './units';
 import { DEMO_USERS } from './users';
 
@@ -10,17 +11,24 @@ import { DEMO_USERS } from './users';
  * are brought up to date, so a regenerated unit key replaces the old public key.
  * `unitKeys` are PUBLIC keys only: the private halves stay in the units' own key files.
  */
-export async function seedDemo(db: Db, unitKeys: Record<string, JWK>): Promise<{ units: number; users: number }> {
-  for (const [id, key] of Object.entries(unitKeys)) {
-    if ('d' in key) throw new Error(`seedDemo got a private key for unit ${id}: the gateway must only ever see public keys`);
+export async function seedDemo(db: Db, unitKeys: Record<string, JWK | UnitPublicKey>): Promise<{ units: number; users: number }> {
+  const keyOf = (id: string): UnitPublicKey | undefined => {
+    const k = unitKeys[id];
+    return !k ? undefined : 'key' in k && typeof k.key === 'object' ? (k as UnitPublicKey) : { key: k as JWK, certificate: null };
+  };
+  for (const id of Object.keys(unitKeys)) {
+    if ('d' in keyOf(id)!.key) throw new Error(`seedDemo got a private key for unit ${id}: the gateway must only ever see public keys`);
   }
   await db.transaction(async (tx) => {
     // Parents first: DEMO_UNITS lists each league before its banners.
     for (const unit of DEMO_UNITS) {
-      const row = { ...unit, encryptionKey: unitKeys[unit.id] ?? null };
+      const row = { ...unit, encryptionKey: keyOf(unit.id)?.key ?? null, encryptionKeyCert: keyOf(unit.id)?.certificate ?? null };
       await tx.insert(units).values(row).onConflictDoUpdate({
         target: units.id,
-        set: { name: row.name, nameZh: row.nameZh, level: row.level, parentId: row.parentId, encryptionKey: row.encryptionKey },
+        set: {
+          name: row.name, nameZh: row.nameZh, level: row.level, parentId: row.parentId,
+          encryptionKey: row.encryptionKey, encryptionKeyCert: row.encryptionKeyCert,
+        },
       });
     }
     for (const user of DEMO_USERS) {

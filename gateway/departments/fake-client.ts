@@ -87,7 +87,7 @@ export interface AnswerOptions {
   chunkSize?: number;
   format?: string;
   /** Overrides of the trailer, to make a lying department. */
-  trailer?: Partial<{ records: number; bytes: number; sha256: string }>;
+  trailer?: Partial<{ records: number; bytes: number; sha256: string; receipt: string }>;
 }
 
 /** The frames an honest department sends for `ciphertext`: header, chunks, trailer. */
@@ -108,6 +108,7 @@ export function answerFrames(options: AnswerOptions): ResultFrame[] {
       records: options.records,
       bytes: options.ciphertext.length,
       sha256: createHash('sha256').update(options.ciphertext).digest('hex'),
+      receipt: '',
       ...options.trailer,
     },
   });

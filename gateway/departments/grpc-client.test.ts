@@ -78,7 +78,7 @@ describe('gRPC department client over mutual TLS', () => {
     expect(frames.map((f) => f.frame)).toEqual(['header', 'chunk', 'chunk', 'trailer']);
     expect(frames[0]).toEqual({ frame: 'header', header: { format: 'qiao-jwe-ndjson-v1', warrantId: 'w-1', department: 'public_security' } });
     expect(Buffer.concat(frames.filter((f) => f.frame === 'chunk').map((f) => f.chunk!)).toString()).toBe('first second');
-    expect(frames[3]).toEqual({ frame: 'trailer', trailer: { records: 2, bytes: 12, sha256: 'ab'.repeat(32) } });
+    expect(frames[3]).toEqual({ frame: 'trailer', trailer: { records: 2, bytes: 12, sha256: 'ab'.repeat(32), receipt: '' } });
     // The department saw the warrant, sent by the gateway's client certificate.
     expect(department.received).toEqual([{ warrant: 'the-warrant', peer: GATEWAY_IDENTITY }]);
     expect(await client.describe({ deadline: soon() })).toMatchObject({ department: 'public_security', categories: [{ name: 'household' }] });

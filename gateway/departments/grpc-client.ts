@@ -46,6 +46,9 @@ export function createGrpcDepartmentClient(options: GrpcDepartmentClientOptions)
   const stub = new GrpcDepartmentStub(`${options.host ?? '127.0.0.1'}:${options.port}`, credentials, {
     'grpc.ssl_target_name_override': expected,
     'grpc.default_authority': expected,
+    // HTTP/2's default 64 KiB window makes every 64 KiB frame wait a round trip for a
+    // WINDOW_UPDATE; 4 MiB lets a large answer flow while still bounding what sits unread.
+    'grpc-node.flow_control_window': 4 * 1024 * 1024,
     ...options.channelOptions,
   });
 

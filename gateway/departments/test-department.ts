@@ -38,7 +38,7 @@ export async function startTestDepartment(options: {
       call.write({ header: { format: 'qiao-jwe-ndjson-v1', warrantId: 'w-1', department } });
       call.write({ chunk: Buffer.from('first ') });
       call.write({ chunk: Buffer.from('second') });
-      call.write({ trailer: { records: 2, bytes: 12, sha256: 'ab'.repeat(32) } });
+      call.write({ trailer: { records: 2, bytes: 12, sha256: 'ab'.repeat(32), receipt: '' } });
       call.end();
     },
   };

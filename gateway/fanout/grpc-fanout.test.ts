@@ -45,10 +45,10 @@ beforeAll(async () => {
         return;
       }
       const records = claims.subjects.map((s) => ({ category: 'household', subject: s.id, household_id: 'H-0001' }));
-      const ciphertext = await encryptResult(records, claims.recipient.key);
+      const ciphertext = await encryptResult(records, claims.recipient.key, { warrantId: claims.jti, department: 'public_security' });
       call.write({ header: { format: RESULT_FORMAT, warrantId: claims.jti, department: 'public_security' } });
       for (let i = 0; i < ciphertext.length; i += 128) call.write({ chunk: ciphertext.subarray(i, i + 128) });
-      call.write({ trailer: { records: records.length, bytes: ciphertext.length, sha256: createHash('sha256').update(ciphertext).digest('hex') } });
+      call.write({ trailer: { records: records.length, bytes: ciphertext.length, sha256: createHash('sha256').update(ciphertext).digest('hex'), receipt: 'test-receipt' } });
       call.end();
     },
   });
@@ -91,13 +91,13 @@ describe('fan-out over real mutual-TLS gRPC', () => {
     const [row] = await db.select().from(inquiryParts).where(eq(inquiryParts.id, part.id));
     expect(row).toMatchObject({ status: 'succeeded', attempts: 1, failureReason: null });
     const [result] = await db.select().from(results).where(eq(results.partId, part.id));
-    expect(result).toMatchObject({ format: RESULT_FORMAT, records: 1, warrantId: row!.warrantId });
+    expect(result).toMatchObject({ format: RESULT_FORMAT, records: 1, warrantId: row!.warrantId, receipt: 'test-receipt' });
     const chunks: Uint8Array[] = [];
     for await (const c of openResultStream(db, part.id, result!.warrantId)) chunks.push(c);
     const ciphertext = Buffer.concat(chunks);
     expect(createHash('sha256').update(ciphertext).digest('hex')).toBe(result!.sha256);
     expect(ciphertext.toString()).not.toContain('150627196803120034'); // the gateway holds ciphertext only
-    expect(await decryptResult(ciphertext, pki.units[UNIT]!.privateJwk)).toEqual([
+    expect(await decryptResult(ciphertext, pki.units[UNIT]!.privateJwk, { warrantId: result!.warrantId, department: 'public_security' })).toEqual([
       { category: 'household', subject: '150627196803120034', household_id: 'H-0001' },
     ]);
     expect(department.received).toHaveLength(1);

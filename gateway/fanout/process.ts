@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, eq, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue';
@@ -82,6 +83,7 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
     const frames = client.execute(warrant.jws, { deadline, signal: ctx.signal });
     const answer = await receiveAnswer(ctx.db, { part, warrantId, maxResultBytes: ctx.maxResultBytes }, frames);
 
+    const { receipt: _receipt, ...answerFacts } = answer;
     const completedAt = ctx.now();
     await ctx.db.transaction(async (tx) => {
       const done = await tx
@@ -100,13 +102,17 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
         bytes: answer.bytes,
         sha256: answer.sha256,
         chunks: answer.chunks,
+        receipt: answer.receipt,
       });
       // Chunks of earlier attempts that never completed.
       await tx.delete(resultChunks).where(and(eq(resultChunks.partId, part.id), ne(resultChunks.warrantId, warrantId!)));
       await appendAudit(tx, {
         action: 'department.answered',
         inquiryId: part.inquiryId,
-        details: { department: part.department, partId: part.id, warrantId, ...answer, attempt: part.attempts },
+        details: {
+          department: part.department, partId: part.id, warrantId, ...answerFacts, attempt: part.attempts,
+          receiptSha256: answer.receipt ? createHash('sha256').update(answer.receipt).digest('hex') : null,
+        },
       });
     });
     log.info({ warrantId, records: answer.records, bytes: answer.bytes }, 'department answered');

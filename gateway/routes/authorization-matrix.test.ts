@@ -300,7 +300,7 @@ describe('the matrix', () => {
     }
     for (const route of Object.keys(MATRIX)) {
       const [method, template] = route.split(' ') as [string, string];
-      const path = template.replace(':id', '00000000-0000-4000-8000-000000000000').replace(':department', 'banks');
+      const path = template.replace(':id', '00000000-0000-4000-8000-000000000000').replace(':department', 'bank');
       expect((await gw.request(method, path)).status, route).toBe(401);
     }
   });

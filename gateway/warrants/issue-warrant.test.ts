@@ -71,6 +71,16 @@ describe('buildWarrantClaims', () => {
     expect(text).not.toContain('李某');
   });
 
+  it("carries the unit's key certificate from the directory as it is stored", async () => {
+    const { db } = database;
+    const unitKey = await generateUnitKey();
+    const seeded = await seedApprovedInquiry(db, { encryptionKey: unitKey.publicJwk });
+    await db.update(units).set({ encryptionKeyCert: 'eyJ.certificate.jws' }).where(eq(units.id, seeded.unitId));
+    const part = await insertPart(db, seeded.inquiryId);
+    const claims = await buildWarrantClaims(db, { part, catalogue, pseudonymKey, now: NOW, ttlMs: 60_000 });
+    expect(claims.recipient).toEqual({ unit: seeded.unitId, key: unitKey.publicJwk, key_certificate: 'eyJ.certificate.jws' });
+  });
+
   it('never passes on a private key member that slipped into the directory', async () => {
     const { db } = database;
     const unitKey = await generateUnitKey();

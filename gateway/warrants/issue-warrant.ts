@@ -51,12 +51,12 @@ export async function buildWarrantClaims(
 ): Promise<WarrantClaims> {
   const { part } = input;
   const [row] = await db
-    .select({ inquiry: inquiries, unitKey: units.encryptionKey })
+    .select({ inquiry: inquiries, unitKey: units.encryptionKey, unitKeyCert: units.encryptionKeyCert })
     .from(inquiries)
     .innerJoin(units, eq(units.id, inquiries.unitId))
     .where(eq(inquiries.id, part.inquiryId));
   if (!row) throw new WarrantIssueError('inquiry_not_found', `inquiry ${part.inquiryId} not found`);
-  const { inquiry, unitKey } = row;
+  const { inquiry, unitKey, unitKeyCert } = row;
   if (inquiry.state !== 'approved') throw new WarrantIssueError('not_approved', `inquiry is ${inquiry.state}, not approved`);
   if (!unitKey) throw new WarrantIssueError('no_recipient_key', `unit ${inquiry.unitId} has no public encryption key`);
 
@@ -97,7 +97,12 @@ export async function buildWarrantClaims(
       unit: a.unitId,
       decided_at: a.decidedAt.toISOString(),
     })),
-    recipient: { unit: inquiry.unitId, key: publicKey as WarrantClaims['recipient']['key'] },
+    // The directory authority's certificate travels with the key: departments refuse a key without it.
+    recipient: {
+      unit: inquiry.unitId,
+      key: publicKey as WarrantClaims['recipient']['key'],
+      ...(unitKeyCert ? { key_certificate: unitKeyCert } : {}),
+    },
   };
 }
 

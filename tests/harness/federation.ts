@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { DEMO_DEPARTMENTS } from '../../adapters/departments';
-import { startAdapter, type RunningAdapter } from '../../adapters/kit';
+import { startAdapter, type DataSource, type RunningAdapter } from '../../adapters/kit';
 import { ensureDevPki, type DevPki } from '../../certs-dev/pki';
 import { createApiClient, type ApiClient } from '../../gateway/cli/http';
 import { devLogin } from '../../gateway/cli/session';
@@ -22,6 +22,11 @@ export interface Federation {
   gatewayLogs: string[];
   /** An API client acting as a demo user (tokens from the development issuer). */
   as(username: string): Promise<ApiClient>;
+  /**
+   * Submits an inquiry as `investigator` and approves it with each approver in turn until it runs
+   * (sensitive categories may need more than one approval); returns the inquiry id.
+   */
+  runInquiry(input: { investigator: string; approvers: string[]; subjects: { kind: string; id: string }[]; categories: string[] }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -30,7 +35,9 @@ export interface Federation {
  * demo department adapters on mTLS gRPC, and a gateway on a fresh test database with the demo
  * units and users — every server on 127.0.0.1 on a port chosen at run time.
  */
-export async function bootFederation(options: { env?: Record<string, string> } = {}): Promise<Federation> {
+export async function bootFederation(
+  options: { env?: Record<string, string>; sources?: Partial<Record<string, DataSource>> } = {},
+): Promise<Federation> {
   const dir = await mkdtemp(join(tmpdir(), 'qiao-federation-'));
   const departments = Object.keys(DEMO_DEPARTMENTS);
   const pki = await ensureDevPki({ dir, departments, units: DEMO_UNITS.map((u) => u.id) });
@@ -41,9 +48,12 @@ export async function bootFederation(options: { env?: Record<string, string> } =
     adapters[name] = await startAdapter({
       department: name,
       displayName: dept.displayName,
-      source: dept.createSource(),
+      source: options.sources?.[name] ?? dept.createSource(),
       tls: { ca: pki.caCert, cert, key },
       warrantKeys: pki.warrantKey.publicJwks.keys,
+      directoryAuthorityKey: pki.directoryAuthority.publicJwk,
+      receiptKey: pki.receiptKeys[name]!.privateJwk,
+      servedLogFile: join(dir, 'served', `${name}.ndjson`),
       host: '127.0.0.1',
       port: 0,
       logger: quiet,
@@ -60,14 +70,27 @@ export async function bootFederation(options: { env?: Record<string, string> } =
   const destination = new Writable({ write(chunk, _enc, done) { gatewayLogs.push(String(chunk)); done(); } });
   const database = await openTestDatabase();
   const gateway = await startGateway({ config, logger: createLogger({ level: 'debug', destination }), database, seedDemo: true });
+  const as = async (username: string) => createApiClient(gateway.url, (await devLogin(gateway.url, username)).token);
   return {
     pki,
     gateway,
     adapters,
     gatewayLogs,
-    async as(username) {
-      const session = await devLogin(gateway.url, username);
-      return createApiClient(gateway.url, session.token);
+    as,
+    async runInquiry(input) {
+      const investigator = await as(input.investigator);
+      const { id } = await investigator.post<{ id: string }>('/v1/inquiries', {
+        caseReference: `T-${Date.now()}`,
+        legalBasis: 'Supervision Law art. 18',
+        purpose: 'test inquiry',
+        subjects: input.subjects,
+        categories: input.categories,
+      });
+      for (const approver of input.approvers) {
+        const decided = await (await as(approver)).post<{ status: string }>(`/v1/inquiries/${id}/approve`, { comment: 'approved' });
+        if (decided.status !== 'pending_approval') break;
+      }
+      return id;
     },
     async close() {
       await gateway.close();

@@ -1,4 +1,4 @@
-import type { DataSource } from '../../kit/data-source';
+import type { ArrayDataSource } from '../../kit/data-source';
 import { demoWorld, type DemoGrasslandContract, type DemoProperty, type DemoWorld } from '../demo-world/world';
 
 export const NATURAL_RESOURCES = 'natural_resources';
@@ -21,7 +21,7 @@ function group<T extends { holderId: string }>(items: readonly T[]): Map<string,
  * contracted grassland (草原承包经营权) by contractor. Internal columns (parcel numbers,
  * mortgages) stay in the department: the kit projects them away.
  */
-export function createNaturalResourcesSource(world: DemoWorld = demoWorld): DataSource {
+export function createNaturalResourcesSource(world: DemoWorld = demoWorld): ArrayDataSource {
   const properties = group<DemoProperty>(world.properties);
   const contracts = group<DemoGrasslandContract>(world.grassland);
 

@@ -1,4 +1,4 @@
-import type { DataSource } from '../../kit/data-source';
+import type { ArrayDataSource } from '../../kit/data-source';
 import { demoWorld, type DemoHousehold, type DemoWorld } from '../demo-world/world';
 
 export const PUBLIC_SECURITY = 'public_security';
@@ -15,7 +15,7 @@ export const PUBLIC_SECURITY_CATEGORIES = {
  * with how and when each came into it. Records carry internal columns (police station, sex,
  * ethnicity) the way a real register would; the kit's projection keeps them out of every answer.
  */
-export function createPublicSecuritySource(world: DemoWorld = demoWorld): DataSource {
+export function createPublicSecuritySource(world: DemoWorld = demoWorld): ArrayDataSource {
   const byPerson = new Map<string, DemoHousehold>();
   for (const household of world.households) for (const m of household.members) byPerson.set(m.person.id, household);
 

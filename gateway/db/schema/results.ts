@@ -17,6 +17,8 @@ export const results = pgTable(
     bytes: bigint('bytes', { mode: 'number' }).notNull(),
     sha256: text('sha256').notNull(),
     chunks: integer('chunks').notNull(),
+    /** The department's signed receipt (compact JWS, proto/receipt.ts), as received; null from a department without one. */
+    receipt: text('receipt'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('results_inquiry_idx').on(t.inquiryId)],

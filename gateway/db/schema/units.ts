@@ -10,5 +10,7 @@ export const units = pgTable('units', {
   parentId: text('parent_id'),
   /** The unit's public encryption key (P-256 JWK). The private half never reaches the gateway. */
   encryptionKey: jsonb('encryption_key').$type<JWK>(),
+  /** The directory authority's certificate of that key (compact JWS, proto/key-certificate.ts); carried in every warrant. */
+  encryptionKeyCert: text('encryption_key_cert'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -63,7 +63,7 @@ describe('approval chains', () => {
 
     const last = await gw.as(gw.users.regionalApprover).approve(inquiry.id);
     expect(last.body).toMatchObject({ state: 'approved', approvals: { remaining: 0 } });
-    expect((await partsOf(inquiry.id)).map((p) => p.department).sort()).toEqual(['banks', 'public_security']);
+    expect((await partsOf(inquiry.id)).map((p) => p.department).sort()).toEqual(['bank', 'public_security']);
     expect(gw.fanout.wakes).toBe(wakes + 1);
     expect(await actionsOf(inquiry.id)).toEqual(['inquiry.submitted', 'authorization.denied', 'inquiry.approval_added', 'inquiry.approved']);
   });

@@ -35,7 +35,7 @@ describe(`concurrent approvals (${process.env.TEST_DATABASE_URL ? 'PostgreSQL, r
       expect(decisions.map((d) => d.chainStep).sort()).toEqual([0, 1, 1]);
       expect(new Set(decisions.map((d) => d.userId)).size).toBe(3);
       const parts = await gw.db.select().from(inquiryParts).where(eq(inquiryParts.inquiryId, id));
-      expect(parts.map((p) => p.department).sort()).toEqual(['banks', 'public_security']);
+      expect(parts.map((p) => p.department).sort()).toEqual(['bank', 'public_security']);
       const approvedEntries = await gw.db
         .select()
         .from(auditEvents)

@@ -50,6 +50,7 @@ describe('GET /v1/inquiries/:id/results', () => {
         bytes: null,
         sha256: null,
         warrantId: null,
+        receipt: null,
       },
       {
         department: 'public_security',
@@ -62,6 +63,7 @@ describe('GET /v1/inquiries/:id/results', () => {
         bytes: ciphertext.length,
         sha256: stored.sha256,
         warrantId: stored.warrantId,
+        receipt: null,
       },
     ]);
   });

@@ -21,6 +21,8 @@ export interface InquiryResults {
     bytes: number | null;
     sha256: string | null;
     warrantId: string | null;
+    /** The department's signed receipt (proto/receipt.ts); the command line verifies it with the directory's key. */
+    receipt: string | null;
   }[];
 }
 
@@ -54,6 +56,7 @@ export async function listInquiryResults({ ctx, input }: { ctx: RequestContext; 
       bytes: result?.bytes ?? null,
       sha256: result?.sha256 ?? null,
       warrantId: result?.warrantId ?? null,
+      receipt: result?.receipt ?? null,
     })),
   };
 }

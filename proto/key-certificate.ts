@@ -1,0 +1,54 @@
+import type { JWK } from 'jose';
+import { z } from 'zod';
+import { SignedClaimsError, signClaims, verifyClaims } from './signed-claims';
+
+/**
+ * A unit key certificate: the directory authority's statement that this public encryption key is
+ * the unit's. Compact JWS, EdDSA, typ `qiao-key-cert+jwt`, signed by the directory authority key,
+ * which is NOT the gateway's: departments pin the authority's public key, so a gateway cannot
+ * put a key of its own into a warrant. Specified in docs/formats.md.
+ */
+export const KEY_CERT_TYPE = 'qiao-key-cert+jwt';
+export const KEY_CERT_ISSUER = 'qiao-directory';
+
+const b64url = z.string().regex(/^[A-Za-z0-9_-]+$/);
+export const CertifiedKey = z.looseObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64url, y: b64url });
+
+export const KeyCertificateClaims = z.object({
+  iss: z.literal(KEY_CERT_ISSUER),
+  /** GB/T 2260 code of the unit. */
+  unit: z.string().min(1).max(64),
+  key: CertifiedKey,
+  iat: z.number().int().nonnegative(),
+  exp: z.number().int().nonnegative(),
+});
+export type KeyCertificateClaims = z.infer<typeof KeyCertificateClaims>;
+
+export class KeyCertificateError extends Error {
+  override readonly name = 'KeyCertificateError';
+}
+
+export function signKeyCertificate(claims: KeyCertificateClaims, authorityPrivateJwk: JWK): Promise<string> {
+  const key = { kty: claims.key.kty, crv: claims.key.crv, x: claims.key.x, y: claims.key.y };
+  return signClaims(KEY_CERT_TYPE, KeyCertificateClaims, { ...claims, key }, authorityPrivateJwk);
+}
+
+/** Checks that `cert` is the authority's, valid now, and certifies exactly `key` for `unit`. */
+export async function verifyKeyCertificate(
+  cert: string,
+  expected: { unit: string; key: JWK; authorityJwk: JWK; now?: Date },
+): Promise<KeyCertificateClaims> {
+  let claims: KeyCertificateClaims;
+  try {
+    claims = await verifyClaims(cert, KEY_CERT_TYPE, KeyCertificateClaims, expected.authorityJwk, 'key certificate');
+  } catch (error) {
+    if (error instanceof SignedClaimsError) throw new KeyCertificateError(error.message);
+    throw error;
+  }
+  const now = Math.floor((expected.now ?? new Date()).getTime() / 1000);
+  if (now >= claims.exp) throw new KeyCertificateError('key certificate has expired');
+  if (claims.unit !== expected.unit) throw new KeyCertificateError(`key certificate is for unit ${claims.unit}, not ${expected.unit}`);
+  const same = (['kty', 'crv', 'x', 'y'] as const).every((m) => claims.key[m] === expected.key[m]);
+  if (!same) throw new KeyCertificateError(`the key is not the one certified for unit ${expected.unit}`);
+  return claims;
+}

@@ -1,0 +1,47 @@
+import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import type { z } from 'zod';
+
+/**
+ * The small JWS shape shared by receipts and key certificates: compact JWS, alg EdDSA, a fixed
+ * `typ`, `kid` of the signing key, JSON claims checked by a zod schema. (The warrant has its own
+ * module because its checks map to adapter refusals one by one.)
+ */
+export class SignedClaimsError extends Error {
+  override readonly name = 'SignedClaimsError';
+}
+
+export async function signClaims<T extends object>(typ: string, schema: z.ZodType<T>, claims: T, privateJwk: JWK): Promise<string> {
+  if (!privateJwk.kid) throw new Error(`${typ} signing key has no kid`);
+  const valid = schema.parse(claims);
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(valid)))
+    .setProtectedHeader({ alg: 'EdDSA', typ, kid: privateJwk.kid })
+    .sign(await importJWK(privateJwk, 'EdDSA'));
+}
+
+/** Signature first, then the schema; `what` names the object in error messages. */
+export async function verifyClaims<T>(jws: string, typ: string, schema: z.ZodType<T>, publicJwk: JWK, what: string): Promise<T> {
+  if ('d' in publicJwk) throw new Error(`${what}: verification was given a private key`);
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(jws);
+  } catch {
+    throw new SignedClaimsError(`${what} is not a compact JWS`);
+  }
+  if (header.alg !== 'EdDSA' || header.typ !== typ) throw new SignedClaimsError(`${what} must have alg EdDSA and typ ${typ}`);
+  if (publicJwk.kid && header.kid !== publicJwk.kid) throw new SignedClaimsError(`${what} is signed with key ${String(header.kid)}, not the expected ${publicJwk.kid}`);
+  let payload: Uint8Array;
+  try {
+    ({ payload } = await compactVerify(jws, await importJWK(publicJwk, 'EdDSA'), { algorithms: ['EdDSA'] }));
+  } catch {
+    throw new SignedClaimsError(`${what} signature does not verify`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(payload));
+  } catch {
+    throw new SignedClaimsError(`${what} payload is not JSON`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new SignedClaimsError(`${what} claim ${parsed.error.issues[0]?.path.join('.') || '(root)'} is invalid`);
+  return parsed.data;
+}
