@@ -15,6 +15,13 @@ const PKI_DIR = resolve(ROOT, process.env.QIAO_PKI_DIR ?? '.dev');
 const HTTP_PORT = process.env.QIAO_HTTP_PORT ?? '8080';
 const DEPARTMENTS = ['public_security', 'natural_resources', 'bank'];
 const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
+/**
+ * The embedded database writes large bytea values slowly (a few MB/s) and holds them in memory,
+ * so on PGlite the bank's cooperative answers with 200 000 transactions (≈ 57 MiB); with
+ * DATABASE_URL set, with the full 3.4 million (≈ 970 MiB).
+ */
+const ON_POSTGRES = Boolean(process.env.DATABASE_URL);
+const BANK_VOLUME = ON_POSTGRES ? undefined : '200000';
 const LOG_DIR = resolve(ROOT, '.data/logs');
 
 const children: ChildProcess[] = [];
@@ -81,6 +88,7 @@ async function main() {
       // The gateway starts after the adapters: they fetch its JWKS on the first warrant, not now.
       const jwks = `http://127.0.0.1:${HTTP_PORT}/.well-known/jwks.json`;
       const args = ['--department', dept, '--port', '0', '--pki-dir', pki.dir, '--gateway-jwks-url', jwks];
+      if (dept === 'bank' && BANK_VOLUME) args.push('--demo-volume', BANK_VOLUME);
       const m = await launch(dept, 'adapters/main.ts', args, {}, /listening on (\S+:\d+)/);
       return `${dept}=${m[1]}`;
     }),
@@ -120,10 +128,18 @@ Other things to try: ./qiao --help · ./qiao --as inv.ejinhoro list · ./qiao --
 With curl:  TOKEN=$(./qiao${gw} token inv.ejinhoro); curl -H "authorization: Bearer $TOKEN" ${gateway}/v1/inquiries
 Demo users: inv.ejinhoro, appr.ordos, inv.alxa, appr.alxa, inv.region, appr.region, auditor.region (see gateway/demo/users.ts).
 
-A big answer (≈ 1 GB of bank transactions, streamed and decrypted with a progress bar):
-     ./qiao${gw} --as inv.ejinhoro submit --subject 93150627MA0N2K7P26 --category bank_transactions --case "EJH-2019-031" --basis "Supervision Law art. 18" --purpose "trace subsidy payments"
-     (approve as above; highly sensitive categories may need the approvals the policy asks for)
+A big answer: the bank transactions of the Muhudunbao cooperative (${ON_POSTGRES ? '≈ 970 MiB' : '≈ 57 MiB on the embedded database; ≈ 970 MiB with DATABASE_URL'}),
+streamed, verified and decrypted with a progress bar. Bank transactions are highly sensitive: the
+league approver, then two distinct regional approvers (policies/approvals.json):
+     ./qiao${gw} --as inv.ejinhoro submit --org --subject 93150627MA0N2K7P26 --category bank_transactions \\
+        --case "EJH-2019-031" --basis "Supervision Law art. 18" --purpose "trace subsidy payments"
+     ./qiao${gw} --as appr.ordos approve <inquiry-id> --comment "league approval"
+     ./qiao${gw} --as appr.region approve <inquiry-id> --comment "regional approval"
+     ./qiao${gw} --as appr2.region approve <inquiry-id> --comment "second regional approval"
      ./qiao${gw} --as inv.ejinhoro results <inquiry-id> --format ndjson --out /tmp/coop.ndjson
+
+The audit log, checked as an auditor would (checkpoints are signed every minute):
+     ./qiao${gw} --as auditor.region audit verify
 
 Logs: .data/logs/ (gateway.log, public_security.log, natural_resources.log, bank.log); served-warrant logs: .data/adapters/. Ctrl-C stops everything.`;
 }
