@@ -17,9 +17,10 @@ export function auditCommand(api: () => Promise<ApiClient>, globals: () => { sta
     .option('--checkpoint-key <file>', 'the pinned checkpoint key: a note verifier key or a public Ed25519 JWK [<pki-dir>/keys/checkpoint-verifier.jwk]')
     .addOption(new Option('--origin <name>', 'the log’s name in its checkpoints').env('QIAO_AUDIT_ORIGIN').default('qiao.gateway/audit-log'))
     .option('--state <file>', 'where the last accepted checkpoint is kept [<state-dir>/audit-state.json]')
-    .action((o: { checkpointKey?: string; origin: string; state?: string }) => reportErrors(() => verify(o)));
+    .option('--no-fresh', 'verify the latest scheduled checkpoint instead of asking the gateway to sign one of the log as it is now')
+    .action((o: VerifyOptions) => reportErrors(() => verify(o)));
 
-  async function verify(o: { checkpointKey?: string; origin: string; state?: string }): Promise<void> {
+  async function verify(o: VerifyOptions): Promise<void> {
     const keyFile = o.checkpointKey ?? join(globals().pkiDir, 'keys/checkpoint-verifier.jwk');
     const keyText = await readFile(keyFile, 'utf8').catch(() => {
       throw new Error(`cannot read the checkpoint key ${keyFile}: pass --checkpoint-key with the file the gateway operator published`);
@@ -28,6 +29,14 @@ export function auditCommand(api: () => Promise<ApiClient>, globals: () => { sta
     const stateFile = o.state ?? join(globals().stateDir, 'audit-state.json');
     const state = await readState(stateFile);
     const client = await api();
+    if (o.fresh) {
+      // A fresh checkpoint covers everything logged so far. It is checked against the pinned key
+      // like any other, so asking for one trusts the gateway with nothing.
+      await client.post('/v1/audit/checkpoint', {}).catch((err: unknown) => {
+        if (!(err instanceof ApiError) || (err.status !== 403 && err.status !== 409)) throw err;
+        console.error(`note: the gateway signed no fresh checkpoint for you (${err.message}); verifying the latest scheduled one`);
+      });
+    }
     const started = performance.now();
     const report = await verifyAuditLog({ get: (path) => client.get(path), verifier, origin: o.origin, state });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -69,4 +78,11 @@ async function readState(file: string): Promise<VerifyState | null> {
   } catch {
     throw new Error(`${file} is not the verifier's state (JSON); it is the only memory of the last accepted checkpoint — restore it rather than delete it`);
   }
+}
+
+interface VerifyOptions {
+  checkpointKey?: string;
+  origin: string;
+  state?: string;
+  fresh: boolean;
 }
