@@ -13,12 +13,12 @@ import { inquiryParts, resultChunks, results, units, users, type Role } from '..
 import { openTestDatabase } from '../db/testing';
 import type { ApprovalPolicy } from '../policy/approval-policy';
 import { loadPolicies } from '../policy/load-policies';
+import { openResultStream } from '../services/result/read-result';
 import type { CheckpointSigning } from '../services/audit/checkpoints';
 import type { PolicyEngine } from '../policy/authorize';
 import { createLogger } from '../logger';
 import { ApiClient, request, type RequestOptions, type ApiResponse } from './api-client';
 import { residentId } from './subjects';
-import { createTableResultReader } from './table-result-reader';
 import { createTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from './test-issuer';
 
 export { ApiClient, type ApiResponse, type RequestOptions } from './api-client';
@@ -167,7 +167,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     tokens: options.tokens ?? createTokenVerifier({ jwks: tokens.publicJwks, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     devIssuer: await createDevIssuer({ privateJwk: tokens.privateJwk, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     fanout,
-    results: options.results ?? createTableResultReader(db),
+    results: options.results ?? { openResultStream: (partId, warrantId) => openResultStream(db, partId, warrantId) },
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.auditCheckpoints ? { auditCheckpoints: options.auditCheckpoints } : {}),
   });

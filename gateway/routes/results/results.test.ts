@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, inquiryParts } from '../../db/schema';
 import { createTestGateway, type TestGateway } from '../../testing/harness';
-import { createTableResultReader } from '../../testing/table-result-reader';
+import { openResultStream } from '../../services/result/read-result';
 
 let gw: TestGateway;
 let id: string;
@@ -98,12 +98,11 @@ describe('GET /v1/inquiries/:id/results/:department', () => {
 
   it('reads the chunks as the body is consumed, not all at once', async () => {
     let pulled = 0;
-    const table = createTableResultReader(gw.db, 1);
     const counting = await createTestGateway({
       database: gw.database,
       results: {
         async *openResultStream(partId, warrantId) {
-          for await (const chunk of table.openResultStream(partId, warrantId)) {
+          for await (const chunk of openResultStream(gw.db, partId, warrantId, { batchSize: 1 })) {
             pulled++;
             yield chunk;
           }

@@ -7,7 +7,7 @@ import { ServiceError } from '../../errors';
 import type { Action, Resource } from '../../policy/authorize';
 import type { RequestContext } from '../context';
 import { parseInput } from '../parse-input';
-import { appendAudit } from './append-audit';
+import { auditDenial } from './audit-denial';
 import { createCheckpoint, latestCheckpoint, type CheckpointSigning } from './checkpoints';
 import { currentTreeSize, hashReader } from './log-store';
 
@@ -28,14 +28,8 @@ export const ConsistencyProofInput = z.object({ from: index, to: index });
 async function require(ctx: RequestContext, action: Action, resource: Resource): Promise<void> {
   const verdict = ctx.policy.authorize(ctx.principal, action, resource);
   if (verdict.allowed) return;
-  await ctx.db.transaction((tx) =>
-    appendAudit(tx, {
-      action: 'authorization.denied',
-      actor: { userId: ctx.principal.userId, unitId: ctx.principal.unitId },
-      requestId: ctx.requestId,
-      details: { attempted: action, reason: verdict.reason, policyIds: verdict.policyIds, ...(resource.kind === 'audit_log' && resource.department ? { department: resource.department } : {}) },
-    }),
-  );
+  const details = resource.kind === 'audit_log' && resource.department ? { department: resource.department } : {};
+  await ctx.db.transaction((tx) => auditDenial(tx, ctx, { attempted: action, verdict, details }));
   throw new ServiceError('permission_denied', verdict.reason);
 }
 

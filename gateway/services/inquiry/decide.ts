@@ -5,6 +5,7 @@ import { inquiries, inquiryDecisions, inquiryParts, units } from '../../db/schem
 import { ServiceError } from '../../errors';
 import { describeError } from '../../logger';
 import { appendAudit } from '../audit/append-audit';
+import { auditDenial } from '../audit/audit-denial';
 import type { RequestContext } from '../context';
 import { parseInput } from '../parse-input';
 import { approvalProgress, type ApprovalProgress } from './approval-progress';
@@ -46,13 +47,7 @@ export async function decideInquiry(
     const { row, resource } = found;
     const canRead = ctx.policy.authorize(ctx.principal, 'inquiry.read', resource);
     if (!canRead.allowed) {
-      await appendAudit(tx, {
-        action: 'authorization.denied',
-        actor,
-        inquiryId: row.id,
-        requestId: ctx.requestId,
-        details: { attempted: action, reason: canRead.reason, policyIds: canRead.policyIds },
-      });
+      await auditDenial(tx, ctx, { attempted: action, verdict: canRead, inquiryId: row.id });
       // Someone who may not even read the inquiry learns nothing about it, not even that it exists.
       return { kind: 'not_found' };
     }
@@ -81,13 +76,7 @@ export async function decideInquiry(
     });
     if (!verdict.allowed) {
       const reason = verdict.policyIds.length === 0 && decision === 'approve' ? await whoIsNext(tx, progress) : verdict.reason;
-      await appendAudit(tx, {
-        action: 'authorization.denied',
-        actor,
-        inquiryId: row.id,
-        requestId: ctx.requestId,
-        details: { attempted: action, reason, policyIds: verdict.policyIds },
-      });
+      await auditDenial(tx, ctx, { attempted: action, verdict: { reason, policyIds: verdict.policyIds }, inquiryId: row.id });
       return { kind: 'denied', reason };
     }
 

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { inquiries } from '../../db/schema';
 import { ServiceError } from '../../errors';
 import { appendAudit } from '../audit/append-audit';
+import { auditDenial } from '../audit/audit-denial';
 import type { RequestContext } from '../context';
 import { parseInput } from '../parse-input';
 import { isOverdue, persistExpiry } from './expire';
@@ -21,13 +22,7 @@ export async function withdrawInquiry({ ctx, input }: { ctx: RequestContext; inp
     const { row, resource } = found;
     const verdict = ctx.policy.authorize(ctx.principal, 'inquiry.withdraw', resource);
     if (!verdict.allowed) {
-      await appendAudit(tx, {
-        action: 'authorization.denied',
-        actor,
-        inquiryId: row.id,
-        requestId: ctx.requestId,
-        details: { attempted: 'inquiry.withdraw', reason: verdict.reason, policyIds: verdict.policyIds },
-      });
+      await auditDenial(tx, ctx, { attempted: 'inquiry.withdraw', verdict, inquiryId: row.id });
       return { kind: 'denied', reason: verdict.reason };
     }
     const body = parseInput(WithdrawInquiry, input.body);
