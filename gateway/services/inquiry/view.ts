@@ -46,30 +46,29 @@ export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[], 
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const creatorIds = [...new Set(rows.map((r) => r.createdBy))];
-  const [creators, decisions, parts] = await Promise.all([
-    db
-      .select({ id: users.id, username: users.username, displayName: users.displayName })
-      .from(users)
-      .where(inArray(users.id, creatorIds)),
-    db
-      .select({
-        inquiryId: inquiryDecisions.inquiryId,
-        username: users.username,
-        decision: inquiryDecisions.decision,
-        chainStep: inquiryDecisions.chainStep,
-        comment: inquiryDecisions.comment,
-        decidedAt: inquiryDecisions.decidedAt,
-      })
-      .from(inquiryDecisions)
-      .innerJoin(users, eq(users.id, inquiryDecisions.userId))
-      .where(inArray(inquiryDecisions.inquiryId, ids))
-      .orderBy(asc(inquiryDecisions.decidedAt), asc(inquiryDecisions.id)),
-    db
-      .select()
-      .from(inquiryParts)
-      .where(inArray(inquiryParts.inquiryId, ids))
-      .orderBy(asc(inquiryParts.department)),
-  ]);
+  // One after another: inside a transaction they share one connection, which runs one query at a time anyway.
+  const creators = await db
+    .select({ id: users.id, username: users.username, displayName: users.displayName })
+    .from(users)
+    .where(inArray(users.id, creatorIds));
+  const decisions = await db
+    .select({
+      inquiryId: inquiryDecisions.inquiryId,
+      username: users.username,
+      decision: inquiryDecisions.decision,
+      chainStep: inquiryDecisions.chainStep,
+      comment: inquiryDecisions.comment,
+      decidedAt: inquiryDecisions.decidedAt,
+    })
+    .from(inquiryDecisions)
+    .innerJoin(users, eq(users.id, inquiryDecisions.userId))
+    .where(inArray(inquiryDecisions.inquiryId, ids))
+    .orderBy(asc(inquiryDecisions.decidedAt), asc(inquiryDecisions.id));
+  const parts = await db
+    .select()
+    .from(inquiryParts)
+    .where(inArray(inquiryParts.inquiryId, ids))
+    .orderBy(asc(inquiryParts.department));
   const creatorById = new Map(creators.map((c) => [c.id, c]));
   return rows.map((row) => {
     const ownParts = parts.filter((p) => p.inquiryId === row.id);
