@@ -138,8 +138,11 @@ league approver, then two distinct regional approvers (policies/approvals.json):
      ./qiao${gw} --as appr2.region approve <inquiry-id> --comment "second regional approval"
      ./qiao${gw} --as inv.ejinhoro results <inquiry-id> --format ndjson --out /tmp/coop.ndjson
 
-The audit log, checked as an auditor would (checkpoints are signed every minute):
+The audit log, checked as an auditor would, and by a department against its own served-warrant log:
      ./qiao${gw} --as auditor.region audit verify
+     npx tsx adapters/reconcile.ts --department public_security --gateway ${gateway} --as ops.public_security \\
+        --log .data/adapters/public_security/served-log.ndjson --checkpoint-key .dev/keys/checkpoint-verifier.jwk \\
+        --state .data/adapters/public_security/audit-state.json
 
 Logs: .data/logs/ (gateway.log, public_security.log, natural_resources.log, bank.log); served-warrant logs: .data/adapters/. Ctrl-C stops everything.`;
 }

@@ -19,6 +19,12 @@ import { renderApprovals, type ApprovalsView } from './approvals';
 
 interface Globals { gateway: string; as?: string; stateDir: string; pkiDir: string }
 
+// `qiao … | head` closes the pipe early: that is the reader's choice, not an error to report.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command('qiao')
   .description('Submit, approve and read Qiao inquiries; results are decrypted locally with your unit key.')
   .addOption(new Option('--gateway <url>', 'gateway base URL').env('QIAO_GATEWAY').default('http://127.0.0.1:8080'))
