@@ -16,7 +16,8 @@ import { startFanoutWorker } from './fanout/worker';
 import { loadAuditKeys, loadGatewayKeys, loadUnitPublicKeys } from './keys';
 import { noteSigner } from '../proto/checkpoint';
 import { startCheckpointSchedule } from './services/audit/checkpoints';
-import { configureAuditCommitments } from './services/audit/commitments';
+import { hashPolicyFiles, recordConfiguration } from './services/audit/record-configuration';
+import { commitmentKeyId, configureAuditCommitments } from './services/audit/commitments';
 import { openResultStream } from './services/result/read-result';
 
 export interface RunningGateway {
@@ -44,6 +45,16 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     const seeded = await seedDemo(database.db, await loadUnitPublicKeys(config.pkiDir));
     logger.info(seeded, 'demo units and users seeded');
   }
+  const recorded = await recordConfiguration(database.db, {
+    policyFiles: await hashPolicyFiles(config.policyDir, config.catalogueFile),
+    keys: {
+      warrantSigning: keys.warrantKey.kid ?? '(no kid)',
+      warrantPublished: keys.warrantJwks.keys.map((k) => k.kid ?? '(no kid)').join(','),
+      checkpointSigning: auditKeys.checkpointKey.kid ?? '(no kid)',
+      auditCommitment: commitmentKeyId(),
+    },
+  });
+  if (recorded.length) logger.info({ recorded }, 'policy or key change recorded in the audit log');
 
   const directory = createGrpcDepartmentDirectory({ tls: keys.tls, endpoints: config.departments });
   const fanout = startFanoutWorker({

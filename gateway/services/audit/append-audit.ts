@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = [
   'department.answered',
   'part.failed',
   'result.downloaded',
+  'policy.changed',
+  'keys.changed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
