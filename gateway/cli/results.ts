@@ -4,28 +4,12 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { ReceiptError, verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
 import { NdjsonReader, RESULT_FORMAT, ResultDecryptor, ResultEnvelopeError } from '../../proto/result-envelope';
+import type { InquiryResults } from '../services/inquiry/list-results';
 import type { ApiClient } from './http';
 
-export interface ResultSummary {
-  department: string;
-  categories: string[];
-  status: 'pending' | 'running' | 'succeeded' | 'failed';
-  attempts: number;
-  failureReason: string | null;
-  format: string | null;
-  records: number | null;
-  bytes: number | null;
-  sha256: string | null;
-  warrantId: string | null;
-  receipt: string | null;
-}
-
-export interface ResultsListing {
-  inquiryId: string;
-  status: string;
-  recipientUnit: string;
-  results: ResultSummary[];
-}
+/** The listing the gateway answers at GET /v1/inquiries/:id/results, as JSON. */
+export type ResultsListing = InquiryResults;
+export type ResultSummary = InquiryResults['results'][number];
 
 export type DecryptedRecord = Record<string, unknown>;
 
