@@ -25,9 +25,11 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+const DEFAULT_GATEWAY = 'http://127.0.0.1:8080';
+
 const program = new Command('qiao')
   .description('Submit, approve and read Qiao inquiries; results are decrypted locally with your unit key.')
-  .addOption(new Option('--gateway <url>', 'gateway base URL').env('QIAO_GATEWAY').default('http://127.0.0.1:8080'))
+  .addOption(new Option('--gateway <url>', 'gateway base URL').env('QIAO_GATEWAY').default(DEFAULT_GATEWAY))
   .option('--as <username>', 'act as this user (development mode logs in automatically)')
   .addOption(new Option('--state-dir <dir>', 'where logins are kept').env('QIAO_STATE_DIR').default('.qiao'))
   .addOption(new Option('--pki-dir <dir>', 'development PKI folder with the unit key files').env('QIAO_PKI_DIR').default('.dev'))
@@ -85,7 +87,8 @@ program
       ...(o.onBehalfOf ? { onBehalfOf: o.onBehalfOf } : {}),
     });
     console.log(`inquiry ${inquiry.id} submitted; status: ${inquiry.status}`);
-    console.log(`an approver approves it with: ./qiao --as <approver> approve ${inquiry.id} --comment "..."`);
+    const gateway = globals().gateway === DEFAULT_GATEWAY ? '' : ` --gateway ${globals().gateway}`;
+    console.log(`an approver approves it with: ./qiao${gateway} --as <approver> approve ${inquiry.id} --comment "..."`);
   });
 
 program.command('list').description('inquiries you may see').action(async () => {
