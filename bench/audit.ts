@@ -19,7 +19,7 @@ import { auditLogEntries } from '../gateway/db/schema';
 import { parseVerifierKey, noteSigner, verifierKeyString } from '../proto/checkpoint';
 import { proveConsistency, proveInclusion, verifyInclusion } from '../proto/merkle';
 import { auditLeafHash } from '../proto/audit-log';
-import { verifyAuditLog } from '../gateway/cli/audit-verify';
+import { verifyAuditLog } from '../client/core/audit-verify';
 import { openTestDatabase } from '../gateway/db/testing';
 import type { Database } from '../gateway/db/client';
 import { appendAuditEntries, appendAudit, type AuditEntry } from '../gateway/services/audit/append-audit';

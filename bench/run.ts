@@ -18,14 +18,14 @@ import * as grpc from '@grpc/grpc-js';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { ensureDevPki } from '../certs-dev/pki';
-import { createApiClient } from '../gateway/cli/http';
-import { waitForResults } from '../gateway/cli/results';
-import { devLogin } from '../gateway/cli/session';
+import { createApiClient } from '../client/core/api-client';
+import { waitForResults } from '../client/core/results';
+import { devLogin } from '../client/core/session';
 import { parseConfig } from '../gateway/config';
 import { openTestDatabase } from '../gateway/db/testing';
-import { DEMO_UNITS } from '../gateway/demo/units';
+import { DEMO_UNITS } from '../demo/units';
 import { startGateway } from '../gateway/server';
-import { DepartmentClient, DepartmentService, type DepartmentHandlers } from '../proto/department';
+import { DepartmentClient, DepartmentService, type DepartmentHandlers } from '../proto/grpc/department';
 import { departmentHostname } from '../proto/identity';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -109,7 +109,7 @@ function startBankAdapter(pkiDir: string): Promise<{ port: number; stop: () => v
 function runCli(gatewayUrl: string, pkiDir: string, inquiryId: string): Promise<{ seconds: number; lines: number; maxRssKb: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', ...(process.env.BENCH_CLI_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLI_PROF}`] : []), '-e',
-    `process.on('exit', () => process.stderr.write('MAXRSS ' + process.resourceUsage().maxRSS + '\\n')); await import(${JSON.stringify(join(ROOT, 'gateway/cli/main.ts'))});`,
+    `process.on('exit', () => process.stderr.write('MAXRSS ' + process.resourceUsage().maxRSS + '\\n')); await import(${JSON.stringify(join(ROOT, 'client/cli/main.ts'))});`,
     '--', '--gateway', gatewayUrl, '--as', 'inv.ejinhoro', '--pki-dir', pkiDir, '--state-dir', join(pkiDir, 'cli-state'), 'results', inquiryId, '--format', 'ndjson'],
   { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let lines = 0;

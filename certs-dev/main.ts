@@ -3,7 +3,7 @@
  * Generates (or checks and reuses) the development PKI and prints what it did.
  */
 import { Command } from 'commander';
-import { DEMO_UNITS } from '../gateway/demo/units';
+import { DEMO_UNITS } from '../demo/units';
 import { DevPkiError, ensureDevPki, type DevPkiFile } from './pki';
 
 const DEMO_DEPARTMENTS = ['public_security', 'natural_resources', 'bank'];

@@ -8,7 +8,7 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ensureDevPki } from '../certs-dev/pki';
-import { DEMO_UNITS } from '../gateway/demo/units';
+import { DEMO_UNITS } from '../demo/units';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PKI_DIR = resolve(ROOT, process.env.QIAO_PKI_DIR ?? '.dev');
@@ -126,7 +126,7 @@ Try the Muhudunbao case in a second terminal, from this folder:
 
 Other things to try: ./qiao --help · ./qiao --as inv.ejinhoro list · ./qiao --as appr.ordos show <inquiry-id>
 With curl:  TOKEN=$(./qiao${gw} token inv.ejinhoro); curl -H "authorization: Bearer $TOKEN" ${gateway}/v1/inquiries
-Demo users: inv.ejinhoro, appr.ordos, inv.alxa, appr.alxa, inv.region, appr.region, auditor.region (see gateway/demo/users.ts).
+Demo users: inv.ejinhoro, appr.ordos, inv.alxa, appr.alxa, inv.region, appr.region, auditor.region (see demo/users.ts).
 
 A big answer: the bank transactions of the Muhudunbao cooperative (${ON_POSTGRES ? '≈ 970 MiB' : '≈ 57 MiB on the embedded database; ≈ 970 MiB with DATABASE_URL'}),
 streamed, verified and decrypted with a progress bar. Bank transactions are highly sensitive: the

@@ -1,3 +1,4 @@
+import { directoryReceiptKeys } from '../client/cli/directory-keys';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -5,8 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServedLog } from '../adapters/kit/served-log';
-import { verifyAuditLog } from '../gateway/cli/audit-verify';
-import { directoryReceiptKeys, fetchAndDecrypt, waitForResults } from '../gateway/cli/results';
+import { verifyAuditLog } from '../client/core/audit-verify';
+import { fetchAndDecrypt, waitForResults } from '../client/core/results';
 import { parseAuditEntry, parseCheckpointKey, type EntriesAnswer } from '../proto/audit-log';
 import { bootFederation, type Federation } from './harness/federation';
 
@@ -69,7 +70,7 @@ describe('the audit log of a whole federation', () => {
     expect(report.ok).toBe(true);
 
     const qiao = (args: string[]) =>
-      run('npx', ['tsx', 'gateway/cli/main.ts', '--gateway', fed.gateway.url, '--as', 'auditor.region', '--state-dir', stateDir, '--pki-dir', fed.pki.dir, 'audit', 'verify', ...args], {
+      run('npx', ['tsx', 'client/cli/main.ts', '--gateway', fed.gateway.url, '--as', 'auditor.region', '--state-dir', stateDir, '--pki-dir', fed.pki.dir, 'audit', 'verify', ...args], {
         cwd: join(import.meta.dirname, '..'),
       });
     const first = await qiao([]);

@@ -1,3 +1,4 @@
+import { directoryReceiptKeys } from '../client/cli/directory-keys';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -6,7 +7,7 @@ import { startAdapter } from '../adapters/kit';
 import { connectDepartment, signTestWarrant, warrantClaims } from '../adapters/kit/testing';
 import { NdjsonReader, ResultDecryptor } from '../proto/result-envelope';
 import { MUHUDUNBAO_COOPERATIVE } from '../adapters/departments/demo-world/world';
-import { decryptResultStream, directoryReceiptKeys, waitForResults } from '../gateway/cli/results';
+import { decryptResultStream, waitForResults } from '../client/core/results';
 import { bootFederation, type Federation } from './harness/federation';
 
 /**

@@ -1,3 +1,4 @@
+import { directoryReceiptKeys } from '../client/cli/directory-keys';
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { auditEvents } from '../gateway/db/schema';
@@ -11,7 +12,7 @@ import { connectDepartment, executeAll, signTestWarrant, warrantClaims } from '.
 import { KEY_CERT_ISSUER, signKeyCertificate } from '../proto/key-certificate';
 import type { WarrantClaims } from '../proto/warrant';
 import { join } from 'node:path';
-import { directoryReceiptKeys, fetchAndDecrypt, waitForResults } from '../gateway/cli/results';
+import { fetchAndDecrypt, waitForResults } from '../client/core/results';
 import categories from '../policies/categories.json';
 import { bootFederation, type Federation } from './harness/federation';
 

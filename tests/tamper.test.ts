@@ -1,3 +1,4 @@
+import { directoryReceiptKeys } from '../client/cli/directory-keys';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBankSource } from '../adapters/departments/bank';
 import { MUHUDUNBAO_COOPERATIVE } from '../adapters/departments/demo-world/world';
-import { directoryReceiptKeys, fetchAndDecrypt, ResultCheckError, waitForResults, type ResultSummary } from '../gateway/cli/results';
+import { fetchAndDecrypt, ResultCheckError, waitForResults, type ResultSummary } from '../client/core/results';
 import { resultChunks, results } from '../gateway/db/schema';
 import { signReceipt, type ReceiptClaims } from '../proto/receipt';
 import { splitPieces } from '../proto/result-envelope';
@@ -162,7 +163,7 @@ describe('a stored result altered at the gateway is refused by the command line,
 
   describe('the `qiao results` command', () => {
     function qiao(out: string): Promise<{ code: number | null; stderr: string }> {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/cli/main.ts', '--gateway', fed.gateway.url, '--as', 'inv.ejinhoro',
+      const child = spawn(process.execPath, ['--import', 'tsx', 'client/cli/main.ts', '--gateway', fed.gateway.url, '--as', 'inv.ejinhoro',
         '--pki-dir', fed.pki.dir, '--state-dir', join(fed.pki.dir, 'cli-state'), 'results', inquiryA, '--format', 'ndjson', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));

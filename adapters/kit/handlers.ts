@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { Logger } from 'pino';
-import type { DepartmentHandlers } from '../../proto/department';
+import type { DepartmentHandlers } from '../../proto/grpc/department';
 import type { WarrantClaims } from '../../proto/warrant';
 import { checkClientIdentity, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant } from './checks';
 import type { DataSource } from './data-source';

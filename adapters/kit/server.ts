@@ -3,7 +3,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { JWK } from 'jose';
 import { pino, type Logger } from 'pino';
 import { DEPARTMENT_NAME } from '../../proto/identity';
-import { DEPARTMENT_SERVICE_NAME, DepartmentService } from '../../proto/department';
+import { DEPARTMENT_SERVICE_NAME, DepartmentService } from '../../proto/grpc/department';
 import { assertValidSource, type DataSource } from './data-source';
 import { createHandlers } from './handlers';
 import { openServedLog } from './served-log';

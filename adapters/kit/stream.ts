@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { JWK } from 'jose';
-import type { ExecuteRequest, ResultFrameOut } from '../../proto/department';
+import type { ExecuteRequest, ResultFrameOut } from '../../proto/grpc/department';
 import { signReceipt } from '../../proto/receipt';
 import { RESULT_FORMAT, ResultEncryptor } from '../../proto/result-envelope';
 import type { WarrantClaims } from '../../proto/warrant';

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import type { JWK } from 'jose';
 import forge from 'node-forge';
-import { DepartmentClient, type ResultFrame } from '../../proto/department';
+import { DepartmentClient, type ResultFrame } from '../../proto/grpc/department';
 import { departmentHostname } from '../../proto/identity';
 import { signWarrant, WARRANT_ISSUER, type WarrantClaims } from '../../proto/warrant';
 

@@ -3,8 +3,8 @@ import type { JWK } from 'jose';
 import type { Db } from '../db/client';
 import { units, users } from '../db/schema';
 import type { UnitPublicKey } from '../keys';
-import { DEMO_UNITS } from './units';
-import { DEMO_USERS } from './users';
+import { DEMO_UNITS } from '../../demo/units';
+import { DEMO_USERS } from '../../demo/users';
 
 /**
  * Writes the demo units and users; run at every development start. Idempotent: existing rows

@@ -1,4 +1,4 @@
-import type { DescribeResponse, ResultFrame } from '../../proto/department';
+import type { DescribeResponse, ResultFrame } from '../../proto/grpc/department';
 
 export type { DescribeResponse, ResultFrame };
 

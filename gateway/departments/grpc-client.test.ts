@@ -6,7 +6,7 @@ import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevPki, type DevPki } from '../../certs-dev/pki';
-import type { ResultFrame } from '../../proto/department';
+import type { ResultFrame } from '../../proto/grpc/department';
 import { departmentHostname, GATEWAY_IDENTITY } from '../../proto/identity';
 import { DepartmentCallError, type DepartmentClient } from './client';
 import { checkDepartmentIdentity, createGrpcDepartmentClient, createGrpcDepartmentDirectory } from './grpc-client';

@@ -1,7 +1,7 @@
 import { checkServerIdentity as checkTlsHostname, type PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { departmentHostname } from '../../proto/identity';
-import { DepartmentClient as GrpcDepartmentStub, type DescribeResponse, type ResultFrame } from '../../proto/department';
+import { DepartmentClient as GrpcDepartmentStub, type DescribeResponse, type ResultFrame } from '../../proto/grpc/department';
 import { DepartmentCallError, type DepartmentClient, type DepartmentDirectory, type ExecuteOptions } from './client';
 
 /** PEM material of the gateway's side of the mutual-TLS channel. */

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { DepartmentService, type DepartmentHandlers, type ResultFrameOut } from '../../proto/department';
+import { DepartmentService, type DepartmentHandlers, type ResultFrameOut } from '../../proto/grpc/department';
 
 /**
  * A tiny Department gRPC server for tests, on 127.0.0.1 with a free port, over mutual TLS. It is

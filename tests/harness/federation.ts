@@ -6,11 +6,11 @@ import { pino } from 'pino';
 import { DEMO_DEPARTMENTS } from '../../adapters/departments';
 import { startAdapter, type DataSource, type RunningAdapter } from '../../adapters/kit';
 import { ensureDevPki, type DevPki } from '../../certs-dev/pki';
-import { createApiClient, type ApiClient } from '../../gateway/cli/http';
-import { devLogin } from '../../gateway/cli/session';
+import { createApiClient, type ApiClient } from '../../client/core/api-client';
+import { devLogin } from '../../client/core/session';
 import { parseConfig } from '../../gateway/config';
 import { openTestDatabase } from '../../gateway/db/testing';
-import { DEMO_UNITS } from '../../gateway/demo/units';
+import { DEMO_UNITS } from '../../demo/units';
 import { createLogger } from '../../gateway/logger';
 import { startGateway, type RunningGateway } from '../../gateway/server';
 

@@ -1,8 +1,8 @@
 import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { ROLES, type Role } from '../../../proto/directory';
 import { units } from './units';
 
-export const ROLES = ['investigator', 'approver', 'regional_approver', 'auditor', 'department_operator', 'administrator'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
 /** The gateway's directory: a user's unit and roles come from here, never from token claims. */
 export const users = pgTable('users', {

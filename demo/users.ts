@@ -1,4 +1,4 @@
-import type { Role } from '../db/schema';
+import type { Role } from '../proto/directory';
 
 /**
  * Demo users, one or more for every role, named so the role and unit show in the username:

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import cliProgress from 'cli-progress';
 import { renderTable } from './format';
-import type { DecryptedRecord } from './results';
+import type { DecryptedRecord } from '../core/results';
 
 /** Writes records as they are decrypted: NDJSON line by line, or tables section by section. */
 export interface RecordWriter {

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { ReceiptError, verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
 import { NdjsonReader, RESULT_FORMAT, ResultDecryptor, ResultEnvelopeError } from '../../proto/result-envelope';
-import type { InquiryResults } from '../services/inquiry/list-results';
-import type { ApiClient } from './http';
+import type { InquiryResults } from '../../gateway/services/inquiry/list-results';
+import type { ApiClient } from './api-client';
 
 /** The listing the gateway answers at GET /v1/inquiries/:id/results, as JSON. */
 export type ResultsListing = InquiryResults;
@@ -38,27 +36,11 @@ export async function waitForResults(api: ApiClient, inquiryId: string, timeoutM
 }
 
 /**
- * Where the command line finds a department's receipt key: the directory's published file
- * `<directory>/receipts/<department>.pub.jwk` — never the gateway, which relays receipts and so
- * must not be the one vouching for the key that signs them.
+ * Where a department's receipt key comes from: the directory's publication (the command line
+ * reads its files, client/cli/directory-keys.ts) — never the gateway, which relays receipts and
+ * so must not be the one vouching for the key that signs them.
  */
 export type ReceiptKeyLookup = (department: string) => Promise<JWK>;
-
-export function directoryReceiptKeys(directoryDir: string): ReceiptKeyLookup {
-  return async (department) => {
-    if (!/^[a-z][a-z0-9_]{0,63}$/.test(department)) throw new ResultCheckError(`invalid department name ${JSON.stringify(department)}`, 'receipt');
-    const file = join(directoryDir, 'receipts', `${department}.pub.jwk`);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      throw new ResultCheckError(`${department}: receipt check failed: no published receipt key at ${file}; pass --directory with the directory's folder`, 'receipt');
-    }
-    const jwk = JSON.parse(text) as JWK;
-    if ('d' in jwk) throw new ResultCheckError(`${file} holds a private key; the directory publishes public keys only`, 'receipt');
-    return jwk;
-  };
-}
 
 export interface DecryptOptions {
   privateKey: JWK;

@@ -2,8 +2,8 @@ import { Command, Option } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseCheckpointKey } from '../../proto/audit-log';
-import { ApiError, type ApiClient } from './http';
-import { verifyAuditLog, type VerifyState } from './audit-verify';
+import { ApiError, type ApiClient } from '../core/api-client';
+import { verifyAuditLog, type VerifyState } from '../core/audit-verify';
 
 /**
  * `qiao audit …`: the auditor's commands. Registered in main.ts; `api` logs in as the chosen user

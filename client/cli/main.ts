@@ -9,13 +9,15 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { auditCommand } from './audit';
-import { ApiError, createApiClient, type ApiClient } from './http';
+import { ApiError, createApiClient, type ApiClient } from '../core/api-client';
 import { renderTable } from './format';
-import { decryptResultStream, directoryReceiptKeys, ResultCheckError, waitForResults } from './results';
+import { decryptResultStream, ResultCheckError, waitForResults } from '../core/results';
+import { directoryReceiptKeys } from './directory-keys';
 import { downloadProgress, ndjsonWriter, tableWriter } from './results-output';
-import { createSessionStore, devLogin } from './session';
+import { devLogin } from '../core/session';
+import { createSessionStore } from './session-files';
 import { registerWithdraw } from './withdraw';
-import { renderApprovals, type ApprovalsView } from './approvals';
+import { renderApprovals, type ApprovalsView } from '../core/approvals';
 
 interface Globals { gateway: string; as?: string; stateDir: string; pkiDir: string }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ROLES } from '../db/schema';
+import { ROLES } from '../proto/directory';
 import { DEMO_UNITS } from './units';
 import { DEMO_USERS } from './users';
 

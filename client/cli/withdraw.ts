@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ApiClient } from './http';
+import type { ApiClient } from '../core/api-client';
 
 /** `qiao withdraw <id> [--reason …]`: the investigator takes back a pending inquiry they submitted. */
 export function registerWithdraw(program: Command, api: () => Promise<ApiClient>): void {

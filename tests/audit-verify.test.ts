@@ -1,15 +1,15 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { asc, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { noteSigner, parseVerifierKey, verifierKeyString } from '../../proto/checkpoint';
-import { storedHashesForLeaf, type Hash } from '../../proto/merkle';
-import { auditLeafHash } from '../../proto/audit-log';
-import { auditLogEntries, auditLogHashes } from '../db/schema';
-import { appendAudit, type AuditEntry } from '../services/audit/append-audit';
-import { createCheckpoint } from '../services/audit/checkpoints';
-import { request } from '../testing/api-client';
-import { createTestGateway, type TestGateway } from '../testing/harness';
-import { verifyAuditLog, type VerifyState } from './audit-verify';
+import { noteSigner, parseVerifierKey, verifierKeyString } from '../proto/checkpoint';
+import { storedHashesForLeaf, type Hash } from '../proto/merkle';
+import { auditLeafHash } from '../proto/audit-log';
+import { auditLogEntries, auditLogHashes } from '../gateway/db/schema';
+import { appendAudit, type AuditEntry } from '../gateway/services/audit/append-audit';
+import { createCheckpoint } from '../gateway/services/audit/checkpoints';
+import { request } from '../gateway/testing/api-client';
+import { createTestGateway, type TestGateway } from '../gateway/testing/harness';
+import { verifyAuditLog, type VerifyState } from '../client/core/audit-verify';
 
 const ORIGIN = 'test.qiao/audit';
 const signing = { origin: ORIGIN, signer: noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey) };
