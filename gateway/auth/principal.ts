@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { units, users, type Role } from '../db/schema';
-import type { UnitRef } from '../policy/authorize';
+import type { UnitLevel } from '../../proto/directory';
 import { unitAncestry } from '../services/unit/unit-tree';
 
 /**
@@ -16,8 +16,11 @@ export interface Principal {
   unitId: string;
   roles: readonly Role[];
   unit: { id: string; name: string; nameZh: string; level: 'region' | 'league' | 'banner' };
-  /** The unit and the units above it, nearest first: what policies see as the user's place in the tree. */
-  unitPath: readonly UnitRef[];
+  /**
+   * The unit and the units above it, nearest first: what policies see as the user's place in the
+   * tree (policy/authorize.ts's UnitRef, spelled out because that module imports this one).
+   */
+  unitPath: readonly { id: string; level: UnitLevel }[];
   /** A department operator's department, whose audit entries they may read. */
   department: string | null;
 }

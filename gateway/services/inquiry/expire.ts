@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { Db, Tx } from '../../db/client';
 import { inquiries } from '../../db/schema';
 import { appendAudit } from '../audit/append-audit';
-import type { InquiryRow } from './view';
+
+// The row type is restated from the table, not imported from ./view: view.ts imports this module.
+type InquiryRow = typeof inquiries.$inferSelect;
 
 /**
  * Pending inquiries expire `pendingExpiresAfter` (policies/approvals.json) after submission.
