@@ -108,10 +108,12 @@ function startBankAdapter(pkiDir: string): Promise<{ port: number; stop: () => v
 /** `qiao results` as a child process, NDJSON to a pipe: returns seconds and the records and bytes it printed. */
 function runCli(gatewayUrl: string, pkiDir: string, inquiryId: string): Promise<{ seconds: number; lines: number; maxRssKb: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(process.env.BENCH_CLI_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLI_PROF}`] : []), '-e',
-    `process.on('exit', () => process.stderr.write('MAXRSS ' + process.resourceUsage().maxRSS + '\\n')); await import(${JSON.stringify(join(ROOT, 'client/cli/main.ts'))});`,
-    '--', '--gateway', gatewayUrl, '--as', 'inv.ejinhoro', '--pki-dir', pkiDir, '--state-dir', join(pkiDir, 'cli-state'), 'results', inquiryId, '--format', 'ndjson'],
-  { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // ./qiao as users run it (the built command line); the peak-memory report rides in on NODE_OPTIONS.
+  const reportRss = `process.on('exit', () => process.stderr.write('MAXRSS ' + process.resourceUsage().maxRSS + '\\n'));`;
+  const nodeOptions = [`--import=data:text/javascript,${encodeURIComponent(reportRss)}`, ...(process.env.BENCH_CLI_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLI_PROF}`] : [])];
+  const child = spawn(join(ROOT, 'qiao'),
+    ['--gateway', gatewayUrl, '--as', 'inv.ejinhoro', '--pki-dir', pkiDir, '--state-dir', join(pkiDir, 'cli-state'), 'results', inquiryId, '--format', 'ndjson'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...nodeOptions].join(' ').trim() } });
   let lines = 0;
   let stderr = '';
   child.stdout!.on('data', (b: Buffer) => {

@@ -70,7 +70,7 @@ describe('the audit log of a whole federation', () => {
     expect(report.ok).toBe(true);
 
     const qiao = (args: string[]) =>
-      run('npx', ['tsx', 'client/cli/main.ts', '--gateway', fed.gateway.url, '--as', 'auditor.region', '--state-dir', stateDir, '--pki-dir', fed.pki.dir, 'audit', 'verify', ...args], {
+      run(join(import.meta.dirname, '..', 'qiao'), ['--gateway', fed.gateway.url, '--as', 'auditor.region', '--state-dir', stateDir, '--pki-dir', fed.pki.dir, 'audit', 'verify', ...args], {
         cwd: join(import.meta.dirname, '..'),
       });
     const first = await qiao([]);

@@ -163,7 +163,8 @@ describe('a stored result altered at the gateway is refused by the command line,
 
   describe('the `qiao results` command', () => {
     function qiao(out: string): Promise<{ code: number | null; stderr: string }> {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'client/cli/main.ts', '--gateway', fed.gateway.url, '--as', 'inv.ejinhoro',
+      // The command users run: ./qiao, the built command line.
+      const child = spawn(join(import.meta.dirname, '..', 'qiao'), ['--gateway', fed.gateway.url, '--as', 'inv.ejinhoro',
         '--pki-dir', fed.pki.dir, '--state-dir', join(fed.pki.dir, 'cli-state'), 'results', inquiryA, '--format', 'ndjson', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));

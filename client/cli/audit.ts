@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseCheckpointKey } from '../../proto/audit-log';
 import { ApiError, type ApiClient } from '../core/api-client';
-import { verifyAuditLog, type VerifyState } from '../core/audit-verify';
+import type { VerifyState } from '../core/audit-verify';
 
 /**
  * `qiao audit …`: the auditor's commands. Registered in main.ts; `api` logs in as the chosen user
@@ -21,6 +20,8 @@ export function auditCommand(api: () => Promise<ApiClient>, globals: () => { sta
     .action((o: VerifyOptions) => reportErrors(() => verify(o)));
 
   async function verify(o: VerifyOptions): Promise<void> {
+    // Loaded here, not at the top: every other command starts without the audit verifier.
+    const [{ parseCheckpointKey }, { verifyAuditLog }] = await Promise.all([import('../../proto/audit-log'), import('../core/audit-verify')]);
     const keyFile = o.checkpointKey ?? join(globals().pkiDir, 'keys/checkpoint-verifier.jwk');
     const keyText = await readFile(keyFile, 'utf8').catch(() => {
       throw new Error(`cannot read the checkpoint key ${keyFile}: pass --checkpoint-key with the file the gateway operator published`);

@@ -11,13 +11,15 @@ import type { JWK } from 'jose';
 import { auditCommand } from './audit';
 import { ApiError, createApiClient, type ApiClient } from '../core/api-client';
 import { renderTable } from './format';
-import { decryptResultStream, ResultCheckError, waitForResults } from '../core/results';
-import { directoryReceiptKeys } from './directory-keys';
-import { downloadProgress, ndjsonWriter, tableWriter } from './results-output';
 import { devLogin } from '../core/session';
 import { createSessionStore } from './session-files';
 import { registerWithdraw } from './withdraw';
 import { renderApprovals, type ApprovalsView } from '../core/approvals';
+
+// Loaded by the commands that use them, so that `--help`, `whoami` and the other small commands
+// start without the result decryption, jose and the progress bar (README.md, "Command line start-up").
+const results = () => import('../core/results');
+const resultsCommand = () => Promise.all([results(), import('./directory-keys'), import('./results-output')]);
 
 interface Globals { gateway: string; as?: string; stateDir: string; pkiDir: string }
 
@@ -131,6 +133,7 @@ program
   .option('--out <file>', 'write the records to this file instead of the terminal (removed again if a check fails)')
   .option('--wait <seconds>', 'wait this long for departments still working', '30')
   .action(async (id: string, o: { key?: string; directory?: string; format: 'table' | 'ndjson'; out?: string; wait: string }) => {
+    const [{ decryptResultStream, waitForResults }, { directoryReceiptKeys }, { downloadProgress, ndjsonWriter, tableWriter }] = await resultsCommand();
     const client = await api();
     const listing = await waitForResults(client, id, Number(o.wait) * 1000);
     const keyFile = o.key ?? join(globals().pkiDir, 'units', listing.recipientUnit, 'encryption.jwk');
@@ -175,6 +178,7 @@ program
 program.addCommand(auditCommand(api, globals));
 
 async function readKey(file: string): Promise<JWK> {
+  const { ResultCheckError } = await results();
   const text = await readFile(file, 'utf8').catch(() => {
     throw new ResultCheckError(`cannot read the unit key file ${file}: pass --key with the path of your unit's private key`);
   });
@@ -191,7 +195,8 @@ interface Inquiry {
   approvals?: ApprovalsView; expiresAt?: string | null;
 }
 
-program.parseAsync().catch((err: unknown) => {
+program.parseAsync().catch(async (err: unknown) => {
+  const { ResultCheckError } = await results();
   if (err instanceof ApiError || err instanceof ResultCheckError) {
     console.error(`qiao: ${err.message}${err instanceof ApiError && err.requestId ? ` (request ${err.requestId})` : ''}`);
   } else {
