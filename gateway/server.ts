@@ -23,6 +23,8 @@ import { openResultStream } from './services/result/read-result';
 export interface RunningGateway {
   url: string;
   database: Database;
+  /** Runs this replica's fan-out until no department part is due (FanoutWorker.drain): for tests. */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
   return {
     url: `http://${host}:${port}`,
     database,
+    drain: () => fanout.drain(),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sweep.stop();

@@ -37,7 +37,8 @@ describe('the audit log of a whole federation', () => {
       categories: ['household', 'real_estate'],
     });
     await (await fed.as('appr.ordos')).post(`/v1/inquiries/${id}/approve`, { comment: 'approved' });
-    const listing = await waitForResults(investigator, id, 20_000);
+    await fed.drain();
+    const listing = await waitForResults(investigator, id, 0);
     const options = { privateKey: fed.pki.units['150627']!.privateJwk, receiptKeys: directoryReceiptKeys(join(fed.pki.dir, 'directory')) };
     for (const summary of listing.results) await fetchAndDecrypt(investigator, id, summary, options);
   });

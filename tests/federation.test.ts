@@ -80,7 +80,8 @@ describe('the whole federation, in process', () => {
     const approved = await (await fed.as('appr.ordos')).post<{ status: string }>(`/v1/inquiries/${inquiryId}/approve`, { comment: 'approved' });
     expect(approved.status).toBe('running');
 
-    const listing = await waitForResults(investigator, inquiryId, 20_000);
+    await fed.drain();
+    const listing = await waitForResults(investigator, inquiryId, 0);
     expect(listing.status).toBe('completed');
     expect(listing.recipientUnit).toBe('150627');
     expect(listing.results.map((r) => [r.department, r.status]).sort()).toEqual([
@@ -111,7 +112,7 @@ describe('the whole federation, in process', () => {
 
   it('results decrypt only with the requesting unit key', async () => {
     const investigator = await fed.as('inv.ejinhoro');
-    const listing = await waitForResults(investigator, inquiryId, 1_000);
+    const listing = await waitForResults(investigator, inquiryId, 0);
     const otherUnitKey = fed.pki.units['150600']!.privateJwk;
     await expect(fetchAndDecrypt(investigator, inquiryId, listing.results[0]!, { privateKey: otherUnitKey, receiptKeys: receiptKeys() })).rejects.toThrow(
       /header-decryption check failed/,

@@ -29,7 +29,8 @@ let original: Buffer[];
 let originalReceipt: string;
 
 async function bankResult(inquiryId: string) {
-  const listing = await waitForResults(await fed.as('inv.ejinhoro'), inquiryId, 30_000);
+  await fed.drain();
+  const listing = await waitForResults(await fed.as('inv.ejinhoro'), inquiryId, 0);
   const summary = listing.results.find((r) => r.department === 'bank')!;
   expect(summary.status).toBe('succeeded');
   const [row] = await fed.gateway.database.db.select().from(results).where(and(eq(results.inquiryId, inquiryId), eq(results.department, 'bank')));
@@ -61,7 +62,7 @@ async function rewrite(pieces: Buffer[], receipt: string = originalReceipt) {
 
 async function readA(): Promise<string> {
   const investigator = await fed.as('inv.ejinhoro');
-  const listing = await waitForResults(investigator, inquiryA, 1_000);
+  const listing = await waitForResults(investigator, inquiryA, 0);
   const summary = listing.results.find((r) => r.department === 'bank') as ResultSummary;
   try {
     const records = await fetchAndDecrypt(investigator, inquiryA, summary, {

@@ -358,6 +358,61 @@ describe('fan-out worker (fake departments)', () => {
   });
 });
 
+describe('draining the fan-out', () => {
+  it('runs what is due while the polling loop holds a part, and returns once that part is settled too', async () => {
+    const { part: held, inquiryId } = await onlyPart();
+    let callStarted!: () => void;
+    const started = new Promise<void>((r) => (callStarted = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const small = answerWith(randomBytes(200), 1);
+    // The held part has far more left to do once released than the drained one: a drain that
+    // returned when it found nothing more to claim would return before the held part is settled.
+    const large = answerWith(randomBytes(3 * 1024 ** 2), 1, { chunkSize: 16 * 1024 });
+    const directory = new FakeDepartmentDirectory({
+      public_security: async function* (call) {
+        callStarted();
+        await released;
+        yield* large(call);
+      },
+      // Due after the loop took its part, so only drain can run it; it lets the held call go on.
+      natural_resources: async function* (call) {
+        release();
+        yield* small(call);
+      },
+    });
+    const w = worker(directory, { autoStart: true });
+    w.wake();
+    await started;
+    const due = await insertPart(database.db, inquiryId, { department: 'natural_resources', categories: ['real_estate'], nextAttemptAt: new Date(Date.now() - 1000) });
+
+    await w.drain();
+
+    expect([(await partRow(held.id)).status, (await partRow(due.id)).status]).toEqual(['succeeded', 'succeeded']);
+    expect(directory.calls.map((c) => c.department)).toEqual(['public_security', 'natural_resources']);
+    await w.stop();
+  });
+
+  it('leaves a retry scheduled for later, and runs it once it is due', async () => {
+    const { part } = await onlyPart();
+    const t = clock();
+    const answer = answerWith(randomBytes(200), 1);
+    const directory = new FakeDepartmentDirectory({
+      public_security: (call) => (call.number === 1 ? refuseWith('UNAVAILABLE', 'connection refused')(call) : answer(call)),
+    });
+    const w = worker(directory, { now: t.now });
+
+    await w.drain();
+    expect(await partRow(part.id)).toMatchObject({ status: 'pending', attempts: 1 });
+
+    t.advance(1000);
+    await w.drain();
+    expect(await partRow(part.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    await w.drain(); // nothing is due: returns at once
+    expect(directory.calls).toHaveLength(2);
+  });
+});
+
 describe('fan-out worker limits', () => {
   it('refuses an answer larger than maxResultBytes and keeps none of it', async () => {
     const { part } = await onlyPart();

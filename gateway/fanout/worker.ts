@@ -41,6 +41,12 @@ export interface FanoutWorker {
   wake(): void;
   /** One pass: claim due parts, run them all to an outcome; resolves to the number claimed. */
   runOnce(): Promise<number>;
+  /**
+   * Runs passes until nothing is due: resolves once a pass finds no due part and no pass of this
+   * worker (the polling loop's included) is still running parts. A part whose next attempt is
+   * scheduled later is not due, and is left to its time.
+   */
+  drain(): Promise<void>;
   /** Stops polling, cancels calls in flight (their parts are handed back), waits for them. */
   stop(): Promise<void>;
 }
@@ -136,6 +142,15 @@ export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
       if (!stopping.signal.aborted) wake();
     },
     runOnce,
+    async drain() {
+      for (;;) {
+        if ((await runOnce()) > 0) continue;
+        if (inFlight.size === 0) return;
+        // Another pass (the polling loop's) holds parts under lease: not due to us, but not done
+        // either; what it settles may make more due (a retry at once), so look again after it.
+        await Promise.allSettled([...inFlight]);
+      }
+    },
     async stop() {
       stopping.abort();
       wake();

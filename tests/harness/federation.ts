@@ -27,6 +27,12 @@ export interface Federation {
    * (sensitive categories may need more than one approval); returns the inquiry id.
    */
   runInquiry(input: { investigator: string; approvers: string[]; subjects: { kind: string; id: string }[]; categories: string[] }): Promise<string>;
+  /**
+   * Runs the gateway's fan-out until no department part is due: every approved inquiry's parts
+   * have been sent and answered (or failed, or wait for a retry). Await it instead of polling;
+   * then one look at the listing (`waitForResults(api, id, 0)`) shows the outcome.
+   */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,6 +98,7 @@ export async function bootFederation(
       }
       return id;
     },
+    drain: () => gateway.drain(),
     async close() {
       await gateway.close();
       await Promise.all(Object.values(adapters).map((a) => a.close()));
