@@ -56,8 +56,21 @@ const sortKey = (r: Record<string, unknown>) => JSON.stringify(Object.entries(r)
 
 let fed: Federation;
 
+/** Li's inquiry as in the demo: submitted, approved by Ordos City, fanned out and answered. */
+async function answeredInquiry(): Promise<string> {
+  const { id } = await (await fed.as('inv.ejinhoro')).post<{ id: string }>('/v1/inquiries', {
+    caseReference: 'EJH-2019-031',
+    legalBasis: 'Supervision Law art. 18',
+    purpose: 'verify grassland subsidy declarations',
+    subjects: [{ kind: 'person', id: LI }],
+    categories: CATEGORIES,
+  });
+  await (await fed.as('appr.ordos')).post(`/v1/inquiries/${id}/approve`, { comment: 'approved' });
+  await fed.drain();
+  return id;
+}
+
 describe('the whole federation, in process', () => {
-  let inquiryId: string;
   const receiptKeys = () => directoryReceiptKeys(join(fed.pki.dir, 'directory'));
 
   beforeAll(async () => {
@@ -74,7 +87,7 @@ describe('the whole federation, in process', () => {
       subjects: [{ kind: 'person', id: LI }],
       categories: CATEGORIES,
     });
-    inquiryId = submitted.id;
+    const inquiryId = submitted.id;
     expect(submitted.status).toBe('pending_approval');
 
     const approved = await (await fed.as('appr.ordos')).post<{ status: string }>(`/v1/inquiries/${inquiryId}/approve`, { comment: 'approved' });
@@ -111,6 +124,7 @@ describe('the whole federation, in process', () => {
   });
 
   it('results decrypt only with the requesting unit key', async () => {
+    const inquiryId = await answeredInquiry();
     const investigator = await fed.as('inv.ejinhoro');
     const listing = await waitForResults(investigator, inquiryId, 0);
     const otherUnitKey = fed.pki.units['150600']!.privateJwk;
@@ -120,6 +134,7 @@ describe('the whole federation, in process', () => {
   });
 
   it('the gateway is data-blind: no value the departments returned is anywhere in its database or its logs', async () => {
+    await answeredInquiry();
     // Every value of the answer the gateway could not have known from the inquiry itself.
     const known = new Set([LI, ...CATEGORIES, 'public_security', 'natural_resources']);
     const secrets = new Set<string>();
@@ -161,6 +176,7 @@ describe('the whole federation, in process', () => {
   });
 
   it('another unit cannot see the inquiry or its results: the answer is that of a missing one', async () => {
+    const inquiryId = await answeredInquiry();
     const outsider = await fed.as('inv.alxa');
     const missing = '00000000-0000-4000-8000-000000000000';
     const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: { status: number; code: string; message: string }) => [e.status, e.code, e.message]);

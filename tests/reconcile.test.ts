@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatReport, reconcileDepartment } from '../adapters/reconcile/reconcile';
 import { openServedLog, type ServedLog } from '../adapters/kit/served-log';
 import { CheckpointRejected } from '../proto/audit-client';
@@ -61,47 +61,51 @@ async function answered(jti: string, sha256: string): Promise<void> {
   );
 }
 
-beforeAll(async () => {
+// Each test has a gateway and a served-warrant log of its own: a reconciliation reads all of both.
+beforeEach(async () => {
   gw = await createTestGateway();
   await gw.db.update(users).set({ department: DEPT }).where(eq(users.id, gw.users.departmentOperator.id));
   dir = await mkdtemp(join(tmpdir(), 'qiao-reconcile-'));
   served = await openServedLog(join(dir, 'served.ndjson'));
 });
-afterAll(async () => {
+afterEach(async () => {
   await served?.close();
   await gw?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+const FORGED = 'forged.warrant.x';
+
+/** The department's first run, over one of each discrepancy under a signed checkpoint: its report. */
+async function firstRun() {
+  await serve('w-1', await issue('w-1', DEPT));
+  await answered('w-1', 'c'.repeat(64));
+  await serve('w-2', await issue('w-2', DEPT));
+  await answered('w-2', 'e'.repeat(64)); // the gateway stored another answer than the one served
+  await serve('w-skipped', await issue('w-skipped', DEPT, { log: false })); // the skipped log write
+  await issue('w-never-arrived', DEPT); // logged, the call failed on the way
+  await issue('w-other', 'natural_resources'); // another department's: not this one's business
+  await served.append({ outcome: 'refused', warrantSha256: digest(FORGED), reason: 'bad signature' });
+  const swapped = await issue('w-swapped', DEPT);
+  await serve('w-swapped', `${swapped}-but-another`);
+  await createCheckpoint(gw.db, signing);
+  return reconcile(null);
+}
+
 describe('department reconciliation', () => {
-  let state: Awaited<ReturnType<typeof reconcile>>['state'];
-
   it('catches the warrant the gateway served without logging it, and the other discrepancies', async () => {
-    await serve('w-1', await issue('w-1', DEPT));
-    await answered('w-1', 'c'.repeat(64));
-    await serve('w-2', await issue('w-2', DEPT));
-    await answered('w-2', 'e'.repeat(64)); // the gateway stored another answer than the one served
-    await serve('w-skipped', await issue('w-skipped', DEPT, { log: false })); // the skipped log write
-    await issue('w-never-arrived', DEPT); // logged, the call failed on the way
-    await issue('w-other', 'natural_resources'); // another department's: not this one's business
-    const forged = 'forged.warrant.x';
-    await served.append({ outcome: 'refused', warrantSha256: digest(forged), reason: 'bad signature' });
-    const swapped = await issue('w-swapped', DEPT);
-    await serve('w-swapped', `${swapped}-but-another`);
-    await createCheckpoint(gw.db, signing);
-
-    const report = await reconcile(null);
+    const report = await firstRun();
     expect(report.servedNotLogged.map((w) => w.jti)).toEqual(['w-skipped']);
     expect(report.digestMismatch.map((m) => m.served.jti)).toEqual(['w-swapped']);
     expect(report.loggedNotServed.map((l) => l.jti)).toEqual(['w-never-arrived']);
-    expect(report.refusedNotLogged.map((r) => r.warrantSha256)).toEqual([digest(forged)]);
+    expect(report.refusedNotLogged.map((r) => r.warrantSha256)).toEqual([digest(FORGED)]);
     expect(report.answerMismatch.map((m) => [m.served.jti, m.logged.sha256])).toEqual([['w-2', 'e'.repeat(64)]]);
     expect([report.matched, report.badEntries, report.pending]).toEqual([2, [], 0]);
     expect(formatReport(report)).toMatch(/SERVED BUT NOT LOGGED by the gateway \(1\):\n\s+jti w-skipped \(served at/);
-    state = report.state;
   });
 
   it('a later run follows a consistent checkpoint and agrees once nothing is amiss', async () => {
+    const { state } = await firstRun();
     await serve('w-3', await issue('w-3', DEPT));
     await createCheckpoint(gw.db, signing);
     const report = await reconcile(state);
@@ -109,10 +113,10 @@ describe('department reconciliation', () => {
     expect(report.checkpointSize).toBe(state.size + 1);
     expect(report.matched).toBe(3);
     expect(report.servedNotLogged.map((w) => w.jti)).toEqual(['w-skipped']); // still not logged: still reported
-    state = report.state;
   });
 
   it('an entry edited in the gateway’s database fails its inclusion proof and counts as not logged', async () => {
+    const { state } = await firstRun();
     const [row] = await gw.db.select().from(auditLogEntries).where(sql`entry LIKE '%"jti":"w-1"%'`);
     await gw.db.transaction(async (tx) => {
       await tx.execute(sql`ALTER TABLE audit_log_entries DISABLE TRIGGER USER`);
@@ -125,6 +129,7 @@ describe('department reconciliation', () => {
   });
 
   it('refuses a checkpoint that does not extend the one it accepted', async () => {
+    const { state } = await firstRun();
     await expect(reconcile({ ...state, root: Buffer.alloc(32, 1).toString('base64') })).rejects.toThrow(CheckpointRejected);
     await expect(reconcile({ ...state, size: state.size + 5 })).rejects.toThrow(/shrank/);
   });
