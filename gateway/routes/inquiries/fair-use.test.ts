@@ -1,12 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { policyDay } from '../../services/inquiry/fair-use';
 import { residentId } from '../../testing/subjects';
 import { createTestGateway, type TestGateway } from '../../testing/harness';
 
 /** Fair use: daily limits per investigator and per unit from policies/approvals.json, answered with 429. */
-let now = new Date('2025-06-10T15:30:00Z'); // 23:30 in Beijing: the policy day ends in 30 minutes
+let now: Date;
 let gw: TestGateway;
-beforeAll(async () => {
+// A gateway per test: the limits count every inquiry of the day, so each test makes its own.
+beforeEach(async () => {
+  now = new Date('2025-06-10T15:30:00Z'); // 23:30 in Beijing: the policy day ends in 30 minutes
   gw = await createTestGateway({
     clock: () => now,
     adjustApprovals: (p) => ({
@@ -15,7 +17,12 @@ beforeAll(async () => {
     }),
   });
 });
-afterAll(() => gw?.close());
+afterEach(() => gw?.close());
+
+/** The investigator submits the three inquiries a day allows. */
+async function useUpTheInvestigatorsDay() {
+  for (let i = 0; i < 3; i++) expect((await gw.as(gw.users.investigator).submitInquiry(gw.inquiryBody())).status).toBe(201);
+}
 
 const subjects = (n: number) => Array.from({ length: n }, (_, i) => ({ kind: 'person', id: residentId('150627', `19${60 + i}0101`) }));
 
@@ -27,7 +34,7 @@ describe('fair-use limits', () => {
   });
 
   it('refuses the investigator’s inquiry past the daily count with 429, the limit and when it resets', async () => {
-    for (let i = 0; i < 3; i++) expect((await gw.as(gw.users.investigator).submitInquiry(gw.inquiryBody())).status).toBe(201);
+    await useUpTheInvestigatorsDay();
     const over = await gw.as(gw.users.investigator).submitInquiry(gw.inquiryBody());
     expect(over.status).toBe(429);
     expect(over.error).toMatchObject({
@@ -44,6 +51,7 @@ describe('fair-use limits', () => {
   });
 
   it('counts the unit’s inquiries together, and subjects as well as inquiries', async () => {
+    await useUpTheInvestigatorsDay();
     // The colleague may ask, but the unit has one inquiry left today (4 per unit, 3 used).
     const tooMany = await gw.as(gw.users.colleague).submitInquiry(gw.inquiryBody({ subjects: subjects(6) }));
     expect(tooMany.status).toBe(429);
@@ -59,6 +67,8 @@ describe('fair-use limits', () => {
   });
 
   it('resets when the policy day turns', async () => {
+    await useUpTheInvestigatorsDay();
+    expect((await gw.as(gw.users.investigator).submitInquiry(gw.inquiryBody())).status).toBe(429);
     now = new Date('2025-06-10T16:00:00Z');
     expect((await gw.as(gw.users.investigator).submitInquiry(gw.inquiryBody())).status).toBe(201);
   });
