@@ -240,9 +240,9 @@ describe('bad input', () => {
   });
 
   it.each([
-    [{ departments: ['../etc'], units: [] }, /invalid department name/],
-    [{ departments: [], units: ['../../x'] }, /invalid unit code/],
-  ])('rejects unsafe names before writing anything', async (input, message) => {
+    ['department name', { departments: ['../etc'], units: [] }, /invalid department name/],
+    ['unit code', { departments: [], units: ['../../x'] }, /invalid unit code/],
+  ])('rejects an unsafe %s before writing anything', async (_name, input, message) => {
     const dir = await tmpDir();
     await expect(ensureDevPki({ dir, ...input })).rejects.toThrow(message);
     expect(await listFiles(dir)).toEqual([]);

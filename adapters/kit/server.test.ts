@@ -267,7 +267,13 @@ describe('refusals: a distinct status and reason each, nothing looked up, nothin
     expect(error?.details).not.toContain(LI);
   });
 
-  it('no log line at info or above ever names a subject', () => {
+  it('no log line at info or above ever names a subject', async () => {
+    // Traffic of its own of each kind — served, refused, failed — besides what other tests logged.
+    const served = await sign(claims());
+    await execute(served);
+    await execute(served); // a replay, refused
+    await execute(await sign(claims({ subjects: Array.from({ length: 51 }, () => person(LI)) })));
+    await execute(await sign(claims({ categories: { broken: ['x'] } })));
     expect(logs.length).toBeGreaterThan(5);
     expect(logs.some((l) => l.level === 50 && l.reason === 'source_failed')).toBe(true);
     const text = JSON.stringify(logs.filter((l) => Number(l.level) >= 30));

@@ -61,6 +61,7 @@ describe('GET /v1/audit/*', () => {
   });
 
   it('a department operator reads its own department’s entries, and is refused (and logged) for another’s', async () => {
+    await createCheckpoint(gw.db, signing); // the one it reads
     const operator = gw.as(gw.users.departmentOperator);
     const own = await operator.request<EntriesAnswer>('GET', '/v1/audit/entries?department=public_security');
     expect(own.status).toBe(200);

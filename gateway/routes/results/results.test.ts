@@ -1,23 +1,31 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, inquiryParts } from '../../db/schema';
 import { createTestGateway, type TestGateway } from '../../testing/harness';
 import { openResultStream } from '../../services/result/read-result';
 
 let gw: TestGateway;
-let id: string;
 const ciphertext = randomBytes(150_000);
 
 beforeAll(async () => {
   gw = await createTestGateway();
-  const submitted = await gw.as(gw.users.investigator).submitInquiry(gw.inquiryBody({ categories: ['household', 'grassland_contracts'] }));
-  id = submitted.body.id;
-  expect((await gw.as(gw.users.approver).approve(id)).status).toBe(200);
 });
 afterAll(() => gw?.close());
 
+/** An approved inquiry for public security (household) and natural resources (grassland contracts). */
+async function approvedInquiry(): Promise<string> {
+  const submitted = await gw.as(gw.users.investigator).submitInquiry(gw.inquiryBody({ categories: ['household', 'grassland_contracts'] }));
+  expect((await gw.as(gw.users.approver).approve(submitted.body.id)).status).toBe(200);
+  return submitted.body.id;
+}
+
 describe('GET /v1/inquiries/:id/results', () => {
+  let id: string;
+  beforeAll(async () => {
+    id = await approvedInquiry();
+  });
+
   it('lists each department’s part, with result metadata once it has answered', async () => {
     const before = await gw.as(gw.users.investigator).results(id);
     expect(before.status).toBe(200);
@@ -35,7 +43,7 @@ describe('GET /v1/inquiries/:id/results', () => {
     await gw.db
       .update(inquiryParts)
       .set({ status: 'failed', attempts: 5, failureReason: 'department unavailable until deadline' })
-      .where(eq(inquiryParts.department, 'natural_resources'));
+      .where(and(eq(inquiryParts.inquiryId, id), eq(inquiryParts.department, 'natural_resources')));
     const after = await gw.as(gw.users.investigator).results(id);
     expect(after.body.status).toBe('partially_completed');
     expect(after.body.results).toEqual([
@@ -78,6 +86,17 @@ describe('GET /v1/inquiries/:id/results', () => {
 });
 
 describe('GET /v1/inquiries/:id/results/:department', () => {
+  // An inquiry of these tests' own, answered by public security, failed at natural resources.
+  let id: string;
+  beforeAll(async () => {
+    id = await approvedInquiry();
+    await gw.storeResult(id, 'public_security', ciphertext, { chunkSize: 16 * 1024, records: 7 });
+    await gw.db
+      .update(inquiryParts)
+      .set({ status: 'failed', attempts: 5, failureReason: 'department unavailable until deadline' })
+      .where(and(eq(inquiryParts.inquiryId, id), eq(inquiryParts.department, 'natural_resources')));
+  });
+
   it('streams the stored ciphertext byte for byte with its metadata, and audits the download', async () => {
     const res = await gw.as(gw.users.investigator).download(id, 'public_security');
     expect(res.status).toBe(200);

@@ -82,6 +82,7 @@ describe('the Merkle audit log in the database', () => {
     const { privateKey } = generateKeyPairSync('ed25519');
     const signing = { origin: 'test.qiao/audit', signer: noteSigner('test.qiao/audit', privateKey) };
     const verifier = parseVerifierKey(verifierKeyString('test.qiao/audit', signing.signer.publicKey));
+    await database.db.transaction((tx) => appendAuditEntries(tx, Array.from({ length: 8 }, (_, i) => entry(290 + i)))); // entries 0 and 7 at least
     const cp1 = await createCheckpoint(database.db, signing);
     expect(cp1.created).toBe(true);
     expect((await createCheckpoint(database.db, signing)).created).toBe(false); // nothing new: the same one
@@ -97,6 +98,9 @@ describe('the Merkle audit log in the database', () => {
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE of entries, hashes and checkpoints, and a shrinking tree', async () => {
+    // Something of each to refuse a change of: an entry (idx 0 at least), its hashes, a checkpoint.
+    await database.db.transaction((tx) => appendAudit(tx, entry(400)));
+    await createCheckpoint(database.db, { origin: 'test.qiao/audit', signer: noteSigner('test.qiao/audit', generateKeyPairSync('ed25519').privateKey) });
     const refusedBy = (query: Promise<unknown>) =>
       expect(query).rejects.toSatisfy((e: Error & { cause?: Error }) => /insert-only|only grows/.test(`${e.message} ${e.cause?.message}`));
     await refusedBy(database.db.execute(sql`UPDATE audit_log_entries SET entry = '{}' WHERE idx = 0`));
