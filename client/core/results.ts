@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
 import { ReceiptError, verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
 import { NdjsonReader, RESULT_FORMAT, ResultDecryptor, ResultEnvelopeError } from '../../proto/result-envelope';
-import type { InquiryResults } from '../../gateway/services/inquiry/list-results';
+import type { InquiryResults } from '../../proto/api/results';
 import type { ApiClient } from './api-client';
 
 /** The listing the gateway answers at GET /v1/inquiries/:id/results, as JSON. */
