@@ -1,4 +1,4 @@
-import { createApiClient } from './api-client';
+import { createApiClient, type FetchLike } from './api-client';
 
 /** A saved login: which gateway, as whom, with which bearer token until when. */
 export interface Session {
@@ -24,7 +24,7 @@ export function isFresh(session: Session, now = Date.now()): boolean {
 }
 
 /** Development mode only: the gateway's local issuer mints a token for a demo user. */
-export async function devLogin(gateway: string, username: string): Promise<Session> {
-  const { token, expiresAt } = await createApiClient(gateway).post<{ token: string; expiresAt: string }>('/dev/token', { username });
+export async function devLogin(gateway: string, username: string, options: { fetch?: FetchLike } = {}): Promise<Session> {
+  const { token, expiresAt } = await createApiClient({ baseUrl: gateway, ...options }).devToken({ username });
   return { gateway, username, token, expiresAt };
 }
