@@ -14,7 +14,7 @@ import { renderTable } from './format';
 import { decryptResultStream, ResultCheckError, waitForResults } from '../core/results';
 import { directoryReceiptKeys } from './directory-keys';
 import { downloadProgress, ndjsonWriter, tableWriter } from './results-output';
-import { devLogin } from '../core/session';
+import { devLogin, openSession } from '../core/session';
 import { createSessionStore } from './session-files';
 import { registerWithdraw } from './withdraw';
 import { renderApprovals } from '../core/approvals';
@@ -39,17 +39,15 @@ const program = new Command('qiao')
 
 const globals = () => program.opts<Globals>();
 
-/** The API client of the chosen user; in development mode a missing login is made on the spot. */
+/** The gateway named with --gateway or QIAO_GATEWAY: it wins over the gateway of a kept login. */
+const namedGateway = () => (program.getOptionValueSource('gateway') === 'default' ? undefined : globals().gateway);
+
+/** The API client of the chosen user at the chosen gateway; in development mode a missing login is made on the spot. */
 async function api(): Promise<ApiClient> {
-  const { gateway, as, stateDir } = globals();
-  const store = createSessionStore(stateDir);
-  let session = await store.load(as);
-  if (!session && as) {
-    session = await devLogin(gateway, as);
-    await store.save(session);
-  }
-  if (!session) throw new ApiError(401, 'not_logged_in', 'not logged in: run `./qiao login <username>` or pass --as <username>');
-  return createApiClient({ baseUrl: session.gateway ?? gateway, token: session.token });
+  const { as, stateDir } = globals();
+  const gateway = namedGateway();
+  const { client } = await openSession({ store: createSessionStore(stateDir), defaultGateway: DEFAULT_GATEWAY, ...(gateway ? { gateway } : {}), ...(as ? { as } : {}) });
+  return client;
 }
 
 program.command('login <username>').description('development mode: log in as a demo user').action(async (username: string) => {
