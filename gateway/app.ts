@@ -14,7 +14,7 @@ import type { Config } from './config';
 import type { Db } from './db/client';
 import type { ApprovalPolicy } from './policy/approval-policy';
 import type { PolicyEngine } from './policy/authorize';
-import { API_INFO, BEARER_SCHEME, OpenApiDocument } from '../proto/api';
+import { API_INFO, API_TAGS, BEARER_SCHEME, OpenApiDocument } from '../proto/api';
 import { HTTP_STATUS, ServiceError, type ErrorCode, type ErrorDetail, type ErrorEnvelope } from './errors';
 import { auditRoutes } from './routes/audit';
 import { devRoutes } from './routes/dev';
@@ -152,5 +152,5 @@ function errorResponse(c: Context<AppEnv>, code: ErrorCode, message: string, det
 /** The OpenAPI 3.1 document of the routes `app` serves, made from their contract schemas. */
 function describeApi(app: OpenAPIHono<AppEnv>): OpenApiDocument {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', BEARER_SCHEME);
-  return OpenApiDocument.parse(app.getOpenAPI31Document({ openapi: '3.1.0', info: API_INFO }));
+  return OpenApiDocument.parse(app.getOpenAPI31Document({ openapi: '3.1.0', info: API_INFO, tags: API_TAGS }));
 }

@@ -61,5 +61,16 @@ export const API_INFO = {
     'The HTTP API of the Qiao gateway: inquiries, their approvals, the departments’ encrypted results (which only the requesting unit can decrypt) and the tamper-evident audit log. Every /v1 route needs a bearer token; errors share one envelope (ErrorEnvelope).',
 };
 
+/** The document's sections, in reading order. */
+export const API_TAGS = [
+  { name: 'inquiries', description: 'Submit an inquiry, follow its approval chain, approve, reject or withdraw it.' },
+  { name: 'results', description: 'What each department answered, and its ciphertext: only the requesting unit’s key decrypts it.' },
+  { name: 'audit', description: 'The tamper-evident audit log: signed checkpoints, entries, inclusion and consistency proofs.' },
+  { name: 'directory', description: 'Who the caller is.' },
+  { name: 'development', description: 'Development mode only.' },
+  { name: 'operations', description: 'Liveness, readiness and the warrant keys departments verify with.' },
+  { name: 'reference', description: 'This document and its reference page.' },
+];
+
 /** The `bearer` security scheme the endpoints' `security` names. */
 export const BEARER_SCHEME = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'a JWT from the directory’s token issuer (in development mode: POST /dev/token)' } as const;

@@ -40,9 +40,17 @@ function scalarBundlePath(): string {
 /**
  * The page mounts Scalar on the `#api-reference` element; its configuration is data, not an
  * inline script, so the page's policy allows scripts from the gateway only. No fonts, telemetry
- * or proxy from outside: the policy would block them anyway.
+ * or hosted extras from outside: the policy would block them anyway.
  */
-const CONFIGURATION = { url: '/openapi.json', withDefaultFonts: false, telemetry: false, hideClientButton: false, theme: 'default' };
+const CONFIGURATION = {
+  url: '/openapi.json',
+  withDefaultFonts: false,
+  telemetry: false,
+  // Scalar's hosted extras (AI chat, MCP, SDK generation, sharing) would send the document to Scalar's services.
+  showDeveloperTools: 'never',
+  agent: { disabled: true },
+  mcp: { disabled: true },
+};
 
 const REFERENCE_PAGE = `<!doctype html>
 <html lang="en">

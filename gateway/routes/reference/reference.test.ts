@@ -50,6 +50,7 @@ describe('GET /openapi.json', () => {
     const doc = (await request<Record<string, any>>(full, 'GET', '/openapi.json')).body;
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.tags.map((t: { name: string }) => t.name).slice(0, 3)).toEqual(['inquiries', 'results', 'audit']);
     expect(doc.components.schemas.ErrorEnvelope.properties.error.properties.code.enum).toContain('invalid_argument');
     for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
       for (const [method, op] of Object.entries<Record<string, any>>(item)) {
