@@ -25,7 +25,7 @@ import type { Database } from '../gateway/db/client';
 import { appendAuditEntries, appendAudit, type AuditEntry } from '../gateway/services/audit/append-audit';
 import { createCheckpoint } from '../gateway/services/audit/checkpoints';
 import { currentTreeSize, readStoredHashes } from '../gateway/services/audit/log-store';
-import { request } from '../gateway/testing/api-client';
+import { createApiClient } from '../client/core/api-client';
 import { createTestGateway } from '../gateway/testing/harness';
 
 export interface AuditBenchResult {
@@ -165,7 +165,7 @@ export async function runAuditBench(options: { entries?: number; batch?: number;
     // Full verification through the HTTP API (in process): what `qiao audit verify` does.
     const gw = await createTestGateway({ database });
     const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
-    const get = async (path: string) => (await request(gw.app, 'GET', path, { token: gw.users.auditor.token })).body;
+    const { getJson: get } = createApiClient({ baseUrl: 'http://gateway.test', token: gw.users.auditor.token, fetch: (url, init) => gw.app.request(url, init) });
     await createCheckpoint(db, signing); // the harness's seeding appended nothing, but be exact
     t = performance.now();
     const report = await verifyAuditLog({ get, verifier, origin: ORIGIN, state: null });

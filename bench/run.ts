@@ -137,14 +137,14 @@ const config = parseConfig({
 });
 const gateway = await startGateway({ config, logger: pino({ level: 'warn' }), database, seedDemo: true });
 try {
-  const as = async (u: string) => createApiClient(gateway.url, (await devLogin(gateway.url, u)).token);
+  const as = async (u: string) => createApiClient({ baseUrl: gateway.url, token: (await devLogin(gateway.url, u)).token });
   const investigator = await as('inv.ejinhoro');
-  const { id } = await investigator.post<{ id: string }>('/v1/inquiries', {
+  const { id } = await investigator.submitInquiry({
     caseReference: 'BENCH-1', legalBasis: 'Supervision Law art. 18', purpose: 'benchmark',
     subjects: [{ kind: 'organisation', id: COOPERATIVE }], categories: ['bank_transactions'],
   });
   for (const approver of ['appr.ordos', 'appr.region', 'appr2.region']) {
-    const d = await (await as(approver)).post<{ status: string }>(`/v1/inquiries/${id}/approve`, { comment: 'bench' });
+    const d = await (await as(approver)).approve(id, { comment: 'bench' });
     if (d.status !== 'pending_approval') break;
   }
   global.gc?.();

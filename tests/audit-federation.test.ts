@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServedLog } from '../adapters/kit/served-log';
 import { verifyAuditLog } from '../client/core/audit-verify';
 import { fetchAndDecrypt, waitForResults } from '../client/core/results';
-import { parseAuditEntry, parseCheckpointKey, type EntriesAnswer } from '../proto/audit-log';
+import { parseAuditEntry, parseCheckpointKey } from '../proto/audit-log';
 import { bootFederation, type Federation } from './harness/federation';
 
 const run = promisify(execFile);
@@ -29,14 +29,14 @@ describe('the audit log of a whole federation', () => {
     fed = await bootFederation();
     stateDir = await mkdtemp(join(tmpdir(), 'qiao-audit-state-'));
     const investigator = await fed.as('inv.ejinhoro');
-    const { id } = await investigator.post<{ id: string }>('/v1/inquiries', {
+    const { id } = await investigator.submitInquiry({
       caseReference: CASE,
       legalBasis: 'Supervision Law art. 18',
       purpose: 'verify grassland subsidy declarations',
       subjects: [{ kind: 'person', id: LI }],
       categories: ['household', 'real_estate'],
     });
-    await (await fed.as('appr.ordos')).post(`/v1/inquiries/${id}/approve`, { comment: 'approved' });
+    await (await fed.as('appr.ordos')).approve(id, { comment: 'approved' });
     const listing = await waitForResults(investigator, id, 20_000);
     const options = { privateKey: fed.pki.units['150627']!.privateJwk, receiptKeys: directoryReceiptKeys(join(fed.pki.dir, 'directory')) };
     for (const summary of listing.results) await fetchAndDecrypt(investigator, id, summary, options);
@@ -48,7 +48,7 @@ describe('the audit log of a whole federation', () => {
 
   it('logs the whole life of the inquiry in order, with commitments instead of the subject and the case', async () => {
     const auditor = await fed.as('auditor.region');
-    const { entries } = await auditor.get<EntriesAnswer>('/v1/audit/entries');
+    const { entries } = await auditor.auditEntries();
     const actions = entries.map((e) => parseAuditEntry(e.entry).action);
     // The gateway's first start records the policy files and keys it runs by.
     expect(actions.slice(0, 4)).toEqual(['policy.changed', 'keys.changed', 'inquiry.submitted', 'inquiry.approved']);
@@ -62,10 +62,10 @@ describe('the audit log of a whole federation', () => {
 
   it('verifies against the pinned checkpoint key, through the library and through `qiao audit verify`', async () => {
     const auditor = await fed.as('auditor.region');
-    const signed = await auditor.post<{ size: number }>('/v1/audit/checkpoint', {});
+    const signed = await auditor.signCheckpoint();
     expect(signed.size).toBeGreaterThanOrEqual(8);
     const verifier = parseCheckpointKey(await readFile(join(fed.pki.dir, 'keys/checkpoint-verifier.jwk'), 'utf8'), ORIGIN);
-    const report = await verifyAuditLog({ get: (path) => auditor.get(path), verifier, origin: ORIGIN, state: null });
+    const report = await verifyAuditLog({ get: auditor.getJson, verifier, origin: ORIGIN, state: null });
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
 
@@ -75,8 +75,8 @@ describe('the audit log of a whole federation', () => {
       });
     const first = await qiao([]);
     expect(first.stdout).toMatch(/^audit log OK: \d+ entries, checkpoint signed by qiao\.gateway\/audit-log \(first run: this checkpoint is now pinned\)/);
-    await (await fed.as('inv.ejinhoro')).post('/v1/inquiries', { caseReference: 'X-1', legalBasis: 'b', purpose: 'p', subjects: [{ kind: 'person', id: LI }], categories: ['household'] });
-    await auditor.post('/v1/audit/checkpoint', {});
+    await (await fed.as('inv.ejinhoro')).submitInquiry({ caseReference: 'X-1', legalBasis: 'b', purpose: 'p', subjects: [{ kind: 'person', id: LI }], categories: ['household'] });
+    await auditor.signCheckpoint();
     const again = await qiao([]);
     expect(again.stdout).toMatch(/audit log OK: .*consistent with the one accepted before/);
   });
@@ -84,7 +84,7 @@ describe('the audit log of a whole federation', () => {
   it('`adapters/reconcile.ts` agrees on the warrant public_security served, and catches one the gateway did not log', async () => {
     // The adapter's served-warrant log, as the kit writes it: the logged warrant, plus one more.
     const operator = await fed.as('ops.public_security');
-    const { entries } = await operator.get<EntriesAnswer>('/v1/audit/entries?department=public_security');
+    const { entries } = await operator.auditEntries({ department: 'public_security' });
     const issued = entries.map((e) => parseAuditEntry(e.entry)).find((e) => e.action === 'warrant.issued')!;
     const answer = entries.map((e) => parseAuditEntry(e.entry)).find((e) => e.action === 'department.answered')!;
     const logFile = join(stateDir, 'served.ndjson');

@@ -7,8 +7,8 @@ import { auditLeafHash } from '../proto/audit-log';
 import { auditLogEntries, auditLogHashes } from '../gateway/db/schema';
 import { appendAudit, type AuditEntry } from '../gateway/services/audit/append-audit';
 import { createCheckpoint } from '../gateway/services/audit/checkpoints';
-import { request } from '../gateway/testing/api-client';
 import { createTestGateway, type TestGateway } from '../gateway/testing/harness';
+import { createApiClient } from '../client/core/api-client';
 import { verifyAuditLog, type VerifyState } from '../client/core/audit-verify';
 
 const ORIGIN = 'test.qiao/audit';
@@ -16,11 +16,9 @@ const signing = { origin: ORIGIN, signer: noteSigner(ORIGIN, generateKeyPairSync
 const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
 
 let gw: TestGateway;
-const get = async (path: string) => {
-  const res = await request(gw.app, 'GET', path, { token: gw.users.auditor.token });
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${res.error?.message}`);
-  return res.body;
-};
+/** The auditor's client, through the app itself: no socket needed. */
+const get = (path: string) =>
+  createApiClient({ baseUrl: 'http://gateway.test', token: gw.users.auditor.token, fetch: (url, init) => gw.app.request(url, init) }).getJson(path);
 const verify = (state?: VerifyState | null) => verifyAuditLog({ get, verifier, origin: ORIGIN, state });
 const append = (e: AuditEntry) => gw.db.transaction((tx) => appendAudit(tx, e));
 

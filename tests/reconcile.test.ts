@@ -11,7 +11,7 @@ import { noteSigner, parseVerifierKey, verifierKeyString } from '../proto/checkp
 import { auditLogEntries, users } from '../gateway/db/schema';
 import { appendAudit } from '../gateway/services/audit/append-audit';
 import { createCheckpoint } from '../gateway/services/audit/checkpoints';
-import { request } from '../gateway/testing/api-client';
+import { createApiClient } from '../client/core/api-client';
 import { createTestGateway, type TestGateway } from '../gateway/testing/harness';
 
 /**
@@ -29,11 +29,9 @@ let dir: string;
 let served: ServedLog;
 const inquiryId = randomUUID();
 const digest = (jws: string) => createHash('sha256').update(jws).digest('hex');
-const get = async (path: string) => {
-  const res = await request(gw.app, 'GET', path, { token: gw.users.departmentOperator.token });
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${res.error?.message}`);
-  return res.body;
-};
+/** What the department's reconcile reads, through the app itself: no socket needed. */
+const get = (path: string) =>
+  createApiClient({ baseUrl: 'http://gateway.test', token: gw.users.departmentOperator.token, fetch: (url, init) => gw.app.request(url, init) }).getJson(path);
 const reconcile = (state?: Parameters<typeof reconcileDepartment>[0]['state']) =>
   reconcileDepartment({ get, verifier, origin: ORIGIN, department: DEPT, served: served.entries(), state, graceMs: 0 });
 

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
 import { ReceiptError, verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
 import { NdjsonReader, RESULT_FORMAT, ResultDecryptor, ResultEnvelopeError } from '../../proto/result-envelope';
-import type { InquiryResults } from '../../gateway/services/inquiry/list-results';
+import type { InquiryResults, ResultSummary } from '../../proto/api/results';
 import type { ApiClient } from './api-client';
 
-/** The listing the gateway answers at GET /v1/inquiries/:id/results, as JSON. */
+/** The listing the gateway answers at GET /v1/inquiries/{id}/results (proto/api/results.ts). */
 export type ResultsListing = InquiryResults;
-export type ResultSummary = InquiryResults['results'][number];
+export type { ResultSummary };
 
 export type DecryptedRecord = Record<string, unknown>;
 
@@ -28,7 +28,7 @@ export class ResultCheckError extends Error {
 export async function waitForResults(api: ApiClient, inquiryId: string, timeoutMs: number): Promise<ResultsListing> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const listing = await api.get<ResultsListing>(`/v1/inquiries/${inquiryId}/results`);
+    const listing = await api.listResults(inquiryId);
     const busy = listing.results.some((r) => r.status === 'pending' || r.status === 'running');
     if (!busy || Date.now() >= until) return listing;
     await new Promise((r) => setTimeout(r, 500));
@@ -85,8 +85,7 @@ export async function* decryptResultStream(
     throw new ResultCheckError(`${department}: result format ${summary.format} is not one this command reads (${RESULT_FORMAT}); update the command line`, 'format');
   }
   const receipt = await checkReceipt(inquiryId, summary, options.receiptKeys);
-  const res = await api.fetchRaw(`/v1/inquiries/${inquiryId}/results/${department}`);
-  if (!res.body) throw new ResultCheckError(`${department}: the gateway sent no body`, 'download');
+  const download = await api.downloadResult(inquiryId, department);
 
   const decryptor = new ResultDecryptor(options.privateKey, { warrantId: summary.warrantId!, department });
   const reader = new NdjsonReader();
@@ -94,7 +93,7 @@ export async function* decryptResultStream(
   let bytes = 0;
   let records = 0;
   try {
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    for await (const chunk of chunksOf(download.body)) {
       bytes += chunk.length;
       if (bytes > receipt.bytes) throw new ResultCheckError(`${department}: receipt check failed: more than the ${receipt.bytes} bytes the receipt names arrived: the result was extended`, 'receipt');
       digest.update(chunk);
@@ -124,4 +123,15 @@ export async function fetchAndDecrypt(api: ApiClient, inquiryId: string, summary
   const out: DecryptedRecord[] = [];
   for await (const record of decryptResultStream(api, inquiryId, summary, options)) out.push(record);
   return out;
+}
+
+/** A stream's chunks as they arrive; a reader rather than async iteration, which not every browser has. */
+async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) yield next.value;
+  } finally {
+    // Stopping early (a failed check) releases the connection instead of leaving it half read.
+    await reader.cancel().catch(() => undefined);
+  }
 }

@@ -165,7 +165,7 @@ const AUDIT_PATHS: Record<string, string> = {
 };
 
 /** Routes anyone may call without a token; checked here so that they, too, cannot appear unnoticed. */
-export const PUBLIC_ROUTES = ['GET /health', 'GET /ready', 'POST /dev/token'];
+export const PUBLIC_ROUTES = ['GET /health', 'GET /ready', 'POST /dev/token', 'GET /openapi.json', 'GET /docs', 'GET /docs/scalar.js'];
 
 let gw: TestGateway;
 const callers = {} as Record<Caller, TestUser>;

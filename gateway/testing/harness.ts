@@ -17,11 +17,11 @@ import { openResultStream } from '../services/result/read-result';
 import type { CheckpointSigning } from '../services/audit/checkpoints';
 import type { PolicyEngine } from '../policy/authorize';
 import { createLogger } from '../logger';
-import { ApiClient, request, type RequestOptions, type ApiResponse } from './api-client';
+import { request, TestCaller, type ApiResponse, type RequestOptions } from './api-client';
 import { residentId } from './subjects';
 import { createTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from './test-issuer';
 
-export { ApiClient, type ApiResponse, type RequestOptions } from './api-client';
+export { TestCaller, type ApiResponse, type RequestOptions } from './api-client';
 export type { TestIssuer } from './test-issuer';
 
 const REPO_CATALOGUE = fileURLToPath(new URL('../../policies/categories.json', import.meta.url));
@@ -111,7 +111,7 @@ export interface TestGateway {
   logs: string[];
   tokens: TestIssuer;
   /** A client sending the given user's token (or the given raw token, or none). */
-  as(who: TestUser | string | null): ApiClient;
+  as(who: TestUser | string | null): TestCaller;
   request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
   /** Adds a user with a random username to the directory. */
   seedUser(unitId: string, roles: Role[]): Promise<TestUser>;
@@ -217,7 +217,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     fanout,
     logs,
     tokens,
-    as: (who) => new ApiClient(app, who === null ? undefined : typeof who === 'string' ? who : who.token),
+    as: (who) => new TestCaller(app, who === null ? undefined : typeof who === 'string' ? who : who.token),
     request: send,
     seedUser,
     inquiryBody: (overrides = {}) => ({

@@ -7,15 +7,14 @@ import { describeError } from '../../logger';
 import { appendAudit } from '../audit/append-audit';
 import { auditDenial } from '../audit/audit-denial';
 import type { RequestContext } from '../context';
-import { parseInput } from '../parse-input';
 import { approvalProgress, type ApprovalProgress } from './approval-progress';
 import { isOverdue, persistExpiry } from './expire';
 import { findInquiry, inquiryNotFound } from './find-visible-inquiry';
-import { DecideInquiry } from './schemas';
+import type { DecideInquiry, InquiryView } from '../../../proto/api/inquiries';
 import { resolveStep } from './submit';
 import { requiredApprovals } from '../../policy/approval-policy';
 import { unitAncestry } from '../unit/unit-tree';
-import { loadInquiryViews, type InquiryRow, type InquiryView } from './view';
+import { loadInquiryViews, type InquiryRow } from './view';
 
 type Outcome =
   | { kind: 'decided'; view: InquiryView; final: boolean }
@@ -35,7 +34,7 @@ export async function decideInquiry(
   ctx: RequestContext,
   decision: 'approve' | 'reject',
   id: string,
-  input: unknown,
+  body: DecideInquiry,
 ): Promise<InquiryView> {
   const action = decision === 'approve' ? 'inquiry.approve' : 'inquiry.reject';
   const actor = { userId: ctx.principal.userId, unitId: ctx.principal.unitId };
@@ -51,7 +50,6 @@ export async function decideInquiry(
       // Someone who may not even read the inquiry learns nothing about it, not even that it exists.
       return { kind: 'not_found' };
     }
-    const body = parseInput(DecideInquiry, input);
     if (isOverdue(row, now)) {
       await persistExpiry(tx, row, now, ctx.requestId);
       return { kind: 'expired', at: row.expiresAt!.toISOString() };
