@@ -7,7 +7,9 @@
  *
  * Uses PostgreSQL when QIAO_BENCH_DATABASE_URL or TEST_DATABASE_URL names a server (a fresh
  * database is created and dropped); otherwise PGlite, which stores bytea at a few MB/s — then
- * the default size is 50 MB.
+ * the default size is 50 MB. Then, with the federation stopped (so it neither competes for the
+ * CPU nor weighs on the memory figures), the contract's cryptography on WebCrypto and
+ * @noble/hashes against node:crypto (bench/crypto.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -27,6 +29,7 @@ import { DEMO_UNITS } from '../demo/units';
 import { startGateway } from '../gateway/server';
 import { DepartmentClient, DepartmentService, type DepartmentHandlers } from '../proto/grpc/department';
 import { departmentHostname } from '../proto/identity';
+import { formatCryptoFigures, runCryptoBench } from './crypto';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const COOPERATIVE = '93150627MA0N2K7P26';
@@ -182,3 +185,5 @@ try {
   await database.close();
   await rm(dir, { recursive: true, force: true });
 }
+
+console.log(`\n${formatCryptoFigures(await runCryptoBench())}`);
