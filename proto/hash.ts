@@ -1,5 +1,5 @@
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { encodeUtf8 } from './bytes';
+import { concatBytes, encodeUtf8 } from './bytes';
 
 /**
  * SHA-256 for the contract, on @noble/hashes (audited, pure JavaScript, runs everywhere), not
@@ -28,7 +28,7 @@ export const createSha256: CreateSha256 = () => nobleSha256.create();
 /** SHA-256 of the concatenation of `parts` (strings as UTF-8). */
 export function sha256(...parts: (Uint8Array | string)[]): Uint8Array {
   if (parts.length === 1 && typeof parts[0] !== 'string') return nobleSha256(parts[0]!);
-  const h = nobleSha256.create();
-  for (const p of parts) h.update(typeof p === 'string' ? encodeUtf8(p) : p);
-  return h.digest();
+  // One contiguous input, not one update per part: after an unaligned update (a 1-byte Merkle
+  // prefix) @noble/hashes copies everything through its block buffer, about twice as slow.
+  return nobleSha256(concatBytes(parts.map((p) => (typeof p === 'string' ? encodeUtf8(p) : p))));
 }
