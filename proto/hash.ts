@@ -4,15 +4,17 @@ import { concatBytes, encodeUtf8 } from './bytes';
 /**
  * SHA-256 for the contract, on @noble/hashes (audited, pure JavaScript, runs everywhere), not
  * WebCrypto: `crypto.subtle.digest` is asynchronous only, has no incremental form, and costs
- * ~25 µs a call against ~1–2 µs here for the 65 bytes of a Merkle node — a million-entry audit
- * log verification would spend most of a minute waiting on promises. So Merkle hashing, leaf
- * hashes, note key ids and the AAD's header digest use `sha256()` below, synchronously.
+ * 14–30 µs a call against ~2 µs here (node:crypto: ~1.5–2 µs) for the 65 bytes of a Merkle node
+ * (`npm run bench`) — a million-entry audit log verification would spend most of a minute
+ * waiting on promises. So Merkle hashing, leaf hashes, note key ids and the AAD's header digest
+ * use `sha256()` below, synchronously.
  *
- * Pure JavaScript is slower on bulk data (~200 MiB/s against node:crypto's ~1.9 GiB/s on 64 KiB
- * chunks), which matters only for the one large digest: the receipt's SHA-256 of a whole result
- * ciphertext (up to ~1 GiB). Code that computes it takes a `CreateSha256` so a Node caller can
- * pass node:crypto's (`() => createHash('sha256')` fits the interface as it is); the browser
- * keeps the default `createSha256`. Both give the same digest; only the speed differs.
+ * Pure JavaScript is about ten times slower on bulk data (~100–200 MiB/s against node:crypto's
+ * 1–2 GiB/s on 64 KiB chunks), which matters only for the one large digest: the receipt's
+ * SHA-256 of a whole result ciphertext (up to ~1 GiB). Code that computes it takes a
+ * `CreateSha256` so a Node caller can pass node:crypto's (`() => createHash('sha256')` fits the
+ * interface as it is); the browser keeps the default `createSha256`. Both give the same digest;
+ * only the speed differs.
  */
 
 /** An incremental SHA-256: node:crypto's `Hash` and @noble/hashes' hasher both are one. */
