@@ -74,7 +74,7 @@ export async function runAuditBench(options: { entries?: number; batch?: number;
   if (!process.env.TEST_DATABASE_URL) throw new Error('set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test: the benchmark runs on PostgreSQL');
   const database: Database = await openTestDatabase();
   const results: AuditBenchResult[] = [];
-  const signing = { origin: ORIGIN, signer: noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey) };
+  const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
   try {
     const { db } = database;
     const sample = Math.min(total, 100_000);

@@ -1,5 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { randomBytes, type JsonWebKey } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -37,7 +37,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
   const { policy, approvals } = await loadPolicies(config.policyDir, catalogue, logger);
   const [keys, { tokens, devIssuer }, auditKeys] = await Promise.all([loadGatewayKeys(config.pkiDir), loadAuth(config), loadAuditKeys(config.pkiDir)]);
   configureAuditCommitments(auditKeys.commitmentKey);
-  const auditCheckpoints = { origin: config.audit.origin, signer: noteSigner(config.audit.origin, auditKeys.checkpointKey as JsonWebKey) };
+  const auditCheckpoints = { origin: config.audit.origin, signer: await noteSigner(config.audit.origin, auditKeys.checkpointKey) };
 
   const database = options.database ?? (await openDatabase(config.database));
   if (options.seedDemo) {

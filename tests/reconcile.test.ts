@@ -20,7 +20,7 @@ import { createTestGateway, type TestGateway } from '../gateway/testing/harness'
  * command does. The gateway here "skips one log write": it sends a warrant it never logged.
  */
 const ORIGIN = 'test.qiao/audit';
-const signing = { origin: ORIGIN, signer: noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey) };
+const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
 const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
 const DEPT = 'public_security';
 

@@ -66,7 +66,7 @@ export async function streamAnswer(
       records += 1;
       lines += `${JSON.stringify(next.value)}\n`;
       if (lines.length >= 16_384) {
-        const frames = enc.push(Buffer.from(lines, 'utf8'));
+        const frames = await enc.push(Buffer.from(lines, 'utf8'));
         lines = '';
         for (const frame of frames) await send(frame);
       }
@@ -74,8 +74,8 @@ export async function streamAnswer(
   } finally {
     if (!next.done) await it.return?.(undefined);
   }
-  for (const frame of enc.push(Buffer.from(lines, 'utf8'))) await send(frame);
-  await send(enc.finish());
+  for (const frame of await enc.push(Buffer.from(lines, 'utf8'))) await send(frame);
+  for (const frame of await enc.finish()) await send(frame);
   const sha256 = digest.digest('hex');
   const iat = Math.floor((opts.now?.() ?? new Date()).getTime() / 1000);
   const receipt = await signReceipt(

@@ -4,6 +4,7 @@
  * decrypts results locally with the unit's private key, which never leaves this machine.
  */
 import { Command, Option } from 'commander';
+import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -148,7 +149,7 @@ program
         const progress = downloadProgress(summary.department);
         let count = 0;
         try {
-          for await (const record of decryptResultStream(client, id, summary, { privateKey: key, receiptKeys, onProgress: progress.update })) {
+          for await (const record of decryptResultStream(client, id, summary, { privateKey: key, receiptKeys, onProgress: progress.update, createSha256: () => createHash('sha256') })) {
             count++;
             await writer.write({ department: summary.department, ...record });
           }

@@ -125,14 +125,14 @@ interface InquiryTrack {
 }
 
 export class Replay {
-  private readonly hashes: Buffer;
+  private readonly hashes: Uint8Array;
   private readonly summaries: string[] = [];
   private count = 0;
   readonly semanticProblems: Problem[] = [];
   private readonly inquiries = new Map<string, InquiryTrack>();
 
   constructor(readonly expected: number) {
-    this.hashes = Buffer.alloc(storedHashCount(expected) * HASH_SIZE);
+    this.hashes = new Uint8Array(storedHashCount(expected) * HASH_SIZE);
   }
 
   private read = (indexes: readonly number[]): Hash[] => indexes.map((i) => this.hashes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { JWK } from 'jose';
+import { encodeHex } from '../../proto/bytes';
+import { createSha256, type CreateSha256 } from '../../proto/hash';
 import { ReceiptError, verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
 import { NdjsonReader, RESULT_FORMAT, ResultDecryptor, ResultEnvelopeError } from '../../proto/result-envelope';
 import type { InquiryResults, ResultSummary } from '../../proto/api/results';
@@ -47,6 +48,11 @@ export interface DecryptOptions {
   receiptKeys: ReceiptKeyLookup;
   /** Called after each downloaded chunk with the bytes so far and the total. */
   onProgress?: (bytes: number, total: number) => void;
+  /**
+   * The SHA-256 of the whole ciphertext, checked against the receipt. The default (pure
+   * JavaScript, proto/hash.ts) runs anywhere at ~200 MiB/s; the command line passes node:crypto's.
+   */
+  createSha256?: CreateSha256;
 }
 
 /** The receipt, checked before anything is downloaded: the department's signature, this inquiry, this warrant. */
@@ -89,29 +95,32 @@ export async function* decryptResultStream(
 
   const decryptor = new ResultDecryptor(options.privateKey, { warrantId: summary.warrantId!, department });
   const reader = new NdjsonReader();
-  const digest = createHash('sha256');
+  const digest = (options.createSha256 ?? createSha256)();
   let bytes = 0;
   let records = 0;
+  function* parse(plaintexts: Uint8Array[]): Generator<DecryptedRecord> {
+    for (const plaintext of plaintexts) {
+      for (const record of reader.push(plaintext)) {
+        records += 1;
+        yield record;
+      }
+    }
+  }
   try {
     for await (const chunk of chunksOf(download.body)) {
       bytes += chunk.length;
       if (bytes > receipt.bytes) throw new ResultCheckError(`${department}: receipt check failed: more than the ${receipt.bytes} bytes the receipt names arrived: the result was extended`, 'receipt');
       digest.update(chunk);
       options.onProgress?.(bytes, receipt.bytes);
-      for (const plaintext of await decryptor.push(chunk)) {
-        for (const record of reader.push(plaintext)) {
-          records += 1;
-          yield record;
-        }
-      }
+      yield* parse(await decryptor.push(chunk));
     }
-    decryptor.end();
+    yield* parse(await decryptor.finish());
     reader.end();
   } catch (error) {
     if (error instanceof ResultEnvelopeError) throw new ResultCheckError(`${department}: ${error.message}`, error.check);
     throw error;
   }
-  const sha256 = digest.digest('hex');
+  const sha256 = encodeHex(digest.digest());
   const fail = (why: string) => new ResultCheckError(`${department}: receipt check failed: ${why}`, 'receipt');
   if (bytes !== receipt.bytes) throw fail(`downloaded ${bytes} bytes but the department's receipt says ${receipt.bytes}`);
   if (sha256 !== receipt.ciphertext_sha256) throw fail(`ciphertext SHA-256 ${sha256} does not match the receipt's ${receipt.ciphertext_sha256}`);

@@ -194,7 +194,7 @@ beforeAll(async () => {
   // The matrix submits a few hundred inquiries: lift the fair-use limits (tested on their own elsewhere).
   const unlimited = { inquiriesPerDay: 100_000, subjectsPerDay: 100_000 };
   const origin = 'test.qiao/audit';
-  const signing = { origin, signer: noteSigner(origin, generateKeyPairSync('ed25519').privateKey) };
+  const signing = { origin, signer: await noteSigner(origin, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
   gw = await createTestGateway({
     adjustApprovals: (p) => ({ ...p, fairUse: { ...p.fairUse, perInvestigator: unlimited, perUnit: unlimited } }),
     auditCheckpoints: signing,

@@ -22,7 +22,7 @@ import { TEST_AUDIENCE, TEST_ISSUER } from '../../testing/test-issuer';
 import { createTestGateway, type TestGateway } from '../../testing/harness';
 
 const ORIGIN = 'test.qiao/audit';
-const signing = { origin: ORIGIN, signer: noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey) };
+const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
 const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
 
 let gw: TestGateway;
@@ -46,7 +46,7 @@ describe('GET /v1/audit/*', () => {
 
     const cpRes = await auditor.request<CheckpointAnswer>('GET', '/v1/audit/checkpoint');
     expect(cpRes.status).toBe(200);
-    const cp = openCheckpoint(CheckpointAnswer.parse(cpRes.body).checkpoint, verifier, ORIGIN);
+    const cp = await openCheckpoint(CheckpointAnswer.parse(cpRes.body).checkpoint, verifier, ORIGIN);
     expect(cp.size).toBe(first.size + 1);
 
     const listing = EntriesAnswer.parse((await auditor.request('GET', `/v1/audit/entries?start=0&end=${cp.size}`)).body);
@@ -108,7 +108,7 @@ describe('GET /v1/audit/*', () => {
     const res = await request<CheckpointAnswer & { created: boolean }>(app, 'POST', '/v1/audit/checkpoint', { token: gw.users.auditor.token });
     expect(res.status).toBe(200);
     expect(res.body.created).toBe(true);
-    expect(openCheckpoint(res.body.checkpoint, verifier, ORIGIN).size).toBe(res.body.size);
+    expect((await openCheckpoint(res.body.checkpoint, verifier, ORIGIN)).size).toBe(res.body.size);
   });
 });
 

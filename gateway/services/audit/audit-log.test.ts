@@ -80,15 +80,15 @@ describe('the Merkle audit log in the database', () => {
 
   it('proofs read from the stored hashes verify against signed checkpoints', async () => {
     const { privateKey } = generateKeyPairSync('ed25519');
-    const signing = { origin: 'test.qiao/audit', signer: noteSigner('test.qiao/audit', privateKey) };
+    const signing = { origin: 'test.qiao/audit', signer: await noteSigner('test.qiao/audit', privateKey.export({ format: 'jwk' })) };
     const verifier = parseVerifierKey(verifierKeyString('test.qiao/audit', signing.signer.publicKey));
     const cp1 = await createCheckpoint(database.db, signing);
     expect(cp1.created).toBe(true);
     expect((await createCheckpoint(database.db, signing)).created).toBe(false); // nothing new: the same one
     await database.db.transaction((tx) => appendAuditEntries(tx, [entry(300), entry(301), entry(302)]));
     const cp2 = await createCheckpoint(database.db, signing);
-    const a = openCheckpoint(cp1.note, verifier, 'test.qiao/audit');
-    const b = openCheckpoint(cp2.note, verifier, 'test.qiao/audit');
+    const a = await openCheckpoint(cp1.note, verifier, 'test.qiao/audit');
+    const b = await openCheckpoint(cp2.note, verifier, 'test.qiao/audit');
     verifyConsistency(a.size, b.size, a.root, b.root, await proveConsistency(a.size, b.size, hashReader(database.db)));
     const rows = await allEntries();
     for (const i of [0, 7, a.size - 1, b.size - 1]) {

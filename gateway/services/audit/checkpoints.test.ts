@@ -10,7 +10,7 @@ import { appendAudit } from './append-audit';
 import { startCheckpointSchedule } from './checkpoints';
 
 const ORIGIN = 'test.qiao/audit';
-const signing = { origin: ORIGIN, signer: noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey) };
+const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
 
 let database: Database;
 beforeAll(async () => {
@@ -45,7 +45,7 @@ describe('startCheckpointSchedule', () => {
     expect(signed).toEqual([0, 1]);
     const rows = await database.db.select().from(auditCheckpoints).orderBy(auditCheckpoints.size);
     const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
-    expect(rows.map((r) => openCheckpoint(r.note, verifier, ORIGIN).size)).toEqual([0, 1]);
-    expect(Buffer.from(openCheckpoint(rows[0]!.note, verifier, ORIGIN).root)).toEqual(Buffer.from(EMPTY_ROOT));
+    expect(await Promise.all(rows.map(async (r) => (await openCheckpoint(r.note, verifier, ORIGIN)).size))).toEqual([0, 1]);
+    expect(Buffer.from((await openCheckpoint(rows[0]!.note, verifier, ORIGIN)).root)).toEqual(Buffer.from(EMPTY_ROOT));
   });
 });
