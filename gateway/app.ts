@@ -24,6 +24,7 @@ import { resultRoutes } from './routes/results';
 import { wellKnownRoutes } from './routes/well-known';
 import { describeError } from './logger';
 import type { CheckpointSigning } from './services/audit/checkpoints';
+import type { AuditWriter } from './services/audit/commitments';
 import type { FanoutWaker, ResultReader, Services } from './services/context';
 
 export type { FanoutWaker, ResultReader } from './services/context';
@@ -50,6 +51,8 @@ export interface AppDeps {
   clock?: () => Date;
   /** Signs checkpoints requested with POST /v1/audit/checkpoint; without it only reading works. */
   auditCheckpoints?: CheckpointSigning;
+  /** Writes audit entries with this gateway's commitment key (services/audit/commitments.ts). */
+  audit: AuditWriter;
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -65,6 +68,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     partDeadlineMs: deps.config.fanout.partDeadlineMs,
     fanout: deps.fanout,
     results: deps.results,
+    audit: deps.audit,
   };
   const app = new Hono<AppEnv>();
 

@@ -89,7 +89,7 @@ describe('the audit log of a whole federation', () => {
     const answer = entries.map((e) => parseAuditEntry(e.entry)).find((e) => e.action === 'department.answered')!;
     const logFile = join(stateDir, 'served.ndjson');
     const log = await openServedLog(logFile);
-    const base = { jti: String(issued.details.jti), warrantSha256: String(issued.details.sha256), inquiryId: issued.inquiryId! };
+    const base = { jti: String(issued.details.warrantId), warrantSha256: String(issued.details.sha256), inquiryId: issued.inquiryId! };
     await log.append({ outcome: 'accepted', ...base });
     await log.append({ outcome: 'served', ...base, records: Number(answer.details.records), bytes: Number(answer.details.bytes), ciphertextSha256: String(answer.details.sha256) });
     await log.append({ outcome: 'accepted', jti: 'unlogged-warrant', warrantSha256: 'f'.repeat(64), inquiryId: issued.inquiryId! });
@@ -106,7 +106,7 @@ describe('the audit log of a whole federation', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/1 warrants served and logged, digests matching/);
-    expect(result.stdout).toMatch(/SERVED BUT NOT LOGGED by the gateway \(1\):\n\s+jti unlogged-warrant/);
+    expect(result.stdout).toMatch(/SERVED BUT NOT LOGGED by the gateway \(1\):\n\s+warrant unlogged-warrant/);
     expect(JSON.parse(await readFile(join(stateDir, 'ps-state.json'), 'utf8'))).toMatchObject({ origin: ORIGIN });
   });
 });

@@ -9,6 +9,7 @@ import type { Database } from '../db/client';
 import { auditEvents, inquiryParts, results } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
 import { answerFrames, FakeDepartmentDirectory, type FakeBehaviour } from '../departments/fake-client';
+import { createAuditWriter } from '../services/audit/append-audit';
 import { insertPart, seedApprovedInquiry } from './test-fixtures';
 import { DEFAULT_CATALOGUE_FILE, startFanoutWorker, type FanoutWorkerOptions } from './worker';
 
@@ -28,6 +29,7 @@ beforeAll(async () => {
     callDeadlineMs: 10_000,
     maxAttempts: 3,
     autoStart: false,
+    audit: createAuditWriter(randomBytes(32)),
   };
 });
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { inquiryParts, results } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
 import { createGrpcDepartmentDirectory } from '../departments/grpc-client';
 import { startTestDepartment, type TestDepartment } from '../departments/test-department';
+import { createAuditWriter } from '../services/audit/append-audit';
 import { openResultStream } from '../services/result/read-result';
 import { insertPart, seedApprovedInquiry } from './test-fixtures';
 import { DEFAULT_CATALOGUE_FILE, startFanoutWorker } from './worker';
@@ -80,6 +81,7 @@ describe('fan-out over real mutual-TLS gRPC', () => {
       callDeadlineMs: 10_000,
       maxAttempts: 3,
       autoStart: false,
+      audit: createAuditWriter(randomBytes(32)),
     });
     try {
       expect(await worker.runOnce()).toBe(1);

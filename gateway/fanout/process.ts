@@ -5,7 +5,7 @@ import type { Catalogue } from '../catalogue';
 import type { Db, Tx } from '../db/client';
 import { inquiryParts, resultChunks, results } from '../db/schema';
 import { DepartmentCallError, PERMANENT_CALL_FAILURES, type DepartmentDirectory } from '../departments/client';
-import { appendAudit } from '../services/audit/append-audit';
+import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
 import { issueWarrant, WarrantIssueError, type WarrantSigner } from '../warrants/issue-warrant';
 import type { ClaimedPart } from './claim';
 import { AttemptFailure, receiveAnswer } from './receive-answer';
@@ -22,10 +22,12 @@ export interface ProcessContext {
   retryBaseMs: number;
   retryMaxMs: number;
   /** An answer past this size is refused (and its chunks dropped): a department cannot fill the database. */
-  maxResultBytes: number;
+  maxAnswerBytes: number;
   now: () => Date;
   /** Aborted when the worker stops: the call is cancelled and the part handed back at once. */
   signal?: AbortSignal;
+  /** Writes the warrant, answer and failure entries with the gateway's commitment key. */
+  audit: AuditWriter;
 }
 
 export type PartOutcome = 'succeeded' | 'retrying' | 'failed' | 'lease_lost' | 'interrupted';
@@ -60,6 +62,7 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
       catalogue: ctx.catalogue,
       now,
       attempt: part.attempts,
+      audit: ctx.audit,
       fence: async (tx, claims) => {
         const held = await tx
           .update(inquiryParts)
@@ -81,7 +84,7 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
     );
     const deadline = new Date(Date.now() + Math.max(0, budgetMs));
     const frames = client.execute(warrant.jws, { deadline, signal: ctx.signal });
-    const answer = await receiveAnswer(ctx.db, { part, warrantId, maxResultBytes: ctx.maxResultBytes }, frames);
+    const answer = await receiveAnswer(ctx.db, { part, warrantId, maxAnswerBytes: ctx.maxAnswerBytes }, frames);
 
     const { receipt: _receipt, ...answerFacts } = answer;
     const completedAt = ctx.now();
@@ -106,14 +109,18 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
       });
       // Chunks of earlier attempts that never completed.
       await tx.delete(resultChunks).where(and(eq(resultChunks.partId, part.id), ne(resultChunks.warrantId, warrantId!)));
-      await appendAudit(tx, {
-        action: 'department.answered',
-        inquiryId: part.inquiryId,
-        details: {
-          department: part.department, partId: part.id, warrantId, ...answerFacts, attempt: part.attempts,
-          receiptSha256: answer.receipt ? createHash('sha256').update(answer.receipt).digest('hex') : null,
+      await appendAudit(
+        tx,
+        {
+          action: 'department.answered',
+          inquiryId: part.inquiryId,
+          details: {
+            department: part.department, partId: part.id, warrantId: warrantId!, ...answerFacts, attempt: part.attempts,
+            receiptSha256: answer.receipt ? createHash('sha256').update(answer.receipt).digest('hex') : null,
+          },
         },
-      });
+        ctx.audit,
+      );
     });
     log.info({ warrantId, records: answer.records, bytes: answer.bytes }, 'department answered');
     return 'succeeded';
@@ -201,11 +208,11 @@ async function settleFailure(
       .where(leaseHeld(ctx, part))
       .returning({ id: inquiryParts.id });
     if (rows.length === 0) return false;
-    await appendAudit(tx, {
-      action: 'part.failed',
-      inquiryId: part.inquiryId,
-      details: { department: part.department, partId: part.id, attempts: part.attempts, reason, warrantId },
-    });
+    await appendAudit(
+      tx,
+      { action: 'part.failed', inquiryId: part.inquiryId, details: { department: part.department, partId: part.id, attempts: part.attempts, reason, warrantId } },
+      ctx.audit,
+    );
     return true;
   });
   log.warn({ warrantId, code: failure.code }, failed ? 'part failed' : 'lease lost before the part could be failed');

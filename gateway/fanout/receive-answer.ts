@@ -28,7 +28,7 @@ export interface Answer {
 /** Header, chunks (stored one by one as they arrive), trailer; anything else is a failed attempt. */
 export async function receiveAnswer(
   db: Db,
-  { part, warrantId, maxResultBytes }: { part: { id: string; department: string }; warrantId: string; maxResultBytes: number },
+  { part, warrantId, maxAnswerBytes }: { part: { id: string; department: string }; warrantId: string; maxAnswerBytes: number },
   frames: AsyncIterable<ResultFrame>,
 ): Promise<Answer> {
   let format: string | null = null;
@@ -58,7 +58,7 @@ export async function receiveAnswer(
     } else if (frame.frame === 'chunk') {
       if (format === null) throw new AttemptFailure('protocol: chunk before the header');
       bytes += frame.chunk.length;
-      if (bytes > maxResultBytes) throw new AttemptFailure(`protocol: answer larger than ${maxResultBytes} bytes`, true);
+      if (bytes > maxAnswerBytes) throw new AttemptFailure(`protocol: answer larger than ${maxAnswerBytes} bytes`, true);
       digest.update(frame.chunk);
       pending.push({ partId: part.id, warrantId, seq, data: frame.chunk });
       pendingBytes += frame.chunk.length;

@@ -10,6 +10,7 @@ import { auditEvents, inquiryParts, resultChunks, results } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
 import { DepartmentCallError } from '../departments/client';
 import { answerFrames, answerWith, FakeDepartmentDirectory, refuseWith, type FakeBehaviour } from '../departments/fake-client';
+import { createAuditWriter } from '../services/audit/append-audit';
 import { openResultStream } from '../services/result/read-result';
 import { claimDueParts } from './claim';
 import { insertPart, seedApprovedInquiry } from './test-fixtures';
@@ -57,6 +58,7 @@ function worker(directory: FakeDepartmentDirectory, overrides: Partial<FanoutWor
     maxAttempts: 3,
     retryBaseMs: 1000,
     autoStart: false,
+    audit: createAuditWriter(randomBytes(32)),
     ...overrides,
   });
 }
@@ -94,7 +96,7 @@ describe('fan-out worker (fake departments)', () => {
       public_security: async function* (call) {
         // The warrant is in the committed audit log before the department sees it.
         const issued = await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'warrant.issued'));
-        auditedBeforeCall = issued.some((e) => e.details.jti === call.claims.jti);
+        auditedBeforeCall = issued.some((e) => e.details.warrantId === call.claims.jti);
         yield* answerFrames({ department: 'public_security', warrantId: String(call.claims.jti), ciphertext, records: 4, chunkSize: 4096 });
       },
     });
@@ -131,7 +133,8 @@ describe('fan-out worker (fake departments)', () => {
     expect(audit.map((e) => e.action)).toEqual(['warrant.issued', 'department.answered']);
     expect(audit[0]!.details).toMatchObject({
       department: 'public_security',
-      jti: claims.jti,
+      warrantId: claims.jti,
+      attempt: 1,
       sha256: createHash('sha256').update(call!.warrant).digest('hex'),
     });
     expect(audit[1]!.details).toMatchObject({ warrantId: claims.jti, records: 4, bytes: 10_000, sha256: result!.sha256 });
@@ -359,11 +362,11 @@ describe('fan-out worker (fake departments)', () => {
 });
 
 describe('fan-out worker limits', () => {
-  it('refuses an answer larger than maxResultBytes and keeps none of it', async () => {
+  it('refuses an answer larger than maxAnswerBytes and keeps none of it', async () => {
     const { part } = await onlyPart();
     const directory = new FakeDepartmentDirectory({ public_security: answerWith(randomBytes(5000), 1, { chunkSize: 1000 }) });
 
-    await worker(directory, { maxResultBytes: 4096 }).runOnce();
+    await worker(directory, { maxAnswerBytes: 4096 }).runOnce();
 
     expect(await partRow(part.id)).toMatchObject({ status: 'failed', failureReason: 'protocol: answer larger than 4096 bytes' });
     expect(await database.db.select().from(resultChunks).where(eq(resultChunks.partId, part.id))).toEqual([]);

@@ -4,6 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { noteSigner } from '../../proto/checkpoint';
 import { users, type Role } from '../db/schema';
 import { appendAudit } from '../services/audit/append-audit';
+import { exampleAuditEntry } from '../testing/audit-entries';
 import { createCheckpoint } from '../services/audit/checkpoints';
 import { createTestGateway, type TestGateway, type TestUser } from '../testing/harness';
 
@@ -212,7 +213,7 @@ beforeAll(async () => {
   await gw.db.update(users).set({ department: 'public_security' }).where(eq(users.id, callers.department_operator.id));
   // Two entries and a checkpoint, so the audit routes have something to show and prove.
   for (const department of ['public_security', 'natural_resources']) {
-    await gw.db.transaction((tx) => appendAudit(tx, { action: 'part.failed', details: { department } }));
+    await gw.db.transaction((tx) => appendAudit(tx, exampleAuditEntry('part.failed', { details: { department } }), gw.audit));
   }
   await createCheckpoint(gw.db, signing);
 });

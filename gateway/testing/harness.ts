@@ -15,6 +15,7 @@ import type { ApprovalPolicy } from '../policy/approval-policy';
 import { loadPolicies } from '../policy/load-policies';
 import { openResultStream } from '../services/result/read-result';
 import type { CheckpointSigning } from '../services/audit/checkpoints';
+import { createAuditWriter, type AuditWriter } from '../services/audit/commitments';
 import type { PolicyEngine } from '../policy/authorize';
 import { createLogger } from '../logger';
 import { ApiClient, request, type RequestOptions, type ApiResponse } from './api-client';
@@ -92,6 +93,8 @@ export interface TestGatewayOptions {
   clock?: () => Date;
   /** Extra configuration variables, e.g. `{ QIAO_PART_DEADLINE: '1m' }`. */
   env?: Record<string, string>;
+  /** The audit writer (commitment key); default one with a random key of this gateway's own. */
+  audit?: AuditWriter;
 }
 
 export interface TestGateway {
@@ -109,6 +112,8 @@ export interface TestGateway {
   fanout: { wakes: number; wake(): void };
   /** Everything the app logged, one JSON line each. */
   logs: string[];
+  /** The audit writer the app appends with: tests that append directly pass it too. */
+  audit: AuditWriter;
   tokens: TestIssuer;
   /** A client sending the given user's token (or the given raw token, or none). */
   as(who: TestUser | string | null): ApiClient;
@@ -157,7 +162,9 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
       fanout.wakes++;
     },
   };
+  const audit = options.audit ?? createAuditWriter(randomBytes(32));
   const app = createApp({
+    audit,
     config,
     db,
     logger,
@@ -216,6 +223,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     users: seeded,
     fanout,
     logs,
+    audit,
     tokens,
     as: (who) => new ApiClient(app, who === null ? undefined : typeof who === 'string' ? who : who.token),
     request: send,

@@ -9,6 +9,7 @@ import { auditEvents, inquiries, units } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
 import { generateUnitKey, insertPart, seedApprovedInquiry, type SeededInquiry } from '../fanout/test-fixtures';
 import { DEFAULT_CATALOGUE_FILE } from '../fanout/worker';
+import { createAuditWriter } from '../services/audit/append-audit';
 import { buildWarrantClaims, issueWarrant, WarrantIssueError } from './issue-warrant';
 import { pseudonymize } from './pseudonym';
 
@@ -16,6 +17,7 @@ let database: Database;
 let catalogue: Catalogue;
 let signingKey: { privateJwk: JWK; publicJwk: JWK };
 const pseudonymKey = randomBytes(32);
+const audit = createAuditWriter(randomBytes(32));
 const NOW = new Date('2030-03-01T08:00:00Z');
 
 beforeAll(async () => {
@@ -120,20 +122,20 @@ describe('issueWarrant', () => {
     const seeded = await seedApprovedInquiry(db);
     const part = await insertPart(db, seeded.inquiryId);
 
-    const issued = await issueWarrant(db, { part, signer: { privateJwk: signingKey.privateJwk, pseudonymKey }, catalogue, now: new Date(), attempt: 1 });
+    const issued = await issueWarrant(db, { part, signer: { privateJwk: signingKey.privateJwk, pseudonymKey }, catalogue, now: new Date(), attempt: 1, audit });
 
     const claims = await verifyWarrant(issued.jws, { keys: [signingKey.publicJwk], audience: 'public_security' });
     expect(claims.jti).toBe(issued.claims.jti);
     expect(claims.exp - claims.iat).toBe(300);
     expect(issued.sha256).toBe(createHash('sha256').update(issued.jws).digest('hex'));
-    const audit = await db.select().from(auditEvents).where(eq(auditEvents.inquiryId, seeded.inquiryId));
-    expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({
+    const logged = await db.select().from(auditEvents).where(eq(auditEvents.inquiryId, seeded.inquiryId));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({
       action: 'warrant.issued',
       actorUserId: null,
-      details: { department: 'public_security', partId: part.id, jti: claims.jti, sha256: issued.sha256, kid: 'gw-1', attempt: 1 },
+      details: { department: 'public_security', partId: part.id, warrantId: claims.jti, sha256: issued.sha256, kid: 'gw-1', attempt: 1 },
     });
-    expect(JSON.stringify(audit[0]!.details)).not.toContain('150627196803120034');
+    expect(JSON.stringify(logged[0]!.details)).not.toContain('150627196803120034');
   });
 
   it('logs nothing when the fence refuses (the worker lost the part)', async () => {
@@ -147,6 +149,8 @@ describe('issueWarrant', () => {
         signer: { privateJwk: signingKey.privateJwk, pseudonymKey },
         catalogue,
         now: new Date(),
+        attempt: 1,
+        audit,
         fence: async () => {
           throw new Error('lease lost');
         },

@@ -5,7 +5,7 @@ import { signWarrant, WARRANT_ISSUER, type WarrantClaims } from '../../proto/war
 import type { Catalogue } from '../catalogue';
 import type { Db, DbOrTx, Tx } from '../db/client';
 import { inquiries, inquiryDecisions, units, users } from '../db/schema';
-import { appendAudit } from '../services/audit/append-audit';
+import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
 import { pseudonymize } from './pseudonym';
 
 /** What the gateway signs warrants with. */
@@ -116,7 +116,7 @@ export interface IssuedWarrant {
 /**
  * Builds and signs the warrant for one part and commits its 'warrant.issued' audit entry
  * before returning: no warrant leaves the gateway unlogged. `fence` runs in that same
- * transaction (the fan-out worker checks it still holds the part's lease and records the jti);
+ * transaction (the fan-out worker checks it still holds the part's lease and records the warrant id);
  * if it throws, nothing is committed and the warrant must not be sent.
  */
 export async function issueWarrant(
@@ -126,7 +126,9 @@ export async function issueWarrant(
     signer: WarrantSigner;
     catalogue: Catalogue;
     now: Date;
-    attempt?: number;
+    /** The part's attempt this warrant is for (the lease's fencing number). */
+    attempt: number;
+    audit: AuditWriter;
     fence?: (tx: Tx, claims: WarrantClaims) => Promise<void>;
   },
 ): Promise<IssuedWarrant> {
@@ -142,20 +144,25 @@ export async function issueWarrant(
   const sha256 = createHash('sha256').update(jws).digest('hex');
   await db.transaction(async (tx) => {
     await input.fence?.(tx, claims);
-    await appendAudit(tx, {
-      action: 'warrant.issued',
-      inquiryId: input.part.inquiryId,
-      details: {
-        department: input.part.department,
-        partId: input.part.id,
-        jti: claims.jti,
-        sha256,
-        kid: input.signer.privateJwk.kid,
-        categories: Object.keys(claims.categories),
-        expiresAt: new Date(claims.exp * 1000).toISOString(),
-        ...(input.attempt === undefined ? {} : { attempt: input.attempt }),
+    // The digest, never the JWS: the warrant names the subjects.
+    await appendAudit(
+      tx,
+      {
+        action: 'warrant.issued',
+        inquiryId: input.part.inquiryId,
+        details: {
+          department: input.part.department,
+          partId: input.part.id,
+          warrantId: claims.jti,
+          attempt: input.attempt,
+          sha256,
+          kid: input.signer.privateJwk.kid!, // signWarrant refuses a key without one
+          categories: Object.keys(claims.categories),
+          expiresAt: new Date(claims.exp * 1000).toISOString(),
+        },
       },
-    });
+      input.audit,
+    );
   });
   return { jws, claims, sha256 };
 }
