@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue';
 import type { Db, Tx } from '../db/client';
-import { inquiryParts, resultChunks, results } from '../db/schema';
+import { inquiryParts, resultChunks } from '../db/schema';
 import { DepartmentCallError, PERMANENT_CALL_FAILURES, type DepartmentDirectory } from '../departments/client';
 import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
 import { issueWarrant, WarrantIssueError, type WarrantSigner } from '../warrants/issue-warrant';
 import type { ClaimedPart } from './claim';
-import { AttemptFailure, receiveAnswer } from './receive-answer';
+import { AttemptFailure, leaseHeld, receiveAnswer, recordAnswer } from './receive-answer';
 
 export interface ProcessContext {
   db: Db;
@@ -36,10 +35,11 @@ export type PartOutcome = 'succeeded' | 'retrying' | 'failed' | 'lease_lost' | '
 class LeaseLost extends Error {}
 
 /**
- * One attempt at one claimed part: warrant (logged before it leaves), call, chunks stored as
- * they arrive, trailer checked, then result + part + audit in one transaction, fenced by the
- * lease (owner and attempt number), so a worker that lost its part cannot overwrite the work of
- * the one that took it over, and the results row (keyed by part) is written at most once.
+ * One attempt at one claimed part: warrant (logged before it leaves), call, chunks
+ * stored as they arrive, trailer checked, then the answer recorded (`recordAnswer`: result + part
+ * + audit in one transaction), fenced by the lease (owner and attempt number), so a worker that
+ * lost its part cannot overwrite the work of the one that took it over, and the results row
+ * (keyed by part) is written at most once.
  */
 export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promise<PartOutcome> {
   const log = ctx.logger.child({ partId: part.id, inquiryId: part.inquiryId, department: part.department, attempt: part.attempts });
@@ -67,7 +67,7 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
         const held = await tx
           .update(inquiryParts)
           .set({ warrantId: claims.jti, updatedAt: now })
-          .where(leaseHeld(ctx, part))
+          .where(leaseHeld(ctx.workerId, part))
           .returning({ id: inquiryParts.id });
         if (held.length === 0) throw new LeaseLost();
       },
@@ -86,57 +86,13 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
     const frames = client.execute(warrant.jws, { deadline, signal: ctx.signal });
     const answer = await receiveAnswer(ctx.db, { part, warrantId, maxAnswerBytes: ctx.maxAnswerBytes }, frames);
 
-    const { receipt: _receipt, ...answerFacts } = answer;
-    const completedAt = ctx.now();
-    await ctx.db.transaction(async (tx) => {
-      const done = await tx
-        .update(inquiryParts)
-        .set({ status: 'succeeded', completedAt, updatedAt: completedAt, leaseOwner: null, leaseExpiresAt: null, failureReason: null })
-        .where(and(leaseHeld(ctx, part), eq(inquiryParts.warrantId, warrantId!)))
-        .returning({ id: inquiryParts.id });
-      if (done.length === 0) throw new LeaseLost();
-      await tx.insert(results).values({
-        partId: part.id,
-        inquiryId: part.inquiryId,
-        department: part.department,
-        warrantId: warrantId!,
-        format: answer.format,
-        records: answer.records,
-        bytes: answer.bytes,
-        sha256: answer.sha256,
-        chunks: answer.chunks,
-        receipt: answer.receipt,
-      });
-      // Chunks of earlier attempts that never completed.
-      await tx.delete(resultChunks).where(and(eq(resultChunks.partId, part.id), ne(resultChunks.warrantId, warrantId!)));
-      await appendAudit(
-        tx,
-        {
-          action: 'department.answered',
-          inquiryId: part.inquiryId,
-          details: {
-            department: part.department, partId: part.id, warrantId: warrantId!, ...answerFacts, attempt: part.attempts,
-            receiptSha256: answer.receipt ? createHash('sha256').update(answer.receipt).digest('hex') : null,
-          },
-        },
-        ctx.audit,
-      );
-    });
+    const recorded = await recordAnswer(ctx.db, ctx.audit, { part, workerId: ctx.workerId, warrantId, answer, completedAt: ctx.now() });
+    if (!recorded) throw new LeaseLost();
     log.info({ warrantId, records: answer.records, bytes: answer.bytes }, 'department answered');
     return 'succeeded';
   } catch (err) {
     return settleFailure(ctx, part, log, warrantId, err);
   }
-}
-
-/** This worker still holds this attempt of the part. */
-function leaseHeld(ctx: ProcessContext, part: ClaimedPart) {
-  return and(
-    eq(inquiryParts.id, part.id),
-    eq(inquiryParts.status, 'running'),
-    eq(inquiryParts.leaseOwner, ctx.workerId),
-    eq(inquiryParts.attempts, part.attempts),
-  );
 }
 
 /** Exponential backoff: base, 2×base, 4×base … capped. */
@@ -175,7 +131,7 @@ async function settleFailure(
         updatedAt: now,
         failureReason: 'interrupted: the worker stopped',
       })
-      .where(leaseHeld(ctx, part))
+      .where(leaseHeld(ctx.workerId, part))
       .returning({ id: inquiryParts.id });
     log.info({ warrantId }, 'worker stopping: part handed back');
     return released.length ? 'interrupted' : 'lease_lost';
@@ -191,7 +147,7 @@ async function settleFailure(
     const retried = await ctx.db
       .update(inquiryParts)
       .set({ status: 'pending', nextAttemptAt, leaseOwner: null, leaseExpiresAt: null, updatedAt: now, failureReason: failure.reason })
-      .where(leaseHeld(ctx, part))
+      .where(leaseHeld(ctx.workerId, part))
       .returning({ id: inquiryParts.id });
     log.warn({ warrantId, code: failure.code, nextAttemptAt }, 'attempt failed, retry scheduled');
     return retried.length ? 'retrying' : 'lease_lost';
@@ -205,7 +161,7 @@ async function settleFailure(
     const rows = await tx
       .update(inquiryParts)
       .set({ status: 'failed', completedAt: now, leaseOwner: null, leaseExpiresAt: null, updatedAt: now, failureReason: reason })
-      .where(leaseHeld(ctx, part))
+      .where(leaseHeld(ctx.workerId, part))
       .returning({ id: inquiryParts.id });
     if (rows.length === 0) return false;
     await appendAudit(

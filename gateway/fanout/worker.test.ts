@@ -13,7 +13,7 @@ import { answerFrames, answerWith, FakeDepartmentDirectory, refuseWith, type Fak
 import { createAuditWriter } from '../services/audit/append-audit';
 import { openResultStream } from '../services/result/read-result';
 import { claimDueParts } from './claim';
-import { insertPart, seedApprovedInquiry } from './test-fixtures';
+import { preparePart, seedApprovedInquiry } from './test-fixtures';
 import { DEFAULT_CATALOGUE_FILE, startFanoutWorker, type FanoutWorkerOptions } from './worker';
 
 const SUBJECT_ID = '150627196803120034';
@@ -64,11 +64,11 @@ function worker(directory: FakeDepartmentDirectory, overrides: Partial<FanoutWor
 }
 
 /** Only this test's part is due: every other part in the file's database is settled first. */
-async function onlyPart(values: Parameters<typeof insertPart>[2] = {}) {
+async function onlyPart(values: Parameters<typeof preparePart>[2] = {}) {
   const { db } = database;
   await db.update(inquiryParts).set({ status: 'failed', leaseOwner: null });
   const seeded = await seedApprovedInquiry(db);
-  const part = await insertPart(db, seeded.inquiryId, { nextAttemptAt: new Date(Date.now() - 1000), ...values });
+  const part = await preparePart(db, seeded.inquiryId, { nextAttemptAt: new Date(Date.now() - 1000), ...values });
   return { ...seeded, part };
 }
 
@@ -77,8 +77,11 @@ async function partRow(id: string) {
   return row!;
 }
 
+/** What the worker logged for the inquiry: the entries after the fixture's own submission and approval. */
 async function auditOf(inquiryId: string) {
-  return database.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, inquiryId)).orderBy(auditEvents.id);
+  const all = await database.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, inquiryId)).orderBy(auditEvents.id);
+  expect(all.slice(0, 2).map((e) => e.action)).toEqual(['inquiry.submitted', 'inquiry.approved']);
+  return all.slice(2);
 }
 
 async function readAll(stream: AsyncIterable<Uint8Array>) {
