@@ -21,6 +21,7 @@ import { healthRoutes } from './routes/health';
 import { inquiryRoutes } from './routes/inquiries';
 import { meRoutes } from './routes/me';
 import { resultRoutes } from './routes/results';
+import { warrantRoutes } from './routes/warrants';
 import { wellKnownRoutes } from './routes/well-known';
 import { describeError } from './logger';
 import type { CheckpointSigning } from './services/audit/checkpoints';
@@ -119,6 +120,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/v1/me', meRoutes());
   app.route('/v1/inquiries', inquiryRoutes());
   app.route('/v1/inquiries', resultRoutes());
+  app.route('/v1/inquiries', warrantRoutes());
   app.route('/v1/audit', auditRoutes(deps.auditCheckpoints));
 
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));

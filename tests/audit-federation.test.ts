@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { directoryReceiptKeys } from '../client/cli/directory-keys';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -9,6 +10,8 @@ import { openServedLog } from '../adapters/kit/served-log';
 import { verifyAuditLog } from '../client/core/audit-verify';
 import { fetchAndDecrypt, waitForResults } from '../client/core/results';
 import { parseAuditEntry, parseCheckpointKey, type EntriesAnswer } from '../proto/audit-log';
+import { verifyWarrant } from '../proto/warrant';
+import type { InquiryWarrants } from '../gateway/services/warrant/list-warrants';
 import { bootFederation, type Federation } from './harness/federation';
 
 const run = promisify(execFile);
@@ -24,6 +27,7 @@ const CASE = 'EJH-2019-031';
 describe('the audit log of a whole federation', () => {
   let fed: Federation;
   let stateDir: string;
+  let inquiryId: string;
 
   beforeAll(async () => {
     fed = await bootFederation();
@@ -36,6 +40,7 @@ describe('the audit log of a whole federation', () => {
       subjects: [{ kind: 'person', id: LI }],
       categories: ['household', 'real_estate'],
     });
+    inquiryId = id;
     await (await fed.as('appr.ordos')).post(`/v1/inquiries/${id}/approve`, { comment: 'approved' });
     const listing = await waitForResults(investigator, id, 20_000);
     const options = { privateKey: fed.pki.units['150627']!.privateJwk, receiptKeys: directoryReceiptKeys(join(fed.pki.dir, 'directory')) };
@@ -108,5 +113,33 @@ describe('the audit log of a whole federation', () => {
     expect(result.stdout).toMatch(/1 warrants served and logged, digests matching/);
     expect(result.stdout).toMatch(/SERVED BUT NOT LOGGED by the gateway \(1\):\n\s+warrant unlogged-warrant/);
     expect(JSON.parse(await readFile(join(stateDir, 'ps-state.json'), 'utf8'))).toMatchObject({ origin: ORIGIN });
+  });
+
+  it('the auditor, the requesting unit and each department obtain the exact warrant the department received', async () => {
+    const auditor = await fed.as('auditor.region');
+    const { warrants } = await auditor.get<InquiryWarrants>(`/v1/inquiries/${inquiryId}/warrants`);
+    expect(warrants.map((w) => w.department)).toEqual(['natural_resources', 'public_security']);
+    const { entries } = await auditor.get<EntriesAnswer>('/v1/audit/entries');
+    const issued = entries.map((e) => parseAuditEntry(e.entry)).filter((e) => e.action === 'warrant.issued');
+    for (const w of warrants) {
+      // The digest in the log is the digest of these bytes, the gateway's key signed them, and the
+      // department's own served-warrant log says it accepted exactly them.
+      expect(createHash('sha256').update(w.warrant, 'ascii').digest('hex')).toBe(w.sha256);
+      expect(issued.filter((e) => e.details.warrantId === w.warrantId).map((e) => e.details.sha256)).toEqual([w.sha256]);
+      expect((await verifyWarrant(w.warrant, { keys: fed.pki.warrantKey.publicJwks.keys, audience: w.department })).jti).toBe(w.warrantId);
+      const served = (await readFile(join(fed.pki.dir, 'served', `${w.department}.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(served).toContainEqual(expect.objectContaining({ outcome: 'accepted', jti: w.warrantId, warrantSha256: w.sha256 }));
+    }
+    const investigator = await fed.as('inv.ejinhoro');
+    expect((await investigator.get<InquiryWarrants>(`/v1/inquiries/${inquiryId}/warrants`)).warrants).toEqual(warrants);
+    const operator = await fed.as('ops.public_security');
+    expect((await operator.get<InquiryWarrants>(`/v1/inquiries/${inquiryId}/warrants`)).warrants).toEqual(warrants.filter((w) => w.department === 'public_security'));
+    // Each read is on the record; the warrants themselves (they name the subject) never are.
+    const after = (await auditor.get<EntriesAnswer>('/v1/audit/entries')).entries.map((e) => e.entry);
+    expect(after.filter((e) => parseAuditEntry(e).action === 'warrant.read')).toHaveLength(5);
+    for (const w of warrants) {
+      expect(after.join('\n')).not.toContain(w.warrant.split('.')[1]);
+      expect(fed.gatewayLogs.join('')).not.toContain(w.warrant.split('.')[1]);
+    }
   });
 });

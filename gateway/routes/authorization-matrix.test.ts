@@ -117,6 +117,15 @@ export const MATRIX: Record<string, RouteRow> = {
       department_operator: '- D D D D', administrator: '- D D D D', regional_investigator: 'A A D D A',
     },
   },
+  // The warrant a department received is evidence: the unit's investigators, auditors (wherever
+  // the inquiry sits), and the operator of that department (public_security's here) read it.
+  'GET /v1/inquiries/:id/warrants': {
+    fixture: 'with-results',
+    expect: {
+      investigator: 'A A D D D', approver: '- D D D D', regional_approver: '- D D D D', auditor: '- A A A A',
+      department_operator: '- A A A A', administrator: '- D D D D', regional_investigator: 'A A D D A',
+    },
+  },
   // The audit log is one log for the whole federation: where an inquiry sits does not matter, so
   // one cell per caller. Operators are seeded as public_security's and read its entries.
   'GET /v1/audit/checkpoint': {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWarrant } from '../../proto/warrant';
 import { loadCatalogue, type Catalogue } from '../catalogue';
 import type { Database } from '../db/client';
-import { auditEvents, inquiries, units } from '../db/schema';
+import { auditEvents, inquiries, units, warrants } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
 import { generateUnitKey, preparePart, seedApprovedInquiry, type SeededInquiry } from '../fanout/test-fixtures';
 import { DEFAULT_CATALOGUE_FILE } from '../fanout/worker';
@@ -125,7 +125,7 @@ describe('buildWarrantClaims', () => {
 });
 
 describe('issueWarrant', () => {
-  it('signs a warrant the department can verify and logs it before returning', async () => {
+  it('signs a warrant the department can verify, stores it and logs it before returning', async () => {
     const { db } = database;
     const seeded = await seedApprovedInquiry(db);
     const part = await preparePart(db, seeded.inquiryId);
@@ -144,9 +144,13 @@ describe('issueWarrant', () => {
       details: { department: 'public_security', partId: part.id, warrantId: claims.jti, sha256: issued.sha256, kid: 'gw-1', attempt: 1 },
     });
     expect(JSON.stringify(logged[0]!.details)).not.toContain('150627196803120034');
+    const [stored] = await db.select().from(warrants).where(eq(warrants.partId, part.id));
+    expect(stored).toMatchObject({ warrantId: claims.jti, inquiryId: seeded.inquiryId, department: 'public_security', attempt: 1, jws: issued.jws, sha256: issued.sha256 });
+    expect(stored!.issuedAt.getTime()).toBe(claims.iat * 1000);
+    expect(stored!.expiresAt.getTime()).toBe(claims.exp * 1000);
   });
 
-  it('logs nothing when the fence refuses (the worker lost the part)', async () => {
+  it('stores and logs nothing when the fence refuses (the worker lost the part)', async () => {
     const { db } = database;
     const seeded = await seedApprovedInquiry(db);
     const part = await preparePart(db, seeded.inquiryId);
@@ -165,6 +169,7 @@ describe('issueWarrant', () => {
       }),
     ).rejects.toThrow('lease lost');
     expect(await issuedEntries(seeded.inquiryId)).toEqual([]);
+    expect(await db.select().from(warrants).where(eq(warrants.inquiryId, seeded.inquiryId))).toEqual([]);
   });
 });
 
