@@ -24,9 +24,11 @@ import { referenceRoutes } from './routes/reference';
 import { inquiryRoutes } from './routes/inquiries';
 import { meRoutes } from './routes/me';
 import { resultRoutes } from './routes/results';
+import { warrantRoutes } from './routes/warrants';
 import { wellKnownRoutes } from './routes/well-known';
 import { describeError } from './logger';
 import type { CheckpointSigning } from './services/audit/checkpoints';
+import type { AuditWriter } from './services/audit/commitments';
 import type { FanoutWaker, ResultReader, Services } from './services/context';
 
 export type { FanoutWaker, ResultReader } from './services/context';
@@ -53,6 +55,8 @@ export interface AppDeps {
   clock?: () => Date;
   /** Signs checkpoints requested with POST /v1/audit/checkpoint; without it only reading works. */
   auditCheckpoints?: CheckpointSigning;
+  /** Writes audit entries with this gateway's commitment key (services/audit/commitments.ts). */
+  audit: AuditWriter;
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -68,6 +72,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     partDeadlineMs: deps.config.fanout.partDeadlineMs,
     fanout: deps.fanout,
     results: deps.results,
+    audit: deps.audit,
   };
   const app = new OpenAPIHono<AppEnv>();
 
@@ -121,6 +126,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', meRoutes());
   app.route('/', inquiryRoutes());
   app.route('/', resultRoutes());
+  app.route('/', warrantRoutes());
   app.route('/', auditRoutes(deps.auditCheckpoints));
 
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AuditAction } from './audit-entry';
 import { decodeBase64, encodeBase64, encodeUtf8 } from './bytes';
 import { canonicalJson } from './canonical-json';
 import { CheckpointError, noteVerifierFromJwk, parseVerifierKey, type NoteVerifier } from './checkpoint';
@@ -10,12 +11,15 @@ import { leafHash, ProofError, type Hash } from './merkle';
  * reconciliation) parses with these schemas and hashes exactly the `entry` text it received.
  */
 
-/** One entry, version 1. Hashed as its RFC 8785 canonical JSON: leaf = SHA-256(0x00 ‖ text). */
+/**
+ * One entry, version 1. Hashed as its RFC 8785 canonical JSON: leaf = SHA-256(0x00 ‖ text). The
+ * actions and each one's details are proto/audit-entry.ts (`checkAuditEntry`).
+ */
 export const AuditLogEntry = z.object({
   v: z.literal(1),
   /** When the gateway appended it (ISO 8601). The order that counts is the index. */
   at: z.string(),
-  action: z.string(),
+  action: AuditAction,
   actor: z.object({ userId: z.string(), unitId: z.string() }).optional(),
   inquiryId: z.string().optional(),
   requestId: z.string().optional(),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { directoryReceiptKeys } from '../client/cli/directory-keys';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { openServedLog } from '../adapters/kit/served-log';
 import { verifyAuditLog } from '../client/core/audit-verify';
 import { fetchAndDecrypt, waitForResults } from '../client/core/results';
 import { parseAuditEntry, parseCheckpointKey } from '../proto/audit-log';
+import { verifyWarrant } from '../proto/warrant';
 import { bootFederation, type Federation } from './harness/federation';
 
 const run = promisify(execFile);
@@ -24,6 +26,7 @@ const CASE = 'EJH-2019-031';
 describe('the audit log of a whole federation', () => {
   let fed: Federation;
   let stateDir: string;
+  let inquiryId: string;
 
   beforeAll(async () => {
     fed = await bootFederation();
@@ -36,6 +39,7 @@ describe('the audit log of a whole federation', () => {
       subjects: [{ kind: 'person', id: LI }],
       categories: ['household', 'real_estate'],
     });
+    inquiryId = id;
     await (await fed.as('appr.ordos')).approve(id, { comment: 'approved' });
     const listing = await waitForResults(investigator, id, 20_000);
     const options = { privateKey: fed.pki.units['150627']!.privateJwk, receiptKeys: directoryReceiptKeys(join(fed.pki.dir, 'directory')) };
@@ -89,7 +93,7 @@ describe('the audit log of a whole federation', () => {
     const answer = entries.map((e) => parseAuditEntry(e.entry)).find((e) => e.action === 'department.answered')!;
     const logFile = join(stateDir, 'served.ndjson');
     const log = await openServedLog(logFile);
-    const base = { jti: String(issued.details.jti), warrantSha256: String(issued.details.sha256), inquiryId: issued.inquiryId! };
+    const base = { jti: String(issued.details.warrantId), warrantSha256: String(issued.details.sha256), inquiryId: issued.inquiryId! };
     await log.append({ outcome: 'accepted', ...base });
     await log.append({ outcome: 'served', ...base, records: Number(answer.details.records), bytes: Number(answer.details.bytes), ciphertextSha256: String(answer.details.sha256) });
     await log.append({ outcome: 'accepted', jti: 'unlogged-warrant', warrantSha256: 'f'.repeat(64), inquiryId: issued.inquiryId! });
@@ -106,7 +110,35 @@ describe('the audit log of a whole federation', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/1 warrants served and logged, digests matching/);
-    expect(result.stdout).toMatch(/SERVED BUT NOT LOGGED by the gateway \(1\):\n\s+jti unlogged-warrant/);
+    expect(result.stdout).toMatch(/SERVED BUT NOT LOGGED by the gateway \(1\):\n\s+warrant unlogged-warrant/);
     expect(JSON.parse(await readFile(join(stateDir, 'ps-state.json'), 'utf8'))).toMatchObject({ origin: ORIGIN });
+  });
+
+  it('the auditor, the requesting unit and each department obtain the exact warrant the department received', async () => {
+    const auditor = await fed.as('auditor.region');
+    const { warrants } = await auditor.listWarrants(inquiryId);
+    expect(warrants.map((w) => w.department)).toEqual(['natural_resources', 'public_security']);
+    const { entries } = await auditor.auditEntries();
+    const issued = entries.map((e) => parseAuditEntry(e.entry)).filter((e) => e.action === 'warrant.issued');
+    for (const w of warrants) {
+      // The digest in the log is the digest of these bytes, the gateway's key signed them, and the
+      // department's own served-warrant log says it accepted exactly them.
+      expect(createHash('sha256').update(w.warrant, 'ascii').digest('hex')).toBe(w.sha256);
+      expect(issued.filter((e) => e.details.warrantId === w.warrantId).map((e) => e.details.sha256)).toEqual([w.sha256]);
+      expect((await verifyWarrant(w.warrant, { keys: fed.pki.warrantKey.publicJwks.keys, audience: w.department })).jti).toBe(w.warrantId);
+      const served = (await readFile(join(fed.pki.dir, 'served', `${w.department}.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(served).toContainEqual(expect.objectContaining({ outcome: 'accepted', jti: w.warrantId, warrantSha256: w.sha256 }));
+    }
+    const investigator = await fed.as('inv.ejinhoro');
+    expect((await investigator.listWarrants(inquiryId)).warrants).toEqual(warrants);
+    const operator = await fed.as('ops.public_security');
+    expect((await operator.listWarrants(inquiryId)).warrants).toEqual(warrants.filter((w) => w.department === 'public_security'));
+    // Each read is on the record; the warrants themselves (they name the subject) never are.
+    const after = (await auditor.auditEntries()).entries.map((e) => e.entry);
+    expect(after.filter((e) => parseAuditEntry(e).action === 'warrant.read')).toHaveLength(5);
+    for (const w of warrants) {
+      expect(after.join('\n')).not.toContain(w.warrant.split('.')[1]);
+      expect(fed.gatewayLogs.join('')).not.toContain(w.warrant.split('.')[1]);
+    }
   });
 });

@@ -77,6 +77,8 @@ export interface ApiClient {
   reject(id: string, body: BodyOf<E['rejectInquiry']>): Promise<Answer<'rejectInquiry'>>;
   withdraw(id: string, body?: BodyOf<E['withdrawInquiry']>): Promise<Answer<'withdrawInquiry'>>;
   listResults(id: string): Promise<Answer<'listResults'>>;
+  /** The warrants issued for an inquiry, as each department received them (each read is audited). */
+  listWarrants(id: string): Promise<Answer<'listWarrants'>>;
   downloadResult(id: string, department: string): Promise<ResultDownload>;
   auditCheckpoint(): Promise<Answer<'readCheckpoint'>>;
   /** Asks the gateway to sign a checkpoint of the log as it is now. */
@@ -152,6 +154,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     reject: (id, body) => call(endpoints.rejectInquiry, { params: { id }, body }),
     withdraw: (id, body = {}) => call(endpoints.withdrawInquiry, { params: { id }, body }),
     listResults: (id) => call(endpoints.listResults, { params: { id } }),
+    listWarrants: (id) => call(endpoints.listWarrants, { params: { id } }),
     async downloadResult(id, department) {
       const endpoint = endpoints.downloadResult;
       const res = await exchange(endpoint, pathOf(endpoint, { params: { id, department } }), undefined);

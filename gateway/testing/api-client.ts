@@ -121,6 +121,9 @@ export class TestCaller {
   results(id: string) {
     return this.call('listResults', { params: { id } });
   }
+  warrants(id: string) {
+    return this.call('listWarrants', { params: { id } });
+  }
   /** The ciphertext is in `bytes`. */
   download(id: string, department: string) {
     return this.call('downloadResult', { params: { id, department } });

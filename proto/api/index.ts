@@ -7,6 +7,7 @@ import { keyEndpoints } from './keys';
 import { meEndpoints } from './me';
 import { referenceEndpoints } from './reference';
 import { resultEndpoints } from './results';
+import { warrantEndpoints } from './warrants';
 
 /**
  * The gateway's HTTP API, described once: every endpoint with its request and answer schemas.
@@ -26,6 +27,7 @@ export * from './keys';
 export * from './me';
 export * from './reference';
 export * from './results';
+export * from './warrants';
 
 /** Every endpoint, by operation id. */
 export const endpoints = {
@@ -36,6 +38,7 @@ export const endpoints = {
   ...meEndpoints,
   ...inquiryEndpoints,
   ...resultEndpoints,
+  ...warrantEndpoints,
   ...auditEndpoints,
 };
 export type EndpointName = keyof typeof endpoints;

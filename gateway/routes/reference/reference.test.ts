@@ -22,6 +22,7 @@ beforeAll(async () => {
     catalogue: gw.catalogue,
     policy: gw.policy,
     approvals: gw.approvals,
+    audit: gw.audit,
     tokens: createTokenVerifier({ jwks: gw.tokens.publicJwks, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     devIssuer: await createDevIssuer({ privateJwk: gw.tokens.privateJwk, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     fanout: gw.fanout,

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noteSigner, openCheckpoint, parseVerifierKey, verifierKeyString } from '../../../proto/checkpoint';
 import { EMPTY_ROOT } from '../../../proto/merkle';
@@ -6,7 +6,7 @@ import type { Database } from '../../db/client';
 import { auditCheckpoints } from '../../db/schema';
 import { openTestDatabase } from '../../db/testing';
 import { createLogger } from '../../logger';
-import { appendAudit } from './append-audit';
+import { appendAudit, createAuditWriter } from './append-audit';
 import { startCheckpointSchedule } from './checkpoints';
 
 const ORIGIN = 'test.qiao/audit';
@@ -38,7 +38,13 @@ describe('startCheckpointSchedule', () => {
     const schedule = startCheckpointSchedule({ db: database.db, signing, intervalMs: 50, logger });
     await waiting; // the checkpoint of the empty log, at start
     waiting = next();
-    await database.db.transaction((tx) => appendAudit(tx, { action: 'part.failed', details: { reason: 'test' } }));
+    await database.db.transaction((tx) =>
+      appendAudit(
+        tx,
+        { action: 'part.failed', inquiryId: randomUUID(), details: { department: 'public_security', partId: randomUUID(), attempts: 1, reason: 'test', warrantId: null } },
+        createAuditWriter(randomBytes(32)),
+      ),
+    );
     await waiting;
     await schedule.stop();
 

@@ -18,8 +18,8 @@ export const MAX_ENTRIES_PER_PAGE = 1000;
 async function require(ctx: RequestContext, action: Action, resource: Resource): Promise<void> {
   const verdict = ctx.policy.authorize(ctx.principal, action, resource);
   if (verdict.allowed) return;
-  const details = resource.kind === 'audit_log' && resource.department ? { department: resource.department } : {};
-  await ctx.db.transaction((tx) => auditDenial(tx, ctx, { attempted: action, verdict, details }));
+  const department = resource.kind === 'audit_log' && resource.department ? resource.department : undefined;
+  await ctx.db.transaction((tx) => auditDenial(tx, ctx, { attempted: action, verdict, ...(department ? { department } : {}) }));
   throw new ServiceError('permission_denied', verdict.reason);
 }
 

@@ -4,7 +4,7 @@ import type { Tx } from '../../db/client';
 import { inquiries, inquiryDecisions, inquiryParts, units } from '../../db/schema';
 import { ServiceError } from '../../errors';
 import { describeError } from '../../logger';
-import { appendAudit } from '../audit/append-audit';
+import { appendAudit, type AuditEntry } from '../audit/append-audit';
 import { auditDenial } from '../audit/audit-denial';
 import type { RequestContext } from '../context';
 import { approvalProgress, type ApprovalProgress } from './approval-progress';
@@ -51,7 +51,7 @@ export async function decideInquiry(
       return { kind: 'not_found' };
     }
     if (isOverdue(row, now)) {
-      await persistExpiry(tx, row, now, ctx.requestId);
+      await persistExpiry(tx, ctx.audit, row, now, ctx.requestId);
       return { kind: 'expired', at: row.expiresAt!.toISOString() };
     }
     if (row.state !== 'pending_approval') {
@@ -87,18 +87,15 @@ export async function decideInquiry(
     const departments = final ? await createParts(ctx, tx, row) : [];
     const state = decision === 'reject' ? 'rejected' : final ? 'approved' : 'pending_approval';
     const [updated] = await tx.update(inquiries).set({ state, updatedAt: now }).where(eq(inquiries.id, row.id)).returning();
-    await appendAudit(tx, {
-      action: decision === 'reject' ? 'inquiry.rejected' : final ? 'inquiry.approved' : 'inquiry.approval_added',
-      actor,
-      inquiryId: row.id,
-      requestId: ctx.requestId,
-      details: {
-        decisionId: saved!.id,
-        policyIds: verdict.policyIds,
-        ...(step !== null ? { step: step + 1, steps: row.approvalChain.length, remaining: progress.remaining - 1 } : {}),
-        ...(final ? { departments } : {}),
-      },
-    });
+    const about = { actor, inquiryId: row.id, requestId: ctx.requestId };
+    const decided = { decisionId: saved!.id, policyIds: verdict.policyIds };
+    const filled = step === null ? null : { step: step + 1, steps: row.approvalChain.length, remaining: progress.remaining - 1 };
+    const entry: AuditEntry = !filled
+      ? { ...about, action: 'inquiry.rejected', details: decided }
+      : final
+        ? { ...about, action: 'inquiry.approved', details: { ...decided, ...filled, departments } }
+        : { ...about, action: 'inquiry.approval_added', details: { ...decided, ...filled } };
+    await appendAudit(tx, entry, ctx.audit);
     const [view] = await loadInquiryViews(tx, [updated!], now);
     return { kind: 'decided', view: view!, final };
   });

@@ -64,7 +64,8 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
       actor: { userId: ctx.principal.userId, unitId: ctx.principal.unitId },
       inquiryId: row!.id,
       requestId: ctx.requestId,
-      // Counts, not subject ids: the audit log is read well beyond the investigating unit.
+      // Counts, not subject ids: the audit log is read well beyond the investigating unit. The
+      // writer adds keyed commitments to the case reference and the subjects.
       details: {
         categories: body.categories,
         subjects: body.subjects.length,
@@ -73,7 +74,8 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
         policyIds: decision.policyIds,
         ...(entrusted ? { onBehalfOf: unitId } : {}),
       },
-    });
+      committed: { caseReference: body.caseReference, subjectIds: body.subjects.map((s) => s.id) },
+    }, ctx.audit);
     const [view] = await loadInquiryViews(tx, [row!], now);
     return view!;
   });

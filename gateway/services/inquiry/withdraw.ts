@@ -26,7 +26,7 @@ export async function withdrawInquiry({ ctx, input }: { ctx: RequestContext; inp
     }
     const { body } = input;
     if (isOverdue(row, now)) {
-      await persistExpiry(tx, row, now, ctx.requestId);
+      await persistExpiry(tx, ctx.audit, row, now, ctx.requestId);
       return { kind: 'expired', at: row.expiresAt!.toISOString() };
     }
     if (row.state !== 'pending_approval') throw new ServiceError('failed_precondition', `the inquiry is already ${row.state}`);
@@ -37,7 +37,7 @@ export async function withdrawInquiry({ ctx, input }: { ctx: RequestContext; inp
       inquiryId: row.id,
       requestId: ctx.requestId,
       details: { policyIds: verdict.policyIds, ...(body.reason ? { reason: body.reason } : {}) },
-    });
+    }, ctx.audit);
     const [view] = await loadInquiryViews(tx, [updated!], now);
     return { kind: 'withdrawn', view: view! };
   });
