@@ -157,6 +157,24 @@ describe('frames in flight', () => {
     }
   });
 
+  it('reads chunks in place but keeps nothing of them: a caller that reuses its buffer after each push changes nothing', async () => {
+    const records = Array.from({ length: 400 }, (_, n) => ({ n, text: '达拉特旗'.repeat(50) }));
+    const bytes = await encryptResult(records, publicJwk, binding);
+    for (const framesInFlight of [0, 4]) {
+      const dec = new ResultDecryptor(privateJwk, binding, { framesInFlight });
+      const reused = new Uint8Array(100_000); // one buffer for every read, as a socket reader may do
+      const out: Uint8Array[] = [];
+      for (let at = 0; at < bytes.length; at += reused.length) {
+        const n = Math.min(reused.length, bytes.length - at);
+        reused.set(bytes.subarray(at, at + n));
+        out.push(...(await dec.push(reused.subarray(0, n))));
+        reused.fill(0xff); // overwritten before the frames held back have opened
+      }
+      out.push(...(await dec.finish()));
+      expect(decodeUtf8(concatBytes(out))).toBe(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    }
+  });
+
   it('refuses a second call before the first settled, and a decryptor that failed stays failed', async () => {
     const enc = await ResultEncryptor.create(publicJwk, binding);
     const first = enc.push(new Uint8Array(FRAME_PLAINTEXT_BYTES * 10)); // more than fits in flight: it must wait

@@ -57,8 +57,6 @@ export class ResultEnvelopeError extends Error {
   }
 }
 
-type CryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
-
 /**
  * Frames being sealed or opened at once. WebCrypto's AES-GCM runs off the JavaScript thread (on
  * libuv's pool in Node), one call per frame, and each call costs more than node:crypto's did
@@ -87,7 +85,41 @@ export function frameNonce(counter: number, final: boolean): Uint8Array {
   return nonce;
 }
 
-const importFrameKey = (raw: Uint8Array, usage: 'encrypt' | 'decrypt') => crypto.subtle.importKey('raw', raw, 'AES-GCM', false, [usage]);
+/**
+ * AES-256-GCM of one frame under one result's frame key: `seal` returns ciphertext ‖ 16-byte tag,
+ * `open` the plaintext, or null when the frame does not authenticate. Both must be done with
+ * their input when they return (the buffers are reused), even when they answer with a promise.
+ */
+export interface FrameCipher {
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> | Uint8Array;
+  open(nonce: Uint8Array, aad: Uint8Array, body: Uint8Array): Promise<Uint8Array | null> | Uint8Array | null;
+}
+
+/** Makes the cipher of one result from its 32-byte frame key. */
+export type CreateFrameCipher = (frameKey: Uint8Array) => Promise<FrameCipher>;
+
+/**
+ * The frame cipher on WebCrypto, the contract's default: the key is imported once, non-extractable.
+ * In Node a process may pass node:crypto's instead (proto/node/primitives.ts): the same bytes,
+ * without WebCrypto's per-call copies and thread hop (README, "Performance").
+ */
+export const webCryptoFrameCipher: CreateFrameCipher = async (frameKey) => {
+  const key = await crypto.subtle.importKey('raw', frameKey, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  return {
+    seal: async (iv, additionalData, plaintext) => new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData }, key, plaintext)),
+    open: (iv, additionalData, body) =>
+      crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData }, key, body).then(
+        (plaintext) => new Uint8Array(plaintext),
+        () => null,
+      ),
+  };
+};
+
+/** How the envelope encrypts: which frame cipher, and how many frames may be in flight. */
+export interface EnvelopeOptions {
+  createFrameCipher?: CreateFrameCipher;
+  framesInFlight?: number;
+}
 
 function checkFramesInFlight(n: number): number {
   // 0: each frame is awaited before the next one starts.
@@ -112,7 +144,7 @@ export class ResultEncryptor {
 
   private constructor(
     readonly header: Uint8Array,
-    private readonly key: CryptoKey,
+    private readonly cipher: FrameCipher,
     private readonly aad: Uint8Array,
     private readonly frameBytes: number,
     private readonly framesInFlight: number,
@@ -123,7 +155,7 @@ export class ResultEncryptor {
   static async create(
     recipientPublicJwk: JWK,
     binding: ResultBinding,
-    options: { frameBytes?: number; framesInFlight?: number } = {},
+    options: EnvelopeOptions & { frameBytes?: number } = {},
   ): Promise<ResultEncryptor> {
     if ('d' in recipientPublicJwk) throw new Error('a result is encrypted to the public key, not the private one');
     const frameBytes = options.frameBytes ?? FRAME_PLAINTEXT_BYTES;
@@ -139,10 +171,10 @@ export class ResultEncryptor {
         ...(recipientPublicJwk.kid ? { kid: recipientPublicJwk.kid } : {}),
       })
       .encrypt(publicKey);
-    const key = await importFrameKey(rawKey, 'encrypt');
-    rawKey.fill(0); // our copy goes: from here on the non-extractable CryptoKey holds the frame key
+    const cipher = await (options.createFrameCipher ?? webCryptoFrameCipher)(rawKey);
+    rawKey.fill(0); // our copy goes: from here on the cipher holds the frame key
     const jweBytes = encodeUtf8(jwe);
-    return new ResultEncryptor(concatBytes([encodeU32(jweBytes.length), jweBytes]), key, frameAad(jweBytes, binding), frameBytes, framesInFlight);
+    return new ResultEncryptor(concatBytes([encodeU32(jweBytes.length), jweBytes]), cipher, frameAad(jweBytes, binding), frameBytes, framesInFlight);
   }
 
   /** Plaintext in; the frames that are done out (often none). */
@@ -184,10 +216,10 @@ export class ResultEncryptor {
   }
 
   private seal(final: boolean): void {
-    // WebCrypto copies its input before it returns the promise, so `pending` is free again at once.
-    const sealed = crypto.subtle
-      .encrypt({ name: 'AES-GCM', iv: frameNonce(this.counter++, final), additionalData: this.aad }, this.key, this.pending.subarray(0, this.pendingBytes))
-      .then((body) => concatBytes([encodeU32(body.byteLength), new Uint8Array(body)]));
+    // A cipher is done with its input when it returns (WebCrypto copies it), so `pending` is free again at once.
+    const sealed = Promise.resolve(this.cipher.seal(frameNonce(this.counter++, final), this.aad, this.pending.subarray(0, this.pendingBytes))).then((body) =>
+      concatBytes([encodeU32(body.byteLength), body]),
+    );
     sealed.catch(() => {}); // awaited in order later; this only keeps an abandoned result from an unhandled rejection
     this.sealing.push(sealed);
     this.pendingBytes = 0;
@@ -204,7 +236,7 @@ export async function* encryptRecords(
   records: AsyncIterable<object> | Iterable<object>,
   recipientPublicJwk: JWK,
   binding: ResultBinding,
-  options: { frameBytes?: number; framesInFlight?: number } = {},
+  options: EnvelopeOptions & { frameBytes?: number } = {},
 ): AsyncGenerator<Uint8Array> {
   const enc = await ResultEncryptor.create(recipientPublicJwk, binding, options);
   yield enc.header;
@@ -236,7 +268,7 @@ const EMPTY = new Uint8Array(0);
  */
 export class ResultDecryptor {
   private buffer: Uint8Array = EMPTY;
-  private key: CryptoKey | null = null;
+  private cipher: FrameCipher | null = null;
   private aad: Uint8Array | null = null;
   /** Frames whose opening has started. */
   private started = 0;
@@ -248,13 +280,15 @@ export class ResultDecryptor {
   private failure: unknown = null;
   private readonly opening: Opening[] = [];
   private readonly framesInFlight: number;
+  private readonly createFrameCipher: CreateFrameCipher;
 
   constructor(
     private readonly privateJwk: JWK,
     private readonly binding: ResultBinding,
-    options: { framesInFlight?: number } = {},
+    options: EnvelopeOptions = {},
   ) {
     this.framesInFlight = checkFramesInFlight(options.framesInFlight ?? FRAMES_IN_FLIGHT);
+    this.createFrameCipher = options.createFrameCipher ?? webCryptoFrameCipher;
   }
 
   /** Frames authenticated so far. */
@@ -289,9 +323,11 @@ export class ResultDecryptor {
     const out: Uint8Array[] = [];
     if (chunk.length === 0) return out;
     if (this.finished) throw this.extended();
-    // A copy: frames are opened after push returns, so they must not share the caller's memory.
-    this.buffer = concatBytes([this.buffer, chunk]);
-    if (!this.key) {
+    // The caller's chunk is read in place; what is still held when push returns (a partial frame,
+    // the bodies of frames still opening) is copied then, so it never shares the caller's memory.
+    const borrowed = this.buffer.length === 0;
+    this.buffer = borrowed ? chunk : concatBytes([this.buffer, chunk]);
+    if (!this.cipher) {
       if (this.buffer.length < 4) return out;
       const n = readU32(this.buffer);
       if (n === 0 || n > MAX_HEADER_BYTES) throw new ResultEnvelopeError('header', `header length ${n} is not 1…${MAX_HEADER_BYTES}: not a ${RESULT_FORMAT} result`);
@@ -313,11 +349,13 @@ export class ResultDecryptor {
     }
     if (this.finished && this.buffer.length > 0) throw this.extended();
     if (this.buffer.length === 0) this.buffer = EMPTY;
+    else if (borrowed) this.buffer = this.buffer.slice();
+    if (borrowed) for (const o of this.opening) if (o.body.buffer === chunk.buffer) o.body = o.body.slice();
     return out;
   }
 
   private async close(): Promise<Uint8Array[]> {
-    if (!this.key) throw new ResultEnvelopeError('truncated', 'the result ends inside its header');
+    if (!this.cipher) throw new ResultEnvelopeError('truncated', 'the result ends inside its header');
     const out: Uint8Array[] = [];
     while (this.opening.length > 0) out.push(await this.settle());
     if (this.buffer.length > 0) throw new ResultEnvelopeError('truncated', `the result ends inside frame ${this.started}`);
@@ -342,7 +380,7 @@ export class ResultDecryptor {
       throw new ResultEnvelopeError('header-decryption', `the header does not decrypt with this key (${(error as Error).message}): is it the requesting unit's key?`);
     }
     if (plaintext.length !== 32) throw new ResultEnvelopeError('header', 'the header does not hold a 32-byte frame key');
-    this.key = await importFrameKey(plaintext, 'decrypt');
+    this.cipher = await this.createFrameCipher(plaintext);
     plaintext.fill(0);
     this.aad = frameAad(jweBytes, this.binding);
   }
@@ -355,10 +393,7 @@ export class ResultDecryptor {
   }
 
   private decrypt(body: Uint8Array, counter: number, final: boolean): Promise<Uint8Array | null> {
-    return crypto.subtle.decrypt({ name: 'AES-GCM', iv: frameNonce(counter, final), additionalData: this.aad! }, this.key!, body).then(
-      (plaintext) => new Uint8Array(plaintext),
-      () => null,
-    );
+    return Promise.resolve(this.cipher!.open(frameNonce(counter, final), this.aad!, body));
   }
 
   /** The oldest frame's plaintext, once it authenticated as the next frame of this result. */
@@ -433,8 +468,9 @@ export async function* decryptFrames(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   privateJwk: JWK,
   binding: ResultBinding,
+  options: EnvelopeOptions = {},
 ): AsyncGenerator<Uint8Array> {
-  const dec = new ResultDecryptor(privateJwk, binding);
+  const dec = new ResultDecryptor(privateJwk, binding, options);
   for await (const chunk of chunks) yield* await dec.push(chunk);
   yield* await dec.finish();
 }
@@ -444,9 +480,10 @@ export async function* decryptRecords(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   privateJwk: JWK,
   binding: ResultBinding,
+  options: EnvelopeOptions = {},
 ): AsyncGenerator<Record<string, unknown>> {
   const reader = new NdjsonReader();
-  for await (const plaintext of decryptFrames(chunks, privateJwk, binding)) yield* reader.push(plaintext);
+  for await (const plaintext of decryptFrames(chunks, privateJwk, binding, options)) yield* reader.push(plaintext);
   reader.end();
 }
 

@@ -4,7 +4,6 @@
  * decrypts results locally with the unit's private key, which never leaves this machine.
  */
 import { Command, Option } from 'commander';
-import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { ApiError, createApiClient, type ApiClient } from '../core/api-client';
 import { renderTable } from './format';
 import { decryptResultStream, ResultCheckError, waitForResults } from '../core/results';
 import { directoryReceiptKeys } from './directory-keys';
+import { NODE_ENVELOPE, nodeSha256 } from '../../proto/node/primitives';
 import { downloadProgress, ndjsonWriter, tableWriter } from './results-output';
 import { devLogin, openSession } from '../core/session';
 import { createSessionStore } from './session-files';
@@ -149,7 +149,7 @@ program
         const progress = downloadProgress(summary.department);
         let count = 0;
         try {
-          for await (const record of decryptResultStream(client, id, summary, { privateKey: key, receiptKeys, onProgress: progress.update, createSha256: () => createHash('sha256') })) {
+          for await (const record of decryptResultStream(client, id, summary, { privateKey: key, receiptKeys, onProgress: progress.update, createSha256: nodeSha256, envelope: NODE_ENVELOPE })) {
             count++;
             await writer.write({ department: summary.department, ...record });
           }

@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import { encodeHex } from '../../proto/bytes';
 import { createSha256, type CreateSha256 } from '../../proto/hash';
 import { ReceiptError, verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
-import { NdjsonReader, RESULT_FORMAT, ResultDecryptor, ResultEnvelopeError } from '../../proto/result-envelope';
+import { NdjsonReader, RESULT_FORMAT, ResultDecryptor, ResultEnvelopeError, type EnvelopeOptions } from '../../proto/result-envelope';
 import type { InquiryResults, ResultSummary } from '../../proto/api/results';
 import type { ApiClient } from './api-client';
 
@@ -53,6 +53,8 @@ export interface DecryptOptions {
    * JavaScript, proto/hash.ts) runs anywhere at ~200 MiB/s; the command line passes node:crypto's.
    */
   createSha256?: CreateSha256;
+  /** The frame cipher and frames in flight (default WebCrypto); the command line passes node:crypto's (proto/node/primitives.ts). */
+  envelope?: EnvelopeOptions;
 }
 
 /** The receipt, checked before anything is downloaded: the department's signature, this inquiry, this warrant. */
@@ -93,7 +95,7 @@ export async function* decryptResultStream(
   const receipt = await checkReceipt(inquiryId, summary, options.receiptKeys);
   const download = await api.downloadResult(inquiryId, department);
 
-  const decryptor = new ResultDecryptor(options.privateKey, { warrantId: summary.warrantId!, department });
+  const decryptor = new ResultDecryptor(options.privateKey, { warrantId: summary.warrantId!, department }, options.envelope);
   const reader = new NdjsonReader();
   const digest = (options.createSha256 ?? createSha256)();
   let bytes = 0;
