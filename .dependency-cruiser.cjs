@@ -12,10 +12,6 @@
 //   - test files of gateway/routes/ may read the database (drizzle) to check what a route wrote;
 //     the routes themselves may not.
 // A test file inside a side is held to that side's rules like any other file of it.
-//
-// .dependency-cruiser-known-violations.json lists violations found when the rules came in whose
-// removal is under way; tests/boundaries.test.ts fails on any other, and on a listed one that is
-// gone (delete it from the list then, and the file once the list is empty).
 
 /** The folders of the three sides; proto/ and demo/ may import none of them. */
 const SIDES = '^(gateway|adapters|client)/';
@@ -68,10 +64,17 @@ module.exports = {
     },
     {
       name: 'proto-not-to-node-builtins',
-      comment: 'The formats run in Node and in the browser console alike (WebCrypto and Uint8Array): only the gRPC service in proto/grpc/ and the scripts that write test vectors may use node: modules.',
+      comment: 'The formats run in Node and in the browser console alike (WebCrypto and Uint8Array): only the Node-only parts — the gRPC service in proto/grpc/, node:crypto primitives in proto/node/ — and the scripts that write test vectors may use node: modules.',
       severity: 'error',
-      from: { path: '^proto/', pathNot: ['^proto/grpc/', '^proto/vectors/make-[^/]+[.]ts$', TEST_FILE] },
+      from: { path: '^proto/', pathNot: ['^proto/(grpc|node)/', '^proto/vectors/make-[^/]+[.]ts$', TEST_FILE] },
       to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'browser-code-not-to-node-only-proto',
+      comment: 'The formats and client/core run in a browser: the Node-only parts of the contract (proto/grpc/, proto/node/) are handed in by the Node sides as parameters, never imported by the code a browser loads.',
+      severity: 'error',
+      from: { path: ['^proto/[^/]+$', '^client/core/'], pathNot: TEST_FILE },
+      to: { path: '^proto/(grpc|node)/' },
     },
     {
       name: 'proto-not-to-grpc',

@@ -13,7 +13,7 @@
  *
  * Exported `runAuditBench` so bench/main.ts can call it.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { auditLogEntries } from '../gateway/db/schema';
 import { parseVerifierKey, noteSigner, verifierKeyString } from '../proto/checkpoint';
@@ -22,10 +22,10 @@ import { auditLeafHash } from '../proto/audit-log';
 import { verifyAuditLog } from '../client/core/audit-verify';
 import { openTestDatabase } from '../gateway/db/testing';
 import type { Database } from '../gateway/db/client';
-import { appendAuditEntries, appendAudit, type AuditEntry } from '../gateway/services/audit/append-audit';
+import { appendAuditEntries, appendAudit, createAuditWriter, type AuditEntry } from '../gateway/services/audit/append-audit';
 import { createCheckpoint } from '../gateway/services/audit/checkpoints';
 import { currentTreeSize, readStoredHashes } from '../gateway/services/audit/log-store';
-import { request } from '../gateway/testing/api-client';
+import { createApiClient } from '../client/core/api-client';
 import { createTestGateway } from '../gateway/testing/harness';
 
 export interface AuditBenchResult {
@@ -41,29 +41,51 @@ const uuid = (n: number, kind: number) => `00000000-0000-4000-${(0x8000 + kind).
 function entry(i: number): AuditEntry {
   const n = Math.floor(i / 5);
   const inquiryId = uuid(n, 0);
-  const jti = uuid(n, 1);
+  const warrantId = uuid(n, 1);
   const department = n % 2 ? 'public_security' : 'natural_resources';
   const actor = { userId: uuid(n % 97, 2), unitId: '150627' };
   switch (i % 5) {
     case 0:
-      return { action: 'inquiry.submitted', actor, inquiryId, requestId: randomUUID(), details: { categories: ['household', 'household_members'], subjects: 2 } };
+      return {
+        action: 'inquiry.submitted',
+        actor,
+        inquiryId,
+        requestId: randomUUID(),
+        details: { categories: ['household', 'household_members'], subjects: 2, sensitivity: 'standard', approvalChain: [{ role: 'approver', unitId: '150600', count: 1 }], policyIds: ['investigator-submits-for-own-unit'] },
+        committed: { caseReference: `EJH-2024-${n}`, subjectIds: ['150627196803120034', '150627199002150018'] },
+      };
     case 1:
-      return { action: 'inquiry.approved', actor, inquiryId, requestId: randomUUID(), details: { decisionId: uuid(n, 3), departments: [department] } };
+      return {
+        action: 'inquiry.approved',
+        actor,
+        inquiryId,
+        requestId: randomUUID(),
+        details: { decisionId: uuid(n, 3), policyIds: ['approver-fills-next-step'], step: 1, steps: 1, remaining: 0, departments: [department] },
+      };
     case 2:
       return {
         action: 'warrant.issued',
         inquiryId,
-        details: { department, partId: uuid(n, 4), jti, sha256: 'ab'.repeat(32), kid: 'warrant-key-1', categories: ['household'], expiresAt: new Date().toISOString(), attempt: 1 },
+        details: { department, partId: uuid(n, 4), warrantId, attempt: 1, sha256: 'ab'.repeat(32), kid: 'warrant-key-1', categories: ['household'], expiresAt: new Date().toISOString() },
       };
     case 3:
-      return { action: 'department.answered', inquiryId, details: { department, partId: uuid(n, 4), warrantId: jti, format: 'qiao-result-v1', records: 3, bytes: 2048, sha256: 'cd'.repeat(32), chunks: 1, attempt: 1 } };
+      return {
+        action: 'department.answered',
+        inquiryId,
+        details: { department, partId: uuid(n, 4), warrantId, attempt: 1, format: 'qiao-stream-v1', records: 3, bytes: 2048, sha256: 'cd'.repeat(32), chunks: 1, receiptSha256: 'ef'.repeat(32) },
+      };
     default:
-      return { action: 'result.downloaded', actor, inquiryId, requestId: randomUUID(), details: { department, warrantId: jti, records: 3, bytes: 2048, sha256: 'cd'.repeat(32) } };
+      return { action: 'result.downloaded', actor, inquiryId, requestId: randomUUID(), details: { department, warrantId, records: 3, bytes: 2048, sha256: 'cd'.repeat(32) } };
   }
 }
 
 /** Refused attempts (no inquiry): what the concurrent single-entry writers append. */
-const denied = (i: number): AuditEntry => ({ action: 'authorization.denied', actor: { userId: uuid(i, 5), unitId: '150627' }, requestId: randomUUID(), details: { attempted: 'audit.read_entries', reason: 'bench' } });
+const denied = (i: number): AuditEntry => ({
+  action: 'authorization.denied',
+  actor: { userId: uuid(i, 5), unitId: '150627' },
+  requestId: randomUUID(),
+  details: { attempted: 'audit.read_entries', reason: 'bench', policyIds: [] },
+});
 
 const perSecond = (n: number, ms: number) => `${Math.round((n / ms) * 1000).toLocaleString('en')} entries/s`;
 
@@ -74,7 +96,8 @@ export async function runAuditBench(options: { entries?: number; batch?: number;
   if (!process.env.TEST_DATABASE_URL) throw new Error('set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test: the benchmark runs on PostgreSQL');
   const database: Database = await openTestDatabase();
   const results: AuditBenchResult[] = [];
-  const signing = { origin: ORIGIN, signer: noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey) };
+  const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
+  const writer = createAuditWriter(randomBytes(32));
   try {
     const { db } = database;
     const sample = Math.min(total, 100_000);
@@ -85,7 +108,7 @@ export async function runAuditBench(options: { entries?: number; batch?: number;
     for (let i = 0; i < sample; i += batch) {
       const rows = Array.from({ length: Math.min(batch, sample - i) }, (_, k) => {
         const e = entry(i + k);
-        return sql`(${i + k}, ${JSON.stringify(e)}, ${e.action}, ${e.inquiryId ?? null}, ${(e.details.department as string | undefined) ?? null})`;
+        return sql`(${i + k}, ${JSON.stringify(e)}, ${e.action}, ${e.inquiryId ?? null}, ${'department' in e.details ? e.details.department : null})`;
       });
       await db.transaction((tx) => tx.execute(sql`INSERT INTO bench_plain VALUES ${sql.join(rows, sql`, `)}`));
     }
@@ -98,7 +121,7 @@ export async function runAuditBench(options: { entries?: number; batch?: number;
     let checkpoints = 0;
     for (let i = 0, b = 0; i < sample; i += batch, b++) {
       const entries = Array.from({ length: Math.min(batch, sample - i) }, (_, k) => entry(i + k));
-      await db.transaction((tx) => appendAuditEntries(tx, entries));
+      await db.transaction((tx) => appendAuditEntries(tx, entries, writer));
       if (b % 10 === 9) {
         await createCheckpoint(db, signing);
         checkpoints++;
@@ -117,7 +140,7 @@ export async function runAuditBench(options: { entries?: number; batch?: number;
       Array.from({ length: 8 }, async () => {
         while (next < single) {
           next++;
-          await db.transaction((tx) => appendAudit(tx, denied(next)));
+          await db.transaction((tx) => appendAudit(tx, denied(next), writer));
         }
       }),
     );
@@ -130,7 +153,7 @@ export async function runAuditBench(options: { entries?: number; batch?: number;
     t = performance.now();
     while (size < total) {
       const n = Math.min(10_000, total - size);
-      await db.transaction((tx) => appendAuditEntries(tx, Array.from({ length: n }, (_, k) => entry(i + k))));
+      await db.transaction((tx) => appendAuditEntries(tx, Array.from({ length: n }, (_, k) => entry(i + k)), writer));
       size += n;
       i += n;
       if (size % 100_000 < 10_000) log(`  filled ${size.toLocaleString('en')}`);
@@ -165,7 +188,7 @@ export async function runAuditBench(options: { entries?: number; batch?: number;
     // Full verification through the HTTP API (in process): what `qiao audit verify` does.
     const gw = await createTestGateway({ database });
     const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
-    const get = async (path: string) => (await request(gw.app, 'GET', path, { token: gw.users.auditor.token })).body;
+    const { getJson: get } = createApiClient({ baseUrl: 'http://gateway.test', token: gw.users.auditor.token, fetch: (url, init) => gw.app.request(url, init) });
     await createCheckpoint(db, signing); // the harness's seeding appended nothing, but be exact
     t = performance.now();
     const report = await verifyAuditLog({ get, verifier, origin: ORIGIN, state: null });

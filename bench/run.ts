@@ -7,10 +7,12 @@
  *
  * Uses PostgreSQL when QIAO_BENCH_DATABASE_URL or TEST_DATABASE_URL names a server (a fresh
  * database is created and dropped); otherwise PGlite, which stores bytea at a few MB/s — then
- * the default size is 50 MB.
+ * the default size is 50 MB. Then, with the federation stopped (so it neither competes for the
+ * CPU nor weighs on the memory figures), the contract's cryptography on WebCrypto and
+ * @noble/hashes against node:crypto (bench/crypto.ts).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,6 +29,7 @@ import { DEMO_UNITS } from '../demo/units';
 import { startGateway } from '../gateway/server';
 import { DepartmentClient, DepartmentService, type DepartmentHandlers } from '../proto/grpc/department';
 import { departmentHostname } from '../proto/identity';
+import { formatCryptoFigures, runCryptoBench } from './crypto';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const COOPERATIVE = '93150627MA0N2K7P26';
@@ -42,8 +45,9 @@ const transactions = Number(opts.transactions);
 const mib = (bytes: number) => bytes / 1048576;
 const fmt = (n: number, d = 0) => n.toFixed(d);
 
-/** Peak RSS and heap of this process, sampled every 20 ms while `run` runs. */
-async function sampled<T>(run: () => Promise<T>): Promise<{ value: T; rss: number; heap: number }> {
+/** Peak RSS and heap of this process, sampled every 20 ms while `run` runs, and the CPU seconds it used meanwhile. */
+async function sampled<T>(run: () => Promise<T>): Promise<{ value: T; rss: number; heap: number; cpu: number }> {
+  const cpuBefore = process.cpuUsage();
   let rss = 0;
   let heap = 0;
   const sample = () => {
@@ -56,7 +60,8 @@ async function sampled<T>(run: () => Promise<T>): Promise<{ value: T; rss: numbe
   try {
     const value = await run();
     sample();
-    return { value, rss, heap };
+    const used = process.cpuUsage(cpuBefore);
+    return { value, rss, heap, cpu: (used.user + used.system) / 1e6 };
   } finally {
     clearInterval(timer);
   }
@@ -92,25 +97,39 @@ async function rawGrpc(pki: Awaited<ReturnType<typeof ensureDevPki>>, bytes: num
   return seconds;
 }
 
-function startBankAdapter(pkiDir: string): Promise<{ port: number; stop: () => void }> {
+/**
+ * CPU seconds a child process has used so far, from Linux's /proc (user + system, in USER_HZ
+ * ticks, 100 a second); null elsewhere. On a shared machine CPU time is the figure that other
+ * processes' load hardly moves; wall time stretches with it.
+ */
+async function childCpuSeconds(pid: number | undefined): Promise<number | null> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+function startBankAdapter(pkiDir: string): Promise<{ port: number; stop: () => void; cpuSeconds: () => Promise<number | null> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'adapters/main.ts', '--department', 'bank', '--port', '0', '--pki-dir', pkiDir,
     '--served-log', join(pkiDir, 'served.ndjson'), '--demo-volume', String(transactions)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((res, rej) => {
     createInterface({ input: child.stdout! }).once('line', (line) => {
       const port = Number(/:(\d+)$/.exec(line)?.[1]);
       if (!port) rej(new Error(`unexpected adapter output: ${line}`));
-      res({ port, stop: () => child.kill('SIGTERM') });
+      res({ port, stop: () => child.kill('SIGTERM'), cpuSeconds: () => childCpuSeconds(child.pid) });
     });
     child.once('exit', (code) => rej(new Error(`bank adapter exited with ${code}`)));
   });
 }
 
 /** `qiao results` as a child process, NDJSON to a pipe: returns seconds and the records and bytes it printed. */
-function runCli(gatewayUrl: string, pkiDir: string, inquiryId: string): Promise<{ seconds: number; lines: number; maxRssKb: number }> {
+function runCli(gatewayUrl: string, pkiDir: string, inquiryId: string): Promise<{ seconds: number; lines: number; maxRssKb: number; cpuSeconds: number }> {
   const started = performance.now();
-  // ./qiao as users run it (the built command line); the peak-memory report rides in on NODE_OPTIONS.
-  const reportRss = `process.on('exit', () => process.stderr.write('MAXRSS ' + process.resourceUsage().maxRSS + '\\n'));`;
-  const nodeOptions = [`--import=data:text/javascript,${encodeURIComponent(reportRss)}`, ...(process.env.BENCH_CLI_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLI_PROF}`] : [])];
+  // ./qiao as users run it (the built command line); the peak-memory and CPU report rides in on NODE_OPTIONS.
+  const report = `process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('MAXRSS ' + u.maxRSS + ' CPU ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); });`;
+  const nodeOptions = [`--import=data:text/javascript,${encodeURIComponent(report)}`, ...(process.env.BENCH_CLI_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLI_PROF}`] : [])];
   const child = spawn(join(ROOT, 'qiao'),
     ['--gateway', gatewayUrl, '--as', 'inv.ejinhoro', '--pki-dir', pkiDir, '--state-dir', join(pkiDir, 'cli-state'), 'results', inquiryId, '--format', 'ndjson'],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...nodeOptions].join(' ').trim() } });
@@ -123,7 +142,7 @@ function runCli(gatewayUrl: string, pkiDir: string, inquiryId: string): Promise<
   return new Promise((res, rej) =>
     child.once('exit', (code) => {
       if (code !== 0) return rej(new Error(`qiao results exited with ${code}: ${stderr}`));
-      res({ seconds: (performance.now() - started) / 1000, lines, maxRssKb: Number(/MAXRSS (\d+)/.exec(stderr)?.[1] ?? 0) });
+      res({ seconds: (performance.now() - started) / 1000, lines, maxRssKb: Number(/MAXRSS (\d+)/.exec(stderr)?.[1] ?? 0), cpuSeconds: Number(/ CPU (\d+)/.exec(stderr)?.[1] ?? 0) / 1e6 });
     }),
   );
 }
@@ -139,14 +158,14 @@ const config = parseConfig({
 });
 const gateway = await startGateway({ config, logger: pino({ level: 'warn' }), database, seedDemo: true });
 try {
-  const as = async (u: string) => createApiClient(gateway.url, (await devLogin(gateway.url, u)).token);
+  const as = async (u: string) => createApiClient({ baseUrl: gateway.url, token: (await devLogin(gateway.url, u)).token });
   const investigator = await as('inv.ejinhoro');
-  const { id } = await investigator.post<{ id: string }>('/v1/inquiries', {
+  const { id } = await investigator.submitInquiry({
     caseReference: 'BENCH-1', legalBasis: 'Supervision Law art. 18', purpose: 'benchmark',
     subjects: [{ kind: 'organisation', id: COOPERATIVE }], categories: ['bank_transactions'],
   });
   for (const approver of ['appr.ordos', 'appr.region', 'appr2.region']) {
-    const d = await (await as(approver)).post<{ status: string }>(`/v1/inquiries/${id}/approve`, { comment: 'bench' });
+    const d = await (await as(approver)).approve(id, { comment: 'bench' });
     if (d.status !== 'pending_approval') break;
   }
   global.gc?.();
@@ -158,6 +177,7 @@ try {
   const { summary } = stored.value;
   if (summary.status !== 'succeeded') throw new Error(`bank part ${summary.status}: ${summary.failureReason}`);
   const bytes = summary.bytes!;
+  const adapterCpu = await adapter.cpuSeconds();
   const download = await sampled(() => runCli(gateway.url, dir, id));
   if (download.value.lines !== transactions) throw new Error(`the command line printed ${download.value.lines} records, expected ${transactions}`);
   const raw = await rawGrpc(pki, bytes);
@@ -178,9 +198,14 @@ try {
   console.log(`| while receiving and storing | ${fmt(mib(stored.rss))} | ${fmt(mib(stored.heap))} |`);
   console.log(`| while serving the download | ${fmt(mib(download.rss))} | ${fmt(mib(download.heap))} |`);
   console.log(`\ncommand line peak RSS: ${fmt(download.value.maxRssKb / 1024)} MiB`);
+  console.log('\n| CPU seconds (other load on the machine stretches wall time, hardly this) | adapter | gateway | command line |\n|---|---:|---:|---:|');
+  console.log(`| bank adapter → gateway | ${adapterCpu === null ? '?' : fmt(adapterCpu, 1)} | ${fmt(stored.cpu, 1)} | |`);
+  console.log(`| gateway → \`qiao results\` | | ${fmt(download.cpu, 1)} | ${fmt(download.value.cpuSeconds, 1)} |`);
 } finally {
   await gateway.close();
   adapter.stop();
   await database.close();
   await rm(dir, { recursive: true, force: true });
 }
+
+console.log(`\n${formatCryptoFigures(await runCryptoBench())}`);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
@@ -13,17 +14,21 @@ import type { Config } from './config';
 import type { Db } from './db/client';
 import type { ApprovalPolicy } from './policy/approval-policy';
 import type { PolicyEngine } from './policy/authorize';
+import { API_INFO, API_TAGS, BEARER_SCHEME, OpenApiDocument } from '../proto/api';
 import { HTTP_STATUS, ServiceError, type ErrorCode, type ErrorDetail, type ErrorEnvelope } from './errors';
 import { auditRoutes } from './routes/audit';
 import { devRoutes } from './routes/dev';
 import type { AppEnv } from './routes/env';
 import { healthRoutes } from './routes/health';
+import { referenceRoutes } from './routes/reference';
 import { inquiryRoutes } from './routes/inquiries';
 import { meRoutes } from './routes/me';
 import { resultRoutes } from './routes/results';
+import { warrantRoutes } from './routes/warrants';
 import { wellKnownRoutes } from './routes/well-known';
 import { describeError } from './logger';
 import type { CheckpointSigning } from './services/audit/checkpoints';
+import type { AuditWriter } from './services/audit/commitments';
 import type { FanoutWaker, ResultReader, Services } from './services/context';
 
 export type { FanoutWaker, ResultReader } from './services/context';
@@ -50,11 +55,13 @@ export interface AppDeps {
   clock?: () => Date;
   /** Signs checkpoints requested with POST /v1/audit/checkpoint; without it only reading works. */
   auditCheckpoints?: CheckpointSigning;
+  /** Writes audit entries with this gateway's commitment key (services/audit/commitments.ts). */
+  audit: AuditWriter;
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const services: Services = {
     db: deps.db,
     catalogue: deps.catalogue,
@@ -65,8 +72,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     partDeadlineMs: deps.config.fanout.partDeadlineMs,
     fanout: deps.fanout,
     results: deps.results,
+    audit: deps.audit,
   };
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
 
   // Always the gateway's own id, never one a client sent: audit entries carry it, and a client
   // must not be able to make two requests look like one.
@@ -107,21 +115,29 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
 
+  // Every route is a contract endpoint (proto/api) at its full path; the document below is made of them.
   app.route('/', healthRoutes());
   if (deps.warrantJwks) app.route('/', wellKnownRoutes(deps.warrantJwks));
   if (deps.config.mode === 'development' && deps.devIssuer) app.route('/', devRoutes(deps.devIssuer));
+  let document: OpenApiDocument | undefined;
+  app.route('/', referenceRoutes(() => (document ??= describeApi(app))));
 
   app.use('/v1/*', authenticate(deps.tokens));
-  app.route('/v1/me', meRoutes());
-  app.route('/v1/inquiries', inquiryRoutes());
-  app.route('/v1/inquiries', resultRoutes());
-  app.route('/v1/audit', auditRoutes(deps.auditCheckpoints));
+  app.route('/', meRoutes());
+  app.route('/', inquiryRoutes());
+  app.route('/', resultRoutes());
+  app.route('/', warrantRoutes());
+  app.route('/', auditRoutes(deps.auditCheckpoints));
 
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
     if (err instanceof ServiceError) {
       if (err.retryAt) c.header('retry-after', String(Math.max(1, Math.ceil((err.retryAt.getTime() - services.clock().getTime()) / 1000))));
       return errorResponse(c, err.code, err.message, err.details);
+    }
+    if (err instanceof HTTPException && err.status === 415) {
+      // The route's media type check, for a JSON type with parameters it does not take.
+      return errorResponse(c, 'unsupported_media_type', 'the body must be JSON (Content-Type: application/json)');
     }
     if (err instanceof HTTPException && err.status < 500) {
       const code: ErrorCode = err.status === 413 ? 'payload_too_large' : err.status === 404 ? 'not_found' : 'invalid_argument';
@@ -137,4 +153,10 @@ function errorResponse(c: Context<AppEnv>, code: ErrorCode, message: string, det
   const body: ErrorEnvelope = { error: { code, message, requestId: c.get('requestId'), ...(details ? { details } : {}) } };
   if (code === 'unauthenticated') c.header('www-authenticate', 'Bearer realm="qiao", error="invalid_token"');
   return c.json(body, HTTP_STATUS[code]);
+}
+
+/** The OpenAPI 3.1 document of the routes `app` serves, made from their contract schemas. */
+function describeApi(app: OpenAPIHono<AppEnv>): OpenApiDocument {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', BEARER_SCHEME);
+  return OpenApiDocument.parse(app.getOpenAPI31Document({ openapi: '3.1.0', info: API_INFO, tags: API_TAGS }));
 }

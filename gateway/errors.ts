@@ -1,32 +1,15 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ERROR_CODES, type ErrorCode, type ErrorDetail } from '../proto/api/errors';
 
 /**
  * The one error taxonomy of the gateway. Services throw `ServiceError`; the HTTP layer and the
  * gRPC layer each translate the code through one exhaustive map below. Anything else that is
- * thrown is a bug or an outage and surfaces as an opaque `internal` error.
+ * thrown is a bug or an outage and surfaces as an opaque `internal` error. The list of codes is
+ * the API's (proto/api/errors.ts): clients read the same list.
  */
-export const ERROR_CODES = [
-  'invalid_argument',
-  'unauthenticated',
-  'permission_denied',
-  'not_found',
-  'conflict',
-  'failed_precondition',
-  'payload_too_large',
-  'unsupported_media_type',
-  'resource_exhausted',
-  'deadline_exceeded',
-  'unavailable',
-  'internal',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
-
-/** One offending input location: `subjects[1].id`, `categories[0]`, `QIAO_HTTP_PORT`. */
-export interface ErrorDetail {
-  path: string;
-  message: string;
-}
+export { ERROR_CODES, type ErrorCode, type ErrorDetail };
+export type { ErrorEnvelope } from '../proto/api/errors';
 
 export class ServiceError extends Error {
   override readonly name = 'ServiceError';
@@ -76,8 +59,3 @@ export const GRPC_STATUS: { readonly [C in ErrorCode]: GrpcStatus } = {
   unavailable: GrpcStatus.UNAVAILABLE,
   internal: GrpcStatus.INTERNAL,
 };
-
-/** The JSON body of every error response. */
-export interface ErrorEnvelope {
-  error: { code: ErrorCode; message: string; requestId: string; details?: ErrorDetail[] };
-}

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
+import { CommitmentKeyError, decodeCommitmentKey } from '../proto/audit-commitment';
 
 /**
  * The files the gateway reads from its PKI folder (the certs-dev layout). Only the gateway's own
@@ -82,7 +83,13 @@ function parseJwk(pkiDir: string, path: string, text: string): JWK {
 /** The audit log's keys: the checkpoint signing key (Ed25519 JWK) and the commitment HMAC key. */
 export async function loadAuditKeys(pkiDir: string): Promise<{ checkpointKey: JWK; commitmentKey: Uint8Array }> {
   const [jwk, commitment] = await Promise.all([readPkiFile(pkiDir, 'keys/checkpoint-signing.jwk'), readPkiFile(pkiDir, 'keys/audit-commitment.key')]);
-  const commitmentKey = Buffer.from(commitment.trim(), 'base64url');
-  if (commitmentKey.length < 32) throw new Error(`${join(pkiDir, 'keys/audit-commitment.key')}: the commitment key must be at least 32 bytes (base64url)`);
+  let commitmentKey: Uint8Array;
+  try {
+    // The key file's encoding is part of the commitment format: decoded as the contract says.
+    commitmentKey = decodeCommitmentKey(commitment);
+  } catch (err) {
+    if (!(err instanceof CommitmentKeyError)) throw err;
+    throw new Error(`${join(pkiDir, 'keys/audit-commitment.key')}: ${err.message}`);
+  }
   return { checkpointKey: parseJwk(pkiDir, 'keys/checkpoint-signing.jwk', jwk), commitmentKey };
 }

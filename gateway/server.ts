@@ -1,5 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { randomBytes, type JsonWebKey } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -17,7 +17,7 @@ import { loadAuditKeys, loadGatewayKeys, loadUnitPublicKeys } from './keys';
 import { noteSigner } from '../proto/checkpoint';
 import { startCheckpointSchedule } from './services/audit/checkpoints';
 import { hashPolicyFiles, recordConfiguration } from './services/audit/record-configuration';
-import { commitmentKeyId, configureAuditCommitments } from './services/audit/commitments';
+import { createAuditWriter } from './services/audit/commitments';
 import { openResultStream } from './services/result/read-result';
 
 export interface RunningGateway {
@@ -38,8 +38,9 @@ export async function startGateway(options: { config: Config; logger: Logger; da
   const catalogue = await loadCatalogue(config.catalogueFile);
   const { policy, approvals } = await loadPolicies(config.policyDir, catalogue, logger);
   const [keys, { tokens, devIssuer }, auditKeys] = await Promise.all([loadGatewayKeys(config.pkiDir), loadAuth(config), loadAuditKeys(config.pkiDir)]);
-  configureAuditCommitments(auditKeys.commitmentKey);
-  const auditCheckpoints = { origin: config.audit.origin, signer: noteSigner(config.audit.origin, auditKeys.checkpointKey as JsonWebKey) };
+  // One writer per gateway, handed to every part that appends: the key is never module state.
+  const audit = createAuditWriter(auditKeys.commitmentKey);
+  const auditCheckpoints = { origin: config.audit.origin, signer: await noteSigner(config.audit.origin, auditKeys.checkpointKey) };
 
   const database = options.database ?? (await openDatabase(config.database));
   if (options.seedDemo) {
@@ -53,9 +54,9 @@ export async function startGateway(options: { config: Config; logger: Logger; da
       warrantSigning: keys.warrantKey.kid ?? '(no kid)',
       warrantPublished: keys.warrantJwks.keys.map((k) => k.kid ?? '(no kid)').join(','),
       checkpointSigning: auditKeys.checkpointKey.kid ?? '(no kid)',
-      auditCommitment: commitmentKeyId(),
+      auditCommitment: audit.keyId,
     },
-  });
+  }, audit);
   if (recorded.length) logger.info({ recorded }, 'policy or key change recorded in the audit log');
 
   const directory = createGrpcDepartmentDirectory({ tls: keys.tls, endpoints: config.departments });
@@ -70,6 +71,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     leaseMs: config.fanout.callDeadlineMs + 30_000,
     callDeadlineMs: config.fanout.callDeadlineMs,
     maxAttempts: config.fanout.maxAttempts,
+    audit,
   });
 
   const checkpoints = startCheckpointSchedule({ db: database.db, signing: auditCheckpoints, intervalMs: config.audit.checkpointIntervalMs, logger });
@@ -87,9 +89,10 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     fanout,
     results: { openResultStream: (partId, warrantId) => openResultStream(database.db, partId, warrantId) },
     warrantJwks: keys.warrantJwks,
+    audit,
   });
 
-  const sweep = startExpirySweep({ db: database.db, logger, intervalMs: 60_000 });
+  const sweep = startExpirySweep({ db: database.db, logger, intervalMs: 60_000, audit });
   const server = await listen(app.fetch, config.http.host, config.http.port);
   const { port } = server.address() as AddressInfo;
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;

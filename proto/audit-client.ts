@@ -1,4 +1,5 @@
 import { CheckpointAnswer, ConsistencyProofAnswer, decodeProof, EntriesAnswer } from './audit-log';
+import { decodeBase64, encodeBase64 } from './bytes';
 import { openCheckpoint, type Checkpoint, type NoteVerifier } from './checkpoint';
 import { verifyConsistency } from './merkle';
 
@@ -33,7 +34,7 @@ export async function followCheckpoint(options: { get: GetJson; verifier: NoteVe
   let cp: Checkpoint;
   try {
     note = CheckpointAnswer.parse(await get('/v1/audit/checkpoint')).checkpoint;
-    cp = openCheckpoint(note, verifier, origin);
+    cp = await openCheckpoint(note, verifier, origin);
   } catch (err) {
     throw new CheckpointRejected(`the latest checkpoint cannot be trusted: ${(err as Error).message}`);
   }
@@ -42,12 +43,12 @@ export async function followCheckpoint(options: { get: GetJson; verifier: NoteVe
     if (cp.size < state.size) throw new CheckpointRejected(`the log shrank from ${state.size} entries (last accepted checkpoint) to ${cp.size}: history was rewritten`);
     try {
       const proof = ConsistencyProofAnswer.parse(await get(`/v1/audit/proofs/consistency?from=${state.size}&to=${cp.size}`));
-      verifyConsistency(state.size, cp.size, Buffer.from(state.root, 'base64'), cp.root, decodeProof(proof.proof));
+      verifyConsistency(state.size, cp.size, decodeBase64(state.root), cp.root, decodeProof(proof.proof));
     } catch (err) {
       throw new CheckpointRejected(`the checkpoint of size ${cp.size} is not consistent with the last accepted one (size ${state.size}): ${(err as Error).message}`);
     }
   }
-  return { checkpoint: cp, note, state: { origin, size: cp.size, root: Buffer.from(cp.root).toString('base64'), checkpoint: note } };
+  return { checkpoint: cp, note, state: { origin, size: cp.size, root: encodeBase64(cp.root), checkpoint: note } };
 }
 
 /** Every listed entry in [start, end), optionally one department's, following `next`. */

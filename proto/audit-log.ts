@@ -1,8 +1,9 @@
-import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
+import { AuditAction } from './audit-entry';
+import { decodeBase64, encodeBase64, encodeUtf8 } from './bytes';
 import { canonicalJson } from './canonical-json';
-import { noteKeyId, parseVerifierKey, rawPublicKey, type NoteVerifier } from './checkpoint';
-import { leafHash, type Hash } from './merkle';
+import { CheckpointError, noteVerifierFromJwk, parseVerifierKey, type NoteVerifier } from './checkpoint';
+import { leafHash, ProofError, type Hash } from './merkle';
 
 /**
  * The audit log as it travels to auditors and departments: one entry format and the HTTP
@@ -10,12 +11,15 @@ import { leafHash, type Hash } from './merkle';
  * reconciliation) parses with these schemas and hashes exactly the `entry` text it received.
  */
 
-/** One entry, version 1. Hashed as its RFC 8785 canonical JSON: leaf = SHA-256(0x00 ‖ text). */
+/**
+ * One entry, version 1. Hashed as its RFC 8785 canonical JSON: leaf = SHA-256(0x00 ‖ text). The
+ * actions and each one's details are proto/audit-entry.ts (`checkAuditEntry`).
+ */
 export const AuditLogEntry = z.object({
   v: z.literal(1),
   /** When the gateway appended it (ISO 8601). The order that counts is the index. */
   at: z.string(),
-  action: z.string(),
+  action: AuditAction,
   actor: z.object({ userId: z.string(), unitId: z.string() }).optional(),
   inquiryId: z.string().optional(),
   requestId: z.string().optional(),
@@ -45,7 +49,7 @@ export function parseAuditEntry(text: string): AuditLogEntry {
 }
 
 export function auditLeafHash(text: string): Hash {
-  return leafHash(Buffer.from(text, 'utf8'));
+  return leafHash(encodeUtf8(text));
 }
 
 // ---- HTTP answers ---------------------------------------------------------------------------
@@ -76,8 +80,16 @@ export const ConsistencyProofAnswer = z.object({
 });
 export type ConsistencyProofAnswer = z.infer<typeof ConsistencyProofAnswer>;
 
-export const decodeProof = (proof: readonly string[]): Hash[] => proof.map((p) => Buffer.from(p, 'base64'));
-export const encodeProof = (proof: readonly Hash[]): string[] => proof.map((p) => Buffer.from(p).toString('base64'));
+/** The hashes of a proof answer; a hash that is not base64 fails as the proof it belongs to. */
+export const decodeProof = (proof: readonly string[]): Hash[] =>
+  proof.map((p, i) => {
+    try {
+      return decodeBase64(p);
+    } catch {
+      throw new ProofError(`proof[${i}] is not base64`);
+    }
+  });
+export const encodeProof = (proof: readonly Hash[]): string[] => proof.map((p) => encodeBase64(p));
 
 /**
  * The pinned checkpoint key, from a file's text: either a note verifier key
@@ -88,6 +100,10 @@ export function parseCheckpointKey(text: string, origin: string): NoteVerifier {
   if (!trimmed.startsWith('{')) return parseVerifierKey(trimmed);
   const jwk = JSON.parse(trimmed) as { kty?: string; crv?: string; x?: string; d?: string };
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.x) throw new AuditEntryError('the checkpoint key must be an Ed25519 public JWK or a note verifier key');
-  const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
-  return { name: origin, keyId: noteKeyId(origin, rawPublicKey(publicKey)), publicKey };
+  try {
+    return noteVerifierFromJwk(origin, jwk);
+  } catch (error) {
+    if (error instanceof CheckpointError) throw new AuditEntryError(`the checkpoint key: ${error.message}`);
+    throw error;
+  }
 }

@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+/// <reference types="vite/client" />
 import { describe, expect, it } from 'vitest';
+import { decodeBase64, decodeHex, encodeBase64, encodeHex } from './bytes';
 import {
   appendToFrontier,
   EMPTY_ROOT,
@@ -20,15 +20,19 @@ import {
   type Hash,
 } from './merkle';
 
-const VECTORS = join(import.meta.dirname, 'vectors/merkle');
-const b64 = (s: string) => Buffer.from(s, 'base64');
-const hex = (h: Hash) => Buffer.from(h).toString('hex');
+import ref from './vectors/merkle/rfc6962-roots.json';
+
+const b64 = (s: string) => decodeBase64(s);
+const hex = (h: Hash) => encodeHex(h);
+
+// Loaded by the bundler (Vite's import.meta.glob), not node:fs, so the same file runs in a browser.
+const VECTOR_FILES = import.meta.glob<Record<string, unknown>>('./vectors/merkle/*/*/*.json', { eager: true, import: 'default' });
 
 function vectorFiles(kind: 'inclusion' | 'consistency'): { name: string; v: Record<string, unknown> }[] {
-  const root = join(VECTORS, kind);
-  return readdirSync(root).flatMap((dir) =>
-    readdirSync(join(root, dir)).map((f) => ({ name: `${dir}/${f}`, v: JSON.parse(readFileSync(join(root, dir, f), 'utf8')) })),
-  );
+  const prefix = `./vectors/merkle/${kind}/`;
+  return Object.entries(VECTOR_FILES)
+    .filter(([path]) => path.startsWith(prefix))
+    .map(([path, v]) => ({ name: path.slice(prefix.length), v }));
 }
 
 /** RFC 9162 MTH computed the slow, obvious way. */
@@ -65,12 +69,11 @@ async function buildLog(count: number) {
 }
 
 describe('RFC 6962 reference tree', () => {
-  const ref = JSON.parse(readFileSync(join(VECTORS, 'rfc6962-roots.json'), 'utf8')) as { leaves: string[]; roots: string[] };
   it('the stored-hash layout yields the published root of every prefix', async () => {
     const stored: Hash[] = [];
     const read = (idx: readonly number[]) => idx.map((i) => stored[i]!);
     for (const [n, data] of ref.leaves.entries()) {
-      stored.push(...(await storedHashesForLeaf(n, leafHash(Buffer.from(data, 'hex')), read)));
+      stored.push(...(await storedHashesForLeaf(n, leafHash(decodeHex(data)), read)));
       expect(hex(await treeHash(n + 1, read))).toBe(ref.roots[n]);
     }
   });
@@ -103,17 +106,16 @@ describe('transparency-dev/merkle consistency vectors', () => {
 
 describe('proof generation from stored hashes', () => {
   it('reproduces the published proofs byte for byte', async () => {
-    const ref = JSON.parse(readFileSync(join(VECTORS, 'rfc6962-roots.json'), 'utf8')) as { leaves: string[] };
     const stored: Hash[] = [];
     const read = (idx: readonly number[]) => idx.map((i) => stored[i]!);
-    for (const [n, data] of ref.leaves.entries()) stored.push(...(await storedHashesForLeaf(n, leafHash(Buffer.from(data, 'hex')), read)));
+    for (const [n, data] of ref.leaves.entries()) stored.push(...(await storedHashesForLeaf(n, leafHash(decodeHex(data)), read)));
     for (const { v } of vectorFiles('inclusion').filter((f) => !f.v.wantErr)) {
       const proof = await proveInclusion(v.leafIdx as number, v.treeSize as number, read);
-      expect(proof.map((h) => Buffer.from(h).toString('base64'))).toEqual((v.proof as string[] | null) ?? []);
+      expect(proof.map((h) => encodeBase64(h))).toEqual((v.proof as string[] | null) ?? []);
     }
     for (const { v } of vectorFiles('consistency').filter((f) => !f.v.wantErr)) {
       const proof = await proveConsistency(v.size1 as number, v.size2 as number, read);
-      expect(proof.map((h) => Buffer.from(h).toString('base64'))).toEqual((v.proof as string[] | null) ?? []);
+      expect(proof.map((h) => encodeBase64(h))).toEqual((v.proof as string[] | null) ?? []);
     }
   });
 

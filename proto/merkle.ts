@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from './hash';
 
 /**
  * RFC 9162 (Certificate Transparency 2.0, §2.1) Merkle tree hashing and proofs, with the
@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
  * ~2n hashes written insert-only, and any tree hash or proof reads O(log n) of them.
  *
  * The verification functions are what departments and auditors run; the generation functions
- * take a `HashReader` so the gateway can back them with its database.
+ * take a `HashReader` so the gateway can back them with its database. Hashing is synchronous
+ * (proto/hash.ts says why it is not WebCrypto's): a proof or a replay is a tight loop of node hashes.
  */
 
 export type Hash = Uint8Array;
@@ -17,18 +18,21 @@ export class ProofError extends Error {
   override readonly name = 'ProofError';
 }
 
+const LEAF_PREFIX = Uint8Array.of(0);
+const NODE_PREFIX = Uint8Array.of(1);
+
 /** SHA-256(0x00 ‖ data): the hash of one entry. */
 export function leafHash(data: Uint8Array | string): Hash {
-  return createHash('sha256').update(Uint8Array.of(0)).update(data).digest();
+  return sha256(LEAF_PREFIX, data);
 }
 
 /** SHA-256(0x01 ‖ left ‖ right). */
 export function nodeHash(left: Hash, right: Hash): Hash {
-  return createHash('sha256').update(Uint8Array.of(1)).update(left).update(right).digest();
+  return sha256(NODE_PREFIX, left, right);
 }
 
 /** The root of the empty tree: SHA-256 of the empty string. */
-export const EMPTY_ROOT: Hash = createHash('sha256').digest();
+export const EMPTY_ROOT: Hash = sha256(new Uint8Array(0));
 
 export function hashEquals(a: Hash, b: Hash): boolean {
   if (a.length !== b.length) return false;

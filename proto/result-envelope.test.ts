@@ -1,7 +1,8 @@
-import { createDecipheriv } from 'node:crypto';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { compactDecrypt, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { concatBytes, decodeBase64, decodeBase64url, decodeHex, decodeUtf8, encodeU32, encodeUtf8, equalBytes } from './bytes';
 import {
+  createDecryptionStream,
   decryptRecords,
   decryptResult,
   encryptRecords,
@@ -18,7 +19,7 @@ import vector from './vectors/result-v2.json';
 const privateJwk = vector.privateJwk as JWK;
 const publicJwk = vector.publicJwk as JWK;
 const binding = vector.binding;
-const stored = Buffer.from(vector.result, 'base64');
+const stored = decodeBase64(vector.result);
 
 async function checkOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -36,20 +37,21 @@ describe('result envelope test vector', () => {
     expect(await decryptResult(stored, privateJwk, binding)).toEqual(vector.records);
   });
 
-  it('can be decrypted step by step with the documented intermediate values (what another library does)', () => {
+  it('can be decrypted step by step with the documented intermediate values (what another library does)', async () => {
     const pieces = splitPieces(stored);
-    expect(pieces[0]!.subarray(4).toString('ascii')).toBe(vector.headerJwe);
-    const header = JSON.parse(Buffer.from(vector.headerJwe.split('.')[0]!, 'base64url').toString());
+    expect(decodeUtf8(pieces[0]!.subarray(4))).toBe(vector.headerJwe);
+    const header = JSON.parse(decodeUtf8(decodeBase64url(vector.headerJwe.split('.')[0]!)));
     expect(header).toMatchObject({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', cty: 'application/qiao-frame-key', kid: publicJwk.kid });
-    const plaintext = pieces.slice(1).map((frame, i) => {
+    // Plain AES-256-GCM with the documented key, nonce and AAD; the tag is the frame's last 16 bytes.
+    const key = await crypto.subtle.importKey('raw', decodeHex(vector.contentKeyHex), 'AES-GCM', false, ['decrypt']);
+    const plaintext: Uint8Array[] = [];
+    for (const [i, frame] of pieces.slice(1).entries()) {
       const body = frame.subarray(4);
       expect(body.length).toBe(vector.frames[i]!.length);
-      const d = createDecipheriv('aes-256-gcm', Buffer.from(vector.contentKeyHex, 'hex'), Buffer.from(vector.frames[i]!.nonceHex, 'hex'));
-      d.setAAD(Buffer.from(vector.aadHex, 'hex'));
-      d.setAuthTag(body.subarray(body.length - 16));
-      return Buffer.concat([d.update(body.subarray(0, body.length - 16)), d.final()]);
-    });
-    expect(Buffer.concat(plaintext).toString('utf8')).toBe(vector.plaintext);
+      const iv = decodeHex(vector.frames[i]!.nonceHex);
+      plaintext.push(new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: decodeHex(vector.aadHex) }, key, body)));
+    }
+    expect(decodeUtf8(concatBytes(plaintext))).toBe(vector.plaintext);
   });
 });
 
@@ -74,18 +76,17 @@ describe('encrypt / decrypt', () => {
 
   it('a result exactly filling its frames still ends with a (empty) final frame', async () => {
     const enc = await ResultEncryptor.create(publicJwk, binding, { frameBytes: 10 });
-    const frames = [...enc.push(Buffer.from('{"a":"12"}')), ...enc.push(Buffer.from('\n')), enc.finish()];
+    const frames = [...(await enc.push(encodeUtf8('{"a":"12"}'))), ...(await enc.push(encodeUtf8('\n'))), ...(await enc.finish())];
     expect(frames).toHaveLength(2);
     const dec = new ResultDecryptor(privateJwk, binding);
-    const out = [...(await dec.push(enc.header)), ...(await dec.push(Buffer.concat(frames)))];
-    dec.end();
-    expect(Buffer.concat(out).toString()).toBe('{"a":"12"}\n');
+    const out = [...(await dec.push(enc.header)), ...(await dec.push(concatBytes(frames))), ...(await dec.finish())];
+    expect(decodeUtf8(concatBytes(out))).toBe('{"a":"12"}\n');
   });
 
   it('encrypting twice gives different ciphertexts (fresh ephemeral key and content key)', async () => {
     const a = await encryptResult(vector.records, publicJwk, binding);
     const b = await encryptResult(vector.records, publicJwk, binding);
-    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
+    expect(equalBytes(a, b)).toBe(false);
   });
 
   it('refuses to encrypt to a private key', async () => {
@@ -104,6 +105,115 @@ describe('encrypt / decrypt', () => {
   });
 });
 
+describe('the encryptor writes the documented format', () => {
+  it('a fresh result opens with only the header JWE and the documented nonce and AAD (no code of this module)', async () => {
+    const bytes = await encryptResult(vector.records, publicJwk, binding);
+    const [head, ...frames] = splitPieces(bytes);
+    const jwe = decodeUtf8(head!.subarray(4));
+    const { plaintext: contentKey } = await compactDecrypt(jwe, await importJWK(privateJwk, 'ECDH-ES+A256KW'));
+    const key = await crypto.subtle.importKey('raw', contentKey, 'AES-GCM', false, ['decrypt']);
+    const field = (text: string) => {
+      const b = encodeUtf8(text);
+      return concatBytes([Uint8Array.of(b.length >> 8, b.length & 0xff), b]);
+    };
+    const additionalData = concatBytes([new Uint8Array(await crypto.subtle.digest('SHA-256', encodeUtf8(jwe))), field(binding.warrantId), field(binding.department)]);
+    const plaintext: Uint8Array[] = [];
+    for (const [i, frame] of frames.entries()) {
+      const iv = new Uint8Array(12);
+      new DataView(iv.buffer).setBigUint64(3, BigInt(i));
+      iv[11] = i === frames.length - 1 ? 1 : 0;
+      plaintext.push(new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData }, key, frame.subarray(4))));
+    }
+    expect(decodeUtf8(concatBytes(plaintext))).toBe(vector.plaintext);
+  });
+});
+
+describe('frames in flight', () => {
+  it('the encryptor holds at most framesInFlight frames back, and hands them all out in order', async () => {
+    const enc = await ResultEncryptor.create(publicJwk, binding, { frameBytes: 100, framesInFlight: 3 });
+    const data = Uint8Array.from({ length: 2000 }, (_, i) => i % 251);
+    // 20 frames of data: 19 sealed (the 20th waits for more or for finish), of which 3 may still be sealing.
+    const early = await enc.push(data);
+    expect(early).toHaveLength(16);
+    const rest = await enc.finish();
+    expect(rest).toHaveLength(4);
+    const dec = new ResultDecryptor(privateJwk, binding, { framesInFlight: 2 });
+    const opened = await dec.push(concatBytes([enc.header, ...early, ...rest]));
+    expect(opened).toHaveLength(18); // 20 frames, 2 still opening
+    expect(dec.frames).toBe(18);
+    const out = concatBytes([...opened, ...(await dec.finish())]);
+    expect(equalBytes(out, data)).toBe(true);
+  });
+
+  it('one frame at a time gives the same plaintext as several in flight', async () => {
+    const records = Array.from({ length: 500 }, (_, n) => ({ n, text: '伊金霍洛旗'.repeat(40) }));
+    const bytes = await encryptResult(records, publicJwk, binding);
+    for (const framesInFlight of [0, 1, 4, 16]) {
+      const dec = new ResultDecryptor(privateJwk, binding, { framesInFlight });
+      const out: Uint8Array[] = [];
+      for (let at = 0; at < bytes.length; at += 5000) out.push(...(await dec.push(bytes.subarray(at, at + 5000))));
+      out.push(...(await dec.finish()));
+      expect(decodeUtf8(concatBytes(out))).toBe(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    }
+  });
+
+  it('reads chunks in place but keeps nothing of them: a caller that reuses its buffer after each push changes nothing', async () => {
+    const records = Array.from({ length: 400 }, (_, n) => ({ n, text: '达拉特旗'.repeat(50) }));
+    const bytes = await encryptResult(records, publicJwk, binding);
+    for (const framesInFlight of [0, 4]) {
+      const dec = new ResultDecryptor(privateJwk, binding, { framesInFlight });
+      const reused = new Uint8Array(100_000); // one buffer for every read, as a socket reader may do
+      const out: Uint8Array[] = [];
+      for (let at = 0; at < bytes.length; at += reused.length) {
+        const n = Math.min(reused.length, bytes.length - at);
+        reused.set(bytes.subarray(at, at + n));
+        out.push(...(await dec.push(reused.subarray(0, n))));
+        reused.fill(0xff); // overwritten before the frames held back have opened
+      }
+      out.push(...(await dec.finish()));
+      expect(decodeUtf8(concatBytes(out))).toBe(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    }
+  });
+
+  it('refuses a second call before the first settled, and a decryptor that failed stays failed', async () => {
+    const enc = await ResultEncryptor.create(publicJwk, binding);
+    const first = enc.push(new Uint8Array(FRAME_PLAINTEXT_BYTES * 10)); // more than fits in flight: it must wait
+    await expect(enc.push(new Uint8Array(1))).rejects.toThrow(/before the previous call settled/);
+    await first;
+    const bytes = await encryptResult(vector.records, publicJwk, binding);
+    const dec = new ResultDecryptor(privateJwk, binding);
+    const bad = Uint8Array.from(bytes);
+    bad[bad.length - 3]! ^= 1;
+    await dec.push(bad);
+    await expect(dec.finish()).rejects.toThrow(/frame-authentication check failed/);
+    await expect(dec.finish()).rejects.toThrow(/frame-authentication check failed/);
+  });
+});
+
+describe('as a WHATWG stream (the browser console reads downloads this way)', () => {
+  const streamOf = (bytes: Uint8Array, size: number) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < bytes.length; at += size) controller.enqueue(bytes.slice(at, at + size));
+        controller.close();
+      },
+    });
+  async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for await (const part of stream) parts.push(part);
+    return concatBytes(parts);
+  }
+
+  it('pipes the vector through to its NDJSON plaintext', async () => {
+    expect(decodeUtf8(await readAll(streamOf(stored, 100).pipeThrough(createDecryptionStream(privateJwk, binding))))).toBe(vector.plaintext);
+  });
+
+  it('errors the stream, naming the check, when the result was cut short', async () => {
+    const cut = streamOf(stored.subarray(0, stored.length - 30), 100).pipeThrough(createDecryptionStream(privateJwk, binding));
+    await expect(readAll(cut)).rejects.toThrow(/^truncated check failed/);
+  });
+});
+
 describe('each tampering is detected, naming the failed check', () => {
   const records = Array.from({ length: 400 }, (_, n) => ({ n, text: '李某'.repeat(100) }));
   async function pieces(b = binding) {
@@ -112,71 +222,70 @@ describe('each tampering is detected, naming the failed check', () => {
   const read = (bytes: Uint8Array, key: JWK = privateJwk, b = binding) => checkOf(decryptResult(bytes, key, b));
 
   it('intact: ok', async () => {
-    expect(await read(Buffer.concat(await pieces()))).toBe('ok');
+    expect(await read(concatBytes(await pieces()))).toBe('ok');
   });
   it('a flipped bit in a frame', async () => {
-    const bytes = Buffer.concat(await pieces());
+    const bytes = concatBytes(await pieces());
     bytes[bytes.length - 100]! ^= 0x01;
     expect(await read(bytes)).toBe('frame-authentication');
   });
   it('a flipped bit in the header', async () => {
-    const bytes = Buffer.concat(await pieces());
+    const bytes = concatBytes(await pieces());
     bytes[50]! ^= 0x01;
     expect(await read(bytes)).toMatch(/^header/);
   });
   it('a dropped frame', async () => {
     const p = await pieces();
-    expect(await read(Buffer.concat([...p.slice(0, 2), ...p.slice(3)]))).toBe('frame-authentication');
+    expect(await read(concatBytes([...p.slice(0, 2), ...p.slice(3)]))).toBe('frame-authentication');
   });
   it('the final frame dropped (truncated at a frame boundary)', async () => {
     const p = await pieces();
-    expect(await read(Buffer.concat(p.slice(0, -1)))).toBe('truncated');
+    expect(await read(concatBytes(p.slice(0, -1)))).toBe('truncated');
   });
   it('truncated inside a frame', async () => {
-    const bytes = Buffer.concat(await pieces());
+    const bytes = concatBytes(await pieces());
     expect(await read(bytes.subarray(0, bytes.length - 10))).toBe('truncated');
   });
   it('two frames swapped', async () => {
     const p = await pieces();
-    expect(await read(Buffer.concat([p[0]!, p[2]!, p[1]!, ...p.slice(3)]))).toBe('frame-authentication');
+    expect(await read(concatBytes([p[0]!, p[2]!, p[1]!, ...p.slice(3)]))).toBe('frame-authentication');
   });
   it('extended after the final frame', async () => {
     const p = await pieces();
-    expect(await read(Buffer.concat([...p, p[1]!]))).toBe('extended');
+    expect(await read(concatBytes([...p, p[1]!]))).toBe('extended');
   });
   it('a frame spliced in from another result to the same unit', async () => {
     const [p, q] = [await pieces(), await pieces()];
-    expect(await read(Buffer.concat([p[0]!, p[1]!, q[2]!, ...p.slice(3)]))).toBe('frame-authentication');
+    expect(await read(concatBytes([p[0]!, p[1]!, q[2]!, ...p.slice(3)]))).toBe('frame-authentication');
   });
   it("another result's header and frames presented as this warrant's answer", async () => {
     const other = await pieces({ ...binding, warrantId: 'another-warrant' });
-    expect(await read(Buffer.concat(other))).toBe('frame-authentication');
+    expect(await read(concatBytes(other))).toBe('frame-authentication');
   });
   it('the answer of another department presented as this one', async () => {
     const other = await pieces({ ...binding, department: 'natural_resources' });
-    expect(await read(Buffer.concat(other))).toBe('frame-authentication');
+    expect(await read(concatBytes(other))).toBe('frame-authentication');
   });
   it('a key other than the recipient unit', async () => {
     const { privateKey } = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
-    expect(await read(Buffer.concat(await pieces()), await exportJWK(privateKey))).toBe('header-decryption');
+    expect(await read(concatBytes(await pieces()), await exportJWK(privateKey))).toBe('header-decryption');
   });
   it('a few stray bytes after the final frame', async () => {
     const p = await pieces();
-    expect(await read(Buffer.concat([...p, Buffer.from([0, 0])]))).toBe('extended');
+    expect(await read(concatBytes([...p, Uint8Array.of(0, 0)]))).toBe('extended');
   });
   it('plaintext that is not NDJSON objects, or stops mid-line, even when correctly encrypted', async () => {
     const encrypt = async (text: string) => {
       const enc = await ResultEncryptor.create(publicJwk, binding);
-      return Buffer.concat([enc.header, ...enc.push(Buffer.from(text)), enc.finish()]);
+      return concatBytes([enc.header, ...(await enc.push(encodeUtf8(text))), ...(await enc.finish())]);
     };
     expect(await read(await encrypt('[1]\n'))).toBe('ndjson');
     expect(await read(await encrypt('{"a":1}'))).toBe('ndjson');
-    expect(await read(Buffer.concat([await encrypt('')]))).toBe('ok');
+    expect(await read(concatBytes([await encrypt('')]))).toBe('ok');
   });
   it('a frame claiming more than the format allows', async () => {
     const p = await pieces();
-    const big = Buffer.from(p[1]!);
-    big.writeUInt32BE(FRAME_PLAINTEXT_BYTES + 17);
-    expect(await read(Buffer.concat([p[0]!, big]))).toBe('frame-size');
+    const big = concatBytes([encodeU32(FRAME_PLAINTEXT_BYTES + 17), p[1]!.subarray(4)]);
+    expect(await read(concatBytes([p[0]!, big]))).toBe('frame-size');
   });
 });

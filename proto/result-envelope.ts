@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt, importJWK, type JWK } from 'jose';
+import { concatBytes, decodeUtf8, encodeU16, encodeU32, encodeUtf8, readU32, writeU64 } from './bytes';
+import { sha256 } from './hash';
 
 /**
  * The result envelope, format `qiao-stream-v1`: the records a department returns, encrypted to
@@ -15,6 +16,10 @@ import { CompactEncrypt, compactDecrypt, importJWK, type JWK } from 'jose';
  * The counter and final flag make a dropped, reordered, truncated or extended frame fail; the
  * header digest, warrant id and department in the AAD make a frame moved from another result fail.
  * Records (NDJSON lines) may span frames. Specified in docs/formats.md with vectors/result-v2.json.
+ *
+ * The cryptography is WebCrypto's (AES-GCM, the frame key imported once per result as a
+ * non-extractable CryptoKey) and jose's (the header JWE), so the module runs in Node and in a
+ * browser; as WebCrypto is asynchronous, so are `push` and `finish` on both sides.
  */
 
 export const RESULT_FORMAT = 'qiao-stream-v1';
@@ -52,64 +57,113 @@ export class ResultEnvelopeError extends Error {
   }
 }
 
-const u32 = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-};
+/**
+ * Frames being sealed or opened at once. WebCrypto's AES-GCM runs off the JavaScript thread (on
+ * libuv's pool in Node), one call per frame, and each call costs more than node:crypto's did
+ * (copies in and out, a thread hop): awaited one by one, frames go well below node:crypto's
+ * speed. With a few in flight, handed out in order, the cipher works while the caller does, and
+ * a second core, where one is free, takes the cipher's share (README, "Performance"). Memory
+ * stays bounded: at most this many frames (plaintext and ciphertext) are held.
+ */
+export const FRAMES_IN_FLIGHT = 4;
 
-function lengthPrefixed(text: string): Buffer {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length > 0xffff) throw new Error('binding value too long');
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(bytes.length);
-  return Buffer.concat([len, bytes]);
+function lengthPrefixed(text: string): Uint8Array {
+  const bytes = encodeUtf8(text);
+  if (bytes.length > 0xffff) throw new Error(`binding value of ${bytes.length} bytes is too long: at most 65 535 bytes of UTF-8`);
+  return concatBytes([encodeU16(bytes.length), bytes]);
 }
 
 /** The associated data of every frame of one result. */
-export function frameAad(headerJwe: Uint8Array, binding: ResultBinding): Buffer {
-  return Buffer.concat([
-    createHash('sha256').update(headerJwe).digest(),
-    lengthPrefixed(binding.warrantId),
-    lengthPrefixed(binding.department),
-  ]);
+export function frameAad(headerJwe: Uint8Array, binding: ResultBinding): Uint8Array {
+  return concatBytes([sha256(headerJwe), lengthPrefixed(binding.warrantId), lengthPrefixed(binding.department)]);
 }
 
-export function frameNonce(counter: number, final: boolean): Buffer {
-  const nonce = Buffer.alloc(12);
-  nonce.writeBigUInt64BE(BigInt(counter), 3);
+export function frameNonce(counter: number, final: boolean): Uint8Array {
+  const nonce = new Uint8Array(12);
+  writeU64(nonce, 3, counter);
   nonce[11] = final ? 1 : 0;
   return nonce;
 }
 
 /**
- * Writes one result. `header` is the first piece; each `push` returns the frames that became full;
- * `finish` returns the final frame. Pieces concatenated in order are the result.
+ * AES-256-GCM of one frame under one result's frame key: `seal` returns ciphertext ‖ 16-byte tag,
+ * `open` the plaintext, or null when the frame does not authenticate. Both must be done with
+ * their input when they return (the buffers are reused), even when they answer with a promise.
+ */
+export interface FrameCipher {
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> | Uint8Array;
+  open(nonce: Uint8Array, aad: Uint8Array, body: Uint8Array): Promise<Uint8Array | null> | Uint8Array | null;
+}
+
+/** Makes the cipher of one result from its 32-byte frame key. */
+export type CreateFrameCipher = (frameKey: Uint8Array) => Promise<FrameCipher>;
+
+/**
+ * The frame cipher on WebCrypto, the contract's default: the key is imported once, non-extractable.
+ * In Node a process may pass node:crypto's instead (proto/node/primitives.ts): the same bytes,
+ * without WebCrypto's per-call copies and thread hop (README, "Performance").
+ */
+export const webCryptoFrameCipher: CreateFrameCipher = async (frameKey) => {
+  const key = await crypto.subtle.importKey('raw', frameKey, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  return {
+    seal: async (iv, additionalData, plaintext) => new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData }, key, plaintext)),
+    open: (iv, additionalData, body) =>
+      crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData }, key, body).then(
+        (plaintext) => new Uint8Array(plaintext),
+        () => null,
+      ),
+  };
+};
+
+/** How the envelope encrypts: which frame cipher, and how many frames may be in flight. */
+export interface EnvelopeOptions {
+  createFrameCipher?: CreateFrameCipher;
+  framesInFlight?: number;
+}
+
+function checkFramesInFlight(n: number): number {
+  // 0: each frame is awaited before the next one starts.
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`framesInFlight must be 0…64, not ${n}`);
+  return n;
+}
+
+/**
+ * Writes one result. `header` is the first piece; each `push` returns the frames that are done
+ * (a full frame is sealed only once more data arrives, and up to `framesInFlight` frames may still
+ * be sealing); `finish` returns the rest, the final frame last. Pieces concatenated in order are
+ * the result. One call at a time: await each `push` before the next, and keep the plaintext
+ * passed to it unchanged until it settles.
  */
 export class ResultEncryptor {
-  private pending: Buffer[] = [];
+  private readonly pending: Uint8Array;
   private pendingBytes = 0;
   private counter = 0;
   private done = false;
+  private busy = false;
+  private readonly sealing: Promise<Uint8Array>[] = [];
 
   private constructor(
     readonly header: Uint8Array,
-    private readonly key: Buffer,
-    private readonly aad: Buffer,
+    private readonly cipher: FrameCipher,
+    private readonly aad: Uint8Array,
     private readonly frameBytes: number,
-  ) {}
+    private readonly framesInFlight: number,
+  ) {
+    this.pending = new Uint8Array(frameBytes);
+  }
 
   static async create(
     recipientPublicJwk: JWK,
     binding: ResultBinding,
-    options: { frameBytes?: number } = {},
+    options: EnvelopeOptions & { frameBytes?: number } = {},
   ): Promise<ResultEncryptor> {
     if ('d' in recipientPublicJwk) throw new Error('a result is encrypted to the public key, not the private one');
     const frameBytes = options.frameBytes ?? FRAME_PLAINTEXT_BYTES;
     if (frameBytes < 1 || frameBytes > FRAME_PLAINTEXT_BYTES) throw new Error(`frameBytes must be 1…${FRAME_PLAINTEXT_BYTES}`);
-    const key = randomBytes(32);
+    const framesInFlight = checkFramesInFlight(options.framesInFlight ?? FRAMES_IN_FLIGHT);
+    const rawKey = crypto.getRandomValues(new Uint8Array(32));
     const publicKey = await importJWK({ ...recipientPublicJwk, alg: RESULT_ALG }, RESULT_ALG);
-    const jwe = await new CompactEncrypt(key)
+    const jwe = await new CompactEncrypt(rawKey)
       .setProtectedHeader({
         alg: RESULT_ALG,
         enc: RESULT_ENC,
@@ -117,47 +171,64 @@ export class ResultEncryptor {
         ...(recipientPublicJwk.kid ? { kid: recipientPublicJwk.kid } : {}),
       })
       .encrypt(publicKey);
-    const jweBytes = Buffer.from(jwe, 'ascii');
-    return new ResultEncryptor(Buffer.concat([u32(jweBytes.length), jweBytes]), key, frameAad(jweBytes, binding), frameBytes);
+    const cipher = await (options.createFrameCipher ?? webCryptoFrameCipher)(rawKey);
+    rawKey.fill(0); // our copy goes: from here on the cipher holds the frame key
+    const jweBytes = encodeUtf8(jwe);
+    return new ResultEncryptor(concatBytes([encodeU32(jweBytes.length), jweBytes]), cipher, frameAad(jweBytes, binding), frameBytes, framesInFlight);
   }
 
-  /** Plaintext in; the frames that are now full out (often none). */
-  push(plaintext: Uint8Array): Buffer[] {
-    if (this.done) throw new Error('result already finished');
-    const out: Buffer[] = [];
-    let data = Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
-    while (data.length > 0) {
-      // A full frame is sealed only once more data arrives: the last frame must carry the final flag.
-      if (this.pendingBytes === this.frameBytes) out.push(this.seal(false));
-      const take = Math.min(this.frameBytes - this.pendingBytes, data.length);
-      this.pending.push(data.subarray(0, take));
-      this.pendingBytes += take;
-      data = data.subarray(take);
+  /** Plaintext in; the frames that are done out (often none). */
+  async push(plaintext: Uint8Array): Promise<Uint8Array[]> {
+    this.enter();
+    try {
+      const out: Uint8Array[] = [];
+      for (let at = 0; at < plaintext.length; ) {
+        // A full frame is sealed only once more data arrives: the last frame must carry the final flag.
+        if (this.pendingBytes === this.frameBytes) {
+          this.seal(false);
+          while (this.sealing.length > this.framesInFlight) out.push(await this.sealing.shift()!);
+        }
+        const take = Math.min(this.frameBytes - this.pendingBytes, plaintext.length - at);
+        this.pending.set(plaintext.subarray(at, at + take), this.pendingBytes);
+        this.pendingBytes += take;
+        at += take;
+      }
+      return out;
+    } finally {
+      this.busy = false;
     }
+  }
+
+  /** The frames still sealing and the final frame (possibly empty), in order. */
+  async finish(): Promise<Uint8Array[]> {
+    this.enter();
+    this.done = true;
+    this.seal(true);
+    const out: Uint8Array[] = [];
+    while (this.sealing.length > 0) out.push(await this.sealing.shift()!);
     return out;
   }
 
-  /** The final frame (possibly empty). */
-  finish(): Buffer {
+  private enter(): void {
     if (this.done) throw new Error('result already finished');
-    this.done = true;
-    return this.seal(true);
+    if (this.busy) throw new Error('ResultEncryptor: push or finish called before the previous call settled; await each call');
+    this.busy = true;
   }
 
-  private seal(final: boolean): Buffer {
-    const plaintext = Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
+  private seal(final: boolean): void {
+    // A cipher is done with its input when it returns (WebCrypto copies it), so `pending` is free again at once.
+    const sealed = Promise.resolve(this.cipher.seal(frameNonce(this.counter++, final), this.aad, this.pending.subarray(0, this.pendingBytes))).then((body) =>
+      concatBytes([encodeU32(body.byteLength), body]),
+    );
+    sealed.catch(() => {}); // awaited in order later; this only keeps an abandoned result from an unhandled rejection
+    this.sealing.push(sealed);
     this.pendingBytes = 0;
-    const cipher = createCipheriv('aes-256-gcm', this.key, frameNonce(this.counter++, final));
-    cipher.setAAD(this.aad);
-    const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-    return Buffer.concat([u32(body.length), body]);
   }
 }
 
 /** NDJSON line of one record: JSON.stringify, then "\n". */
-export function encodeRecord(record: object): Buffer {
-  return Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+export function encodeRecord(record: object): Uint8Array {
+  return encodeUtf8(`${JSON.stringify(record)}\n`);
 }
 
 /** Encrypts records as they come; yields the header piece, then frames. */
@@ -165,81 +236,139 @@ export async function* encryptRecords(
   records: AsyncIterable<object> | Iterable<object>,
   recipientPublicJwk: JWK,
   binding: ResultBinding,
-  options: { frameBytes?: number } = {},
-): AsyncGenerator<Buffer> {
+  options: EnvelopeOptions & { frameBytes?: number } = {},
+): AsyncGenerator<Uint8Array> {
   const enc = await ResultEncryptor.create(recipientPublicJwk, binding, options);
-  yield Buffer.from(enc.header);
-  for await (const record of records) yield* enc.push(encodeRecord(record));
-  yield enc.finish();
+  yield enc.header;
+  for await (const record of records) yield* await enc.push(encodeRecord(record));
+  yield* await enc.finish();
 }
 
 /** The whole result in one buffer: for small results and tests. */
 export async function encryptResult(records: readonly object[], recipientPublicJwk: JWK, binding: ResultBinding): Promise<Uint8Array> {
-  const pieces: Buffer[] = [];
+  const pieces: Uint8Array[] = [];
   for await (const piece of encryptRecords(records, recipientPublicJwk, binding)) pieces.push(piece);
-  return Buffer.concat(pieces);
+  return concatBytes(pieces);
 }
+
+interface Opening {
+  counter: number;
+  body: Uint8Array;
+  /** The plaintext if the frame opens as a non-final one, else null. */
+  attempt: Promise<Uint8Array | null>;
+}
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * Reads one result as its bytes arrive, in chunks of any size: `push` returns the plaintext of
- * every frame that authenticated; `end` fails unless the final frame was seen. Memory is bounded
- * by one frame whatever the result's size.
+ * the frames that authenticated, in order, while up to `framesInFlight` frames may still be
+ * opening; `finish` returns those and fails unless the final frame was seen. Memory is bounded by
+ * a few frames (and the chunk being read) whatever the result's size. One call at a time.
  */
 export class ResultDecryptor {
-  private buffer: Buffer = Buffer.alloc(0);
-  private key: Buffer | null = null;
-  private aad: Buffer | null = null;
-  private counter = 0;
+  private buffer: Uint8Array = EMPTY;
+  private cipher: FrameCipher | null = null;
+  private aad: Uint8Array | null = null;
+  /** Frames whose opening has started. */
+  private started = 0;
+  /** Frames authenticated and handed out. */
+  private opened = 0;
   private finished = false;
-  private headerPromise: Promise<void> | null = null;
+  private busy = false;
+  /** A decryptor that failed stays failed: what comes after a bad frame proves nothing. */
+  private failure: unknown = null;
+  private readonly opening: Opening[] = [];
+  private readonly framesInFlight: number;
+  private readonly createFrameCipher: CreateFrameCipher;
 
   constructor(
     private readonly privateJwk: JWK,
     private readonly binding: ResultBinding,
-  ) {}
-
-  /** Frames seen so far. */
-  get frames(): number {
-    return this.counter;
+    options: EnvelopeOptions = {},
+  ) {
+    this.framesInFlight = checkFramesInFlight(options.framesInFlight ?? FRAMES_IN_FLIGHT);
+    this.createFrameCipher = options.createFrameCipher ?? webCryptoFrameCipher;
   }
 
-  async push(chunk: Uint8Array): Promise<Buffer[]> {
-    if (chunk.length === 0) return [];
-    if (this.finished) throw new ResultEnvelopeError('extended', `data after the final frame (frame ${this.counter - 1})`);
-    this.buffer = this.buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buffer, chunk]);
-    const out: Buffer[] = [];
-    if (!this.key) {
+  /** Frames authenticated so far. */
+  get frames(): number {
+    return this.opened;
+  }
+
+  push(chunk: Uint8Array): Promise<Uint8Array[]> {
+    return this.guarded(() => this.read(chunk));
+  }
+
+  /** The plaintext of the frames still opening; fails unless the result ended with its final frame. */
+  finish(): Promise<Uint8Array[]> {
+    return this.guarded(() => this.close());
+  }
+
+  private async guarded(run: () => Promise<Uint8Array[]>): Promise<Uint8Array[]> {
+    if (this.failure) throw this.failure;
+    if (this.busy) throw new Error('ResultDecryptor: push or finish called before the previous call settled; await each call');
+    this.busy = true;
+    try {
+      return await run();
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async read(chunk: Uint8Array): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    if (chunk.length === 0) return out;
+    if (this.finished) throw this.extended();
+    // The caller's chunk is read in place; what is still held when push returns (a partial frame,
+    // the bodies of frames still opening) is copied then, so it never shares the caller's memory.
+    const borrowed = this.buffer.length === 0;
+    this.buffer = borrowed ? chunk : concatBytes([this.buffer, chunk]);
+    if (!this.cipher) {
       if (this.buffer.length < 4) return out;
-      const n = this.buffer.readUInt32BE(0);
+      const n = readU32(this.buffer);
       if (n === 0 || n > MAX_HEADER_BYTES) throw new ResultEnvelopeError('header', `header length ${n} is not 1…${MAX_HEADER_BYTES}: not a ${RESULT_FORMAT} result`);
       if (this.buffer.length < 4 + n) return out;
       await this.openHeader(this.buffer.subarray(4, 4 + n));
       this.buffer = this.buffer.subarray(4 + n);
     }
     while (this.buffer.length >= 4) {
-      if (this.finished) throw new ResultEnvelopeError('extended', `data after the final frame (frame ${this.counter - 1})`);
-      const m = this.buffer.readUInt32BE(0);
+      const m = readU32(this.buffer);
       if (m < TAG_BYTES || m > FRAME_PLAINTEXT_BYTES + TAG_BYTES) {
-        throw new ResultEnvelopeError('frame-size', `frame ${this.counter} claims ${m} bytes, outside ${TAG_BYTES}…${FRAME_PLAINTEXT_BYTES + TAG_BYTES}`);
+        // The frames before it come first: one of them may be where the result went wrong.
+        while (this.opening.length > 0) out.push(await this.settle());
+        throw new ResultEnvelopeError('frame-size', `frame ${this.started} claims ${m} bytes, outside ${TAG_BYTES}…${FRAME_PLAINTEXT_BYTES + TAG_BYTES}`);
       }
       if (this.buffer.length < 4 + m) break;
-      out.push(this.open(this.buffer.subarray(4, 4 + m)));
+      this.start(this.buffer.subarray(4, 4 + m));
       this.buffer = this.buffer.subarray(4 + m);
+      while (this.opening.length > this.framesInFlight) out.push(await this.settle());
     }
-    if (this.finished && this.buffer.length > 0) throw new ResultEnvelopeError('extended', `data after the final frame (frame ${this.counter - 1})`);
-    if (this.buffer.length === 0) this.buffer = Buffer.alloc(0);
-    else this.buffer = Buffer.from(this.buffer); // let go of the large chunk it was cut from
+    if (this.finished && this.buffer.length > 0) throw this.extended();
+    if (this.buffer.length === 0) this.buffer = EMPTY;
+    else if (borrowed) this.buffer = this.buffer.slice();
+    if (borrowed) for (const o of this.opening) if (o.body.buffer === chunk.buffer) o.body = o.body.slice();
     return out;
   }
 
-  end(): void {
-    if (!this.key) throw new ResultEnvelopeError('truncated', 'the result ends inside its header');
-    if (this.buffer.length > 0) throw new ResultEnvelopeError('truncated', `the result ends inside frame ${this.counter}`);
-    if (!this.finished) throw new ResultEnvelopeError('truncated', `the result ends after frame ${this.counter - 1}, which is not the final frame`);
+  private async close(): Promise<Uint8Array[]> {
+    if (!this.cipher) throw new ResultEnvelopeError('truncated', 'the result ends inside its header');
+    const out: Uint8Array[] = [];
+    while (this.opening.length > 0) out.push(await this.settle());
+    if (this.buffer.length > 0) throw new ResultEnvelopeError('truncated', `the result ends inside frame ${this.started}`);
+    if (!this.finished) throw new ResultEnvelopeError('truncated', `the result ends after frame ${this.started - 1}, which is not the final frame`);
+    return out;
   }
 
-  private async openHeader(jweBytes: Buffer): Promise<void> {
-    const jwe = jweBytes.toString('ascii');
+  private extended(): ResultEnvelopeError {
+    return new ResultEnvelopeError('extended', `data after the final frame (frame ${this.opened - 1})`);
+  }
+
+  private async openHeader(jweBytes: Uint8Array): Promise<void> {
+    const jwe = decodeUtf8(jweBytes);
     let plaintext: Uint8Array;
     try {
       const key = await importJWK({ ...this.privateJwk, alg: RESULT_ALG }, RESULT_ALG);
@@ -251,31 +380,43 @@ export class ResultDecryptor {
       throw new ResultEnvelopeError('header-decryption', `the header does not decrypt with this key (${(error as Error).message}): is it the requesting unit's key?`);
     }
     if (plaintext.length !== 32) throw new ResultEnvelopeError('header', 'the header does not hold a 32-byte frame key');
-    this.key = Buffer.from(plaintext);
+    this.cipher = await this.createFrameCipher(plaintext);
+    plaintext.fill(0);
     this.aad = frameAad(jweBytes, this.binding);
   }
 
-  private open(body: Buffer): Buffer {
-    const ciphertext = body.subarray(0, body.length - TAG_BYTES);
-    const tag = body.subarray(body.length - TAG_BYTES);
-    for (const final of [false, true]) {
-      const decipher = createDecipheriv('aes-256-gcm', this.key!, frameNonce(this.counter, final));
-      decipher.setAAD(this.aad!);
-      decipher.setAuthTag(tag);
-      const plaintext = decipher.update(ciphertext);
-      try {
-        decipher.final();
-      } catch {
-        continue;
+  /** Starts opening the next frame as a non-final one: every frame of a result but its last is. */
+  private start(body: Uint8Array): void {
+    const counter = this.started++;
+    const attempt = this.decrypt(body, counter, false);
+    this.opening.push({ counter, body, attempt });
+  }
+
+  private decrypt(body: Uint8Array, counter: number, final: boolean): Promise<Uint8Array | null> {
+    return Promise.resolve(this.cipher!.open(frameNonce(counter, final), this.aad!, body));
+  }
+
+  /** The oldest frame's plaintext, once it authenticated as the next frame of this result. */
+  private async settle(): Promise<Uint8Array> {
+    const { counter, body, attempt } = this.opening.shift()!;
+    let plaintext = await attempt;
+    if (!plaintext) {
+      // Only the final frame fails as non-final in an intact result, so this second full pass
+      // runs once per result — or when the result was tampered with, and then it fails too.
+      plaintext = await this.decrypt(body, counter, true);
+      if (!plaintext) {
+        throw new ResultEnvelopeError(
+          'frame-authentication',
+          `frame ${counter} does not authenticate: it was altered, dropped, reordered or moved from another result, or the result belongs to another warrant or department`,
+        );
       }
-      this.counter += 1;
-      if (final) this.finished = true;
+      this.finished = true;
+      this.opened = counter + 1;
+      if (this.opening.length > 0 || this.buffer.length > 0) throw this.extended();
       return plaintext;
     }
-    throw new ResultEnvelopeError(
-      'frame-authentication',
-      `frame ${this.counter} does not authenticate: it was altered, dropped, reordered or moved from another result, or the result belongs to another warrant or department`,
-    );
+    this.opened = counter + 1;
+    return plaintext;
   }
 }
 
@@ -322,18 +463,27 @@ export class NdjsonReader {
   }
 }
 
+/** Decrypts a result arriving as chunks, yielding its plaintext frame by frame as frames authenticate. */
+export async function* decryptFrames(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  privateJwk: JWK,
+  binding: ResultBinding,
+  options: EnvelopeOptions = {},
+): AsyncGenerator<Uint8Array> {
+  const dec = new ResultDecryptor(privateJwk, binding, options);
+  for await (const chunk of chunks) yield* await dec.push(chunk);
+  yield* await dec.finish();
+}
+
 /** Decrypts a result arriving as chunks, yielding records as frames authenticate. */
 export async function* decryptRecords(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   privateJwk: JWK,
   binding: ResultBinding,
+  options: EnvelopeOptions = {},
 ): AsyncGenerator<Record<string, unknown>> {
-  const dec = new ResultDecryptor(privateJwk, binding);
   const reader = new NdjsonReader();
-  for await (const chunk of chunks) {
-    for (const plaintext of await dec.push(chunk)) yield* reader.push(plaintext);
-  }
-  dec.end();
+  for await (const plaintext of decryptFrames(chunks, privateJwk, binding, options)) yield* reader.push(plaintext);
   reader.end();
 }
 
@@ -344,16 +494,31 @@ export async function decryptResult(bytes: Uint8Array, privateJwk: JWK, binding:
   return out;
 }
 
+/**
+ * The decryptor as a WHATWG stream, for a browser that reads a download with `fetch`:
+ * `response.body.pipeThrough(createDecryptionStream(key, binding))` gives the NDJSON plaintext.
+ */
+export function createDecryptionStream(privateJwk: JWK, binding: ResultBinding): TransformStream<Uint8Array, Uint8Array> {
+  const dec = new ResultDecryptor(privateJwk, binding);
+  return new TransformStream({
+    async transform(chunk, controller) {
+      for (const plaintext of await dec.push(chunk)) controller.enqueue(plaintext);
+    },
+    async flush(controller) {
+      for (const plaintext of await dec.finish()) controller.enqueue(plaintext);
+    },
+  });
+}
+
 /** Offsets of the pieces of a stored result, for tests and tools: header block, then each frame. */
-export function splitPieces(bytes: Uint8Array): Buffer[] {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const pieces: Buffer[] = [];
+export function splitPieces(bytes: Uint8Array): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
   let at = 0;
-  while (at + 4 <= buf.length) {
-    const n = buf.readUInt32BE(at);
-    pieces.push(buf.subarray(at, Math.min(buf.length, at + 4 + n)));
+  while (at + 4 <= bytes.length) {
+    const n = readU32(bytes, at);
+    pieces.push(bytes.subarray(at, Math.min(bytes.length, at + 4 + n)));
     at += 4 + n;
   }
-  if (at < buf.length) pieces.push(buf.subarray(at));
+  if (at < bytes.length) pieces.push(bytes.subarray(at));
   return pieces;
 }

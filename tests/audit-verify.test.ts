@@ -6,34 +6,35 @@ import { storedHashesForLeaf, type Hash } from '../proto/merkle';
 import { auditLeafHash } from '../proto/audit-log';
 import { auditLogEntries, auditLogHashes } from '../gateway/db/schema';
 import { appendAudit, type AuditEntry } from '../gateway/services/audit/append-audit';
+import { appendLogEntries } from '../gateway/services/audit/log-store';
+import { exampleAuditEntry } from '../gateway/testing/audit-entries';
+import { canonicalJson } from '../proto/canonical-json';
 import { createCheckpoint } from '../gateway/services/audit/checkpoints';
-import { request } from '../gateway/testing/api-client';
 import { createTestGateway, type TestGateway } from '../gateway/testing/harness';
+import { createApiClient } from '../client/core/api-client';
 import { verifyAuditLog, type VerifyState } from '../client/core/audit-verify';
 
 const ORIGIN = 'test.qiao/audit';
-const signing = { origin: ORIGIN, signer: noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey) };
+const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
 const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
 
 let gw: TestGateway;
-const get = async (path: string) => {
-  const res = await request(gw.app, 'GET', path, { token: gw.users.auditor.token });
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${res.error?.message}`);
-  return res.body;
-};
+/** The auditor's client, through the app itself: no socket needed. */
+const get = (path: string) =>
+  createApiClient({ baseUrl: 'http://gateway.test', token: gw.users.auditor.token, fetch: (url, init) => gw.app.request(url, init) }).getJson(path);
 const verify = (state?: VerifyState | null) => verifyAuditLog({ get, verifier, origin: ORIGIN, state });
-const append = (e: AuditEntry) => gw.db.transaction((tx) => appendAudit(tx, e));
+const append = (e: AuditEntry) => gw.db.transaction((tx) => appendAudit(tx, e, gw.audit));
 
 /** One inquiry's life, in the order the gateway logs it. */
 async function lifeOfAnInquiry(download: boolean): Promise<void> {
   const inquiryId = randomUUID();
   const actor = { userId: gw.users.investigator.id, unitId: gw.users.investigator.unitId };
-  await append({ action: 'inquiry.submitted', actor, inquiryId, details: { categories: ['household'], subjects: 1 } });
-  await append({ action: 'inquiry.approved', actor: { userId: gw.users.approver.id, unitId: gw.users.approver.unitId }, inquiryId, details: { departments: ['public_security'] } });
-  const jti = randomUUID();
-  await append({ action: 'warrant.issued', inquiryId, details: { department: 'public_security', jti, sha256: 'a'.repeat(64) } });
-  await append({ action: 'department.answered', inquiryId, details: { department: 'public_security', warrantId: jti, records: 2, sha256: 'b'.repeat(64) } });
-  if (download) await append({ action: 'result.downloaded', actor, inquiryId, details: { department: 'public_security', warrantId: jti } });
+  await append(exampleAuditEntry('inquiry.submitted', { actor, inquiryId, details: { categories: ['household'], subjects: 1 } }));
+  await append(exampleAuditEntry('inquiry.approved', { actor: { userId: gw.users.approver.id, unitId: gw.users.approver.unitId }, inquiryId, details: { departments: ['public_security'] } }));
+  const warrantId = randomUUID();
+  await append(exampleAuditEntry('warrant.issued', { inquiryId, details: { department: 'public_security', warrantId, sha256: 'a'.repeat(64) } }));
+  await append(exampleAuditEntry('department.answered', { inquiryId, details: { department: 'public_security', warrantId, records: 2, sha256: 'b'.repeat(64) } }));
+  if (download) await append(exampleAuditEntry('result.downloaded', { actor, inquiryId, details: { department: 'public_security', warrantId, records: 2 } }));
 }
 
 /** Runs statements as an attacker with the owner's rights would: insert-only triggers switched off. */
@@ -121,16 +122,36 @@ describe('qiao audit verify', () => {
 
   it('reports events in an impossible order even when correctly hashed and signed', async () => {
     const inquiryId = randomUUID();
-    await append({ action: 'inquiry.submitted', inquiryId, details: {} });
-    const warrantAt = await append({ action: 'warrant.issued', inquiryId, details: { department: 'natural_resources', jti: 'w-unapproved' } });
-    const downloadAt = await append({ action: 'result.downloaded', inquiryId, details: { department: 'natural_resources', warrantId: 'w-unapproved' } });
+    await append(exampleAuditEntry('inquiry.submitted', { inquiryId }));
+    const warrantAt = await append(exampleAuditEntry('warrant.issued', { inquiryId, details: { department: 'natural_resources', warrantId: 'w-unapproved' } }));
+    const readAt = await append(exampleAuditEntry('warrant.read', { inquiryId, details: { department: 'natural_resources', warrantId: 'w-never-issued' } }));
+    const downloadAt = await append(exampleAuditEntry('result.downloaded', { inquiryId, details: { department: 'natural_resources', warrantId: 'w-unapproved' } }));
     await createCheckpoint(gw.db, signing);
     const report = await verify(state);
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([
       { index: warrantAt, message: `entry ${warrantAt}: warrant w-unapproved for natural_resources issued for inquiry ${inquiryId} before any approval` },
+      { index: readAt, message: `entry ${readAt}: warrant w-never-issued of natural_resources read, but it was never issued to natural_resources for inquiry ${inquiryId}` },
       { index: downloadAt, message: `entry ${downloadAt}: result of natural_resources (warrant w-unapproved) downloaded before the department answered` },
     ]);
+  });
+
+  it('names an entry whose details do not match its action’s format, even when correctly hashed and signed', async () => {
+    // What a gateway with a bug (or a rogue writer past appendAudit) could append: the JWT's name instead of warrantId.
+    const inquiryId = randomUUID();
+    const { details, ...envelope } = JSON.parse(canonicalJson({ v: 1, at: new Date().toISOString(), ...exampleAuditEntry('warrant.issued', { inquiryId }) })) as Record<string, unknown> & {
+      details: Record<string, unknown>;
+    };
+    const { warrantId, ...rest } = details;
+    const text = canonicalJson({ ...envelope, details: { ...rest, jti: warrantId } });
+    const [index] = await gw.db.transaction((tx) => appendLogEntries(tx, [{ text, action: 'warrant.issued', inquiryId, department: 'public_security' }]));
+    await createCheckpoint(gw.db, signing);
+    const report = await verify(state);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toContainEqual({
+      index,
+      message: `entry ${index}: the details of warrant.issued do not match its format (details.warrantId: Invalid input: expected string, received undefined; details: Unrecognized key: "jti")`,
+    });
   });
 
   it('catches a history rewritten and re-signed since the checkpoint it accepted', async () => {
@@ -147,7 +168,7 @@ describe('qiao audit verify', () => {
       await tx.insert(auditLogHashes).values(stored.map((h, idx) => ({ idx, hash: Buffer.from(h) })));
       await tx.execute(sql`ALTER TABLE audit_log_hashes ENABLE TRIGGER USER`);
     });
-    await append({ action: 'authorization.denied', details: { attempted: 'audit.read_entries' } });
+    await append(exampleAuditEntry('authorization.denied', { details: { attempted: 'audit.read_entries' } }));
     await createCheckpoint(gw.db, signing);
     const report = await verify(state);
     expect(report.ok).toBe(false);

@@ -58,14 +58,14 @@ let fed: Federation;
 
 /** Li's inquiry as in the demo: submitted, approved by Ordos City, fanned out and answered. */
 async function answeredInquiry(): Promise<string> {
-  const { id } = await (await fed.as('inv.ejinhoro')).post<{ id: string }>('/v1/inquiries', {
+  const { id } = await (await fed.as('inv.ejinhoro')).submitInquiry({
     caseReference: 'EJH-2019-031',
     legalBasis: 'Supervision Law art. 18',
     purpose: 'verify grassland subsidy declarations',
     subjects: [{ kind: 'person', id: LI }],
-    categories: CATEGORIES,
+    categories: [...CATEGORIES],
   });
-  await (await fed.as('appr.ordos')).post(`/v1/inquiries/${id}/approve`, { comment: 'approved' });
+  await (await fed.as('appr.ordos')).approve(id, { comment: 'approved' });
   await fed.drain();
   return id;
 }
@@ -80,17 +80,17 @@ describe('the whole federation, in process', () => {
 
   it('runs an inquiry end to end: submit, approve, fan out over mTLS gRPC, decrypt locally what the departments hold', async () => {
     const investigator = await fed.as('inv.ejinhoro');
-    const submitted = await investigator.post<{ id: string; status: string }>('/v1/inquiries', {
+    const submitted = await investigator.submitInquiry({
       caseReference: 'EJH-2019-031',
       legalBasis: 'Supervision Law art. 18',
       purpose: 'verify grassland subsidy declarations',
       subjects: [{ kind: 'person', id: LI }],
-      categories: CATEGORIES,
+      categories: [...CATEGORIES],
     });
     const inquiryId = submitted.id;
     expect(submitted.status).toBe('pending_approval');
 
-    const approved = await (await fed.as('appr.ordos')).post<{ status: string }>(`/v1/inquiries/${inquiryId}/approve`, { comment: 'approved' });
+    const approved = await (await fed.as('appr.ordos')).approve(inquiryId, { comment: 'approved' });
     expect(approved.status).toBe('running');
 
     await fed.drain();
@@ -180,10 +180,10 @@ describe('the whole federation, in process', () => {
     const outsider = await fed.as('inv.alxa');
     const missing = '00000000-0000-4000-8000-000000000000';
     const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: { status: number; code: string; message: string }) => [e.status, e.code, e.message]);
-    const [a, b] = await Promise.all([errorOf(outsider.get(`/v1/inquiries/${inquiryId}`)), errorOf(outsider.get(`/v1/inquiries/${missing}`))]);
+    const [a, b] = await Promise.all([errorOf(outsider.getInquiry(inquiryId)), errorOf(outsider.getInquiry(missing))]);
     expect(a).toEqual([404, 'not_found', expect.any(String)]);
     expect(a).toEqual(b);
-    const [c, d] = await Promise.all([errorOf(outsider.get(`/v1/inquiries/${inquiryId}/results`)), errorOf(outsider.get(`/v1/inquiries/${missing}/results`))]);
+    const [c, d] = await Promise.all([errorOf(outsider.listResults(inquiryId)), errorOf(outsider.listResults(missing))]);
     expect(c).toEqual(d);
   });
 

@@ -10,8 +10,11 @@ import { CheckpointRejected } from '../proto/audit-client';
 import { noteSigner, parseVerifierKey, verifierKeyString } from '../proto/checkpoint';
 import { auditLogEntries, users } from '../gateway/db/schema';
 import { appendAudit } from '../gateway/services/audit/append-audit';
+import { exampleAuditEntry } from '../gateway/testing/audit-entries';
+import { appendLogEntries } from '../gateway/services/audit/log-store';
+import { canonicalJson } from '../proto/canonical-json';
 import { createCheckpoint } from '../gateway/services/audit/checkpoints';
-import { request } from '../gateway/testing/api-client';
+import { createApiClient } from '../client/core/api-client';
 import { createTestGateway, type TestGateway } from '../gateway/testing/harness';
 
 /**
@@ -20,7 +23,7 @@ import { createTestGateway, type TestGateway } from '../gateway/testing/harness'
  * command does. The gateway here "skips one log write": it sends a warrant it never logged.
  */
 const ORIGIN = 'test.qiao/audit';
-const signing = { origin: ORIGIN, signer: noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey) };
+const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
 const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
 const DEPT = 'public_security';
 
@@ -29,35 +32,33 @@ let dir: string;
 let served: ServedLog;
 const inquiryId = randomUUID();
 const digest = (jws: string) => createHash('sha256').update(jws).digest('hex');
-const get = async (path: string) => {
-  const res = await request(gw.app, 'GET', path, { token: gw.users.departmentOperator.token });
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${res.error?.message}`);
-  return res.body;
-};
+/** What the department's reconcile reads, through the app itself: no socket needed. */
+const get = (path: string) =>
+  createApiClient({ baseUrl: 'http://gateway.test', token: gw.users.departmentOperator.token, fetch: (url, init) => gw.app.request(url, init) }).getJson(path);
 const reconcile = (state?: Parameters<typeof reconcileDepartment>[0]['state']) =>
   reconcileDepartment({ get, verifier, origin: ORIGIN, department: DEPT, served: served.entries(), state, graceMs: 0 });
 
 /** The gateway's side of one warrant: logged (as gateway/warrants/issue-warrant.ts does) unless skipped. */
-async function issue(jti: string, department: string, { log = true } = {}): Promise<string> {
-  const jws = `header.${Buffer.from(JSON.stringify({ jti, department })).toString('base64url')}.signature`;
+async function issue(warrantId: string, department: string, { log = true } = {}): Promise<string> {
+  const jws = `header.${Buffer.from(JSON.stringify({ jti: warrantId, department })).toString('base64url')}.signature`;
   if (log) {
     await gw.db.transaction((tx) =>
-      appendAudit(tx, { action: 'warrant.issued', inquiryId, details: { department, partId: randomUUID(), jti, sha256: digest(jws), kid: 'k1', categories: ['household'] } }),
+      appendAudit(tx, exampleAuditEntry('warrant.issued', { inquiryId, details: { department, partId: randomUUID(), warrantId, sha256: digest(jws), kid: 'k1' } }), gw.audit),
     );
   }
   return jws;
 }
 
 /** The department's side: the adapter's served-warrant log. */
-async function serve(jti: string, jws: string, ciphertextSha256 = 'c'.repeat(64)): Promise<void> {
-  await served.append({ outcome: 'accepted', jti, warrantSha256: digest(jws), inquiryId });
-  await served.append({ outcome: 'served', jti, warrantSha256: digest(jws), inquiryId, records: 1, bytes: 100, ciphertextSha256 });
+async function serve(warrantId: string, jws: string, ciphertextSha256 = 'c'.repeat(64)): Promise<void> {
+  await served.append({ outcome: 'accepted', jti: warrantId, warrantSha256: digest(jws), inquiryId });
+  await served.append({ outcome: 'served', jti: warrantId, warrantSha256: digest(jws), inquiryId, records: 1, bytes: 100, ciphertextSha256 });
 }
 
 /** The gateway's record of the answer (as gateway/fanout/process.ts logs it). */
-async function answered(jti: string, sha256: string): Promise<void> {
+async function answered(warrantId: string, sha256: string): Promise<void> {
   await gw.db.transaction((tx) =>
-    appendAudit(tx, { action: 'department.answered', inquiryId, details: { department: DEPT, partId: randomUUID(), warrantId: jti, format: 'f', records: 1, bytes: 100, sha256, chunks: 1, attempt: 1 } }),
+    appendAudit(tx, exampleAuditEntry('department.answered', { inquiryId, details: { department: DEPT, partId: randomUUID(), warrantId, records: 1, bytes: 100, sha256 } }), gw.audit),
   );
 }
 
@@ -95,13 +96,13 @@ async function firstRun() {
 describe('department reconciliation', () => {
   it('catches the warrant the gateway served without logging it, and the other discrepancies', async () => {
     const report = await firstRun();
-    expect(report.servedNotLogged.map((w) => w.jti)).toEqual(['w-skipped']);
-    expect(report.digestMismatch.map((m) => m.served.jti)).toEqual(['w-swapped']);
-    expect(report.loggedNotServed.map((l) => l.jti)).toEqual(['w-never-arrived']);
+    expect(report.servedNotLogged.map((w) => w.warrantId)).toEqual(['w-skipped']);
+    expect(report.digestMismatch.map((m) => m.served.warrantId)).toEqual(['w-swapped']);
+    expect(report.loggedNotServed.map((l) => l.warrantId)).toEqual(['w-never-arrived']);
     expect(report.refusedNotLogged.map((r) => r.warrantSha256)).toEqual([digest(FORGED)]);
-    expect(report.answerMismatch.map((m) => [m.served.jti, m.logged.sha256])).toEqual([['w-2', 'e'.repeat(64)]]);
+    expect(report.answerMismatch.map((m) => [m.served.warrantId, m.logged.sha256])).toEqual([['w-2', 'e'.repeat(64)]]);
     expect([report.matched, report.badEntries, report.pending]).toEqual([2, [], 0]);
-    expect(formatReport(report)).toMatch(/SERVED BUT NOT LOGGED by the gateway \(1\):\n\s+jti w-skipped \(served at/);
+    expect(formatReport(report)).toMatch(/SERVED BUT NOT LOGGED by the gateway \(1\):\n\s+warrant w-skipped \(served at/);
   });
 
   it('a later run follows a consistent checkpoint and agrees once nothing is amiss', async () => {
@@ -112,12 +113,12 @@ describe('department reconciliation', () => {
     expect(report.previousSize).toBe(state.size);
     expect(report.checkpointSize).toBe(state.size + 1);
     expect(report.matched).toBe(3);
-    expect(report.servedNotLogged.map((w) => w.jti)).toEqual(['w-skipped']); // still not logged: still reported
+    expect(report.servedNotLogged.map((w) => w.warrantId)).toEqual(['w-skipped']); // still not logged: still reported
   });
 
   it('an entry edited in the gateway’s database fails its inclusion proof and counts as not logged', async () => {
     const { state } = await firstRun();
-    const [row] = await gw.db.select().from(auditLogEntries).where(sql`entry LIKE '%"jti":"w-1"%'`);
+    const [row] = await gw.db.select().from(auditLogEntries).where(sql`entry LIKE '%"warrantId":"w-1"%' AND action = 'warrant.issued'`);
     await gw.db.transaction(async (tx) => {
       await tx.execute(sql`ALTER TABLE audit_log_entries DISABLE TRIGGER USER`);
       await tx.execute(sql`UPDATE audit_log_entries SET entry = ${row!.entry.replace('"kid":"k1"', '"kid":"k2"')} WHERE idx = ${row!.idx}`);
@@ -125,12 +126,24 @@ describe('department reconciliation', () => {
     });
     const report = await reconcile(state);
     expect(report.badEntries).toEqual([{ index: row!.idx, problem: expect.stringMatching(/is not in the tree/) }]);
-    expect(report.servedNotLogged.map((w) => w.jti).sort()).toEqual(['w-1', 'w-skipped']);
+    expect(report.servedNotLogged.map((w) => w.warrantId).sort()).toEqual(['w-1', 'w-skipped']);
   });
 
   it('refuses a checkpoint that does not extend the one it accepted', async () => {
     const { state } = await firstRun();
     await expect(reconcile({ ...state, root: Buffer.alloc(32, 1).toString('base64') })).rejects.toThrow(CheckpointRejected);
     await expect(reconcile({ ...state, size: state.size + 5 })).rejects.toThrow(/shrank/);
+  });
+
+  it('counts an entry of its department whose details do not match the format as one that does not verify', async () => {
+    await firstRun();
+    // Correctly in the tree, but the answer's figures are not what the format says: a gateway bug or forgery.
+    const { details, ...rest } = exampleAuditEntry('department.answered', { inquiryId, details: { department: DEPT, warrantId: 'w-3' } });
+    const text = canonicalJson({ v: 1, at: new Date().toISOString(), ...rest, details: { ...details, records: 'one' } });
+    const [index] = await gw.db.transaction((tx) => appendLogEntries(tx, [{ text, action: 'department.answered', inquiryId, department: DEPT }]));
+    await createCheckpoint(gw.db, signing);
+    const report = await reconcile(null);
+    expect(report.badEntries).toContainEqual({ index, problem: 'the details of department.answered do not match its format (details.records: Invalid input: expected number, received string)' });
+    expect(report.answerMismatch).toEqual([expect.objectContaining({ served: expect.objectContaining({ warrantId: 'w-2' }) })]);
   });
 });

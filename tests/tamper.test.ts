@@ -43,7 +43,7 @@ async function storedPieces(partId: string, warrantId: string): Promise<Buffer[]
     .from(resultChunks)
     .where(and(eq(resultChunks.partId, partId), eq(resultChunks.warrantId, warrantId)))
     .orderBy(resultChunks.seq);
-  return splitPieces(Buffer.concat(rows.map((r) => Buffer.from(r.data))));
+  return splitPieces(Buffer.concat(rows.map((r) => Buffer.from(r.data)))).map((p) => Buffer.from(p));
 }
 
 /** Replaces the stored result by `pieces`, fixing up every figure the gateway keeps about it. */

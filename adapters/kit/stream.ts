@@ -4,6 +4,7 @@ import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { JWK } from 'jose';
 import type { ExecuteRequest, ResultFrameOut } from '../../proto/grpc/department';
 import { signReceipt } from '../../proto/receipt';
+import { NODE_ENVELOPE } from '../../proto/node/primitives';
 import { RESULT_FORMAT, ResultEncryptor } from '../../proto/result-envelope';
 import type { WarrantClaims } from '../../proto/warrant';
 
@@ -47,7 +48,7 @@ export async function streamAnswer(
   const { claims, department } = opts;
   const it = opts.records[Symbol.asyncIterator]();
   let next = await it.next();
-  const enc = await ResultEncryptor.create(claims.recipient.key, { warrantId: claims.jti, department });
+  const enc = await ResultEncryptor.create(claims.recipient.key, { warrantId: claims.jti, department }, NODE_ENVELOPE);
   const digest = createHash('sha256');
   let bytes = 0;
   let records = 0;
@@ -66,7 +67,7 @@ export async function streamAnswer(
       records += 1;
       lines += `${JSON.stringify(next.value)}\n`;
       if (lines.length >= 16_384) {
-        const frames = enc.push(Buffer.from(lines, 'utf8'));
+        const frames = await enc.push(Buffer.from(lines, 'utf8'));
         lines = '';
         for (const frame of frames) await send(frame);
       }
@@ -74,8 +75,8 @@ export async function streamAnswer(
   } finally {
     if (!next.done) await it.return?.(undefined);
   }
-  for (const frame of enc.push(Buffer.from(lines, 'utf8'))) await send(frame);
-  await send(enc.finish());
+  for (const frame of await enc.push(Buffer.from(lines, 'utf8'))) await send(frame);
+  for (const frame of await enc.finish()) await send(frame);
   const sha256 = digest.digest('hex');
   const iat = Math.floor((opts.now?.() ?? new Date()).getTime() / 1000);
   const receipt = await signReceipt(

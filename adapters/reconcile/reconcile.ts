@@ -1,4 +1,5 @@
 import { followCheckpoint, listEntries, type CheckpointState, type GetJson } from '../../proto/audit-client';
+import { checkAuditEntry } from '../../proto/audit-entry';
 import { auditLeafHash, decodeProof, InclusionProofAnswer, parseAuditEntry } from '../../proto/audit-log';
 import type { NoteVerifier } from '../../proto/checkpoint';
 import { verifyInclusion } from '../../proto/merkle';
@@ -12,7 +13,7 @@ import type { ServedLogEntry } from '../kit/served-log';
  *
  *  - served but not logged: the department acted on a warrant (accepted, served or failed it)
  *    that the gateway cannot prove it logged — someone was looked up off the record;
- *  - digest mismatch: the gateway logged a different warrant under that jti;
+ *  - digest mismatch: the gateway logged a different warrant under that warrant id;
  *  - logged but not served: the gateway logged a warrant the department never saw (a call that
  *    failed on the way, or a log entry for a query that never happened);
  *  - refused and not logged: a warrant the department refused (forged, expired…) that the log
@@ -23,18 +24,23 @@ import type { ServedLogEntry } from '../kit/served-log';
  *
  * Warrants from the last `graceMs` are left out of the first and third lists: a checkpoint
  * signed a moment before may not cover them yet (the gateway signs one every minute by default).
+ *
+ * The gateway's entries are read through the contract's schemas (proto/audit-entry.ts); one of
+ * this department's entries that does not match its action's format is an entry that does not
+ * verify. The department's own log names the warrant id `jti`, as the warrant does; the report
+ * calls it the warrant id, as the audit log does.
  */
 
 export interface LoggedWarrant {
   index: number;
-  jti: string;
+  warrantId: string;
   sha256: string;
   inquiryId?: string;
   at: string;
 }
 
 export interface ServedWarrant {
-  jti: string;
+  warrantId: string;
   warrantSha256: string;
   inquiryId?: string;
   outcome: ServedLogEntry['outcome'];
@@ -96,25 +102,29 @@ export async function reconcileDepartment(options: {
       const e = parseAuditEntry(entry);
       const proof = InclusionProofAnswer.parse(await get(`/v1/audit/proofs/inclusion?index=${index}&size=${cp.size}`));
       verifyInclusion(index, cp.size, auditLeafHash(entry), decodeProof(proof.proof), cp.root);
-      if (e.details.department !== department) throw new Error(`it is an entry of ${String(e.details.department)}`);
-      if (e.action === 'department.answered') {
-        const warrantId = String(e.details.warrantId);
-        answers.set(warrantId, { index, warrantId, sha256: String(e.details.sha256), records: Number(e.details.records) });
+      const checked = checkAuditEntry(e);
+      if (!checked.ok) throw new Error(checked.problem);
+      const { entry: typed } = checked;
+      const entryDepartment = 'department' in typed.details ? typed.details.department : undefined;
+      if (entryDepartment !== department) throw new Error(`it is an entry of ${entryDepartment ?? 'no department'}`);
+      if (typed.action === 'department.answered') {
+        const { warrantId, sha256, records } = typed.details;
+        answers.set(warrantId, { index, warrantId, sha256, records });
+      } else if (typed.action === 'warrant.issued') {
+        const { warrantId, sha256 } = typed.details;
+        logged.set(warrantId, { index, warrantId, sha256, ...(e.inquiryId ? { inquiryId: e.inquiryId } : {}), at: e.at });
       }
-      if (e.action !== 'warrant.issued') continue;
-      const jti = String(e.details.jti);
-      logged.set(jti, { index, jti, sha256: String(e.details.sha256), ...(e.inquiryId ? { inquiryId: e.inquiryId } : {}), at: e.at });
     } catch (err) {
       badEntries.push({ index, problem: (err as Error).message });
     }
   }
 
-  // The department's log: one warrant per jti, its latest outcome kept (served or failed after accepted).
+  // The department's log: one warrant per warrant id, its latest outcome kept (served or failed after accepted).
   const served = new Map<string, ServedWarrant>();
   const refused: ServedWarrant[] = [];
   for (const s of options.served) {
     const w: ServedWarrant = {
-      jti: s.jti ?? '',
+      warrantId: s.jti ?? '',
       warrantSha256: s.warrantSha256,
       outcome: s.outcome,
       at: s.at,
@@ -141,25 +151,25 @@ export async function reconcileDepartment(options: {
     state,
   };
   for (const w of served.values()) {
-    const l = logged.get(w.jti);
+    const l = logged.get(w.warrantId);
     if (!l) {
       if (recent(w.at)) report.pending++;
       else report.servedNotLogged.push(w);
     } else if (l.sha256 !== w.warrantSha256) report.digestMismatch.push({ served: w, logged: l });
     else report.matched++;
-    const answer = answers.get(w.jti);
+    const answer = answers.get(w.warrantId);
     if (answer && w.outcome === 'served' && (answer.sha256 !== w.ciphertextSha256 || answer.records !== w.records)) {
       report.answerMismatch.push({ served: w, logged: answer });
     }
   }
   for (const l of logged.values()) {
-    if (served.has(l.jti)) continue;
-    if (refused.some((r) => r.jti === l.jti || r.warrantSha256 === l.sha256)) continue; // seen, and refused
+    if (served.has(l.warrantId)) continue;
+    if (refused.some((r) => r.warrantId === l.warrantId || r.warrantSha256 === l.sha256)) continue; // seen, and refused
     if (recent(l.at)) report.pending++;
     else report.loggedNotServed.push(l);
   }
   for (const r of refused) {
-    if (!(r.jti && logged.has(r.jti)) && ![...logged.values()].some((l) => l.sha256 === r.warrantSha256)) report.refusedNotLogged.push(r);
+    if (!(r.warrantId && logged.has(r.warrantId)) && ![...logged.values()].some((l) => l.sha256 === r.warrantSha256)) report.refusedNotLogged.push(r);
   }
   return report;
 }
@@ -173,14 +183,14 @@ export function formatReport(r: ReconcileReport): string {
   const section = (title: string, items: string[]) => {
     if (items.length) lines.push(`  ${title} (${items.length}):`, ...items.map((i) => `    ${i}`));
   };
-  section('SERVED BUT NOT LOGGED by the gateway', r.servedNotLogged.map((w) => `jti ${w.jti} (${w.outcome} at ${w.at}, inquiry ${w.inquiryId ?? '?'}, warrant sha256 ${w.warrantSha256})`));
-  section('LOGGED WITH ANOTHER WARRANT DIGEST', r.digestMismatch.map((m) => `jti ${m.served.jti}: served ${m.served.warrantSha256}, logged ${m.logged.sha256} (entry ${m.logged.index})`));
+  section('SERVED BUT NOT LOGGED by the gateway', r.servedNotLogged.map((w) => `warrant ${w.warrantId} (${w.outcome} at ${w.at}, inquiry ${w.inquiryId ?? '?'}, warrant sha256 ${w.warrantSha256})`));
+  section('LOGGED WITH ANOTHER WARRANT DIGEST', r.digestMismatch.map((m) => `warrant ${m.served.warrantId}: served ${m.served.warrantSha256}, logged ${m.logged.sha256} (entry ${m.logged.index})`));
   section(
     'ANSWER LOGGED DIFFERENTLY',
-    r.answerMismatch.map((m) => `jti ${m.served.jti}: served ${m.served.records} records, ciphertext ${m.served.ciphertextSha256}; logged ${m.logged.records}, ${m.logged.sha256} (entry ${m.logged.index})`),
+    r.answerMismatch.map((m) => `warrant ${m.served.warrantId}: served ${m.served.records} records, ciphertext ${m.served.ciphertextSha256}; logged ${m.logged.records}, ${m.logged.sha256} (entry ${m.logged.index})`),
   );
   section('GATEWAY ENTRIES THAT DO NOT VERIFY', r.badEntries.map((b) => `entry ${b.index}: ${b.problem}`));
-  section('logged but not served', r.loggedNotServed.map((l) => `jti ${l.jti} (entry ${l.index}, issued ${l.at}, inquiry ${l.inquiryId ?? '?'})`));
-  section('refused and not logged', r.refusedNotLogged.map((w) => `${w.jti ? `jti ${w.jti}` : 'no jti'} (refused at ${w.at}, warrant sha256 ${w.warrantSha256})`));
+  section('logged but not served', r.loggedNotServed.map((l) => `warrant ${l.warrantId} (entry ${l.index}, issued ${l.at}, inquiry ${l.inquiryId ?? '?'})`));
+  section('refused and not logged', r.refusedNotLogged.map((w) => `${w.warrantId ? `warrant ${w.warrantId}` : 'unreadable warrant'} (refused at ${w.at}, warrant sha256 ${w.warrantSha256})`));
   return lines.join('\n');
 }

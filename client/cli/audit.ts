@@ -33,13 +33,13 @@ export function auditCommand(api: () => Promise<ApiClient>, globals: () => { sta
     if (o.fresh) {
       // A fresh checkpoint covers everything logged so far. It is checked against the pinned key
       // like any other, so asking for one trusts the gateway with nothing.
-      await client.post('/v1/audit/checkpoint', {}).catch((err: unknown) => {
+      await client.signCheckpoint().catch((err: unknown) => {
         if (!(err instanceof ApiError) || (err.status !== 403 && err.status !== 409)) throw err;
         console.error(`note: the gateway signed no fresh checkpoint for you (${err.message}); verifying the latest scheduled one`);
       });
     }
     const started = performance.now();
-    const report = await verifyAuditLog({ get: (path) => client.get(path), verifier, origin: o.origin, state });
+    const report = await verifyAuditLog({ get: client.getJson, verifier, origin: o.origin, state });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     if (report.ok) {
       await mkdir(dirname(stateFile), { recursive: true, mode: 0o700 });

@@ -11,15 +11,15 @@ import type { JWK } from 'jose';
 import { auditCommand } from './audit';
 import { ApiError, createApiClient, type ApiClient } from '../core/api-client';
 import { renderTable } from './format';
-import { devLogin } from '../core/session';
+import { devLogin, openSession } from '../core/session';
 import { createSessionStore } from './session-files';
 import { registerWithdraw } from './withdraw';
-import { renderApprovals, type ApprovalsView } from '../core/approvals';
+import { renderApprovals } from '../core/approvals';
 
 // Loaded by the commands that use them, so that `--help`, `whoami` and the other small commands
-// start without the result decryption, jose and the progress bar (README.md, "Command line start-up").
+// start without the result decryption, the progress bar and node:crypto's primitives (README.md, "Command line start-up").
 const results = () => import('../core/results');
-const resultsCommand = () => Promise.all([results(), import('./directory-keys'), import('./results-output')]);
+const resultsCommand = () => Promise.all([results(), import('./directory-keys'), import('./results-output'), import('../../proto/node/primitives')]);
 
 interface Globals { gateway: string; as?: string; stateDir: string; pkiDir: string }
 
@@ -41,23 +41,21 @@ const program = new Command('qiao')
 
 const globals = () => program.opts<Globals>();
 
-/** The API client of the chosen user; in development mode a missing login is made on the spot. */
+/** The gateway named with --gateway or QIAO_GATEWAY: it wins over the gateway of a kept login. */
+const namedGateway = () => (program.getOptionValueSource('gateway') === 'default' ? undefined : globals().gateway);
+
+/** The API client of the chosen user at the chosen gateway; in development mode a missing login is made on the spot. */
 async function api(): Promise<ApiClient> {
-  const { gateway, as, stateDir } = globals();
-  const store = createSessionStore(stateDir);
-  let session = await store.load(as);
-  if (!session && as) {
-    session = await devLogin(gateway, as);
-    await store.save(session);
-  }
-  if (!session) throw new ApiError(401, 'not_logged_in', 'not logged in: run `./qiao login <username>` or pass --as <username>');
-  return createApiClient(session.gateway ?? gateway, session.token);
+  const { as, stateDir } = globals();
+  const gateway = namedGateway();
+  const { client } = await openSession({ store: createSessionStore(stateDir), defaultGateway: DEFAULT_GATEWAY, ...(gateway ? { gateway } : {}), ...(as ? { as } : {}) });
+  return client;
 }
 
 program.command('login <username>').description('development mode: log in as a demo user').action(async (username: string) => {
   const session = await devLogin(globals().gateway, username);
   await createSessionStore(globals().stateDir).save(session, { makeCurrent: true });
-  const me = await createApiClient(session.gateway, session.token).get<Me>('/v1/me');
+  const me = await createApiClient({ baseUrl: session.gateway, token: session.token }).me();
   console.log(`logged in as ${me.user.username} — ${me.user.displayName}, ${me.unit.name} (${me.unit.id}); roles: ${me.user.roles.join(', ')}`);
 });
 
@@ -66,7 +64,7 @@ program.command('token <username>').description('development mode: print a beare
 });
 
 program.command('whoami').action(async () => {
-  const me = await (await api()).get<Me>('/v1/me');
+  const me = await (await api()).me();
   console.log(`${me.user.username} — ${me.user.displayName}\nunit: ${me.unit.name} ${me.unit.nameZh} (${me.unit.id})\nroles: ${me.user.roles.join(', ')}`);
 });
 
@@ -82,30 +80,31 @@ program
   .option('--on-behalf-of <unit>', 'entrusted mode: run the inquiry for this league (unit code)')
   .action(async (o: { subject: string[]; category: string[]; case: string; basis: string; purpose: string; org?: boolean; onBehalfOf?: string }) => {
     const split = (xs: string[]) => xs.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
-    const inquiry = await (await api()).post<Inquiry>('/v1/inquiries', {
+    const client = await api();
+    const inquiry = await client.submitInquiry({
       caseReference: o.case,
       legalBasis: o.basis,
       purpose: o.purpose,
-      subjects: split(o.subject).map((id) => ({ kind: o.org ? 'organisation' : 'person', id })),
+      subjects: split(o.subject).map((id) => (o.org ? { kind: 'organisation' as const, id } : { kind: 'person' as const, id })),
       categories: split(o.category),
       ...(o.onBehalfOf ? { onBehalfOf: o.onBehalfOf } : {}),
     });
     console.log(`inquiry ${inquiry.id} submitted; status: ${inquiry.status}`);
-    const gateway = globals().gateway === DEFAULT_GATEWAY ? '' : ` --gateway ${globals().gateway}`;
+    const gateway = client.baseUrl === DEFAULT_GATEWAY ? '' : ` --gateway ${client.baseUrl}`;
     console.log(`an approver approves it with: ./qiao${gateway} --as <approver> approve ${inquiry.id} --comment "..."`);
   });
 
 program.command('list').description('inquiries you may see').action(async () => {
-  const { items } = await (await api()).get<{ items: Inquiry[] }>('/v1/inquiries');
+  const { items } = await (await api()).listInquiries();
   console.log(renderTable(items.map((i) => ({ id: i.id, unit: i.unitId, status: i.status, case: i.caseReference, categories: i.categories.join(','), submitted: i.createdAt }))));
 });
 
 program.command('show <id>').description('an inquiry with its decisions and department parts').action(async (id: string) => {
-  const i = await (await api()).get<Inquiry>(`/v1/inquiries/${id}`);
+  const i = await (await api()).getInquiry(id);
   console.log(`inquiry ${i.id}  status: ${i.status}\nunit: ${i.unitId}  submitted by ${i.createdBy.username} at ${i.createdAt}`);
   console.log(`case: ${i.caseReference}\nlegal basis: ${i.legalBasis}\npurpose: ${i.purpose}`);
   console.log(`subjects: ${i.subjects.map((s) => s.id).join(', ')}\ncategories: ${i.categories.join(', ')}`);
-  if (i.approvals) console.log(`\n${renderApprovals(i)}`);
+  console.log(`\n${renderApprovals(i)}`);
   if (i.decisions.length) console.log(`\ndecisions:\n${renderTable(i.decisions)}`);
   if (i.parts.length) console.log(`\ndepartments:\n${renderTable(i.parts.map((p) => ({ ...p, categories: p.categories.join(',') })))}`);
 });
@@ -116,9 +115,9 @@ for (const verb of ['approve', 'reject'] as const) {
     .description(`${verb} an inquiry`)
     .requiredOption('--comment <text>', 'the comment recorded with the decision')
     .action(async (id: string, o: { comment: string }) => {
-      const i = await (await api()).post<Inquiry>(`/v1/inquiries/${id}/${verb}`, { comment: o.comment });
+      const i = await (await api())[verb](id, { comment: o.comment });
       const pending = verb === 'approve' && i.status === 'pending_approval';
-      console.log(`inquiry ${i.id}: ${pending ? `approval recorded; ${i.approvals?.remaining} more needed` : verb === 'approve' ? 'approved' : 'rejected'}; status: ${i.status}`);
+      console.log(`inquiry ${i.id}: ${pending ? `approval recorded; ${i.approvals.remaining} more needed` : verb === 'approve' ? 'approved' : 'rejected'}; status: ${i.status}`);
     });
 }
 
@@ -133,7 +132,7 @@ program
   .option('--out <file>', 'write the records to this file instead of the terminal (removed again if a check fails)')
   .option('--wait <seconds>', 'wait this long for departments still working', '30')
   .action(async (id: string, o: { key?: string; directory?: string; format: 'table' | 'ndjson'; out?: string; wait: string }) => {
-    const [{ decryptResultStream, waitForResults }, { directoryReceiptKeys }, { downloadProgress, ndjsonWriter, tableWriter }] = await resultsCommand();
+    const [{ decryptResultStream, waitForResults }, { directoryReceiptKeys }, { downloadProgress, ndjsonWriter, tableWriter }, { NODE_ENVELOPE, nodeSha256 }] = await resultsCommand();
     const client = await api();
     const listing = await waitForResults(client, id, Number(o.wait) * 1000);
     const keyFile = o.key ?? join(globals().pkiDir, 'units', listing.recipientUnit, 'encryption.jwk');
@@ -152,7 +151,7 @@ program
         const progress = downloadProgress(summary.department);
         let count = 0;
         try {
-          for await (const record of decryptResultStream(client, id, summary, { privateKey: key, receiptKeys, onProgress: progress.update })) {
+          for await (const record of decryptResultStream(client, id, summary, { privateKey: key, receiptKeys, onProgress: progress.update, createSha256: nodeSha256, envelope: NODE_ENVELOPE })) {
             count++;
             await writer.write({ department: summary.department, ...record });
           }
@@ -185,14 +184,6 @@ async function readKey(file: string): Promise<JWK> {
   const jwk = JSON.parse(text) as JWK;
   if (!jwk.d) throw new ResultCheckError(`${file} holds a public key; decryption needs the unit's private key`);
   return jwk;
-}
-
-interface Me { user: { username: string; displayName: string; roles: string[] }; unit: { id: string; name: string; nameZh: string } }
-interface Inquiry {
-  id: string; unitId: string; status: string; caseReference: string; legalBasis: string; purpose: string; createdAt: string;
-  createdBy: { username: string }; subjects: { id: string }[]; categories: string[];
-  decisions: Record<string, unknown>[]; parts: (Record<string, unknown> & { categories: string[] })[];
-  approvals?: ApprovalsView; expiresAt?: string | null;
 }
 
 program.parseAsync().catch(async (err: unknown) => {

@@ -8,7 +8,7 @@ export function registerWithdraw(program: Command, api: () => Promise<ApiClient>
     .description('withdraw a pending inquiry you submitted; it can no longer be approved')
     .option('--reason <text>', 'why, recorded in the audit log')
     .action(async (id: string, o: { reason?: string }) => {
-      const i = await (await api()).post<{ id: string; status: string }>(`/v1/inquiries/${id}/withdraw`, o.reason ? { reason: o.reason } : {});
+      const i = await (await api()).withdraw(id, o.reason ? { reason: o.reason } : {});
       console.log(`inquiry ${i.id} withdrawn; status: ${i.status}`);
     });
 }

@@ -1,55 +1,227 @@
-/** A small client of the gateway's HTTP API that turns error envelopes into readable messages. */
+import {
+  ContractViolation,
+  endpoints,
+  fillPath,
+  findEndpoint,
+  readAnswer,
+  ResultDownloadHeaders,
+  routeName,
+  type AnswerOf,
+  type BodyOf,
+  type Endpoint,
+  type ErrorDetail,
+  type ParamsOf,
+  type QueryOf,
+} from '../../proto/api';
+
+/**
+ * The one HTTP client of the gateway API, for the command line, the console and the tests. Every
+ * call is an endpoint of the contract (proto/api): the answer is checked against that endpoint's
+ * schema before it is returned, so a gateway that answers something else is an error naming the
+ * route and the field, never a value of the wrong shape. `fetch` is injectable — the browser's,
+ * Node's, or a hono app's `app.request` where no socket is needed. No Node API is used here.
+ */
+
+/** An error answer of the gateway, or a failure to get a usable answer at all (`unreachable`, `invalid_response`). */
 export class ApiError extends Error {
+  override readonly name = 'ApiError';
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly requestId?: string,
+    /** For `invalid_argument`: one entry per offending field. */
+    readonly details?: ErrorDetail[],
   ) {
     super(message);
   }
 }
 
-export interface ApiClient {
-  get<T>(path: string): Promise<T>;
-  post<T>(path: string, body: unknown): Promise<T>;
-  /** A raw response for streamed bodies; throws ApiError on a non-2xx status. */
-  fetchRaw(path: string): Promise<Response>;
+/** What sends a request: `fetch`, or `(url, init) => app.request(url, init)`. */
+export type FetchLike = (url: string, init: RequestInit) => Response | Promise<Response>;
+
+export interface ApiClientOptions {
+  /** The gateway's base URL, e.g. `http://127.0.0.1:8080`. */
+  baseUrl: string;
+  /** The bearer token; sent only to endpoints that need one. */
+  token?: string;
+  fetch?: FetchLike;
 }
 
-export function createApiClient(baseUrl: string, token?: string): ApiClient {
-  async function call(path: string, init: RequestInit): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (token) headers.set('authorization', `Bearer ${token}`);
-    let res: Response;
+/** A ciphertext download: the body is a stream, read as it arrives, never buffered here. */
+export interface ResultDownload {
+  body: ReadableStream<Uint8Array>;
+  format: string;
+  sha256: string;
+  records: number;
+  bytes: number;
+  warrantId: string;
+}
+
+type E = typeof endpoints;
+type Answer<N extends keyof E> = AnswerOf<E[N]>;
+
+export interface ApiClient {
+  readonly baseUrl: string;
+  health(): Promise<Answer<'health'>>;
+  /** Ready or not: the 503 answer is returned, not thrown. */
+  ready(): Promise<Answer<'ready'>>;
+  jwks(): Promise<Answer<'jwks'>>;
+  openApiDocument(): Promise<Answer<'openApiDocument'>>;
+  devToken(body: BodyOf<E['devToken']>): Promise<Answer<'devToken'>>;
+  me(): Promise<Answer<'me'>>;
+  submitInquiry(body: BodyOf<E['submitInquiry']>): Promise<Answer<'submitInquiry'>>;
+  listInquiries(query?: QueryOf<E['listInquiries']>): Promise<Answer<'listInquiries'>>;
+  getInquiry(id: string): Promise<Answer<'getInquiry'>>;
+  approve(id: string, body: BodyOf<E['approveInquiry']>): Promise<Answer<'approveInquiry'>>;
+  reject(id: string, body: BodyOf<E['rejectInquiry']>): Promise<Answer<'rejectInquiry'>>;
+  withdraw(id: string, body?: BodyOf<E['withdrawInquiry']>): Promise<Answer<'withdrawInquiry'>>;
+  listResults(id: string): Promise<Answer<'listResults'>>;
+  /** The warrants issued for an inquiry, as each department received them (each read is audited). */
+  listWarrants(id: string): Promise<Answer<'listWarrants'>>;
+  downloadResult(id: string, department: string): Promise<ResultDownload>;
+  auditCheckpoint(): Promise<Answer<'readCheckpoint'>>;
+  /** Asks the gateway to sign a checkpoint of the log as it is now. */
+  signCheckpoint(): Promise<Answer<'requestCheckpoint'>>;
+  auditEntries(query?: QueryOf<E['listAuditEntries']>): Promise<Answer<'listAuditEntries'>>;
+  inclusionProof(query: QueryOf<E['readInclusionProof']>): Promise<Answer<'readInclusionProof'>>;
+  consistencyProof(query: QueryOf<E['readConsistencyProof']>): Promise<Answer<'readConsistencyProof'>>;
+  /**
+   * GET of a path with its query (`/v1/audit/entries?start=0`), checked against the endpoint the
+   * path belongs to: the seam of proto/audit-client.ts (`GetJson`), which builds its own paths.
+   */
+  getJson(path: string): Promise<unknown>;
+}
+
+interface Input {
+  params?: Record<string, string>;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+}
+
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const { baseUrl, token } = options;
+  const send: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
+
+  async function exchange(endpoint: Endpoint, path: string, body: unknown): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (token && endpoint.security.length) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const init: RequestInit = { method: endpoint.method.toUpperCase(), headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) };
     try {
-      res = await fetch(new URL(path, baseUrl), { ...init, headers });
+      return await send(new URL(path, baseUrl).toString(), init);
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
       throw new ApiError(0, 'unreachable', `cannot reach the gateway at ${baseUrl} (${cause}): is it running? Start the demo with \`npm start\`, or pass --gateway URL`);
     }
-    if (!res.ok) throw await toApiError(res);
-    return res;
   }
+
+  /** The answer's body as the contract parses it; an error answer (unless `keep` lists its status) as ApiError. */
+  async function answer(endpoint: Endpoint, res: Response, keep: readonly number[] = []): Promise<unknown> {
+    if (!res.ok && !keep.includes(res.status)) throw await toApiError(endpoint, res);
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw invalidResponse(endpoint, res, new ContractViolation(routeName(endpoint), res.status, [{ path: '', message: 'the body is not JSON' }]));
+    }
+    try {
+      return readAnswer(endpoint, { status: res.status, headers: headersOf(res), body });
+    } catch (err) {
+      if (err instanceof ContractViolation) throw invalidResponse(endpoint, res, err);
+      throw err;
+    }
+  }
+
+  async function call(endpoint: Endpoint, input: Input = {}, keep?: readonly number[]): Promise<any> {
+    const res = await exchange(endpoint, pathOf(endpoint, input), input.body);
+    return answer(endpoint, res, keep);
+  }
+
   return {
-    async get<T>(path: string) {
-      return (await (await call(path, { method: 'GET' })).json()) as T;
+    baseUrl,
+    health: () => call(endpoints.health),
+    ready: () => call(endpoints.ready, {}, [503]),
+    jwks: () => call(endpoints.jwks),
+    openApiDocument: () => call(endpoints.openApiDocument),
+    devToken: (body) => call(endpoints.devToken, { body }),
+    me: () => call(endpoints.me),
+    submitInquiry: (body) => call(endpoints.submitInquiry, { body }),
+    listInquiries: (query) => call(endpoints.listInquiries, { ...(query ? { query } : {}) }),
+    getInquiry: (id) => call(endpoints.getInquiry, { params: { id } }),
+    approve: (id, body) => call(endpoints.approveInquiry, { params: { id }, body }),
+    reject: (id, body) => call(endpoints.rejectInquiry, { params: { id }, body }),
+    withdraw: (id, body = {}) => call(endpoints.withdrawInquiry, { params: { id }, body }),
+    listResults: (id) => call(endpoints.listResults, { params: { id } }),
+    listWarrants: (id) => call(endpoints.listWarrants, { params: { id } }),
+    async downloadResult(id, department) {
+      const endpoint = endpoints.downloadResult;
+      const res = await exchange(endpoint, pathOf(endpoint, { params: { id, department } }), undefined);
+      if (!res.ok) throw await toApiError(endpoint, res);
+      try {
+        readAnswer(endpoint, { status: res.status, headers: headersOf(res), body: undefined });
+      } catch (err) {
+        await res.body?.cancel();
+        if (err instanceof ContractViolation) throw invalidResponse(endpoint, res, err);
+        throw err;
+      }
+      if (!res.body) throw invalidResponse(endpoint, res, new ContractViolation(routeName(endpoint), res.status, [{ path: '', message: 'no body' }]));
+      const h = ResultDownloadHeaders.parse(headersOf(res));
+      return {
+        body: res.body,
+        format: h['x-qiao-format'],
+        sha256: h['x-qiao-sha256'],
+        records: Number(h['x-qiao-records']),
+        bytes: Number(h['content-length']),
+        warrantId: h['x-qiao-warrant-id'],
+      };
     },
-    async post<T>(path: string, body: unknown) {
-      const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-      return (await (await call(path, init)).json()) as T;
+    auditCheckpoint: () => call(endpoints.readCheckpoint),
+    signCheckpoint: () => call(endpoints.requestCheckpoint),
+    auditEntries: (query) => call(endpoints.listAuditEntries, { ...(query ? { query } : {}) }),
+    inclusionProof: (query) => call(endpoints.readInclusionProof, { query }),
+    consistencyProof: (query) => call(endpoints.readConsistencyProof, { query }),
+    async getJson(path) {
+      const found = findEndpoint('GET', new URL(path, baseUrl).pathname);
+      if (!found) throw new Error(`GET ${path} is not an endpoint of the API contract (proto/api)`);
+      return answer(found.endpoint, await exchange(found.endpoint, path, undefined));
     },
-    fetchRaw: (path) => call(path, { method: 'GET' }),
   };
 }
 
-async function toApiError(res: Response): Promise<ApiError> {
+function pathOf(endpoint: Endpoint, input: Input): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(input.query ?? {})) if (value !== undefined) query.set(key, String(value));
+  const qs = query.toString();
+  return `${fillPath(endpoint.path, input.params)}${qs ? `?${qs}` : ''}`;
+}
+
+const headersOf = (res: Response): Record<string, string> => Object.fromEntries(res.headers.entries());
+
+function invalidResponse(endpoint: Endpoint, res: Response, violation: ContractViolation): ApiError {
+  return new ApiError(
+    res.status,
+    'invalid_response',
+    `${violation.message}. The gateway and this client disagree about the API: update the client, or report it to the gateway's operators`,
+    res.headers.get('x-request-id') ?? undefined,
+  );
+}
+
+/** The envelope of an error answer as ApiError; an answer that is not the envelope says what came instead. */
+async function toApiError(endpoint: Endpoint, res: Response): Promise<ApiError> {
   const text = await res.text();
   try {
-    const { error } = JSON.parse(text) as { error: { code: string; message: string; requestId?: string } };
-    // The message already names each field that is wrong; details repeat it for programs.
-    return new ApiError(res.status, error.code, error.message, error.requestId);
+    const parsed = readAnswer(endpoint, { status: res.status, headers: headersOf(res), body: JSON.parse(text) as unknown }) as {
+      error?: { code: string; message: string; requestId: string; details?: ErrorDetail[] };
+    };
+    if (parsed?.error) {
+      // The message already names each field that is wrong; details repeat it for programs.
+      const { code, message, requestId, details } = parsed.error;
+      return new ApiError(res.status, code, message, requestId, details);
+    }
   } catch {
-    return new ApiError(res.status, 'http_error', `the gateway answered HTTP ${res.status}: ${text.slice(0, 200)}`);
+    // not the envelope: said below
   }
+  return new ApiError(res.status, 'http_error', `the gateway answered HTTP ${res.status} to ${routeName(endpoint)}: ${text.slice(0, 200)}`, res.headers.get('x-request-id') ?? undefined);
 }

@@ -1,11 +1,9 @@
+import type { ApprovalProgress } from '../../proto/api/inquiries';
+
 /** How `qiao show` and `qiao withdraw` present an inquiry's approvals: what it has, what it still needs. */
 
-export interface ApprovalsView {
-  sensitivity: string;
-  steps: { role: string; unitId: string; count: number; approvedBy: string[] }[];
-  next: { index: number; role: string; unitId: string } | null;
-  remaining: number;
-}
+/** The contract's approval progress of an inquiry (proto/api/inquiries.ts). */
+export type ApprovalsView = ApprovalProgress;
 
 const ROLE = (role: string, count: number) =>
   `${count} ${role === 'regional_approver' ? 'regional approver' : 'approver'}${count === 1 ? '' : 's'}`;

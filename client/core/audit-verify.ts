@@ -8,6 +8,7 @@ import {
   type AuditLogEntry,
 } from '../../proto/audit-log';
 import { CheckpointRejected, followCheckpoint, type CheckpointState, type GetJson } from '../../proto/audit-client';
+import { checkAuditEntry } from '../../proto/audit-entry';
 import type { Checkpoint, NoteVerifier } from '../../proto/checkpoint';
 import { hashEquals, HASH_SIZE, ProofError, storedHashCount, storedHashesForLeaf, storedHashIndex, treeHash, verifyConsistency, type Hash } from '../../proto/merkle';
 
@@ -21,8 +22,9 @@ import { hashEquals, HASH_SIZE, ProofError, storedHashCount, storedHashesForLeaf
  *  3. every entry up to the checkpoint's size is fetched and hashed; the recomputed root must be
  *     the signed one. If not, the first entry that differs is found by bisection with
  *     consistency proofs, and named;
- *  4. the entries make sense in order: every warrant follows the approval of its inquiry, every
- *     answer follows its warrant, no download before the answer.
+ *  4. every entry matches its action's format (proto/audit-entry.ts), and the entries make sense
+ *     in order: every warrant follows the approval of its inquiry, every answer and every read of
+ *     a warrant follows its issue, no download before the answer.
  */
 
 export type VerifyState = CheckpointState;
@@ -125,14 +127,14 @@ interface InquiryTrack {
 }
 
 export class Replay {
-  private readonly hashes: Buffer;
+  private readonly hashes: Uint8Array;
   private readonly summaries: string[] = [];
   private count = 0;
   readonly semanticProblems: Problem[] = [];
   private readonly inquiries = new Map<string, InquiryTrack>();
 
   constructor(readonly expected: number) {
-    this.hashes = Buffer.alloc(storedHashCount(expected) * HASH_SIZE);
+    this.hashes = new Uint8Array(storedHashCount(expected) * HASH_SIZE);
   }
 
   private read = (indexes: readonly number[]): Hash[] => indexes.map((i) => this.hashes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
@@ -177,45 +179,56 @@ export class Replay {
     this.semanticProblems.push({ index, message: `entry ${index}: ${message}` });
   }
 
+  /** The order of events, read through each action's schema (proto/audit-entry.ts). */
   private check(i: number, e: AuditLogEntry): void {
-    const d = e.details;
-    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const checked = checkAuditEntry(e);
+    if (!checked.ok) {
+      this.problem(i, checked.problem);
+      return;
+    }
     if (!e.inquiryId) return;
     const t = this.track(e.inquiryId);
-    switch (e.action) {
+    const { entry } = checked;
+    switch (entry.action) {
       case 'inquiry.submitted':
         if (t.submitted !== undefined) this.problem(i, `inquiry ${e.inquiryId} submitted twice (first at entry ${t.submitted})`);
         t.submitted = i;
         break;
       case 'inquiry.approved':
       case 'inquiry.rejected':
-        if (t.submitted === undefined) this.problem(i, `${e.action} of inquiry ${e.inquiryId}, which was never submitted`);
+        if (t.submitted === undefined) this.problem(i, `${entry.action} of inquiry ${e.inquiryId}, which was never submitted`);
         if (t.approved !== undefined) this.problem(i, `inquiry ${e.inquiryId} decided again after its approval at entry ${t.approved}`);
-        if (e.action === 'inquiry.approved') {
+        if (entry.action === 'inquiry.approved') {
           t.approved = i;
-          t.departments = Array.isArray(d.departments) ? d.departments.filter((x): x is string => typeof x === 'string') : undefined;
+          t.departments = entry.details.departments;
         }
         break;
       case 'warrant.issued': {
-        const department = str(d.department) ?? '?';
-        if (t.approved === undefined) this.problem(i, `warrant ${str(d.jti)} for ${department} issued for inquiry ${e.inquiryId} before any approval`);
-        else if (t.departments && !t.departments.includes(department)) this.problem(i, `warrant ${str(d.jti)} for ${department}, a department the approval did not cover`);
-        const jti = str(d.jti);
-        if (jti) t.warrants.set(jti, { index: i, department });
+        const { department, warrantId } = entry.details;
+        if (t.approved === undefined) this.problem(i, `warrant ${warrantId} for ${department} issued for inquiry ${e.inquiryId} before any approval`);
+        else if (t.departments && !t.departments.includes(department)) this.problem(i, `warrant ${warrantId} for ${department}, a department the approval did not cover`);
+        t.warrants.set(warrantId, { index: i, department });
+        break;
+      }
+      case 'warrant.read': {
+        const { department, warrantId } = entry.details;
+        const w = t.warrants.get(warrantId);
+        if (!w || w.department !== department) this.problem(i, `warrant ${warrantId} of ${department} read, but it was never issued to ${department} for inquiry ${e.inquiryId}`);
         break;
       }
       case 'department.answered': {
-        const w = str(d.warrantId) ? t.warrants.get(str(d.warrantId)!) : undefined;
-        if (!w) this.problem(i, `answer from ${str(d.department)} under warrant ${str(d.warrantId)}, which was never issued for inquiry ${e.inquiryId}`);
-        else if (w.department !== d.department) this.problem(i, `answer from ${str(d.department)} under a warrant issued to ${w.department}`);
-        t.answered.set(`${str(d.department)}/${str(d.warrantId)}`, i);
+        const { department, warrantId } = entry.details;
+        const w = t.warrants.get(warrantId);
+        if (!w) this.problem(i, `answer from ${department} under warrant ${warrantId}, which was never issued for inquiry ${e.inquiryId}`);
+        else if (w.department !== department) this.problem(i, `answer from ${department} under a warrant issued to ${w.department}`);
+        t.answered.set(`${department}/${warrantId}`, i);
         break;
       }
-      case 'result.downloaded':
-        if (!t.answered.has(`${str(d.department)}/${str(d.warrantId)}`)) {
-          this.problem(i, `result of ${str(d.department)} (warrant ${str(d.warrantId)}) downloaded before the department answered`);
-        }
+      case 'result.downloaded': {
+        const { department, warrantId } = entry.details;
+        if (!t.answered.has(`${department}/${warrantId}`)) this.problem(i, `result of ${department} (warrant ${warrantId}) downloaded before the department answered`);
         break;
+      }
       case 'part.failed':
         if (t.approved === undefined) this.problem(i, `part of inquiry ${e.inquiryId} failed before the inquiry was approved`);
         break;

@@ -4,7 +4,7 @@ import type { Database } from '../db/client';
 import { inquiryParts } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
 import { claimDueParts } from './claim';
-import { insertPart, seedApprovedInquiry } from './test-fixtures';
+import { preparePart, seedApprovedInquiry } from './test-fixtures';
 
 let database: Database;
 beforeAll(async () => {
@@ -25,7 +25,7 @@ describe('claimDueParts', () => {
   it('leases a due pending part, counts the attempt and sets the lease', async () => {
     const { db } = database;
     const { inquiryId } = await seedApprovedInquiry(db);
-    const part = await insertPart(db, inquiryId, { nextAttemptAt: at(-1000), deadlineAt: at(3600_000) });
+    const part = await preparePart(db, inquiryId, { nextAttemptAt: at(-1000), deadlineAt: at(3600_000) });
 
     const claimed = await claimDueParts(db, { workerId: 'w1', now: T0, leaseMs: 30_000, limit: 10 });
 
@@ -37,7 +37,7 @@ describe('claimDueParts', () => {
   it('leaves a part whose next attempt is not due yet', async () => {
     const { db } = database;
     const { inquiryId } = await seedApprovedInquiry(db);
-    const part = await insertPart(db, inquiryId, { nextAttemptAt: at(5000) });
+    const part = await preparePart(db, inquiryId, { nextAttemptAt: at(5000) });
 
     expect(await claimDueParts(db, { workerId: 'w1', now: T0, leaseMs: 30_000, limit: 10 })).toEqual([]);
     const later = await claimDueParts(db, { workerId: 'w1', now: at(5000), leaseMs: 30_000, limit: 10 });
@@ -47,7 +47,7 @@ describe('claimDueParts', () => {
   it('does not take a part another worker holds a live lease on', async () => {
     const { db } = database;
     const { inquiryId } = await seedApprovedInquiry(db);
-    const part = await insertPart(db, inquiryId, { nextAttemptAt: at(-1000) });
+    const part = await preparePart(db, inquiryId, { nextAttemptAt: at(-1000) });
     await claimDueParts(db, { workerId: 'w1', now: T0, leaseMs: 30_000, limit: 10 });
 
     expect(await claimDueParts(db, { workerId: 'w2', now: at(29_999), leaseMs: 30_000, limit: 10 })).toEqual([]);
@@ -58,7 +58,7 @@ describe('claimDueParts', () => {
   it('takes over a running part whose lease expired (its worker crashed)', async () => {
     const { db } = database;
     const { inquiryId } = await seedApprovedInquiry(db);
-    const part = await insertPart(db, inquiryId, { nextAttemptAt: at(-1000) });
+    const part = await preparePart(db, inquiryId, { nextAttemptAt: at(-1000) });
     await claimDueParts(db, { workerId: 'w1', now: T0, leaseMs: 30_000, limit: 10 });
 
     const taken = await claimDueParts(db, { workerId: 'w2', now: at(30_001), leaseMs: 30_000, limit: 10 });
@@ -68,20 +68,20 @@ describe('claimDueParts', () => {
 
   it('never takes finished parts', async () => {
     const { db } = database;
-    const { inquiryId } = await seedApprovedInquiry(db);
-    await insertPart(db, inquiryId, { department: 'public_security', status: 'succeeded', nextAttemptAt: at(-1000) });
-    await insertPart(db, inquiryId, { department: 'natural_resources', status: 'failed', nextAttemptAt: at(-1000) });
+    const { inquiryId } = await seedApprovedInquiry(db, { categories: ['household', 'real_estate'] });
+    await preparePart(db, inquiryId, { department: 'public_security', status: 'succeeded', nextAttemptAt: at(-1000) });
+    await preparePart(db, inquiryId, { department: 'natural_resources', status: 'failed', nextAttemptAt: at(-1000) });
 
     expect(await claimDueParts(db, { workerId: 'w1', now: T0, leaseMs: 30_000, limit: 10 })).toEqual([]);
   });
 
   it('takes at most `limit` parts, the longest-waiting first', async () => {
     const { db } = database;
-    const a = await seedApprovedInquiry(db);
+    const a = await seedApprovedInquiry(db, { categories: ['household', 'real_estate'] });
     const b = await seedApprovedInquiry(db);
-    const first = await insertPart(db, a.inquiryId, { nextAttemptAt: at(-3000) });
-    const second = await insertPart(db, b.inquiryId, { nextAttemptAt: at(-2000) });
-    await insertPart(db, a.inquiryId, { department: 'natural_resources', nextAttemptAt: at(-1000) });
+    const first = await preparePart(db, a.inquiryId, { nextAttemptAt: at(-3000) });
+    const second = await preparePart(db, b.inquiryId, { nextAttemptAt: at(-2000) });
+    await preparePart(db, a.inquiryId, { department: 'natural_resources', nextAttemptAt: at(-1000) });
 
     const claimed = await claimDueParts(db, { workerId: 'w1', now: T0, leaseMs: 30_000, limit: 2 });
     expect(claimed.map((p) => p.id)).toEqual([first.id, second.id]);

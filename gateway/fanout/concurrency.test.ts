@@ -9,7 +9,8 @@ import type { Database } from '../db/client';
 import { auditEvents, inquiryParts, results } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
 import { answerFrames, FakeDepartmentDirectory, type FakeBehaviour } from '../departments/fake-client';
-import { insertPart, seedApprovedInquiry } from './test-fixtures';
+import { createAuditWriter } from '../services/audit/append-audit';
+import { preparePart, seedApprovedInquiry } from './test-fixtures';
 import { DEFAULT_CATALOGUE_FILE, startFanoutWorker, type FanoutWorkerOptions } from './worker';
 
 let database: Database;
@@ -28,6 +29,7 @@ beforeAll(async () => {
     callDeadlineMs: 10_000,
     maxAttempts: 3,
     autoStart: false,
+    audit: createAuditWriter(randomBytes(32)),
   };
 });
 afterAll(async () => {
@@ -48,8 +50,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two workers on one PostgreSQL', (
     const partIds: string[] = [];
     for (let i = 0; i < 25; i++) {
       const { inquiryId } = await seedApprovedInquiry(db, { categories: ['household', 'real_estate'] });
-      partIds.push((await insertPart(db, inquiryId, { department: 'public_security', categories: ['household'] })).id);
-      partIds.push((await insertPart(db, inquiryId, { department: 'natural_resources', categories: ['real_estate'] })).id);
+      partIds.push((await preparePart(db, inquiryId, { department: 'public_security' })).id);
+      partIds.push((await preparePart(db, inquiryId, { department: 'natural_resources' })).id);
     }
     const directory = new FakeDepartmentDirectory({ public_security: slowHonest, natural_resources: slowHonest });
     const workers = [1, 2].map((n) => startFanoutWorker({ ...base, directory, workerId: `replica-${n}`, batchSize: 4 }));
@@ -82,7 +84,7 @@ describe('a worker that lost its lease', () => {
     const { db } = database;
     await db.update(inquiryParts).set({ status: 'failed', leaseOwner: null });
     const { inquiryId } = await seedApprovedInquiry(db);
-    const part = await insertPart(db, inquiryId, { nextAttemptAt: new Date(Date.now() - 1000) });
+    const part = await preparePart(db, inquiryId, { nextAttemptAt: new Date(Date.now() - 1000) });
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     let started!: () => void;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,8 +15,9 @@ import { inquiryParts, results } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
 import { createGrpcDepartmentDirectory } from '../departments/grpc-client';
 import { startTestDepartment, type TestDepartment } from '../departments/test-department';
+import { createAuditWriter } from '../services/audit/append-audit';
 import { openResultStream } from '../services/result/read-result';
-import { insertPart, seedApprovedInquiry } from './test-fixtures';
+import { preparePart, seedApprovedInquiry } from './test-fixtures';
 import { DEFAULT_CATALOGUE_FILE, startFanoutWorker } from './worker';
 
 const UNIT = '150627';
@@ -62,8 +63,8 @@ afterAll(async () => {
 describe('fan-out over real mutual-TLS gRPC', () => {
   it('delivers a warrant the department accepts and stores a result only the unit can read', async () => {
     const { db } = database;
-    const { inquiryId } = await seedApprovedInquiry(db, { encryptionKey: pki.units[UNIT]!.publicJwk });
-    const part = await insertPart(db, inquiryId, { categories: ['household'], nextAttemptAt: new Date(Date.now() - 1000) });
+    const { inquiryId } = await seedApprovedInquiry(db, { encryptionKey: pki.units[UNIT]!.publicJwk, categories: ['household'] });
+    const part = await preparePart(db, inquiryId, { nextAttemptAt: new Date(Date.now() - 1000) });
     const directory = createGrpcDepartmentDirectory({
       tls: { ca: pki.caCert, cert: pki.gatewayClient.cert, key: pki.gatewayClient.key },
       endpoints: [{ name: 'public_security', host: '127.0.0.1', port: department.port }],
@@ -80,6 +81,7 @@ describe('fan-out over real mutual-TLS gRPC', () => {
       callDeadlineMs: 10_000,
       maxAttempts: 3,
       autoStart: false,
+      audit: createAuditWriter(randomBytes(32)),
     });
     try {
       expect(await worker.runOnce()).toBe(1);

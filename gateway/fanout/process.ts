@@ -1,14 +1,13 @@
-import { createHash } from 'node:crypto';
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue';
 import type { Db, Tx } from '../db/client';
-import { inquiryParts, resultChunks, results } from '../db/schema';
+import { inquiryParts, resultChunks } from '../db/schema';
 import { DepartmentCallError, PERMANENT_CALL_FAILURES, type DepartmentDirectory } from '../departments/client';
-import { appendAudit } from '../services/audit/append-audit';
+import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
 import { issueWarrant, WarrantIssueError, type WarrantSigner } from '../warrants/issue-warrant';
 import type { ClaimedPart } from './claim';
-import { AttemptFailure, receiveAnswer } from './receive-answer';
+import { AttemptFailure, leaseHeld, receiveAnswer, recordAnswer } from './receive-answer';
 
 export interface ProcessContext {
   db: Db;
@@ -22,10 +21,12 @@ export interface ProcessContext {
   retryBaseMs: number;
   retryMaxMs: number;
   /** An answer past this size is refused (and its chunks dropped): a department cannot fill the database. */
-  maxResultBytes: number;
+  maxAnswerBytes: number;
   now: () => Date;
   /** Aborted when the worker stops: the call is cancelled and the part handed back at once. */
   signal?: AbortSignal;
+  /** Writes the warrant, answer and failure entries with the gateway's commitment key. */
+  audit: AuditWriter;
 }
 
 export type PartOutcome = 'succeeded' | 'retrying' | 'failed' | 'lease_lost' | 'interrupted';
@@ -34,10 +35,11 @@ export type PartOutcome = 'succeeded' | 'retrying' | 'failed' | 'lease_lost' | '
 class LeaseLost extends Error {}
 
 /**
- * One attempt at one claimed part: warrant (logged before it leaves), call, chunks stored as
- * they arrive, trailer checked, then result + part + audit in one transaction, fenced by the
- * lease (owner and attempt number), so a worker that lost its part cannot overwrite the work of
- * the one that took it over, and the results row (keyed by part) is written at most once.
+ * One attempt at one claimed part: warrant (stored and logged before it leaves), call, chunks
+ * stored as they arrive, trailer checked, then the answer recorded (`recordAnswer`: result + part
+ * + audit in one transaction), fenced by the lease (owner and attempt number), so a worker that
+ * lost its part cannot overwrite the work of the one that took it over, and the results row
+ * (keyed by part) is written at most once.
  */
 export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promise<PartOutcome> {
   const log = ctx.logger.child({ partId: part.id, inquiryId: part.inquiryId, department: part.department, attempt: part.attempts });
@@ -60,11 +62,12 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
       catalogue: ctx.catalogue,
       now,
       attempt: part.attempts,
+      audit: ctx.audit,
       fence: async (tx, claims) => {
         const held = await tx
           .update(inquiryParts)
           .set({ warrantId: claims.jti, updatedAt: now })
-          .where(leaseHeld(ctx, part))
+          .where(leaseHeld(ctx.workerId, part))
           .returning({ id: inquiryParts.id });
         if (held.length === 0) throw new LeaseLost();
       },
@@ -81,55 +84,15 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
     );
     const deadline = new Date(Date.now() + Math.max(0, budgetMs));
     const frames = client.execute(warrant.jws, { deadline, signal: ctx.signal });
-    const answer = await receiveAnswer(ctx.db, { part, warrantId, maxResultBytes: ctx.maxResultBytes }, frames);
+    const answer = await receiveAnswer(ctx.db, { part, warrantId, maxAnswerBytes: ctx.maxAnswerBytes }, frames);
 
-    const { receipt: _receipt, ...answerFacts } = answer;
-    const completedAt = ctx.now();
-    await ctx.db.transaction(async (tx) => {
-      const done = await tx
-        .update(inquiryParts)
-        .set({ status: 'succeeded', completedAt, updatedAt: completedAt, leaseOwner: null, leaseExpiresAt: null, failureReason: null })
-        .where(and(leaseHeld(ctx, part), eq(inquiryParts.warrantId, warrantId!)))
-        .returning({ id: inquiryParts.id });
-      if (done.length === 0) throw new LeaseLost();
-      await tx.insert(results).values({
-        partId: part.id,
-        inquiryId: part.inquiryId,
-        department: part.department,
-        warrantId: warrantId!,
-        format: answer.format,
-        records: answer.records,
-        bytes: answer.bytes,
-        sha256: answer.sha256,
-        chunks: answer.chunks,
-        receipt: answer.receipt,
-      });
-      // Chunks of earlier attempts that never completed.
-      await tx.delete(resultChunks).where(and(eq(resultChunks.partId, part.id), ne(resultChunks.warrantId, warrantId!)));
-      await appendAudit(tx, {
-        action: 'department.answered',
-        inquiryId: part.inquiryId,
-        details: {
-          department: part.department, partId: part.id, warrantId, ...answerFacts, attempt: part.attempts,
-          receiptSha256: answer.receipt ? createHash('sha256').update(answer.receipt).digest('hex') : null,
-        },
-      });
-    });
+    const recorded = await recordAnswer(ctx.db, ctx.audit, { part, workerId: ctx.workerId, warrantId, answer, completedAt: ctx.now() });
+    if (!recorded) throw new LeaseLost();
     log.info({ warrantId, records: answer.records, bytes: answer.bytes }, 'department answered');
     return 'succeeded';
   } catch (err) {
     return settleFailure(ctx, part, log, warrantId, err);
   }
-}
-
-/** This worker still holds this attempt of the part. */
-function leaseHeld(ctx: ProcessContext, part: ClaimedPart) {
-  return and(
-    eq(inquiryParts.id, part.id),
-    eq(inquiryParts.status, 'running'),
-    eq(inquiryParts.leaseOwner, ctx.workerId),
-    eq(inquiryParts.attempts, part.attempts),
-  );
 }
 
 /** Exponential backoff: base, 2×base, 4×base … capped. */
@@ -168,7 +131,7 @@ async function settleFailure(
         updatedAt: now,
         failureReason: 'interrupted: the worker stopped',
       })
-      .where(leaseHeld(ctx, part))
+      .where(leaseHeld(ctx.workerId, part))
       .returning({ id: inquiryParts.id });
     log.info({ warrantId }, 'worker stopping: part handed back');
     return released.length ? 'interrupted' : 'lease_lost';
@@ -184,7 +147,7 @@ async function settleFailure(
     const retried = await ctx.db
       .update(inquiryParts)
       .set({ status: 'pending', nextAttemptAt, leaseOwner: null, leaseExpiresAt: null, updatedAt: now, failureReason: failure.reason })
-      .where(leaseHeld(ctx, part))
+      .where(leaseHeld(ctx.workerId, part))
       .returning({ id: inquiryParts.id });
     log.warn({ warrantId, code: failure.code, nextAttemptAt }, 'attempt failed, retry scheduled');
     return retried.length ? 'retrying' : 'lease_lost';
@@ -198,14 +161,14 @@ async function settleFailure(
     const rows = await tx
       .update(inquiryParts)
       .set({ status: 'failed', completedAt: now, leaseOwner: null, leaseExpiresAt: null, updatedAt: now, failureReason: reason })
-      .where(leaseHeld(ctx, part))
+      .where(leaseHeld(ctx.workerId, part))
       .returning({ id: inquiryParts.id });
     if (rows.length === 0) return false;
-    await appendAudit(tx, {
-      action: 'part.failed',
-      inquiryId: part.inquiryId,
-      details: { department: part.department, partId: part.id, attempts: part.attempts, reason, warrantId },
-    });
+    await appendAudit(
+      tx,
+      { action: 'part.failed', inquiryId: part.inquiryId, details: { department: part.department, partId: part.id, attempts: part.attempts, reason, warrantId } },
+      ctx.audit,
+    );
     return true;
   });
   log.warn({ warrantId, code: failure.code }, failed ? 'part failed' : 'lease lost before the part could be failed');

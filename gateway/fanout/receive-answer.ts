@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { and, eq, ne } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { resultChunks } from '../db/schema';
+import { inquiryParts, resultChunks, results } from '../db/schema';
 import type { ResultFrame } from '../departments/client';
+import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
 
 const FLUSH_BYTES = 1024 * 1024;
 
@@ -15,6 +17,7 @@ export class AttemptFailure extends Error {
   }
 }
 
+/** What a department sent in answer to a warrant, once received in full and its chunks stored. */
 export interface Answer {
   format: string;
   records: number;
@@ -28,7 +31,7 @@ export interface Answer {
 /** Header, chunks (stored one by one as they arrive), trailer; anything else is a failed attempt. */
 export async function receiveAnswer(
   db: Db,
-  { part, warrantId, maxResultBytes }: { part: { id: string; department: string }; warrantId: string; maxResultBytes: number },
+  { part, warrantId, maxAnswerBytes }: { part: { id: string; department: string }; warrantId: string; maxAnswerBytes: number },
   frames: AsyncIterable<ResultFrame>,
 ): Promise<Answer> {
   let format: string | null = null;
@@ -58,7 +61,7 @@ export async function receiveAnswer(
     } else if (frame.frame === 'chunk') {
       if (format === null) throw new AttemptFailure('protocol: chunk before the header');
       bytes += frame.chunk.length;
-      if (bytes > maxResultBytes) throw new AttemptFailure(`protocol: answer larger than ${maxResultBytes} bytes`, true);
+      if (bytes > maxAnswerBytes) throw new AttemptFailure(`protocol: answer larger than ${maxAnswerBytes} bytes`, true);
       digest.update(frame.chunk);
       pending.push({ partId: part.id, warrantId, seq, data: frame.chunk });
       pendingBytes += frame.chunk.length;
@@ -78,4 +81,74 @@ export async function receiveAnswer(
   if (!Number.isSafeInteger(trailer.records) || trailer.records < 0) throw new AttemptFailure('protocol: bad record count');
   if (trailer.receipt && trailer.receipt.length > 16 * 1024) throw new AttemptFailure('protocol: receipt larger than 16 KiB');
   return { format, records: trailer.records, bytes, sha256, chunks: seq, receipt: trailer.receipt || null };
+}
+
+/** The part as the worker holds it: which part, and the attempt its lease is for. */
+export interface LeasedPart {
+  id: string;
+  inquiryId: string;
+  department: string;
+  /** The fencing number of the lease (claim.ts). */
+  attempts: number;
+}
+
+/** This worker still holds this attempt of the part. */
+export function leaseHeld(workerId: string, part: Pick<LeasedPart, 'id' | 'attempts'>) {
+  return and(eq(inquiryParts.id, part.id), eq(inquiryParts.status, 'running'), eq(inquiryParts.leaseOwner, workerId), eq(inquiryParts.attempts, part.attempts));
+}
+
+/**
+ * The one write of a received answer — the part's result row, the part succeeded, the
+ * `department.answered` entry — in one transaction, fenced by the lease: nothing is written, and
+ * false returned, when the worker no longer holds this attempt of the part. The chunks are already
+ * stored (`receiveAnswer`); those of earlier attempts that never completed are dropped here.
+ */
+export async function recordAnswer(
+  db: Db,
+  audit: AuditWriter,
+  input: { part: LeasedPart; workerId: string; warrantId: string; answer: Answer; completedAt: Date },
+): Promise<boolean> {
+  const { part, warrantId, answer, completedAt } = input;
+  return db.transaction(async (tx) => {
+    const done = await tx
+      .update(inquiryParts)
+      .set({ status: 'succeeded', completedAt, updatedAt: completedAt, leaseOwner: null, leaseExpiresAt: null, failureReason: null })
+      .where(and(leaseHeld(input.workerId, part), eq(inquiryParts.warrantId, warrantId)))
+      .returning({ id: inquiryParts.id });
+    if (done.length === 0) return false;
+    await tx.insert(results).values({
+      partId: part.id,
+      inquiryId: part.inquiryId,
+      department: part.department,
+      warrantId,
+      format: answer.format,
+      records: answer.records,
+      bytes: answer.bytes,
+      sha256: answer.sha256,
+      chunks: answer.chunks,
+      receipt: answer.receipt,
+    });
+    await tx.delete(resultChunks).where(and(eq(resultChunks.partId, part.id), ne(resultChunks.warrantId, warrantId)));
+    await appendAudit(
+      tx,
+      {
+        action: 'department.answered',
+        inquiryId: part.inquiryId,
+        details: {
+          department: part.department,
+          partId: part.id,
+          warrantId,
+          attempt: part.attempts,
+          format: answer.format,
+          records: answer.records,
+          bytes: answer.bytes,
+          sha256: answer.sha256,
+          chunks: answer.chunks,
+          receiptSha256: answer.receipt ? createHash('sha256').update(answer.receipt).digest('hex') : null,
+        },
+      },
+      audit,
+    );
+    return true;
+  });
 }

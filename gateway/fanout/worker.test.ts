@@ -10,9 +10,10 @@ import { auditEvents, inquiryParts, resultChunks, results } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
 import { DepartmentCallError } from '../departments/client';
 import { answerFrames, answerWith, FakeDepartmentDirectory, refuseWith, type FakeBehaviour } from '../departments/fake-client';
+import { createAuditWriter } from '../services/audit/append-audit';
 import { openResultStream } from '../services/result/read-result';
 import { claimDueParts } from './claim';
-import { insertPart, seedApprovedInquiry } from './test-fixtures';
+import { preparePart, seedApprovedInquiry } from './test-fixtures';
 import { DEFAULT_CATALOGUE_FILE, startFanoutWorker, type FanoutWorkerOptions } from './worker';
 
 const SUBJECT_ID = '150627196803120034';
@@ -57,16 +58,17 @@ function worker(directory: FakeDepartmentDirectory, overrides: Partial<FanoutWor
     maxAttempts: 3,
     retryBaseMs: 1000,
     autoStart: false,
+    audit: createAuditWriter(randomBytes(32)),
     ...overrides,
   });
 }
 
 /** Only this test's part is due: every other part in the file's database is settled first. */
-async function onlyPart(values: Parameters<typeof insertPart>[2] = {}) {
+async function onlyPart(values: Parameters<typeof preparePart>[2] = {}) {
   const { db } = database;
   await db.update(inquiryParts).set({ status: 'failed', leaseOwner: null });
   const seeded = await seedApprovedInquiry(db);
-  const part = await insertPart(db, seeded.inquiryId, { nextAttemptAt: new Date(Date.now() - 1000), ...values });
+  const part = await preparePart(db, seeded.inquiryId, { nextAttemptAt: new Date(Date.now() - 1000), ...values });
   return { ...seeded, part };
 }
 
@@ -75,8 +77,11 @@ async function partRow(id: string) {
   return row!;
 }
 
+/** What the worker logged for the inquiry: the entries after the fixture's own submission and approval. */
 async function auditOf(inquiryId: string) {
-  return database.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, inquiryId)).orderBy(auditEvents.id);
+  const all = await database.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, inquiryId)).orderBy(auditEvents.id);
+  expect(all.slice(0, 2).map((e) => e.action)).toEqual(['inquiry.submitted', 'inquiry.approved']);
+  return all.slice(2);
 }
 
 async function readAll(stream: AsyncIterable<Uint8Array>) {
@@ -94,7 +99,7 @@ describe('fan-out worker (fake departments)', () => {
       public_security: async function* (call) {
         // The warrant is in the committed audit log before the department sees it.
         const issued = await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'warrant.issued'));
-        auditedBeforeCall = issued.some((e) => e.details.jti === call.claims.jti);
+        auditedBeforeCall = issued.some((e) => e.details.warrantId === call.claims.jti);
         yield* answerFrames({ department: 'public_security', warrantId: String(call.claims.jti), ciphertext, records: 4, chunkSize: 4096 });
       },
     });
@@ -131,7 +136,8 @@ describe('fan-out worker (fake departments)', () => {
     expect(audit.map((e) => e.action)).toEqual(['warrant.issued', 'department.answered']);
     expect(audit[0]!.details).toMatchObject({
       department: 'public_security',
-      jti: claims.jti,
+      warrantId: claims.jti,
+      attempt: 1,
       sha256: createHash('sha256').update(call!.warrant).digest('hex'),
     });
     expect(audit[1]!.details).toMatchObject({ warrantId: claims.jti, records: 4, bytes: 10_000, sha256: result!.sha256 });
@@ -360,7 +366,11 @@ describe('fan-out worker (fake departments)', () => {
 
 describe('draining the fan-out', () => {
   it('runs what is due while the polling loop holds a part, and returns once that part is settled too', async () => {
-    const { part: held, inquiryId } = await onlyPart();
+    // One approval, two parts: public security's due now, natural resources' later.
+    await database.db.update(inquiryParts).set({ status: 'failed', leaseOwner: null });
+    const { inquiryId } = await seedApprovedInquiry(database.db, { categories: ['household', 'real_estate'] });
+    const held = await preparePart(database.db, inquiryId, { nextAttemptAt: new Date(Date.now() - 1000) });
+    await preparePart(database.db, inquiryId, { department: 'natural_resources', nextAttemptAt: new Date(Date.now() + 3600_000) });
     let callStarted!: () => void;
     const started = new Promise<void>((r) => (callStarted = r));
     let release!: () => void;
@@ -384,7 +394,7 @@ describe('draining the fan-out', () => {
     const w = worker(directory, { autoStart: true });
     w.wake();
     await started;
-    const due = await insertPart(database.db, inquiryId, { department: 'natural_resources', categories: ['real_estate'], nextAttemptAt: new Date(Date.now() - 1000) });
+    const due = await preparePart(database.db, inquiryId, { department: 'natural_resources', nextAttemptAt: new Date(Date.now() - 1000) });
 
     await w.drain();
 
@@ -414,11 +424,11 @@ describe('draining the fan-out', () => {
 });
 
 describe('fan-out worker limits', () => {
-  it('refuses an answer larger than maxResultBytes and keeps none of it', async () => {
+  it('refuses an answer larger than maxAnswerBytes and keeps none of it', async () => {
     const { part } = await onlyPart();
     const directory = new FakeDepartmentDirectory({ public_security: answerWith(randomBytes(5000), 1, { chunkSize: 1000 }) });
 
-    await worker(directory, { maxResultBytes: 4096 }).runOnce();
+    await worker(directory, { maxAnswerBytes: 4096 }).runOnce();
 
     expect(await partRow(part.id)).toMatchObject({ status: 'failed', failureReason: 'protocol: answer larger than 4096 bytes' });
     expect(await database.db.select().from(resultChunks).where(eq(resultChunks.partId, part.id))).toEqual([]);

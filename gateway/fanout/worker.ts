@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { loadCatalogue, type Catalogue } from '../catalogue';
 import type { Db } from '../db/client';
 import type { DepartmentDirectory } from '../departments/client';
+import type { AuditWriter } from '../services/audit/append-audit';
 import type { WarrantSigner } from '../warrants/issue-warrant';
 import { claimDueParts } from './claim';
 import { processPart, type ProcessContext } from './process';
@@ -31,9 +32,11 @@ export interface FanoutWorkerOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   /** Largest answer stored for one part; default 1 GiB. */
-  maxResultBytes?: number;
+  maxAnswerBytes?: number;
   /** false: no polling loop, passes run only through runOnce() (tests). Default true. */
   autoStart?: boolean;
+  /** The gateway's audit writer (its commitment key), the same the HTTP services use. */
+  audit: AuditWriter;
 }
 
 export interface FanoutWorker {
@@ -71,9 +74,10 @@ export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
     maxAttempts: options.maxAttempts,
     retryBaseMs: options.retryBaseMs ?? 1000,
     retryMaxMs: options.retryMaxMs ?? 60_000,
-    maxResultBytes: options.maxResultBytes ?? 1024 ** 3,
+    maxAnswerBytes: options.maxAnswerBytes ?? 1024 ** 3,
     now,
     signal: stopping.signal,
+    audit: options.audit,
   };
   const inFlight = new Set<Promise<number>>();
 

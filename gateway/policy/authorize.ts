@@ -19,6 +19,7 @@ export const ACTIONS = {
   'inquiry.withdraw': 'withdraw_inquiry',
   'result.read': 'read_results',
   'result.download': 'download_result',
+  'warrant.read': 'read_warrants',
   'audit.read_entries': 'read_audit_entries',
   'audit.read_proofs': 'read_audit_proofs',
   'audit.checkpoint': 'request_checkpoint',
@@ -46,7 +47,9 @@ export type Resource =
       sensitivity: string;
     }
   /** The audit log as a whole (`department` null), or one department's entries of it. */
-  | { kind: 'audit_log'; department: string | null };
+  | { kind: 'audit_log'; department: string | null }
+  /** The warrants issued for an inquiry: all of them (`department` null), or one department's. */
+  | { kind: 'warrants'; inquiryUnitPath: readonly UnitRef[]; department: string | null };
 
 /** What approve and reject decisions also depend on: the next step of the chain. */
 export interface DecisionContext {
@@ -76,6 +79,7 @@ const DEFAULT_DENIAL: Record<Action, string> = {
   'inquiry.withdraw': 'only the investigator who submitted an inquiry withdraws it',
   'result.read': 'results go to investigators of the requesting unit only',
   'result.download': 'results go to investigators of the requesting unit only',
+  'warrant.read': 'issued warrants are read by investigators of the requesting unit, auditors, and the operator of the department that received one',
   'audit.read_entries': 'the audit log is read by auditors, and by a department operator for its own entries',
   'audit.read_proofs': 'audit checkpoints and proofs are for auditors and department operators',
   'audit.checkpoint': 'checkpoints are requested by auditors and administrators',
@@ -112,6 +116,15 @@ export function createPolicyEngine(loaded: LoadedCedarPolicies, options: { onErr
       if (resource.kind === 'unit') {
         unitEntities(resource.unitPath, entities);
         resourceUid = unitUid(resource.unitPath[0]!.id);
+      } else if (resource.kind === 'warrants') {
+        unitEntities(resource.inquiryUnitPath, entities);
+        const unitId = resource.inquiryUnitPath[0]!.id;
+        resourceUid = { type: 'Warrants', id: `${unitId}/${resource.department ?? '*'}` };
+        entities.set(`Warrants:${resourceUid.id}`, {
+          uid: resourceUid,
+          attrs: { unit: entityRef('Unit', unitId), department: resource.department ?? '' },
+          parents: [unitUid(unitId)],
+        });
       } else if (resource.kind === 'audit_log') {
         resourceUid = { type: 'AuditLog', id: resource.department ?? '*' };
         entities.set(`AuditLog:${resourceUid.id}`, { uid: resourceUid, attrs: { department: resource.department ?? '' }, parents: [] });

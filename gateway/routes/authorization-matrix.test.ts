@@ -4,6 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { noteSigner } from '../../proto/checkpoint';
 import { users, type Role } from '../db/schema';
 import { appendAudit } from '../services/audit/append-audit';
+import { exampleAuditEntry } from '../testing/audit-entries';
 import { createCheckpoint } from '../services/audit/checkpoints';
 import { createTestGateway, type TestGateway, type TestUser } from '../testing/harness';
 
@@ -116,6 +117,15 @@ export const MATRIX: Record<string, RouteRow> = {
       department_operator: '- D D D D', administrator: '- D D D D', regional_investigator: 'A A D D A',
     },
   },
+  // The warrant a department received is evidence: the unit's investigators, auditors (wherever
+  // the inquiry sits), and the operator of that department (public_security's here) read it.
+  'GET /v1/inquiries/:id/warrants': {
+    fixture: 'with-results',
+    expect: {
+      investigator: 'A A D D D', approver: '- D D D D', regional_approver: '- D D D D', auditor: '- A A A A',
+      department_operator: '- A A A A', administrator: '- D D D D', regional_investigator: 'A A D D A',
+    },
+  },
   // The audit log is one log for the whole federation: where an inquiry sits does not matter, so
   // one cell per caller. Operators are seeded as public_security's and read its entries.
   'GET /v1/audit/checkpoint': {
@@ -165,7 +175,7 @@ const AUDIT_PATHS: Record<string, string> = {
 };
 
 /** Routes anyone may call without a token; checked here so that they, too, cannot appear unnoticed. */
-export const PUBLIC_ROUTES = ['GET /health', 'GET /ready', 'POST /dev/token'];
+export const PUBLIC_ROUTES = ['GET /health', 'GET /ready', 'POST /dev/token', 'GET /openapi.json', 'GET /docs', 'GET /docs/scalar.js'];
 
 let gw: TestGateway;
 const callers = {} as Record<Caller, TestUser>;
@@ -194,7 +204,7 @@ beforeAll(async () => {
   // The matrix submits a few hundred inquiries: lift the fair-use limits (tested on their own elsewhere).
   const unlimited = { inquiriesPerDay: 100_000, subjectsPerDay: 100_000 };
   const origin = 'test.qiao/audit';
-  const signing = { origin, signer: noteSigner(origin, generateKeyPairSync('ed25519').privateKey) };
+  const signing = { origin, signer: await noteSigner(origin, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
   gw = await createTestGateway({
     adjustApprovals: (p) => ({ ...p, fairUse: { ...p.fairUse, perInvestigator: unlimited, perUnit: unlimited } }),
     auditCheckpoints: signing,
@@ -212,7 +222,7 @@ beforeAll(async () => {
   await gw.db.update(users).set({ department: 'public_security' }).where(eq(users.id, callers.department_operator.id));
   // Two entries and a checkpoint, so the audit routes have something to show and prove.
   for (const department of ['public_security', 'natural_resources']) {
-    await gw.db.transaction((tx) => appendAudit(tx, { action: 'part.failed', details: { department } }));
+    await gw.db.transaction((tx) => appendAudit(tx, exampleAuditEntry('part.failed', { details: { department } }), gw.audit));
   }
   await createCheckpoint(gw.db, signing);
 });
@@ -229,7 +239,7 @@ async function makeInquiry(fixture: Fixture, submitter: TestUser, unit: string):
   if (fixture === 'awaiting-region' || fixture === 'with-results') {
     expect((await gw.as(leagueStepApprover[unit]!).approve(id)).status).toBe(200);
   }
-  if (fixture === 'with-results') await gw.storeResult(id, 'public_security', new Uint8Array([1, 2, 3]));
+  if (fixture === 'with-results') await gw.storeResult(id, 'public_security');
   return id;
 }
 

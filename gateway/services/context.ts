@@ -4,6 +4,7 @@ import type { Catalogue } from '../catalogue';
 import type { Db } from '../db/client';
 import type { ApprovalPolicy } from '../policy/approval-policy';
 import type { PolicyEngine } from '../policy/authorize';
+import type { AuditWriter } from './audit/commitments';
 
 /** Wakes the fan-out worker after an approval has committed, so it need not wait for its next poll. */
 export interface FanoutWaker {
@@ -29,6 +30,8 @@ export interface Services {
   partDeadlineMs: number;
   fanout: FanoutWaker;
   results: ResultReader;
+  /** The audit log's commitment key and its id: what `appendAudit` needs besides the transaction. */
+  audit: AuditWriter;
 }
 
 /** A service call on behalf of an authenticated caller. */

@@ -1,7 +1,8 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Hono } from 'hono';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Logger } from 'pino';
 import { createApp, type AppEnv, type ResultReader } from '../app';
 import { createDevIssuer } from '../auth/dev-issuer';
@@ -9,19 +10,23 @@ import { createTokenVerifier, type TokenVerifier } from '../auth/verify-token';
 import { loadCatalogue, type Catalogue } from '../catalogue';
 import { parseConfig, type Config, type Mode } from '../config';
 import type { Database, Db } from '../db/client';
-import { inquiryParts, resultChunks, results, units, users, type Role } from '../db/schema';
+import { inquiryParts, units, users, type Role } from '../db/schema';
+import { FakeDepartmentDirectory } from '../departments/fake-client';
+import { processPart } from '../fanout/process';
+import { answerAsDepartment, leasePart, testUnitKey } from '../fanout/test-fixtures';
 import { openTestDatabase } from '../db/testing';
 import type { ApprovalPolicy } from '../policy/approval-policy';
 import { loadPolicies } from '../policy/load-policies';
 import { openResultStream } from '../services/result/read-result';
 import type { CheckpointSigning } from '../services/audit/checkpoints';
+import { createAuditWriter, type AuditWriter } from '../services/audit/commitments';
 import type { PolicyEngine } from '../policy/authorize';
 import { createLogger } from '../logger';
-import { ApiClient, request, type RequestOptions, type ApiResponse } from './api-client';
+import { request, TestCaller, type ApiResponse, type RequestOptions } from './api-client';
 import { residentId } from './subjects';
 import { createTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from './test-issuer';
 
-export { ApiClient, type ApiResponse, type RequestOptions } from './api-client';
+export { TestCaller, type ApiResponse, type RequestOptions } from './api-client';
 export type { TestIssuer } from './test-issuer';
 
 const REPO_CATALOGUE = fileURLToPath(new URL('../../policies/categories.json', import.meta.url));
@@ -92,6 +97,8 @@ export interface TestGatewayOptions {
   clock?: () => Date;
   /** Extra configuration variables, e.g. `{ QIAO_PART_DEADLINE: '1m' }`. */
   env?: Record<string, string>;
+  /** The audit writer (commitment key); default one with a random key of this gateway's own. */
+  audit?: AuditWriter;
 }
 
 export interface TestGateway {
@@ -109,25 +116,44 @@ export interface TestGateway {
   fanout: { wakes: number; wake(): void };
   /** Everything the app logged, one JSON line each. */
   logs: string[];
+  /** The audit writer the app appends with: tests that append directly pass it too. */
+  audit: AuditWriter;
+  /** The public half of the key `storeResult` signs warrants with (a JWK with kid). */
+  warrantPublicJwk: JWK;
+  /** A department's receipt key pair, made on first use: `storeResult`'s answers are signed with it. */
+  receiptKey(department: string): Promise<{ publicJwk: JWK; privateJwk: JWK }>;
   tokens: TestIssuer;
   /** A client sending the given user's token (or the given raw token, or none). */
-  as(who: TestUser | string | null): ApiClient;
+  as(who: TestUser | string | null): TestCaller;
   request<T = unknown>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
   /** Adds a user with a random username to the directory. */
   seedUser(unitId: string, roles: Role[]): Promise<TestUser>;
   /** A valid submission body for the banner: one person, the household categories. */
   inquiryBody(overrides?: Record<string, unknown>): Record<string, unknown>;
   /**
-   * Stores `ciphertext` as the department's answer to an approved inquiry's part, the way the
-   * fan-out worker does: chunks in order, the results row, the part marked succeeded.
+   * Answers an approved inquiry's pending part through the fan-out worker's own attempt
+   * (`processPart`): a real warrant is issued, stored and logged, an in-memory department answers
+   * it with a real `qiao-stream-v1` result encrypted to the unit's key (`testUnitKey`) and a
+   * receipt signed with `receiptKey(department)`, and the worker records the answer — chunks,
+   * results row, part succeeded, `department.answered` — exactly as production does.
    */
   storeResult(
     inquiryId: string,
     department: string,
-    ciphertext: Uint8Array,
-    options?: { chunkSize?: number; records?: number; format?: string },
-  ): Promise<{ partId: string; warrantId: string; sha256: string }>;
+    options?: { records?: number; recordBytes?: number; chunkSize?: number },
+  ): Promise<StoredResult>;
   close(): Promise<void>;
+}
+
+export interface StoredResult {
+  partId: string;
+  warrantId: string;
+  /** The compact warrant JWS the department received. */
+  warrant: string;
+  /** The result bytes as stored and downloaded. */
+  ciphertext: Uint8Array;
+  sha256: string;
+  receipt: string;
 }
 
 /** One call: a fresh database (or the given one), seeded units and users, keys, and the app. */
@@ -157,7 +183,16 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
       fanout.wakes++;
     },
   };
+  const audit = options.audit ?? createAuditWriter(randomBytes(32));
+  const clock = options.clock ?? (() => new Date());
+  const warrantKey = await signingKey(`test-warrant-${randomBytes(4).toString('hex')}`);
+  const receiptKeys = new Map<string, Promise<{ publicJwk: JWK; privateJwk: JWK }>>();
+  const receiptKey = (department: string) => {
+    if (!receiptKeys.has(department)) receiptKeys.set(department, signingKey(`test-receipt-${department}`));
+    return receiptKeys.get(department)!;
+  };
   const app = createApp({
+    audit,
     config,
     db,
     logger,
@@ -174,7 +209,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
 
   await db
     .insert(units)
-    .values(Object.values(TEST_UNITS).map((u) => ({ ...u })))
+    .values(Object.values(TEST_UNITS).map((u) => ({ ...u, encryptionKey: testUnitKey(u.id).publicJwk })))
     .onConflictDoNothing();
 
   async function seedUser(unitId: string, roles: Role[]): Promise<TestUser> {
@@ -216,8 +251,11 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     users: seeded,
     fanout,
     logs,
+    audit,
+    warrantPublicJwk: warrantKey.publicJwk,
+    receiptKey,
     tokens,
-    as: (who) => new ApiClient(app, who === null ? undefined : typeof who === 'string' ? who : who.token),
+    as: (who) => new TestCaller(app, who === null ? undefined : typeof who === 'string' ? who : who.token),
     request: send,
     seedUser,
     inquiryBody: (overrides = {}) => ({
@@ -228,41 +266,57 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
       categories: ['household', 'household_members'],
       ...overrides,
     }),
-    async storeResult(inquiryId, department, ciphertext, opts = {}) {
+    async storeResult(inquiryId, department, opts = {}) {
       const [part] = await db
         .select()
         .from(inquiryParts)
-        .where(eq(inquiryParts.inquiryId, inquiryId))
-        .then((rows) => rows.filter((p) => p.department === department));
-      if (!part) throw new Error(`inquiry ${inquiryId} has no part for ${department}`);
-      const warrantId = randomUUID();
-      const chunkSize = opts.chunkSize ?? 64 * 1024;
-      const sha256 = createHash('sha256').update(ciphertext).digest('hex');
-      await db.transaction(async (tx) => {
-        let seq = 0;
-        for (let offset = 0; offset < ciphertext.length; offset += chunkSize) {
-          await tx.insert(resultChunks).values({ partId: part.id, warrantId, seq: seq++, data: ciphertext.subarray(offset, offset + chunkSize) });
-        }
-        await tx.insert(results).values({
-          partId: part.id,
-          inquiryId,
-          department,
-          warrantId,
-          format: opts.format ?? 'qiao-jwe-ndjson-v1',
-          records: opts.records ?? 1,
-          bytes: ciphertext.length,
-          sha256,
-          chunks: seq,
-        });
-        await tx
-          .update(inquiryParts)
-          .set({ status: 'succeeded', attempts: 1, warrantId, completedAt: new Date(), updatedAt: new Date() })
-          .where(eq(inquiryParts.id, part.id));
+        .where(and(eq(inquiryParts.inquiryId, inquiryId), eq(inquiryParts.department, department)));
+      if (!part) throw new Error(`inquiry ${inquiryId} has no part for ${department}: approve it first (the final approval creates the parts)`);
+      const workerId = `harness-${randomBytes(3).toString('hex')}`;
+      const leased = await leasePart(db, part.id, workerId, clock());
+      if (!leased) throw new Error(`the ${department} part of inquiry ${inquiryId} is ${part.status}, not pending: storeResult answers it as the worker's claim would`);
+      let answer: { ciphertext: Uint8Array; receipt: string } | undefined;
+      const directory = new FakeDepartmentDirectory({
+        [department]: answerAsDepartment({ ...opts, receiptKey: (await receiptKey(department)).privateJwk, warrantKey: warrantKey.publicJwk, onAnswer: (a) => (answer = a) }),
       });
-      return { partId: part.id, warrantId, sha256 };
+      const outcome = await processPart(
+        {
+          db,
+          directory,
+          signer: { privateJwk: warrantKey.privateJwk, pseudonymKey: randomBytes(32) },
+          catalogue,
+          logger,
+          workerId,
+          callDeadlineMs: 30_000,
+          maxAttempts: 1,
+          retryBaseMs: 1000,
+          retryMaxMs: 1000,
+          maxAnswerBytes: 1024 ** 3,
+          now: clock,
+          audit,
+        },
+        leased,
+      );
+      const [settled] = await db.select().from(inquiryParts).where(eq(inquiryParts.id, part.id));
+      if (outcome !== 'succeeded' || !answer) throw new Error(`storeResult: the worker's attempt ended ${outcome}: ${settled?.failureReason ?? 'no reason recorded'}`);
+      return {
+        partId: part.id,
+        warrantId: settled!.warrantId!,
+        warrant: directory.calls[0]!.warrant,
+        ciphertext: answer.ciphertext,
+        sha256: createHash('sha256').update(answer.ciphertext).digest('hex'),
+        receipt: answer.receipt,
+      };
     },
     async close() {
       if (!options.database) await database.close();
     },
   };
+}
+
+/** A fresh Ed25519 signing key pair with a kid, as the gateway's warrant key and departments' receipt keys are. */
+async function signingKey(kid: string): Promise<{ publicJwk: JWK; privateJwk: JWK }> {
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
+  return { publicJwk, privateJwk: { ...publicJwk, d: (await exportJWK(privateKey)).d } };
 }

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWarrant } from '../../proto/warrant';
 import { loadCatalogue, type Catalogue } from '../catalogue';
 import type { Database } from '../db/client';
-import { auditEvents, inquiries, units } from '../db/schema';
+import { auditEvents, inquiries, units, warrants } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
-import { generateUnitKey, insertPart, seedApprovedInquiry, type SeededInquiry } from '../fanout/test-fixtures';
+import { generateUnitKey, preparePart, seedApprovedInquiry, type SeededInquiry } from '../fanout/test-fixtures';
 import { DEFAULT_CATALOGUE_FILE } from '../fanout/worker';
+import { createAuditWriter } from '../services/audit/append-audit';
 import { buildWarrantClaims, issueWarrant, WarrantIssueError } from './issue-warrant';
 import { pseudonymize } from './pseudonym';
 
@@ -16,6 +17,7 @@ let database: Database;
 let catalogue: Catalogue;
 let signingKey: { privateJwk: JWK; publicJwk: JWK };
 const pseudonymKey = randomBytes(32);
+const audit = createAuditWriter(randomBytes(32));
 const NOW = new Date('2030-03-01T08:00:00Z');
 
 beforeAll(async () => {
@@ -31,6 +33,13 @@ afterAll(async () => {
   await database?.close();
 });
 
+/** The warrant entries of an inquiry (the fixture's submission and approval come before them). */
+async function issuedEntries(inquiryId: string) {
+  const all = await database.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, inquiryId)).orderBy(auditEvents.id);
+  expect(all.slice(0, 2).map((e) => e.action)).toEqual(['inquiry.submitted', 'inquiry.approved']);
+  return all.slice(2);
+}
+
 describe('buildWarrantClaims', () => {
   it('carries the subjects, the catalogue fields, pseudonyms and the unit public key, and nothing more', async () => {
     const { db } = database;
@@ -42,7 +51,7 @@ describe('buildWarrantClaims', () => {
         { kind: 'person', id: '150627199002150018' },
       ],
     });
-    const part = await insertPart(db, seeded.inquiryId, { categories: ['household_members'] });
+    const part = await preparePart(db, seeded.inquiryId, { categories: ['household_members'] });
 
     const claims = await buildWarrantClaims(db, { part, catalogue, pseudonymKey, now: NOW, ttlMs: 120_000 });
 
@@ -61,7 +70,8 @@ describe('buildWarrantClaims', () => {
         { kind: 'person', id: '150627199002150018' },
       ],
       categories: { household_members: catalogue.categories.household_members!.fields },
-      approvals: [{ approver: pseudonymize(pseudonymKey, 'approver', seeded.approverId), unit: seeded.unitId }],
+      // The approval of the banner's league, as the chain asks for.
+      approvals: [{ approver: pseudonymize(pseudonymKey, 'approver', seeded.approverId), unit: seeded.leagueId }],
       recipient: { unit: seeded.unitId, key: unitKey.publicJwk },
     });
     expect(claims.subjects[0]).not.toHaveProperty('name');
@@ -76,7 +86,7 @@ describe('buildWarrantClaims', () => {
     const unitKey = await generateUnitKey();
     const seeded = await seedApprovedInquiry(db, { encryptionKey: unitKey.publicJwk });
     await db.update(units).set({ encryptionKeyCert: 'eyJ.certificate.jws' }).where(eq(units.id, seeded.unitId));
-    const part = await insertPart(db, seeded.inquiryId);
+    const part = await preparePart(db, seeded.inquiryId);
     const claims = await buildWarrantClaims(db, { part, catalogue, pseudonymKey, now: NOW, ttlMs: 60_000 });
     expect(claims.recipient).toEqual({ unit: seeded.unitId, key: unitKey.publicJwk, key_certificate: 'eyJ.certificate.jws' });
   });
@@ -85,7 +95,7 @@ describe('buildWarrantClaims', () => {
     const { db } = database;
     const unitKey = await generateUnitKey();
     const seeded = await seedApprovedInquiry(db, { encryptionKey: unitKey.privateJwk });
-    const part = await insertPart(db, seeded.inquiryId);
+    const part = await preparePart(db, seeded.inquiryId);
     const claims = await buildWarrantClaims(db, { part, catalogue, pseudonymKey, now: NOW, ttlMs: 60_000 });
     expect(claims.recipient.key).not.toHaveProperty('d');
   });
@@ -96,7 +106,7 @@ describe('buildWarrantClaims', () => {
   ] as const)('refuses when %s', async (problem, spoil) => {
     const { db } = database;
     const seeded = await seedApprovedInquiry(db);
-    const part = await insertPart(db, seeded.inquiryId);
+    const part = await preparePart(db, seeded.inquiryId);
     await spoil(seeded);
     await expect(buildWarrantClaims(db, { part, catalogue, pseudonymKey, now: NOW, ttlMs: 60_000 })).rejects.toMatchObject({
       name: 'WarrantIssueError',
@@ -107,7 +117,7 @@ describe('buildWarrantClaims', () => {
   it("refuses a category that the catalogue gives to another department", async () => {
     const { db } = database;
     const seeded = await seedApprovedInquiry(db);
-    const part = await insertPart(db, seeded.inquiryId, { department: 'public_security', categories: ['household', 'real_estate'] });
+    const part = await preparePart(db, seeded.inquiryId, { department: 'public_security', categories: ['household', 'real_estate'] });
     const err = await buildWarrantClaims(db, { part, catalogue, pseudonymKey, now: NOW, ttlMs: 60_000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WarrantIssueError);
     expect(err).toMatchObject({ problem: 'category_not_served' });
@@ -115,31 +125,35 @@ describe('buildWarrantClaims', () => {
 });
 
 describe('issueWarrant', () => {
-  it('signs a warrant the department can verify and logs it before returning', async () => {
+  it('signs a warrant the department can verify, stores it and logs it before returning', async () => {
     const { db } = database;
     const seeded = await seedApprovedInquiry(db);
-    const part = await insertPart(db, seeded.inquiryId);
+    const part = await preparePart(db, seeded.inquiryId);
 
-    const issued = await issueWarrant(db, { part, signer: { privateJwk: signingKey.privateJwk, pseudonymKey }, catalogue, now: new Date(), attempt: 1 });
+    const issued = await issueWarrant(db, { part, signer: { privateJwk: signingKey.privateJwk, pseudonymKey }, catalogue, now: new Date(), attempt: 1, audit });
 
     const claims = await verifyWarrant(issued.jws, { keys: [signingKey.publicJwk], audience: 'public_security' });
     expect(claims.jti).toBe(issued.claims.jti);
     expect(claims.exp - claims.iat).toBe(300);
     expect(issued.sha256).toBe(createHash('sha256').update(issued.jws).digest('hex'));
-    const audit = await db.select().from(auditEvents).where(eq(auditEvents.inquiryId, seeded.inquiryId));
-    expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({
+    const logged = await issuedEntries(seeded.inquiryId);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({
       action: 'warrant.issued',
       actorUserId: null,
-      details: { department: 'public_security', partId: part.id, jti: claims.jti, sha256: issued.sha256, kid: 'gw-1', attempt: 1 },
+      details: { department: 'public_security', partId: part.id, warrantId: claims.jti, sha256: issued.sha256, kid: 'gw-1', attempt: 1 },
     });
-    expect(JSON.stringify(audit[0]!.details)).not.toContain('150627196803120034');
+    expect(JSON.stringify(logged[0]!.details)).not.toContain('150627196803120034');
+    const [stored] = await db.select().from(warrants).where(eq(warrants.partId, part.id));
+    expect(stored).toMatchObject({ warrantId: claims.jti, inquiryId: seeded.inquiryId, department: 'public_security', attempt: 1, jws: issued.jws, sha256: issued.sha256 });
+    expect(stored!.issuedAt.getTime()).toBe(claims.iat * 1000);
+    expect(stored!.expiresAt.getTime()).toBe(claims.exp * 1000);
   });
 
-  it('logs nothing when the fence refuses (the worker lost the part)', async () => {
+  it('stores and logs nothing when the fence refuses (the worker lost the part)', async () => {
     const { db } = database;
     const seeded = await seedApprovedInquiry(db);
-    const part = await insertPart(db, seeded.inquiryId);
+    const part = await preparePart(db, seeded.inquiryId);
 
     await expect(
       issueWarrant(db, {
@@ -147,12 +161,15 @@ describe('issueWarrant', () => {
         signer: { privateJwk: signingKey.privateJwk, pseudonymKey },
         catalogue,
         now: new Date(),
+        attempt: 1,
+        audit,
         fence: async () => {
           throw new Error('lease lost');
         },
       }),
     ).rejects.toThrow('lease lost');
-    expect(await db.select().from(auditEvents).where(eq(auditEvents.inquiryId, seeded.inquiryId))).toEqual([]);
+    expect(await issuedEntries(seeded.inquiryId)).toEqual([]);
+    expect(await db.select().from(warrants).where(eq(warrants.inquiryId, seeded.inquiryId))).toEqual([]);
   });
 });
 

@@ -4,8 +4,8 @@ import type { JWK } from 'jose';
 import { signWarrant, WARRANT_ISSUER, type WarrantClaims } from '../../proto/warrant';
 import type { Catalogue } from '../catalogue';
 import type { Db, DbOrTx, Tx } from '../db/client';
-import { inquiries, inquiryDecisions, units, users } from '../db/schema';
-import { appendAudit } from '../services/audit/append-audit';
+import { inquiries, inquiryDecisions, units, users, warrants } from '../db/schema';
+import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
 import { pseudonymize } from './pseudonym';
 
 /** What the gateway signs warrants with. */
@@ -114,10 +114,11 @@ export interface IssuedWarrant {
 }
 
 /**
- * Builds and signs the warrant for one part and commits its 'warrant.issued' audit entry
- * before returning: no warrant leaves the gateway unlogged. `fence` runs in that same
- * transaction (the fan-out worker checks it still holds the part's lease and records the jti);
- * if it throws, nothing is committed and the warrant must not be sent.
+ * Builds and signs the warrant for one part, stores it and commits its 'warrant.issued' audit
+ * entry before returning: no warrant leaves the gateway unlogged, and the exact JWS a department
+ * receives is kept as evidence (db/schema/warrants.ts). `fence` runs in that same transaction (the
+ * fan-out worker checks it still holds the part's lease and records the warrant id); if it throws,
+ * nothing is committed and the warrant must not be sent.
  */
 export async function issueWarrant(
   db: Db,
@@ -126,7 +127,9 @@ export async function issueWarrant(
     signer: WarrantSigner;
     catalogue: Catalogue;
     now: Date;
-    attempt?: number;
+    /** The part's attempt this warrant is for (the lease's fencing number). */
+    attempt: number;
+    audit: AuditWriter;
     fence?: (tx: Tx, claims: WarrantClaims) => Promise<void>;
   },
 ): Promise<IssuedWarrant> {
@@ -140,22 +143,39 @@ export async function issueWarrant(
   });
   const jws = await signWarrant(claims, { privateJwk: input.signer.privateJwk });
   const sha256 = createHash('sha256').update(jws).digest('hex');
+  const expiresAt = new Date(claims.exp * 1000);
   await db.transaction(async (tx) => {
     await input.fence?.(tx, claims);
-    await appendAudit(tx, {
-      action: 'warrant.issued',
+    await tx.insert(warrants).values({
+      warrantId: claims.jti,
+      partId: input.part.id,
       inquiryId: input.part.inquiryId,
-      details: {
-        department: input.part.department,
-        partId: input.part.id,
-        jti: claims.jti,
-        sha256,
-        kid: input.signer.privateJwk.kid,
-        categories: Object.keys(claims.categories),
-        expiresAt: new Date(claims.exp * 1000).toISOString(),
-        ...(input.attempt === undefined ? {} : { attempt: input.attempt }),
-      },
+      department: input.part.department,
+      attempt: input.attempt,
+      jws,
+      sha256,
+      issuedAt: new Date(claims.iat * 1000),
+      expiresAt,
     });
+    // The digest, never the JWS: the warrant names the subjects.
+    await appendAudit(
+      tx,
+      {
+        action: 'warrant.issued',
+        inquiryId: input.part.inquiryId,
+        details: {
+          department: input.part.department,
+          partId: input.part.id,
+          warrantId: claims.jti,
+          attempt: input.attempt,
+          sha256,
+          kid: input.signer.privateJwk.kid!, // signWarrant refuses a key without one
+          categories: Object.keys(claims.categories),
+          expiresAt: expiresAt.toISOString(),
+        },
+      },
+      input.audit,
+    );
   });
   return { jws, claims, sha256 };
 }

@@ -5,6 +5,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { decodeBase64, encodeHex } from '../bytes';
+import { sha256 } from '../hash';
 import { KEY_CERT_ISSUER, signKeyCertificate, type KeyCertificateClaims } from '../key-certificate';
 import { signReceipt, type ReceiptClaims } from '../receipt';
 
@@ -19,7 +21,7 @@ async function keyPair(kid: string, existing: { privateJwk: JWK; publicJwk: JWK 
 }
 
 const result = JSON.parse(readFileSync(at('result-v2.json'), 'utf8')) as { binding: { warrantId: string; department: string }; result: string; records: unknown[]; publicJwk: JWK };
-const resultBytes = Buffer.from(result.result, 'base64');
+const resultBytes = decodeBase64(result.result);
 
 const department = await keyPair('receipt-public-security-test', read('receipt-v1.json'));
 const receiptClaims: ReceiptClaims = {
@@ -29,7 +31,7 @@ const receiptClaims: ReceiptClaims = {
   format: 'qiao-stream-v1',
   records: result.records.length,
   bytes: resultBytes.length,
-  ciphertext_sha256: (await import('node:crypto')).createHash('sha256').update(resultBytes).digest('hex'),
+  ciphertext_sha256: encodeHex(sha256(resultBytes)),
   iat: 1715000060,
 };
 writeFileSync(at('receipt-v1.json'), `${JSON.stringify({

@@ -11,6 +11,7 @@ import { devLogin } from '../../client/core/session';
 import { parseConfig } from '../../gateway/config';
 import { openTestDatabase } from '../../gateway/db/testing';
 import { DEMO_UNITS } from '../../demo/units';
+import type { Subject } from '../../proto/subjects';
 import { createLogger } from '../../gateway/logger';
 import { startGateway, type RunningGateway } from '../../gateway/server';
 
@@ -26,7 +27,7 @@ export interface Federation {
    * Submits an inquiry as `investigator` and approves it with each approver in turn until it runs
    * (sensitive categories may need more than one approval); returns the inquiry id.
    */
-  runInquiry(input: { investigator: string; approvers: string[]; subjects: { kind: string; id: string }[]; categories: string[] }): Promise<string>;
+  runInquiry(input: { investigator: string; approvers: string[]; subjects: Subject[]; categories: string[] }): Promise<string>;
   /**
    * Runs the gateway's fan-out until no department part is due: every approved inquiry's parts
    * have been sent and answered (or failed, or wait for a retry). Await it instead of polling;
@@ -76,7 +77,7 @@ export async function bootFederation(
   const destination = new Writable({ write(chunk, _enc, done) { gatewayLogs.push(String(chunk)); done(); } });
   const database = await openTestDatabase();
   const gateway = await startGateway({ config, logger: createLogger({ level: 'debug', destination }), database, seedDemo: true });
-  const as = async (username: string) => createApiClient(gateway.url, (await devLogin(gateway.url, username)).token);
+  const as = async (username: string) => createApiClient({ baseUrl: gateway.url, token: (await devLogin(gateway.url, username)).token });
   return {
     pki,
     gateway,
@@ -85,7 +86,7 @@ export async function bootFederation(
     as,
     async runInquiry(input) {
       const investigator = await as(input.investigator);
-      const { id } = await investigator.post<{ id: string }>('/v1/inquiries', {
+      const { id } = await investigator.submitInquiry({
         caseReference: `T-${Date.now()}`,
         legalBasis: 'Supervision Law art. 18',
         purpose: 'test inquiry',
@@ -93,7 +94,7 @@ export async function bootFederation(
         categories: input.categories,
       });
       for (const approver of input.approvers) {
-        const decided = await (await as(approver)).post<{ status: string }>(`/v1/inquiries/${id}/approve`, { comment: 'approved' });
+        const decided = await (await as(approver)).approve(id, { comment: 'approved' });
         if (decided.status !== 'pending_approval') break;
       }
       return id;

@@ -4,5 +4,6 @@ export * from './inquiries';
 export * from './inquiry-decisions';
 export * from './inquiry-parts';
 export * from './results';
+export * from './warrants';
 export * from './audit-events';
 export * from './audit-log';

@@ -1,4 +1,5 @@
 import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { Role } from '../../../proto/directory';
 import type { Subject } from '../../../proto/subjects';
 import { units } from './units';
 import { users } from './users';
@@ -9,7 +10,7 @@ export type InquiryState = (typeof INQUIRY_STATES)[number];
 
 /** One link of an approval chain, as fixed at submission (policies/approvals.json). */
 export interface ApprovalStepRecord {
-  role: string;
+  role: Role;
   /** The unit the approvers of this step must belong to. */
   unitId: string;
   count: number;

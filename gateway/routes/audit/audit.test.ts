@@ -15,6 +15,7 @@ import { verifyConsistency, verifyInclusion } from '../../../proto/merkle';
 import { createApp } from '../../app';
 import { auditEvents, users } from '../../db/schema';
 import { appendAudit } from '../../services/audit/append-audit';
+import { exampleAuditEntry } from '../../testing/audit-entries';
 import { createCheckpoint } from '../../services/audit/checkpoints';
 import { createTokenVerifier } from '../../auth/verify-token';
 import { request } from '../../testing/api-client';
@@ -22,7 +23,7 @@ import { TEST_AUDIENCE, TEST_ISSUER } from '../../testing/test-issuer';
 import { createTestGateway, type TestGateway } from '../../testing/harness';
 
 const ORIGIN = 'test.qiao/audit';
-const signing = { origin: ORIGIN, signer: noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey) };
+const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
 const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
 
 let gw: TestGateway;
@@ -31,7 +32,7 @@ beforeAll(async () => {
   await gw.db.update(users).set({ department: 'public_security' }).where(eq(users.id, gw.users.departmentOperator.id));
   await gw.db.transaction(async (tx) => {
     for (const [i, department] of ['public_security', 'natural_resources', 'public_security'].entries()) {
-      await appendAudit(tx, { action: 'warrant.issued', details: { department, jti: `w-${i}`, sha256: 'ab'.repeat(32) } });
+      await appendAudit(tx, exampleAuditEntry('warrant.issued', { details: { department, warrantId: `w-${i}`, sha256: 'ab'.repeat(32) } }), gw.audit);
     }
   });
 });
@@ -46,7 +47,7 @@ describe('GET /v1/audit/*', () => {
 
     const cpRes = await auditor.request<CheckpointAnswer>('GET', '/v1/audit/checkpoint');
     expect(cpRes.status).toBe(200);
-    const cp = openCheckpoint(CheckpointAnswer.parse(cpRes.body).checkpoint, verifier, ORIGIN);
+    const cp = await openCheckpoint(CheckpointAnswer.parse(cpRes.body).checkpoint, verifier, ORIGIN);
     expect(cp.size).toBe(first.size + 1);
 
     const listing = EntriesAnswer.parse((await auditor.request('GET', `/v1/audit/entries?start=0&end=${cp.size}`)).body);
@@ -65,7 +66,7 @@ describe('GET /v1/audit/*', () => {
     const operator = gw.as(gw.users.departmentOperator);
     const own = await operator.request<EntriesAnswer>('GET', '/v1/audit/entries?department=public_security');
     expect(own.status).toBe(200);
-    expect(own.body.entries.map((e) => parseAuditEntry(e.entry).details.jti)).toEqual(['w-0', 'w-2']);
+    expect(own.body.entries.map((e) => parseAuditEntry(e.entry).details.warrantId)).toEqual(['w-0', 'w-2']);
     expect((await operator.request('GET', '/v1/audit/checkpoint')).status).toBe(200);
 
     for (const path of ['/v1/audit/entries?department=natural_resources', '/v1/audit/entries']) {
@@ -105,11 +106,11 @@ describe('GET /v1/audit/*', () => {
     expect([keyless.status, keyless.error?.message]).toEqual([409, 'this gateway has no checkpoint signing key configured']);
     expect((await gw.as(gw.users.investigator).request('POST', '/v1/audit/checkpoint')).status).toBe(403);
     const app = createApp({ ...appDeps(gw), auditCheckpoints: signing });
-    await gw.db.transaction((tx) => appendAudit(tx, { action: 'part.failed', details: { department: 'natural_resources' } }));
+    await gw.db.transaction((tx) => appendAudit(tx, exampleAuditEntry('part.failed', { details: { department: 'natural_resources' } }), gw.audit));
     const res = await request<CheckpointAnswer & { created: boolean }>(app, 'POST', '/v1/audit/checkpoint', { token: gw.users.auditor.token });
     expect(res.status).toBe(200);
     expect(res.body.created).toBe(true);
-    expect(openCheckpoint(res.body.checkpoint, verifier, ORIGIN).size).toBe(res.body.size);
+    expect((await openCheckpoint(res.body.checkpoint, verifier, ORIGIN)).size).toBe(res.body.size);
   });
 });
 
@@ -125,5 +126,6 @@ function appDeps(t: TestGateway) {
     tokens: createTokenVerifier({ jwks: t.tokens.publicJwks, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     fanout: t.fanout,
     results: { openResultStream: () => (async function* () {})() },
+    audit: t.audit,
   };
 }

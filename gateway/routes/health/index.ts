@@ -1,12 +1,12 @@
-import { Hono } from 'hono';
+import { endpoints } from '../../../proto/api';
 import { checkReady } from '../../services/health/check-ready';
-import type { AppEnv } from '../env';
+import { createRouter, route } from '../env';
 
 /** Liveness (the process answers) and readiness (its database answers). No authentication. */
-export function healthRoutes(): Hono<AppEnv> {
-  return new Hono<AppEnv>()
-    .get('/health', (c) => c.json({ status: 'ok' }))
-    .get('/ready', async (c) =>
-      (await checkReady(c.get('services').db)) ? c.json({ status: 'ready' }) : c.json({ status: 'unavailable' }, 503),
+export function healthRoutes() {
+  return createRouter()
+    .openapi(route(endpoints.health), (c) => c.json({ status: 'ok' as const }, 200))
+    .openapi(route(endpoints.ready), async (c) =>
+      (await checkReady(c.get('services').db)) ? c.json({ status: 'ready' as const }, 200) : c.json({ status: 'unavailable' as const }, 503),
     );
 }

@@ -189,7 +189,7 @@ describe('what can no longer be approved', () => {
       expect(await actionsOf(a.id)).toEqual(['inquiry.submitted', 'inquiry.expired']);
       expect((await gw.as(gw.users.approver).approve(a.id)).error?.message).toBe('the inquiry is already expired');
 
-      expect(await expireOverdueInquiries(gw.db, now)).toBeGreaterThanOrEqual(2);
+      expect(await expireOverdueInquiries(gw.db, gw.audit, now)).toBeGreaterThanOrEqual(2);
       expect(await actionsOf(b.id)).toEqual(['inquiry.submitted', 'inquiry.expired']);
       expect((await gw.as(gw.users.regionalApprover).approve(c.id)).status).toBe(409);
       expect(await partsOf(c.id)).toHaveLength(0);

@@ -1,25 +1,29 @@
-import { Hono } from 'hono';
+import { endpoints } from '../../../proto/api';
 import { approveInquiry } from '../../services/inquiry/approve';
 import { getInquiry } from '../../services/inquiry/get';
 import { listInquiries } from '../../services/inquiry/list';
 import { rejectInquiry } from '../../services/inquiry/reject';
 import { submitInquiry } from '../../services/inquiry/submit';
 import { withdrawInquiry } from '../../services/inquiry/withdraw';
-import { readJsonBody, requestContext, type AppEnv } from '../env';
+import { createRouter, jsonRoute, requestContext, route } from '../env';
 
 /** /v1/inquiries: submit, list, read, approve, reject, withdraw. */
-export function inquiryRoutes(): Hono<AppEnv> {
-  return new Hono<AppEnv>()
-    .post('/', async (c) => c.json(await submitInquiry({ ctx: requestContext(c), input: await readJsonBody(c) }), 201))
-    .get('/', async (c) => c.json(await listInquiries({ ctx: requestContext(c), input: c.req.query() })))
-    .get('/:id', async (c) => c.json(await getInquiry({ ctx: requestContext(c), input: { id: c.req.param('id') } })))
-    .post('/:id/approve', async (c) =>
-      c.json(await approveInquiry({ ctx: requestContext(c), input: { id: c.req.param('id'), body: await readJsonBody(c) } })),
+export function inquiryRoutes() {
+  return createRouter()
+    .openapi(jsonRoute(endpoints.submitInquiry), async (c) =>
+      c.json(await submitInquiry({ ctx: requestContext(c), input: c.req.valid('json') }), 201),
     )
-    .post('/:id/reject', async (c) =>
-      c.json(await rejectInquiry({ ctx: requestContext(c), input: { id: c.req.param('id'), body: await readJsonBody(c) } })),
+    .openapi(route(endpoints.listInquiries), async (c) =>
+      c.json(await listInquiries({ ctx: requestContext(c), input: c.req.valid('query') }), 200),
     )
-    .post('/:id/withdraw', async (c) =>
-      c.json(await withdrawInquiry({ ctx: requestContext(c), input: { id: c.req.param('id'), body: await readJsonBody(c) } })),
+    .openapi(route(endpoints.getInquiry), async (c) => c.json(await getInquiry({ ctx: requestContext(c), input: c.req.valid('param') }), 200))
+    .openapi(jsonRoute(endpoints.approveInquiry), async (c) =>
+      c.json(await approveInquiry({ ctx: requestContext(c), input: { ...c.req.valid('param'), body: c.req.valid('json') } }), 200),
+    )
+    .openapi(jsonRoute(endpoints.rejectInquiry), async (c) =>
+      c.json(await rejectInquiry({ ctx: requestContext(c), input: { ...c.req.valid('param'), body: c.req.valid('json') } }), 200),
+    )
+    .openapi(jsonRoute(endpoints.withdrawInquiry), async (c) =>
+      c.json(await withdrawInquiry({ ctx: requestContext(c), input: { ...c.req.valid('param'), body: c.req.valid('json') } }), 200),
     );
 }

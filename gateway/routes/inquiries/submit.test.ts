@@ -144,6 +144,9 @@ describe('POST /v1/inquiries', () => {
     const text = await client.request('POST', '/v1/inquiries', { body: JSON.stringify(gw.inquiryBody()), headers: { 'content-type': 'text/plain' } });
     expect(text.status).toBe(415);
     expect(text.error?.code).toBe('unsupported_media_type');
+    // A JSON type with a malformed parameter is not one the route declares: the same answer.
+    const malformed = await client.request('POST', '/v1/inquiries', { body: JSON.stringify(gw.inquiryBody()), headers: { 'content-type': 'application/json; charset' } });
+    expect([malformed.status, malformed.error?.code, malformed.error?.message]).toEqual([415, 'unsupported_media_type', text.error?.message]);
   });
 
   it('refuses a body over 256 KiB with 413 before parsing it', async () => {

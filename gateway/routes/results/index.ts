@@ -1,17 +1,19 @@
-import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
+import { endpoints } from '../../../proto/api';
 import { listInquiryResults } from '../../services/inquiry/list-results';
 import { openResultDownload } from '../../services/inquiry/open-result-download';
 import { describeError } from '../../logger';
-import { requestContext, type AppEnv } from '../env';
+import { createRouter, requestContext, route } from '../env';
 
-/** /v1/inquiries/:id/results: what each department answered, and each answer's ciphertext. */
-export function resultRoutes(): Hono<AppEnv> {
-  return new Hono<AppEnv>()
-    .get('/:id/results', async (c) => c.json(await listInquiryResults({ ctx: requestContext(c), input: { id: c.req.param('id') } })))
-    .get('/:id/results/:department', async (c) => {
+/** /v1/inquiries/{id}/results: what each department answered, and each answer's ciphertext. */
+export function resultRoutes() {
+  return createRouter()
+    .openapi(route(endpoints.listResults), async (c) =>
+      c.json(await listInquiryResults({ ctx: requestContext(c), input: c.req.valid('param') }), 200),
+    )
+    .openapi(route(endpoints.downloadResult), async (c) => {
       const ctx = requestContext(c);
-      const download = await openResultDownload({ ctx, input: { id: c.req.param('id'), department: c.req.param('department') } });
+      const download = await openResultDownload({ ctx, input: c.req.valid('param') });
       c.header('content-type', 'application/octet-stream');
       // The declared length is what makes a transfer cut short by a failing read visible to the
       // client: the stream helper ends the body normally even when the source throws.

@@ -1,12 +1,15 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyReceipt } from '../../../proto/receipt';
+import { decryptResult } from '../../../proto/result-envelope';
 import { auditEvents, inquiryParts } from '../../db/schema';
-import { createTestGateway, type TestGateway } from '../../testing/harness';
+import { testUnitKey } from '../../fanout/test-fixtures';
+import { createTestGateway, type StoredResult, type TestGateway } from '../../testing/harness';
 import { openResultStream } from '../../services/result/read-result';
 
 let gw: TestGateway;
-const ciphertext = randomBytes(150_000);
+const CHUNK = 16 * 1024;
 
 beforeAll(async () => {
   gw = await createTestGateway();
@@ -18,6 +21,16 @@ async function approvedInquiry(): Promise<string> {
   const submitted = await gw.as(gw.users.investigator).submitInquiry(gw.inquiryBody({ categories: ['household', 'grassland_contracts'] }));
   expect((await gw.as(gw.users.approver).approve(submitted.body.id)).status).toBe(200);
   return submitted.body.id;
+}
+
+/** public_security's answer: 7 records of about 22 KB, some 150 KB of ciphertext in 16 KiB chunks; natural_resources failed. */
+async function answer(id: string): Promise<StoredResult> {
+  const stored = await gw.storeResult(id, 'public_security', { chunkSize: CHUNK, records: 7, recordBytes: 22_000 });
+  await gw.db
+    .update(inquiryParts)
+    .set({ status: 'failed', attempts: 5, failureReason: 'department unavailable until deadline' })
+    .where(and(eq(inquiryParts.inquiryId, id), eq(inquiryParts.department, 'natural_resources')));
+  return stored;
 }
 
 describe('GET /v1/inquiries/:id/results', () => {
@@ -39,11 +52,7 @@ describe('GET /v1/inquiries/:id/results', () => {
       ],
     });
 
-    const stored = await gw.storeResult(id, 'public_security', ciphertext, { chunkSize: 16 * 1024, records: 7 });
-    await gw.db
-      .update(inquiryParts)
-      .set({ status: 'failed', attempts: 5, failureReason: 'department unavailable until deadline' })
-      .where(and(eq(inquiryParts.inquiryId, id), eq(inquiryParts.department, 'natural_resources')));
+    const stored = await answer(id);
     const after = await gw.as(gw.users.investigator).results(id);
     expect(after.body.status).toBe('partially_completed');
     expect(after.body.results).toEqual([
@@ -66,14 +75,21 @@ describe('GET /v1/inquiries/:id/results', () => {
         status: 'succeeded',
         attempts: 1,
         failureReason: null,
-        format: 'qiao-jwe-ndjson-v1',
+        format: 'qiao-stream-v1',
         records: 7,
-        bytes: ciphertext.length,
+        bytes: stored.ciphertext.length,
         sha256: stored.sha256,
         warrantId: stored.warrantId,
-        receipt: null,
+        receipt: stored.receipt,
       },
     ]);
+    // The receipt is the department's, over exactly what is stored.
+    const receipt = await verifyReceipt(stored.receipt, {
+      department: 'public_security',
+      warrantId: stored.warrantId,
+      publicJwk: (await gw.receiptKey('public_security')).publicJwk,
+    });
+    expect(receipt).toMatchObject({ inquiry_id: id, records: 7, bytes: stored.ciphertext.length, ciphertext_sha256: stored.sha256 });
   });
 
   it('is for investigators of the requesting unit: approvers get 403, other units 404', async () => {
@@ -86,32 +102,33 @@ describe('GET /v1/inquiries/:id/results', () => {
 });
 
 describe('GET /v1/inquiries/:id/results/:department', () => {
-  // An inquiry of these tests' own, answered by public security, failed at natural resources.
+  // An inquiry of these tests' own, answered as the listing test answers its one.
   let id: string;
+  let stored: StoredResult;
   beforeAll(async () => {
     id = await approvedInquiry();
-    await gw.storeResult(id, 'public_security', ciphertext, { chunkSize: 16 * 1024, records: 7 });
-    await gw.db
-      .update(inquiryParts)
-      .set({ status: 'failed', attempts: 5, failureReason: 'department unavailable until deadline' })
-      .where(and(eq(inquiryParts.inquiryId, id), eq(inquiryParts.department, 'natural_resources')));
+    stored = await answer(id);
   });
 
   it('streams the stored ciphertext byte for byte with its metadata, and audits the download', async () => {
     const res = await gw.as(gw.users.investigator).download(id, 'public_security');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/octet-stream');
-    expect(res.headers.get('content-length')).toBe(String(ciphertext.length));
-    expect(res.headers.get('x-qiao-format')).toBe('qiao-jwe-ndjson-v1');
+    expect(res.headers.get('content-length')).toBe(String(stored.ciphertext.length));
+    expect(res.headers.get('x-qiao-format')).toBe('qiao-stream-v1');
     expect(res.headers.get('x-qiao-records')).toBe('7');
-    expect(res.headers.get('x-qiao-sha256')).toBe(createHash('sha256').update(ciphertext).digest('hex'));
-    expect(Buffer.from(res.bytes).equals(ciphertext)).toBe(true);
+    expect(res.headers.get('x-qiao-sha256')).toBe(createHash('sha256').update(stored.ciphertext).digest('hex'));
+    expect(Buffer.from(res.bytes).equals(stored.ciphertext)).toBe(true);
+    // What production stores: the unit's key opens it, and nobody else's.
+    const records = await decryptResult(res.bytes, testUnitKey('150627').privateJwk, { warrantId: stored.warrantId, department: 'public_security' });
+    expect(records).toHaveLength(7);
+    await expect(decryptResult(res.bytes, testUnitKey('150621').privateJwk, { warrantId: stored.warrantId, department: 'public_security' })).rejects.toThrow(/header-decryption/);
     const audit = await gw.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, id));
     expect(audit.at(-1)).toMatchObject({
       action: 'result.downloaded',
       actorUserId: gw.users.investigator.id,
       requestId: res.headers.get('x-request-id'),
-      details: { department: 'public_security', warrantId: res.headers.get('x-qiao-warrant-id'), bytes: ciphertext.length },
+      details: { department: 'public_security', warrantId: res.headers.get('x-qiao-warrant-id'), bytes: stored.ciphertext.length },
     });
   });
 
@@ -133,13 +150,15 @@ describe('GET /v1/inquiries/:id/results/:department', () => {
     });
     const reader = res.body!.getReader();
     const first = await reader.read();
-    expect(first.value!.byteLength).toBe(16 * 1024);
-    // Ten chunks are stored; only the few the stream buffers ahead have been read.
+    expect(first.value!.byteLength).toBe(CHUNK);
+    // Ten chunks or more are stored; only the few the stream buffers ahead have been read.
+    const chunks = Math.ceil(stored.ciphertext.length / CHUNK);
+    expect(chunks).toBeGreaterThanOrEqual(10);
     expect(pulled).toBeLessThanOrEqual(3);
     let received = first.value!.byteLength;
     for (let next = await reader.read(); !next.done; next = await reader.read()) received += next.value.byteLength;
-    expect(received).toBe(ciphertext.length);
-    expect(pulled).toBe(10);
+    expect(received).toBe(stored.ciphertext.length);
+    expect(pulled).toBe(chunks);
   });
 
   it('says why there is nothing to download yet', async () => {

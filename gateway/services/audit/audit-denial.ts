@@ -10,13 +10,22 @@ import { appendAudit } from './append-audit';
 export function auditDenial(
   tx: Tx,
   ctx: RequestContext,
-  denial: { attempted: Action; verdict: Pick<Decision, 'reason' | 'policyIds'>; inquiryId?: string; details?: Record<string, unknown> },
+  denial: { attempted: Action; verdict: Pick<Decision, 'reason' | 'policyIds'>; inquiryId?: string; department?: string },
 ): Promise<number> {
-  return appendAudit(tx, {
-    action: 'authorization.denied',
-    actor: { userId: ctx.principal.userId, unitId: ctx.principal.unitId },
-    ...(denial.inquiryId ? { inquiryId: denial.inquiryId } : {}),
-    requestId: ctx.requestId,
-    details: { attempted: denial.attempted, reason: denial.verdict.reason, policyIds: denial.verdict.policyIds, ...denial.details },
-  });
+  return appendAudit(
+    tx,
+    {
+      action: 'authorization.denied',
+      actor: { userId: ctx.principal.userId, unitId: ctx.principal.unitId },
+      ...(denial.inquiryId ? { inquiryId: denial.inquiryId } : {}),
+      requestId: ctx.requestId,
+      details: {
+        attempted: denial.attempted,
+        reason: denial.verdict.reason,
+        policyIds: denial.verdict.policyIds,
+        ...(denial.department ? { department: denial.department } : {}),
+      },
+    },
+    ctx.audit,
+  );
 }

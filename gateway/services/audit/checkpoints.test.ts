@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noteSigner, openCheckpoint, parseVerifierKey, verifierKeyString } from '../../../proto/checkpoint';
 import { EMPTY_ROOT } from '../../../proto/merkle';
@@ -6,11 +6,11 @@ import type { Database } from '../../db/client';
 import { auditCheckpoints } from '../../db/schema';
 import { openTestDatabase } from '../../db/testing';
 import { createLogger } from '../../logger';
-import { appendAudit } from './append-audit';
+import { appendAudit, createAuditWriter } from './append-audit';
 import { startCheckpointSchedule } from './checkpoints';
 
 const ORIGIN = 'test.qiao/audit';
-const signing = { origin: ORIGIN, signer: noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey) };
+const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
 
 let database: Database;
 beforeAll(async () => {
@@ -38,14 +38,20 @@ describe('startCheckpointSchedule', () => {
     const schedule = startCheckpointSchedule({ db: database.db, signing, intervalMs: 50, logger });
     await waiting; // the checkpoint of the empty log, at start
     waiting = next();
-    await database.db.transaction((tx) => appendAudit(tx, { action: 'part.failed', details: { reason: 'test' } }));
+    await database.db.transaction((tx) =>
+      appendAudit(
+        tx,
+        { action: 'part.failed', inquiryId: randomUUID(), details: { department: 'public_security', partId: randomUUID(), attempts: 1, reason: 'test', warrantId: null } },
+        createAuditWriter(randomBytes(32)),
+      ),
+    );
     await waiting;
     await schedule.stop();
 
     expect(signed).toEqual([0, 1]);
     const rows = await database.db.select().from(auditCheckpoints).orderBy(auditCheckpoints.size);
     const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
-    expect(rows.map((r) => openCheckpoint(r.note, verifier, ORIGIN).size)).toEqual([0, 1]);
-    expect(Buffer.from(openCheckpoint(rows[0]!.note, verifier, ORIGIN).root)).toEqual(Buffer.from(EMPTY_ROOT));
+    expect(await Promise.all(rows.map(async (r) => (await openCheckpoint(r.note, verifier, ORIGIN)).size))).toEqual([0, 1]);
+    expect(Buffer.from((await openCheckpoint(rows[0]!.note, verifier, ORIGIN)).root)).toEqual(Buffer.from(EMPTY_ROOT));
   });
 });

@@ -31,7 +31,7 @@ export async function createCheckpoint(db: DbOrTx, signing: CheckpointSigning): 
   const latest = await latestCheckpoint(db);
   if (latest && latest.size === size) return { ...latest, created: false };
   const root = await treeHash(size, hashReader(db));
-  const note = signCheckpoint({ origin: signing.origin, size, root }, signing.signer);
+  const note = await signCheckpoint({ origin: signing.origin, size, root }, signing.signer);
   const inserted = await db.insert(auditCheckpoints).values({ size, root: Buffer.from(root), note }).onConflictDoNothing().returning();
   if (inserted[0]) return { ...toCheckpoint(inserted[0]), created: true };
   const [row] = await db.select().from(auditCheckpoints).where(eq(auditCheckpoints.size, size));

@@ -1,12 +1,11 @@
 import { and, asc, eq, gte, lt } from 'drizzle-orm';
-import { z } from 'zod';
+import type { AuditEntriesQuery, ConsistencyProofQuery, InclusionProofQuery, SignedCheckpointAnswer } from '../../../proto/api/audit';
 import { encodeProof, type CheckpointAnswer, type ConsistencyProofAnswer, type EntriesAnswer, type InclusionProofAnswer } from '../../../proto/audit-log';
 import { proveConsistency, proveInclusion } from '../../../proto/merkle';
 import { auditLogEntries } from '../../db/schema';
 import { ServiceError } from '../../errors';
 import type { Action, Resource } from '../../policy/authorize';
 import type { RequestContext } from '../context';
-import { parseInput } from '../parse-input';
 import { auditDenial } from './audit-denial';
 import { createCheckpoint, latestCheckpoint, type CheckpointSigning } from './checkpoints';
 import { currentTreeSize, hashReader } from './log-store';
@@ -15,21 +14,12 @@ import { currentTreeSize, hashReader } from './log-store';
 
 export const MAX_ENTRIES_PER_PAGE = 1000;
 
-const index = z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-export const ListAuditEntries = z.object({
-  start: index.default(0),
-  end: index.optional(),
-  department: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a department name (lowercase snake_case)').optional(),
-});
-export const InclusionProofInput = z.object({ index, size: index });
-export const ConsistencyProofInput = z.object({ from: index, to: index });
-
 /** Authorizes or logs the refusal (who tried what) and refuses. */
 async function require(ctx: RequestContext, action: Action, resource: Resource): Promise<void> {
   const verdict = ctx.policy.authorize(ctx.principal, action, resource);
   if (verdict.allowed) return;
-  const details = resource.kind === 'audit_log' && resource.department ? { department: resource.department } : {};
-  await ctx.db.transaction((tx) => auditDenial(tx, ctx, { attempted: action, verdict, details }));
+  const department = resource.kind === 'audit_log' && resource.department ? resource.department : undefined;
+  await ctx.db.transaction((tx) => auditDenial(tx, ctx, { attempted: action, verdict, ...(department ? { department } : {}) }));
   throw new ServiceError('permission_denied', verdict.reason);
 }
 
@@ -42,15 +32,14 @@ export async function readLatestCheckpoint({ ctx }: { ctx: RequestContext }): Pr
   return { size: cp.size, checkpoint: cp.note };
 }
 
-export async function requestCheckpoint({ ctx, signing }: { ctx: RequestContext; signing: CheckpointSigning | undefined }): Promise<CheckpointAnswer & { created: boolean }> {
+export async function requestCheckpoint({ ctx, signing }: { ctx: RequestContext; signing: CheckpointSigning | undefined }): Promise<SignedCheckpointAnswer> {
   await require(ctx, 'audit.checkpoint', proofsResource);
   if (!signing) throw new ServiceError('failed_precondition', 'this gateway has no checkpoint signing key configured');
   const cp = await createCheckpoint(ctx.db, signing);
   return { size: cp.size, checkpoint: cp.note, created: cp.created };
 }
 
-export async function listAuditEntries({ ctx, input }: { ctx: RequestContext; input: unknown }): Promise<EntriesAnswer> {
-  const q = parseInput(ListAuditEntries, input);
+export async function listAuditEntries({ ctx, input: q }: { ctx: RequestContext; input: AuditEntriesQuery }): Promise<EntriesAnswer> {
   await require(ctx, 'audit.read_entries', { kind: 'audit_log', department: q.department ?? null });
   const size = await currentTreeSize(ctx.db);
   const end = Math.min(q.end ?? size, size);
@@ -64,8 +53,7 @@ export async function listAuditEntries({ ctx, input }: { ctx: RequestContext; in
   return { size, entries: rows, ...(rows.length === MAX_ENTRIES_PER_PAGE && last && last.index + 1 < end ? { next: last.index + 1 } : {}) };
 }
 
-export async function readInclusionProof({ ctx, input }: { ctx: RequestContext; input: unknown }): Promise<InclusionProofAnswer> {
-  const q = parseInput(InclusionProofInput, input);
+export async function readInclusionProof({ ctx, input: q }: { ctx: RequestContext; input: InclusionProofQuery }): Promise<InclusionProofAnswer> {
   await require(ctx, 'audit.read_proofs', proofsResource);
   const size = await currentTreeSize(ctx.db);
   if (q.size > size) throw new ServiceError('invalid_argument', `the log has ${size} entries, not ${q.size}`);
@@ -73,8 +61,7 @@ export async function readInclusionProof({ ctx, input }: { ctx: RequestContext; 
   return { index: q.index, size: q.size, proof: encodeProof(await proveInclusion(q.index, q.size, hashReader(ctx.db))) };
 }
 
-export async function readConsistencyProof({ ctx, input }: { ctx: RequestContext; input: unknown }): Promise<ConsistencyProofAnswer> {
-  const q = parseInput(ConsistencyProofInput, input);
+export async function readConsistencyProof({ ctx, input: q }: { ctx: RequestContext; input: ConsistencyProofQuery }): Promise<ConsistencyProofAnswer> {
   await require(ctx, 'audit.read_proofs', proofsResource);
   const size = await currentTreeSize(ctx.db);
   if (q.to > size) throw new ServiceError('invalid_argument', `the log has ${size} entries, not ${q.to}`);

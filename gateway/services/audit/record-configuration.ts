@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { desc, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
 import { auditLogEntries } from '../../db/schema';
-import { appendAudit, type AuditAction } from './append-audit';
+import { appendAudit, type AuditAction, type AuditEntry, type AuditWriter } from './append-audit';
 
 /**
  * What a gateway runs by, as the audit log must show it: the policy files (by SHA-256) and the
@@ -31,27 +31,30 @@ export async function hashPolicyFiles(policyDir: string, catalogueFile: string):
 }
 
 /** Appends the entries for what changed since the last start; returns the actions written. */
-export async function recordConfiguration(db: Db, current: GatewayConfiguration): Promise<AuditAction[]> {
+export async function recordConfiguration(db: Db, current: GatewayConfiguration, writer: AuditWriter): Promise<AuditAction[]> {
   return db.transaction(async (tx) => {
     // Two replicas starting together must not both record the same change.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('qiao/record-configuration'))`);
     const written: AuditAction[] = [];
-    const changes: [AuditAction, string, Record<string, string>][] = [
-      ['policy.changed', 'files', current.policyFiles],
-      ['keys.changed', 'keys', current.keys],
-    ];
-    for (const [action, field, now] of changes) {
-      const before = await lastLogged(tx, action, field);
-      if (before && sameRecord(before, now)) continue;
-      const changed = Object.keys({ ...before, ...now }).filter((k) => before?.[k] !== now[k]).sort();
-      await appendAudit(tx, { action, details: { [field]: now, changed, first: before === null } });
-      written.push(action);
+    const files = await lastLogged(tx, 'policy.changed', 'files');
+    if (!files || !sameRecord(files, current.policyFiles)) {
+      await appendAudit(tx, { action: 'policy.changed', details: { files: current.policyFiles, ...changes(files, current.policyFiles) } }, writer);
+      written.push('policy.changed');
+    }
+    const keys = await lastLogged(tx, 'keys.changed', 'keys');
+    if (!keys || !sameRecord(keys, current.keys)) {
+      await appendAudit(tx, { action: 'keys.changed', details: { keys: current.keys, ...changes(keys, current.keys) } }, writer);
+      written.push('keys.changed');
     }
     return written;
   });
 }
 
-async function lastLogged(tx: Tx, action: AuditAction, field: string): Promise<Record<string, string> | null> {
+function changes(before: Record<string, string> | null, now: Record<string, string>): Pick<Extract<AuditEntry, { action: 'keys.changed' }>['details'], 'changed' | 'first'> {
+  return { changed: Object.keys({ ...before, ...now }).filter((k) => before?.[k] !== now[k]).sort(), first: before === null };
+}
+
+async function lastLogged(tx: Tx, action: 'policy.changed' | 'keys.changed', field: 'files' | 'keys'): Promise<Record<string, string> | null> {
   const [row] = await tx
     .select({ entry: auditLogEntries.entry })
     .from(auditLogEntries)

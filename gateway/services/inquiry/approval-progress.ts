@@ -1,14 +1,8 @@
+import type { ApprovalProgress } from '../../../proto/api/inquiries';
 import type { ApprovalStepRecord } from '../../db/schema';
 
-/** Where an inquiry stands in its approval chain. */
-export interface ApprovalProgress {
-  sensitivity: string;
-  steps: (ApprovalStepRecord & { approvedBy: string[] })[];
-  /** The step the next approval fills; null when the chain is complete. */
-  next: { index: number; role: string; unitId: string } | null;
-  /** Approvals still needed, all steps together. */
-  remaining: number;
-}
+/** Where an inquiry stands in its approval chain: the contract's shape (proto/api/inquiries.ts). */
+export type { ApprovalProgress };
 
 /**
  * Replays the recorded approvals onto the chain fixed at submission. Each approval records the

@@ -4,18 +4,17 @@ import type { Tx } from '../../db/client';
 import { inquiries, inquiryDecisions, inquiryParts, units } from '../../db/schema';
 import { ServiceError } from '../../errors';
 import { describeError } from '../../logger';
-import { appendAudit } from '../audit/append-audit';
+import { appendAudit, type AuditEntry } from '../audit/append-audit';
 import { auditDenial } from '../audit/audit-denial';
 import type { RequestContext } from '../context';
-import { parseInput } from '../parse-input';
 import { approvalProgress, type ApprovalProgress } from './approval-progress';
 import { isOverdue, persistExpiry } from './expire';
 import { findInquiry, inquiryNotFound } from './find-visible-inquiry';
-import { DecideInquiry } from './schemas';
+import type { DecideInquiry, InquiryView } from '../../../proto/api/inquiries';
 import { resolveStep } from './submit';
 import { requiredApprovals } from '../../policy/approval-policy';
 import { unitAncestry } from '../unit/unit-tree';
-import { loadInquiryViews, type InquiryRow, type InquiryView } from './view';
+import { loadInquiryViews, type InquiryRow } from './view';
 
 type Outcome =
   | { kind: 'decided'; view: InquiryView; final: boolean }
@@ -35,7 +34,7 @@ export async function decideInquiry(
   ctx: RequestContext,
   decision: 'approve' | 'reject',
   id: string,
-  input: unknown,
+  body: DecideInquiry,
 ): Promise<InquiryView> {
   const action = decision === 'approve' ? 'inquiry.approve' : 'inquiry.reject';
   const actor = { userId: ctx.principal.userId, unitId: ctx.principal.unitId };
@@ -51,9 +50,8 @@ export async function decideInquiry(
       // Someone who may not even read the inquiry learns nothing about it, not even that it exists.
       return { kind: 'not_found' };
     }
-    const body = parseInput(DecideInquiry, input);
     if (isOverdue(row, now)) {
-      await persistExpiry(tx, row, now, ctx.requestId);
+      await persistExpiry(tx, ctx.audit, row, now, ctx.requestId);
       return { kind: 'expired', at: row.expiresAt!.toISOString() };
     }
     if (row.state !== 'pending_approval') {
@@ -89,18 +87,15 @@ export async function decideInquiry(
     const departments = final ? await createParts(ctx, tx, row) : [];
     const state = decision === 'reject' ? 'rejected' : final ? 'approved' : 'pending_approval';
     const [updated] = await tx.update(inquiries).set({ state, updatedAt: now }).where(eq(inquiries.id, row.id)).returning();
-    await appendAudit(tx, {
-      action: decision === 'reject' ? 'inquiry.rejected' : final ? 'inquiry.approved' : 'inquiry.approval_added',
-      actor,
-      inquiryId: row.id,
-      requestId: ctx.requestId,
-      details: {
-        decisionId: saved!.id,
-        policyIds: verdict.policyIds,
-        ...(step !== null ? { step: step + 1, steps: row.approvalChain.length, remaining: progress.remaining - 1 } : {}),
-        ...(final ? { departments } : {}),
-      },
-    });
+    const about = { actor, inquiryId: row.id, requestId: ctx.requestId };
+    const decided = { decisionId: saved!.id, policyIds: verdict.policyIds };
+    const filled = step === null ? null : { step: step + 1, steps: row.approvalChain.length, remaining: progress.remaining - 1 };
+    const entry: AuditEntry = !filled
+      ? { ...about, action: 'inquiry.rejected', details: decided }
+      : final
+        ? { ...about, action: 'inquiry.approved', details: { ...decided, ...filled, departments } }
+        : { ...about, action: 'inquiry.approval_added', details: { ...decided, ...filled } };
+    await appendAudit(tx, entry, ctx.audit);
     const [view] = await loadInquiryViews(tx, [updated!], now);
     return { kind: 'decided', view: view!, final };
   });

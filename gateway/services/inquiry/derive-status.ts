@@ -1,7 +1,5 @@
+import type { InquiryStatus } from '../../../proto/api/inquiries';
 import type { InquiryState, PartStatus } from '../../db/schema';
-
-export const INQUIRY_STATUSES = ['pending_approval', 'rejected', 'withdrawn', 'expired', 'running', 'completed', 'partially_completed', 'failed'] as const;
-export type InquiryStatus = (typeof INQUIRY_STATUSES)[number];
 
 /**
  * What a user sees as the inquiry's progress. The stored state only records the decision;

@@ -2,7 +2,7 @@ import { and, eq, lte, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db, Tx } from '../../db/client';
 import { inquiries } from '../../db/schema';
-import { appendAudit } from '../audit/append-audit';
+import { appendAudit, type AuditWriter } from '../audit/append-audit';
 
 // The row type is restated from the table, not imported from ./view: view.ts imports this module.
 type InquiryRow = typeof inquiries.$inferSelect;
@@ -22,18 +22,18 @@ export function effectiveState(row: Pick<InquiryRow, 'state' | 'expiresAt'>, now
 }
 
 /** Writes the expiry of a locked, overdue row and its audit entry. */
-export async function persistExpiry(tx: Tx, row: InquiryRow, now: Date, requestId?: string): Promise<void> {
+export async function persistExpiry(tx: Tx, audit: AuditWriter, row: InquiryRow, now: Date, requestId?: string): Promise<void> {
   await tx.update(inquiries).set({ state: 'expired', updatedAt: now }).where(eq(inquiries.id, row.id));
   await appendAudit(tx, {
     action: 'inquiry.expired',
     inquiryId: row.id,
     ...(requestId ? { requestId } : {}),
     details: { expiresAt: row.expiresAt?.toISOString() ?? null },
-  });
+  }, audit);
 }
 
 /** Expires every overdue pending inquiry, a batch at a time; rows another replica holds are skipped. */
-export async function expireOverdueInquiries(db: Db, now: Date, batch = 100): Promise<number> {
+export async function expireOverdueInquiries(db: Db, audit: AuditWriter, now: Date, batch = 100): Promise<number> {
   let total = 0;
   for (;;) {
     const n = await db.transaction(async (tx) => {
@@ -43,7 +43,7 @@ export async function expireOverdueInquiries(db: Db, now: Date, batch = 100): Pr
         .where(and(eq(inquiries.state, 'pending_approval'), lte(inquiries.expiresAt, now)))
         .limit(batch)
         .for('update', { skipLocked: true });
-      for (const row of rows) await persistExpiry(tx, row, now);
+      for (const row of rows) await persistExpiry(tx, audit, row, now);
       return rows.length;
     });
     total += n;
@@ -51,11 +51,11 @@ export async function expireOverdueInquiries(db: Db, now: Date, batch = 100): Pr
   }
 }
 
-export function startExpirySweep(options: { db: Db; logger: Logger; intervalMs: number; clock?: () => Date }): { stop(): Promise<void> } {
+export function startExpirySweep(options: { db: Db; audit: AuditWriter; logger: Logger; intervalMs: number; clock?: () => Date }): { stop(): Promise<void> } {
   const clock = options.clock ?? (() => new Date());
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    running = expireOverdueInquiries(options.db, clock())
+    running = expireOverdueInquiries(options.db, options.audit, clock())
       .then((n) => n && options.logger.info({ expired: n }, 'pending inquiries expired'))
       .catch((err: unknown) => options.logger.warn({ err: (err as Error).message }, 'expiry sweep failed; retrying at the next interval'));
   }, options.intervalMs);

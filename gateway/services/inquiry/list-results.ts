@@ -1,30 +1,10 @@
 import { asc, eq } from 'drizzle-orm';
-import { inquiryParts, results, type PartStatus } from '../../db/schema';
+import type { InquiryResults } from '../../../proto/api/results';
+import { inquiryParts, results } from '../../db/schema';
 import { ServiceError } from '../../errors';
 import type { RequestContext } from '../context';
-import { deriveInquiryStatus, type InquiryStatus } from './derive-status';
+import { deriveInquiryStatus } from './derive-status';
 import { findVisibleInquiry } from './find-visible-inquiry';
-
-export interface InquiryResults {
-  inquiryId: string;
-  status: InquiryStatus;
-  /** The unit whose public key the results are encrypted to. */
-  recipientUnit: string;
-  results: {
-    department: string;
-    categories: string[];
-    status: PartStatus;
-    attempts: number;
-    failureReason: string | null;
-    format: string | null;
-    records: number | null;
-    bytes: number | null;
-    sha256: string | null;
-    warrantId: string | null;
-    /** The department's signed receipt (proto/receipt.ts); the command line verifies it with the directory's key. */
-    receipt: string | null;
-  }[];
-}
 
 /** What each department has answered so far: metadata only, the ciphertext is downloaded per department. */
 export async function listInquiryResults({ ctx, input }: { ctx: RequestContext; input: { id: string } }): Promise<InquiryResults> {

@@ -4,11 +4,10 @@ import { ServiceError } from '../../errors';
 import type { Principal } from '../../auth/principal';
 import type { PolicyEngine, UnitRef } from '../../policy/authorize';
 import type { RequestContext } from '../context';
-import { parseInput } from '../parse-input';
 import { allUnits } from '../unit/unit-tree';
 import { stateCondition } from './expire';
-import { ListInquiries } from './schemas';
-import { loadInquiryViews, type InquiryView } from './view';
+import type { InquiryView, ListInquiriesQuery } from '../../../proto/api/inquiries';
+import { loadInquiryViews } from './view';
 
 /**
  * The inquiries the caller may read, newest first. What the caller may not read never leaves the
@@ -16,10 +15,10 @@ import { loadInquiryViews, type InquiryView } from './view';
  * of the tree, whether the caller may read an inquiry of that unit (submitted by someone else,
  * and by the caller) — and the query selects only rows of those units.
  */
-export async function listInquiries({ ctx, input }: { ctx: RequestContext; input: unknown }): Promise<{ items: InquiryView[] }> {
+export async function listInquiries({ ctx, input }: { ctx: RequestContext; input: ListInquiriesQuery }): Promise<{ items: InquiryView[] }> {
   const verdict = ctx.policy.authorize(ctx.principal, 'inquiry.list', { kind: 'unit', unitPath: ctx.principal.unitPath });
   if (!verdict.allowed) throw new ServiceError('permission_denied', verdict.reason);
-  const query = parseInput(ListInquiries, input);
+  const query = input;
   const scope = await readableUnits(ctx, ctx.principal, ctx.policy);
 
   const visible: SQL[] = [];

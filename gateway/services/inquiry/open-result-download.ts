@@ -54,7 +54,7 @@ export async function openResultDownload({
       inquiryId: row.id,
       requestId: ctx.requestId,
       details: { department: part.department, warrantId: result.warrantId, records: result.records, bytes: result.bytes, sha256: result.sha256 },
-    }),
+    }, ctx.audit),
   );
   return {
     inquiryId: row.id,

@@ -5,18 +5,16 @@ import { requiredApprovals, type ChainStep } from '../../policy/approval-policy'
 import type { UnitRef } from '../../policy/authorize';
 import { appendAudit } from '../audit/append-audit';
 import type { RequestContext } from '../context';
-import { parseInput } from '../parse-input';
 import { unitAncestry } from '../unit/unit-tree';
 import { enforceFairUse } from './fair-use';
-import { SubmitInquiry } from './schemas';
-import { loadInquiryViews, type InquiryView } from './view';
+import type { InquiryView, SubmitInquiry } from '../../../proto/api/inquiries';
+import { loadInquiryViews } from './view';
 
 /**
  * An investigator asks for facts about subjects, for their own unit or — entrusted mode — on
  * behalf of another unit; the inquiry waits for the approvals its categories need.
  */
-export async function submitInquiry({ ctx, input }: { ctx: RequestContext; input: unknown }): Promise<InquiryView> {
-  const body = parseInput(SubmitInquiry, input);
+export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext; input: SubmitInquiry }): Promise<InquiryView> {
   const unitId = body.onBehalfOf ?? ctx.principal.unitId;
   const unitPath = unitId === ctx.principal.unitId ? ctx.principal.unitPath : await unitAncestry(ctx.db, unitId);
   if (unitPath.length === 0) {
@@ -66,7 +64,8 @@ export async function submitInquiry({ ctx, input }: { ctx: RequestContext; input
       actor: { userId: ctx.principal.userId, unitId: ctx.principal.unitId },
       inquiryId: row!.id,
       requestId: ctx.requestId,
-      // Counts, not subject ids: the audit log is read well beyond the investigating unit.
+      // Counts, not subject ids: the audit log is read well beyond the investigating unit. The
+      // writer adds keyed commitments to the case reference and the subjects.
       details: {
         categories: body.categories,
         subjects: body.subjects.length,
@@ -75,7 +74,8 @@ export async function submitInquiry({ ctx, input }: { ctx: RequestContext; input
         policyIds: decision.policyIds,
         ...(entrusted ? { onBehalfOf: unitId } : {}),
       },
-    });
+      committed: { caseReference: body.caseReference, subjectIds: body.subjects.map((s) => s.id) },
+    }, ctx.audit);
     const [view] = await loadInquiryViews(tx, [row!], now);
     return view!;
   });

@@ -1,43 +1,13 @@
 import { asc, eq, inArray } from 'drizzle-orm';
-import type { Subject } from '../../../proto/subjects';
+import type { InquiryView } from '../../../proto/api/inquiries';
 import type { DbOrTx } from '../../db/client';
-import { inquiries, inquiryDecisions, inquiryParts, users, type InquiryState, type PartStatus } from '../../db/schema';
-import { approvalProgress, type ApprovalProgress } from './approval-progress';
-import { deriveInquiryStatus, type InquiryStatus } from './derive-status';
+import { inquiries, inquiryDecisions, inquiryParts, users } from '../../db/schema';
+import { approvalProgress } from './approval-progress';
+import { deriveInquiryStatus } from './derive-status';
 import { effectiveState } from './expire';
 
-/** An inquiry as the API shows it. */
-export interface InquiryView {
-  id: string;
-  unitId: string;
-  /** Entrusted mode: the unit of the investigator who ran the inquiry on behalf of `unitId`. */
-  submittedFromUnitId: string | null;
-  createdBy: { id: string; username: string; displayName: string };
-  caseReference: string;
-  legalBasis: string;
-  purpose: string;
-  subjects: Subject[];
-  categories: string[];
-  state: InquiryState;
-  status: InquiryStatus;
-  /** The highest sensitivity of its categories: it decided the approval chain. */
-  sensitivity: string;
-  /** The approvals it needs, which it has (usernames) and how many are still missing. */
-  approvals: ApprovalProgress;
-  /** When a pending inquiry expires if it is not approved by then. */
-  expiresAt: string | null;
-  decisions: { username: string; decision: 'approve' | 'reject'; comment: string; decidedAt: string }[];
-  parts: {
-    department: string;
-    categories: string[];
-    status: PartStatus;
-    attempts: number;
-    failureReason: string | null;
-    completedAt: string | null;
-  }[];
-  createdAt: string;
-  updatedAt: string;
-}
+/** An inquiry as the API shows it: the contract's shape (proto/api/inquiries.ts). */
+export type { InquiryView };
 
 export type InquiryRow = typeof inquiries.$inferSelect;
 

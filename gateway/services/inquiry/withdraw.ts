@@ -4,16 +4,15 @@ import { ServiceError } from '../../errors';
 import { appendAudit } from '../audit/append-audit';
 import { auditDenial } from '../audit/audit-denial';
 import type { RequestContext } from '../context';
-import { parseInput } from '../parse-input';
 import { isOverdue, persistExpiry } from './expire';
 import { findInquiry, inquiryNotFound } from './find-visible-inquiry';
-import { WithdrawInquiry } from './schemas';
-import { loadInquiryViews, type InquiryView } from './view';
+import type { InquiryView, WithdrawInquiry } from '../../../proto/api/inquiries';
+import { loadInquiryViews } from './view';
 
 type Outcome = { kind: 'withdrawn'; view: InquiryView } | { kind: 'denied'; reason: string } | { kind: 'expired'; at: string } | { kind: 'not_found' };
 
 /** The investigator who submitted a pending inquiry takes it back; it can no longer be approved. */
-export async function withdrawInquiry({ ctx, input }: { ctx: RequestContext; input: { id: string; body: unknown } }): Promise<InquiryView> {
+export async function withdrawInquiry({ ctx, input }: { ctx: RequestContext; input: { id: string; body: WithdrawInquiry } }): Promise<InquiryView> {
   const actor = { userId: ctx.principal.userId, unitId: ctx.principal.unitId };
   const now = ctx.clock();
   const outcome = await ctx.db.transaction(async (tx): Promise<Outcome> => {
@@ -25,9 +24,9 @@ export async function withdrawInquiry({ ctx, input }: { ctx: RequestContext; inp
       await auditDenial(tx, ctx, { attempted: 'inquiry.withdraw', verdict, inquiryId: row.id });
       return { kind: 'denied', reason: verdict.reason };
     }
-    const body = parseInput(WithdrawInquiry, input.body);
+    const { body } = input;
     if (isOverdue(row, now)) {
-      await persistExpiry(tx, row, now, ctx.requestId);
+      await persistExpiry(tx, ctx.audit, row, now, ctx.requestId);
       return { kind: 'expired', at: row.expiresAt!.toISOString() };
     }
     if (row.state !== 'pending_approval') throw new ServiceError('failed_precondition', `the inquiry is already ${row.state}`);
@@ -38,7 +37,7 @@ export async function withdrawInquiry({ ctx, input }: { ctx: RequestContext; inp
       inquiryId: row.id,
       requestId: ctx.requestId,
       details: { policyIds: verdict.policyIds, ...(body.reason ? { reason: body.reason } : {}) },
-    });
+    }, ctx.audit);
     const [view] = await loadInquiryViews(tx, [updated!], now);
     return { kind: 'withdrawn', view: view! };
   });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client';
 import { resultChunks } from '../../db/schema';
 import { openTestDatabase } from '../../db/testing';
-import { insertPart, seedApprovedInquiry } from '../../fanout/test-fixtures';
+import { preparePart, seedApprovedInquiry } from '../../fanout/test-fixtures';
 import { openResultStream } from './read-result';
 
 let database: Database;
@@ -24,7 +24,7 @@ describe('openResultStream', () => {
   it('yields the chunks of one warrant in seq order, across batches, and nothing of other attempts', async () => {
     const { db } = database;
     const { inquiryId } = await seedApprovedInquiry(db);
-    const part = await insertPart(db, inquiryId);
+    const part = await preparePart(db, inquiryId);
     const chunks = Array.from({ length: 7 }, (_, i) => randomBytes(100 + i));
     // Inserted out of order, with an older attempt's chunks next to them.
     for (const seq of [3, 0, 6, 1, 5, 2, 4]) {
@@ -43,14 +43,14 @@ describe('openResultStream', () => {
   it('yields nothing for an unknown warrant', async () => {
     const { db } = database;
     const { inquiryId } = await seedApprovedInquiry(db);
-    const part = await insertPart(db, inquiryId);
+    const part = await preparePart(db, inquiryId);
     expect(await collect(openResultStream(db, part.id, 'nope'))).toEqual([]);
   });
 
   it('refuses a result with a missing chunk', async () => {
     const { db } = database;
     const { inquiryId } = await seedApprovedInquiry(db);
-    const part = await insertPart(db, inquiryId);
+    const part = await preparePart(db, inquiryId);
     for (const seq of [0, 1, 3]) {
       await db.insert(resultChunks).values({ partId: part.id, warrantId: 'w', seq, data: randomBytes(8) });
     }

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { decodeBase64, decodeHex, encodeUtf8, encodeHex } from '../bytes';
+import { createSha256 } from '../hash';
+import { decryptResult, encryptRecords, ResultDecryptor, ResultEncryptor, ResultEnvelopeError, webCryptoFrameCipher, type EnvelopeOptions } from '../result-envelope';
+import vector from '../vectors/result-v2.json';
+import { NODE_ENVELOPE, nodeFrameCipher, nodeSha256 } from './primitives';
+
+const binding = { warrantId: 'w-1', department: 'bank' };
+const WEB: EnvelopeOptions = {};
+
+async function unitKey(): Promise<{ publicJwk: JWK; privateJwk: JWK }> {
+  const { publicKey, privateKey } = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
+  return { publicJwk: await exportJWK(publicKey), privateJwk: await exportJWK(privateKey) };
+}
+
+async function collect(pieces: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const out: Uint8Array[] = [];
+  for await (const piece of pieces) out.push(piece);
+  return Buffer.concat(out);
+}
+
+describe('node:crypto primitives give the contract’s bytes', () => {
+  it('seal and open one frame exactly as WebCrypto does', async () => {
+    const [key, nonce, aad, plaintext] = [randomBytes(32), randomBytes(12), randomBytes(70), randomBytes(65_536)];
+    const [web, node] = [await webCryptoFrameCipher(key), await nodeFrameCipher(key)];
+    const sealed = await node.seal(nonce, aad, plaintext);
+    expect(encodeHex(sealed)).toBe(encodeHex(await web.seal(nonce, aad, plaintext)));
+    expect(encodeHex((await web.open(nonce, aad, sealed))!)).toBe(encodeHex(plaintext));
+    expect(encodeHex((await node.open(nonce, aad, sealed))!)).toBe(encodeHex(plaintext));
+    const flipped = Uint8Array.from(sealed);
+    flipped[100]! ^= 1;
+    expect(await node.open(nonce, aad, flipped)).toBeNull();
+    expect(await node.open(nonce, aad, sealed.subarray(0, 15))).toBeNull();
+  });
+
+  it('decrypt the published result vector', async () => {
+    expect(await decryptResult(decodeBase64(vector.result), vector.privateJwk as JWK, vector.binding)).toEqual(vector.records);
+    const dec = new ResultDecryptor(vector.privateJwk as JWK, vector.binding, NODE_ENVELOPE);
+    const plain = [...(await dec.push(decodeBase64(vector.result))), ...(await dec.finish())];
+    expect(Buffer.concat(plain).toString('utf8')).toBe(vector.plaintext);
+  });
+
+  it('a result written with either cipher reads with the other, and tampering fails the same check', async () => {
+    const { publicJwk, privateJwk } = await unitKey();
+    const records = Array.from({ length: 3000 }, (_, i) => ({ i, note: 'x'.repeat(i % 50) }));
+    for (const [write, read] of [[NODE_ENVELOPE, WEB], [WEB, NODE_ENVELOPE]] as const) {
+      const bytes = await collect(encryptRecords(records, publicJwk, binding, write));
+      const dec = new ResultDecryptor(privateJwk, binding, read);
+      expect([...(await dec.push(bytes)), ...(await dec.finish())].length).toBeGreaterThan(1);
+      const tampered = Uint8Array.from(bytes);
+      tampered[tampered.length - 20]! ^= 1;
+      const bad = new ResultDecryptor(privateJwk, binding, read);
+      const err = await bad.push(tampered).then(() => bad.finish()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ResultEnvelopeError);
+      expect((err as ResultEnvelopeError).check).toBe('frame-authentication');
+    }
+    const enc = await ResultEncryptor.create(publicJwk, binding, NODE_ENVELOPE);
+    expect(enc.header.length).toBeGreaterThan(4);
+  });
+
+  it('node:crypto’s SHA-256 is the contract’s', () => {
+    const data = encodeUtf8('qiao'.repeat(50_000));
+    expect(encodeHex(nodeSha256().update(data).digest())).toBe(encodeHex(createSha256().update(data).digest()));
+    expect(encodeHex(nodeSha256().update(new Uint8Array(0)).digest())).toBe(encodeHex(decodeHex('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')));
+  });
+});
