@@ -13,6 +13,11 @@ export type OpenApiDocument = z.infer<typeof OpenApiDocument>;
 
 const tags = ['reference'];
 
+/** The reference page's files: Swagger UI's bundle and style sheet, and the page's own start script. */
+export const REFERENCE_ASSETS = ['swagger-ui-bundle.js', 'swagger-ui.css', 'start.js'] as const;
+export const ReferenceAssetParams = z.object({ asset: z.enum(REFERENCE_ASSETS) });
+export type ReferenceAssetParams = z.infer<typeof ReferenceAssetParams>;
+
 export const referenceEndpoints = {
   openApiDocument: defineEndpoint({
     method: 'get',
@@ -32,13 +37,20 @@ export const referenceEndpoints = {
     security: PUBLIC,
     responses: { 200: { description: 'the page', content: { 'text/html': { schema: z.string() } } }, ...errorAnswers(500) },
   }),
-  apiReferenceScript: defineEndpoint({
+  apiReferenceAsset: defineEndpoint({
     method: 'get',
-    path: '/docs/scalar.js',
-    operationId: 'apiReferenceScript',
-    summary: 'The reference page’s script, served by the gateway itself',
+    path: '/docs/{asset}',
+    operationId: 'apiReferenceAsset',
+    summary: 'The reference page’s script and style sheet (Swagger UI), served by the gateway itself',
     tags,
     security: PUBLIC,
-    responses: { 200: { description: 'JavaScript', content: { 'text/javascript': { schema: z.string() } } }, ...errorAnswers(500) },
+    request: { params: ReferenceAssetParams },
+    responses: {
+      200: {
+        description: 'JavaScript or CSS',
+        content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } },
+      },
+      ...errorAnswers(400, 500),
+    },
   }),
 };

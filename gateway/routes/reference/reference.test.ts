@@ -71,7 +71,7 @@ describe('GET /openapi.json', () => {
   });
 
   it('is public, like the reference page', async () => {
-    for (const path of ['/openapi.json', '/docs', '/docs/scalar.js']) expect((await request(gw.app, 'GET', path)).status, path).toBe(200);
+    for (const path of ['/openapi.json', '/docs', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css', '/docs/start.js']) expect((await request(gw.app, 'GET', path)).status, path).toBe(200);
   });
 });
 
@@ -80,8 +80,8 @@ describe('GET /docs', () => {
     const page = await request(gw.app, 'GET', '/docs');
     const html = new TextDecoder().decode(page.bytes);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    expect([...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1])).toEqual(['/docs/scalar.js']);
-    expect(html).toContain('data-url="/openapi.json"');
+    expect([...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1])).toEqual(['/docs/swagger-ui-bundle.js', '/docs/start.js']);
+    expect([...html.matchAll(/<script(?![^>]*src=)[^>]*>/g)]).toEqual([]); // no inline script
     expect(html).not.toMatch(/https?:\/\//);
     const csp = page.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
@@ -89,10 +89,16 @@ describe('GET /docs', () => {
     expect(csp).not.toMatch(/script-src[^;]*unsafe/);
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
 
-    const script = await request(gw.app, 'GET', '/docs/scalar.js');
-    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
-    // The bundle mounts itself on the page's #api-reference element.
-    expect(new TextDecoder().decode(script.bytes)).toContain('getElementById(`api-reference`)');
-    expect(script.bytes.byteLength).toBeGreaterThan(100_000);
+    const bundle = await request(gw.app, 'GET', '/docs/swagger-ui-bundle.js');
+    expect(bundle.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(bundle.bytes.byteLength).toBeGreaterThan(100_000);
+    expect((await request(gw.app, 'GET', '/docs/swagger-ui.css')).headers.get('content-type')).toMatch(/^text\/css/);
+    // The start script mounts Swagger UI on the page's element with this gateway's own document.
+    const start = new TextDecoder().decode((await request(gw.app, 'GET', '/docs/start.js')).bytes);
+    expect(start).toContain("url: '/openapi.json'");
+    expect(start).toContain("dom_id: '#api-reference'");
+    expect(html).toContain('id="api-reference"');
+    // Only the listed files: nothing else of node_modules is reachable.
+    expect((await request(gw.app, 'GET', '/docs/package.json')).status).toBe(400);
   });
 });
