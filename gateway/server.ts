@@ -42,7 +42,17 @@ export async function startGateway(options: { config: Config; logger: Logger; da
   const audit = createAuditWriter(auditKeys.commitmentKey);
   const auditCheckpoints = { origin: config.audit.origin, signer: await noteSigner(config.audit.origin, auditKeys.checkpointKey) };
 
-  const database = options.database ?? (await openDatabase(config.database));
+  const database =
+    options.database ??
+    (await openDatabase(
+      'url' in config.database
+        ? {
+            ...config.database,
+            onConnectionError: (err) =>
+              logger.warn({ code: (err as { code?: string }).code ?? err.name }, 'database connection lost; the query on it is retried'),
+          }
+        : config.database,
+    ));
   if (options.seedDemo) {
     if (config.mode !== 'development') throw new Error('demo data is only seeded in development mode (QIAO_MODE=development)');
     const seeded = await seedDemo(database.db, await loadUnitPublicKeys(config.pkiDir));
@@ -68,7 +78,8 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     signer: { privateJwk: keys.warrantKey, pseudonymKey: keys.pseudonymKey, ttlMs: config.fanout.warrantTtlMs },
     workerId: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     pollIntervalMs: 2_000,
-    leaseMs: config.fanout.callDeadlineMs + 30_000,
+    leaseMs: config.fanout.leaseMs,
+    concurrency: config.fanout.concurrency,
     callDeadlineMs: config.fanout.callDeadlineMs,
     maxAttempts: config.fanout.maxAttempts,
     audit,

@@ -1,4 +1,5 @@
 import { inArray, sql } from 'drizzle-orm';
+import { leaseHeld } from './receive-answer';
 import type { Db } from '../db/client';
 import { inquiryParts } from '../db/schema';
 
@@ -50,4 +51,20 @@ export async function claimDueParts(db: Db, options: ClaimOptions): Promise<Clai
     if (ids.length === 0) return [];
     return tx.select().from(inquiryParts).where(inArray(inquiryParts.id, ids)).orderBy(inquiryParts.nextAttemptAt);
   });
+}
+
+/**
+ * Extends the lease of a part this worker still holds (same owner, same attempt, still running);
+ * false when it does not hold it any more (taken over after an expiry, or settled).
+ */
+export async function renewLease(
+  db: Db,
+  options: { workerId: string; part: Pick<ClaimedPart, 'id' | 'attempts'>; now: Date; leaseMs: number },
+): Promise<boolean> {
+  const rows = await db
+    .update(inquiryParts)
+    .set({ leaseExpiresAt: new Date(options.now.getTime() + options.leaseMs) })
+    .where(leaseHeld(options.workerId, options.part))
+    .returning({ id: inquiryParts.id });
+  return rows.length > 0;
 }

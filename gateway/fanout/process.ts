@@ -1,13 +1,14 @@
-import { and, eq } from 'drizzle-orm';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { and, eq, notExists } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue';
 import type { Db, Tx } from '../db/client';
-import { inquiryParts, resultChunks } from '../db/schema';
+import { inquiryParts, resultChunks, results } from '../db/schema';
 import { DepartmentCallError, PERMANENT_CALL_FAILURES, type DepartmentDirectory } from '../departments/client';
 import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
 import { issueWarrant, WarrantIssueError, type WarrantSigner } from '../warrants/issue-warrant';
 import type { ClaimedPart } from './claim';
-import { AttemptFailure, leaseHeld, receiveAnswer, recordAnswer } from './receive-answer';
+import { AttemptFailure, leaseHeld, receiveAnswer, recordAnswer, type Answer } from './receive-answer';
 
 export interface ProcessContext {
   db: Db;
@@ -75,24 +76,53 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
     warrantId = warrant.claims.jti;
     log.info({ warrantId }, 'warrant issued, calling department');
 
-    // The call ends before the part's deadline and before the lease runs out. Durations come from
-    // the worker's clock (injectable), the gRPC deadline itself is wall-clock time.
-    const budgetMs = Math.min(
-      ctx.callDeadlineMs,
-      part.deadlineAt.getTime() - now.getTime(),
-      (part.leaseExpiresAt?.getTime() ?? Infinity) - now.getTime(),
-    );
+    // The call ends before the part's deadline; the lease is renewed while it runs (worker.ts).
+    // Durations come from the worker's clock (injectable), the gRPC deadline is wall-clock time.
+    const budgetMs = Math.min(ctx.callDeadlineMs, part.deadlineAt.getTime() - now.getTime());
     const deadline = new Date(Date.now() + Math.max(0, budgetMs));
     const frames = client.execute(warrant.jws, { deadline, signal: ctx.signal });
     const answer = await receiveAnswer(ctx.db, { part, warrantId, maxAnswerBytes: ctx.maxAnswerBytes }, frames);
 
-    const recorded = await recordAnswer(ctx.db, ctx.audit, { part, workerId: ctx.workerId, warrantId, answer, completedAt: ctx.now() });
+    const recorded = await recordAnswerPatiently(ctx, log, { part, warrantId, answer });
     if (!recorded) throw new LeaseLost();
     log.info({ warrantId, records: answer.records, bytes: answer.bytes }, 'department answered');
     return 'succeeded';
   } catch (err) {
     return settleFailure(ctx, part, log, warrantId, err);
   }
+}
+
+const RECORD_RETRIES_MS = [500, 1000, 2000, 4000];
+
+/**
+ * The answer is received and its chunks stored: a database that drops the connection now must
+ * not cost the department's work. The write is retried a few times (the lease is renewed
+ * meanwhile); a commit whose acknowledgement was lost is recognised by its results row.
+ */
+async function recordAnswerPatiently(
+  ctx: ProcessContext,
+  log: Logger,
+  { part, warrantId, answer }: { part: ClaimedPart; warrantId: string; answer: Answer },
+): Promise<boolean> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await recordAnswer(ctx.db, ctx.audit, { part, workerId: ctx.workerId, warrantId, answer, completedAt: ctx.now() });
+    } catch (err) {
+      const waitMs = RECORD_RETRIES_MS[retry];
+      if (waitMs === undefined || ctx.signal?.aborted) throw err;
+      log.warn({ warrantId, err: errorName(err), retryInMs: waitMs }, 'could not record the answer; trying again');
+      await sleep(waitMs);
+      if (await answerRecorded(ctx.db, part.id, warrantId).catch(() => false)) return true;
+    }
+  }
+}
+
+async function answerRecorded(db: Db, partId: string, warrantId: string): Promise<boolean> {
+  const rows = await db
+    .select({ partId: results.partId })
+    .from(results)
+    .where(and(eq(results.partId, partId), eq(results.warrantId, warrantId)));
+  return rows.length > 0;
 }
 
 /** Exponential backoff: base, 2×base, 4×base … capped. */
@@ -108,10 +138,15 @@ async function settleFailure(
   err: unknown,
 ): Promise<PartOutcome> {
   if (warrantId) {
-    // This attempt's chunks are worthless; a retry writes its own under a new warrant id.
+    // This attempt's chunks are worthless; a retry writes its own under a new warrant id. Unless
+    // they are the part's result after all: a commit whose acknowledgement the connection lost.
+    const recorded = ctx.db
+      .select({ partId: results.partId })
+      .from(results)
+      .where(and(eq(results.partId, part.id), eq(results.warrantId, warrantId)));
     await ctx.db
       .delete(resultChunks)
-      .where(and(eq(resultChunks.partId, part.id), eq(resultChunks.warrantId, warrantId)))
+      .where(and(eq(resultChunks.partId, part.id), eq(resultChunks.warrantId, warrantId), notExists(recorded)))
       .catch((e: unknown) => log.warn({ err: errorName(e) }, 'could not delete the chunks of a failed attempt'));
   }
   if (err instanceof LeaseLost) {
