@@ -12,7 +12,7 @@ import type { Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import { seedDemo } from './demo/seed';
 import { createGrpcDepartmentDirectory } from './departments/grpc-client';
-import { startFanoutWorker } from './fanout/worker';
+import { FANOUT_DUE_CHANNEL, startFanoutWorker } from './fanout/worker';
 import { loadAuditKeys, loadGatewayKeys, loadUnitPublicKeys } from './keys';
 import { noteSigner } from '../proto/checkpoint';
 import { startCheckpointSchedule } from './services/audit/checkpoints';
@@ -85,6 +85,9 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     audit,
   });
 
+  // An approval or a handed-back part on any replica wakes this one's worker at once.
+  const unlisten = await database.listen(FANOUT_DUE_CHANNEL, () => fanout.wake());
+
   const checkpoints = startCheckpointSchedule({ db: database.db, signing: auditCheckpoints, intervalMs: config.audit.checkpointIntervalMs, logger });
 
   const app = createApp({
@@ -112,9 +115,14 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     database,
     drain: () => fanout.drain(),
     async close() {
+      // The fan-out first and at once: its calls are cancelled and their parts handed back, so
+      // another replica (woken by the notification of the hand-back) takes them over now, while
+      // the HTTP server lets its requests finish.
+      const stopped = fanout.stop();
+      await unlisten();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopped;
       await sweep.stop();
-      await fanout.stop();
       await checkpoints.stop();
       await directory.close();
       if (!options.database) await database.close();

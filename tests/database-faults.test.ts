@@ -108,6 +108,9 @@ describe.runIf(process.env.TEST_DATABASE_URL)('the gateway database comes and go
       return parts.length === 2 * INQUIRIES && parts.every((p) => p.status === 'succeeded' || p.status === 'failed');
     });
 
+    // No connection leaked by a transaction that died at its BEGIN: more transactions at once than the pool holds still run.
+    await Promise.all(Array.from({ length: 12 }, () => db.transaction((tx) => tx.execute(sql`select 1`))));
+
     const parts = await db.select().from(inquiryParts).where(inArray(inquiryParts.inquiryId, ids));
     expect(parts.map((p) => [p.status, p.failureReason])).toEqual(parts.map(() => ['succeeded', null]));
     // Nothing applied twice: one result and one department.answered entry per part, for the warrant the part names.

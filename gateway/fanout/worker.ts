@@ -10,6 +10,13 @@ import { processPart, type ProcessContext } from './process';
 
 export const DEFAULT_CATALOGUE_FILE = fileURLToPath(new URL('../../policies/categories.json', import.meta.url));
 
+/**
+ * The channel a trigger (migration fanout-notify) notifies when a part becomes pending: every
+ * replica listens on it (server.ts) and wakes its worker, so an approval on one replica starts
+ * the fan-out on whichever has a free slot. Polling remains the fallback.
+ */
+export const FANOUT_DUE_CHANNEL = 'qiao_fanout_due';
+
 export interface FanoutWorkerOptions {
   db: Db;
   directory: DepartmentDirectory;
