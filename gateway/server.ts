@@ -81,6 +81,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     leaseMs: config.fanout.leaseMs,
     concurrency: config.fanout.concurrency,
     callDeadlineMs: config.fanout.callDeadlineMs,
+    callIdleTimeoutMs: config.fanout.callIdleTimeoutMs,
     maxAttempts: config.fanout.maxAttempts,
     audit,
   });

@@ -37,11 +37,14 @@ export interface FanoutWorkerOptions {
   /** Default: a third of `leaseMs`, so two renewals may fail before the lease runs out. */
   leaseRenewMs?: number;
   callDeadlineMs: number;
+  /** A call on which nothing arrives for this long is abandoned as a dead connection; default none. */
+  callIdleTimeoutMs?: number;
+  /** Attempts for failures other than transport ones; those are retried until the part's deadline. */
   maxAttempts: number;
   now?: () => Date;
   /** Parts in flight at once; the next is claimed as soon as one of them settles. Default 8. */
   concurrency?: number;
-  /** Backoff of retries: retryBaseMs × 2^(attempt−1), at most retryMaxMs; defaults 1 s and 60 s. */
+  /** Backoff of retries: retryBaseMs × 2^(attempt−1), at most retryMaxMs; defaults 1 s and 30 s. */
   retryBaseMs?: number;
   retryMaxMs?: number;
   /** Largest answer stored for one part; default 1 GiB. */
@@ -91,9 +94,10 @@ export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
     logger,
     workerId: options.workerId,
     callDeadlineMs: options.callDeadlineMs,
+    callIdleTimeoutMs: options.callIdleTimeoutMs,
     maxAttempts: options.maxAttempts,
     retryBaseMs: options.retryBaseMs ?? 1000,
-    retryMaxMs: options.retryMaxMs ?? 60_000,
+    retryMaxMs: options.retryMaxMs ?? 30_000,
     maxAnswerBytes: options.maxAnswerBytes ?? 1024 ** 3,
     now,
     audit: options.audit,
