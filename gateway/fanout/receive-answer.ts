@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, ne } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { inquiryParts, resultChunks, results } from '../db/schema';
-import type { ResultFrame } from '../departments/client';
+import { DepartmentCallError, type ResultFrame } from '../departments/client';
 import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
 
 const FLUSH_BYTES = 1024 * 1024;
@@ -34,8 +34,8 @@ export async function receiveAnswer(
   { part, warrantId, maxAnswerBytes }: { part: { id: string; department: string }; warrantId: string; maxAnswerBytes: number },
   frames: AsyncIterable<ResultFrame>,
 ): Promise<Answer> {
-  let format: string | null = null;
-  let trailer: { records: number; bytes: number; sha256: string; receipt?: string } | null = null;
+  let format = null as string | null;
+  let trailer = null as { records: number; bytes: number; sha256: string; receipt?: string } | null;
   const digest = createHash('sha256');
   let bytes = 0;
   let seq = 0;
@@ -50,7 +50,13 @@ export async function receiveAnswer(
     pendingBytes = 0;
     await db.insert(resultChunks).values(rows);
   };
-  for await (const frame of frames) {
+  try {
+    for await (const frame of frames) await take(frame);
+  } catch (err) {
+    if (err instanceof DepartmentCallError) err.bytesReceived = bytes;
+    throw err;
+  }
+  async function take(frame: ResultFrame) {
     if (trailer) throw new AttemptFailure('protocol: frame after the trailer');
     if (frame.frame === 'header') {
       if (format !== null) throw new AttemptFailure('protocol: second header');
