@@ -128,12 +128,13 @@ function startBankAdapter(pkiDir: string): Promise<{ port: number; stop: () => v
 /** `qiao results` as a child process, NDJSON to a pipe: returns seconds and the records and bytes it printed. */
 function runCli(gatewayUrl: string, pkiDir: string, inquiryId: string): Promise<{ seconds: number; lines: number; maxRssKb: number; cpuSeconds: number }> {
   const started = performance.now();
-  // ./qiao as users run it (the built command line); the peak-memory and CPU report rides in on NODE_OPTIONS.
+  // The built command line, as ./qiao runs it (node .build/qiao/main.mjs, built above); the
+  // peak-memory and CPU report, and --cpu-prof with BENCH_CLI_PROF, are node options of its own.
   const report = `process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('MAXRSS ' + u.maxRSS + ' CPU ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); });`;
   const nodeOptions = [`--import=data:text/javascript,${encodeURIComponent(report)}`, ...(process.env.BENCH_CLI_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLI_PROF}`] : [])];
-  const child = spawn(join(ROOT, 'qiao'),
-    ['--gateway', gatewayUrl, '--as', 'inv.ejinhoro', '--pki-dir', pkiDir, '--state-dir', join(pkiDir, 'cli-state'), 'results', inquiryId, '--format', 'ndjson'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...nodeOptions].join(' ').trim() } });
+  const child = spawn(process.execPath,
+    [...nodeOptions, join(ROOT, '.build/qiao/main.mjs'), '--gateway', gatewayUrl, '--as', 'inv.ejinhoro', '--pki-dir', pkiDir, '--state-dir', join(pkiDir, 'cli-state'), 'results', inquiryId, '--format', 'ndjson'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let lines = 0;
   let stderr = '';
   child.stdout!.on('data', (b: Buffer) => {
