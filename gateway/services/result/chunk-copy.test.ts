@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client';
 import { openTestDatabase } from '../../db/testing';
 import { preparePart, seedApprovedInquiry } from '../../fanout/test-fixtures';
-import { copyChunksIn, copyChunksOut, copyPool } from './chunk-copy';
+import { copyChunksIn, copyChunksOut, copyPool, CopyOutReader } from './chunk-copy';
 import { openResultStream } from './read-result';
 
 // Binary COPY is the PostgreSQL server's path (TEST_DATABASE_URL); PGlite takes drizzle's (read-result.test.ts).
@@ -53,5 +53,45 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('chunks as binary COPY on Postgr
     }
     expect(pool.waitingCount).toBe(0);
     await expect(collect(copyChunksOut(pool, part.id, 'w'))).rejects.toThrow(/missing chunk 2/);
+  });
+});
+
+describe('CopyOutReader', () => {
+  /** What COPY (SELECT seq, data …) TO STDOUT (FORMAT binary) sends for these rows. */
+  function copyOut(rows: [number, Buffer][]): Buffer {
+    const pieces = [Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)];
+    for (const [seq, data] of rows) {
+      const head = Buffer.alloc(14);
+      head.writeInt16BE(2, 0);
+      head.writeInt32BE(4, 2);
+      head.writeInt32BE(seq, 6);
+      head.writeInt32BE(data.length, 10);
+      pieces.push(head, data);
+    }
+    pieces.push(Buffer.from([0xff, 0xff]));
+    return Buffer.concat(pieces);
+  }
+
+  it('hands out every data byte in order however the stream is cut, and sees each seq', () => {
+    const data = [randomBytes(1000), Buffer.alloc(0), Buffer.from([0xff, 0xff, 0, 2]), randomBytes(70_000)];
+    const wire = copyOut(data.map((d, i) => [i, d]));
+    for (const cut of [1, 2, 13, 14, 15, 4096, wire.length]) {
+      const seqs: number[] = [];
+      const reader = new CopyOutReader((seq) => seqs.push(seq));
+      const out: Buffer[] = [];
+      for (let at = 0; at < wire.length; at += cut) out.push(...reader.push(wire.subarray(at, at + cut)));
+      reader.end();
+      expect(Buffer.concat(out).equals(Buffer.concat(data))).toBe(true);
+      expect(seqs).toEqual([0, 1, 2, 3]);
+    }
+  });
+
+  it('refuses a stream cut short, data after the trailer and what is not binary COPY', () => {
+    const wire = copyOut([[0, randomBytes(100)]]);
+    const short = new CopyOutReader(() => {});
+    short.push(wire.subarray(0, wire.length - 10));
+    expect(() => short.end()).toThrow(/ended inside a row/);
+    expect(() => new CopyOutReader(() => {}).push(Buffer.concat([wire, Buffer.from([0])]))).toThrow(/after the trailer/);
+    expect(() => new CopyOutReader(() => {}).push(Buffer.from('COPY 1\nsomething else'))).toThrow(/not PostgreSQL binary COPY/);
   });
 });

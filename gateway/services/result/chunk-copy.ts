@@ -69,8 +69,10 @@ export async function copyChunksIn(pool: pg.Pool, rows: readonly ChunkRow[]): Pr
 /**
  * The data of one part's chunks in seq order, from one binary COPY out, read as the consumer
  * reads: the COPY stream pauses the connection while the consumer (the HTTP response) is full, so
- * memory stays at a few chunks whatever the result's size. Throws on a gap in seq. Leaving early
- * drops the connection (the server stops the COPY) instead of reading the rest.
+ * memory stays at a few chunks whatever the result's size. The bytes come in pieces as the
+ * connection delivers them — a piece may hold part of a chunk, never more than one — with no
+ * copy. Throws on a gap in seq. Leaving early drops the connection (the server stops the COPY)
+ * instead of reading the rest.
  */
 export async function* copyChunksOut(pool: pg.Pool, partId: string, warrantId: string): AsyncGenerator<Uint8Array> {
   const client = await pool.connect();
@@ -78,16 +80,10 @@ export async function* copyChunksOut(pool: pg.Pool, partId: string, warrantId: s
   let ended = false;
   let failure: Error | undefined;
   try {
-    const stream = client.query(copyTo(sql));
-    const reader = new CopyOutReader();
-    let next = 0;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      for (const { seq, data } of reader.push(chunk)) {
-        if (seq !== next) throw new Error(`result of part ${partId} is missing chunk ${next}`);
-        next += 1;
-        yield data;
-      }
-    }
+    const reader = new CopyOutReader((seq) => {
+      if (seq !== reader.rows) throw new Error(`result of part ${partId} is missing chunk ${reader.rows}`);
+    });
+    for await (const chunk of client.query(copyTo(sql)) as AsyncIterable<Buffer>) yield* reader.push(chunk);
     reader.end();
     ended = true;
   } catch (error) {
@@ -98,46 +94,69 @@ export async function* copyChunksOut(pool: pg.Pool, partId: string, warrantId: s
   }
 }
 
-/** Parses a binary COPY of (seq int4, data bytea) rows as it arrives; a row inside one chunk is handed out without a copy. */
-class CopyOutReader {
-  private buffer: Buffer = Buffer.alloc(0);
-  private headerRead = false;
-  private done = false;
+/** Header: signature, flags, extension length. Row: field count, length and value of seq, length of data. */
+const HEADER_BYTES = 19;
+const ROW_HEAD_BYTES = 2 + 4 + 4 + 4;
 
-  push(chunk: Buffer): { seq: number; data: Buffer }[] {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    const rows: { seq: number; data: Buffer }[] = [];
+/**
+ * Parses a binary COPY of (seq int4, data bytea) rows as it arrives and hands out the data's
+ * bytes as subarrays of what arrived: only the few bytes of a header or row head that straddle
+ * two pieces are ever copied. `onRow` sees each row's seq before any of its data is handed out.
+ */
+export class CopyOutReader {
+  /** Bytes of a header or row head not yet complete. */
+  private head: Buffer = Buffer.alloc(0);
+  private headerRead = false;
+  /** Data bytes of the current row still to come. */
+  private remaining = 0;
+  private done = false;
+  rows = 0;
+
+  constructor(private readonly onRow: (seq: number) => void) {}
+
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
     let at = 0;
-    const b = this.buffer;
-    if (!this.headerRead) {
-      if (b.length < 19) return rows;
-      if (!b.subarray(0, 11).equals(SIGNATURE)) throw new Error('COPY out: not PostgreSQL binary COPY data');
-      at = 19 + b.readInt32BE(15);
-      this.headerRead = true;
-    }
-    for (;;) {
-      if (this.done || b.length - at < 2) break;
-      const fields = b.readInt16BE(at);
-      if (fields === -1) {
-        this.done = true;
-        at += 2;
-        break;
+    while (at < chunk.length) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, chunk.length - at);
+        out.push(chunk.subarray(at, at + take));
+        this.remaining -= take;
+        at += take;
+        continue;
       }
-      if (fields !== 2) throw new Error(`COPY out: a row of ${fields} fields, expected 2`);
-      if (b.length - at < 2 + 4 + 4 + 4) break;
-      const seq = b.readInt32BE(at + 6);
-      const length = b.readInt32BE(at + 10);
-      if (length < 0) throw new Error('COPY out: a chunk without data');
-      if (b.length - at < 14 + length) break;
-      rows.push({ seq, data: b.subarray(at + 14, at + 14 + length) });
-      at += 14 + length;
+      if (this.done) throw new Error('COPY out: data after the trailer');
+      // Gather a header or row head, which may straddle pieces; a row head's first 2 bytes come
+      // first, as they may be the trailer (-1), which is all there is to it.
+      const need = !this.headerRead ? HEADER_BYTES : this.head.length < 2 ? 2 : ROW_HEAD_BYTES;
+      const take = Math.min(need - this.head.length, chunk.length - at);
+      this.head = Buffer.concat([this.head, chunk.subarray(at, at + take)]);
+      at += take;
+      if (this.head.length >= 2 && this.headerRead && this.head.readInt16BE(0) === -1) {
+        this.done = true;
+        this.head = Buffer.alloc(0);
+        continue;
+      }
+      if (this.head.length < (this.headerRead ? ROW_HEAD_BYTES : HEADER_BYTES)) continue;
+      if (!this.headerRead) {
+        if (!this.head.subarray(0, 11).equals(SIGNATURE)) throw new Error('COPY out: not PostgreSQL binary COPY data');
+        if (this.head.readInt32BE(15) !== 0) throw new Error('COPY out: a header extension this reader does not know');
+        this.headerRead = true;
+      } else {
+        const fields = this.head.readInt16BE(0);
+        if (fields !== 2) throw new Error(`COPY out: a row of ${fields} fields, expected 2`);
+        const length = this.head.readInt32BE(10);
+        if (this.head.readInt32BE(2) !== 4 || length < 0) throw new Error('COPY out: a row that is not (seq, data)');
+        this.onRow(this.head.readInt32BE(6));
+        this.rows += 1;
+        this.remaining = length;
+      }
+      this.head = Buffer.alloc(0);
     }
-    // What is left is the start of the next row: copied, so the rows handed out do not pin it.
-    this.buffer = at === b.length ? Buffer.alloc(0) : Buffer.from(b.subarray(at));
-    return rows;
+    return out;
   }
 
   end(): void {
-    if (!this.done || this.buffer.length > 0) throw new Error('COPY out: the data ended inside a row');
+    if (!this.done) throw new Error('COPY out: the data ended inside a row');
   }
 }
