@@ -33,8 +33,12 @@ export function ndjsonLinesWriter(out: Writable): { write(department: string, ru
       if (!prefix) prefixes.set(department, (prefix = Buffer.from(`{"department":${JSON.stringify(department)},`)));
       const bytes = Buffer.from(run.buffer, run.byteOffset, run.byteLength);
       let lines = 0;
-      for (let at = bytes.indexOf(LF); at !== -1; at = bytes.indexOf(LF, at + 1)) lines++;
-      if (bytes.includes('"department"') || bytes.includes('{}\n')) {
+      let empty = false;
+      for (let at = bytes.indexOf(LF), prev = -1; at !== -1; prev = at, at = bytes.indexOf(LF, at + 1)) {
+        lines++;
+        if (at - prev === 3) empty = true; // `{}`
+      }
+      if (empty || bytes.includes('"department"')) {
         let text = '';
         for (const line of bytes.toString('utf8').split('\n').slice(0, -1)) text += `${JSON.stringify({ department, ...(JSON.parse(line) as object) })}\n`;
         await put(out, text);

@@ -58,8 +58,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('chunks as binary COPY on Postgr
 
 describe('CopyOutReader', () => {
   /** What COPY (SELECT seq, data …) TO STDOUT (FORMAT binary) sends for these rows. */
-  function copyOut(rows: [number, Buffer][]): Buffer {
-    const pieces = [Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)];
+  function copyOut(rows: [number, Uint8Array][]): Buffer {
+    const pieces: Uint8Array[] = [Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)];
     for (const [seq, data] of rows) {
       const head = Buffer.alloc(14);
       head.writeInt16BE(2, 0);
