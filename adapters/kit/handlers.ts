@@ -5,7 +5,7 @@ import type { DepartmentHandlers } from '../../proto/grpc/department';
 import type { WarrantClaims } from '../../proto/warrant';
 import { checkClientIdentity, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant } from './checks';
 import type { DataSource } from './data-source';
-import { projectedRecords } from './project';
+import { projectedBatches } from './project';
 import { Refusal } from './refusal';
 import type { ServedLog } from './served-log';
 import { CallCancelled, streamAnswer } from './stream';
@@ -85,7 +85,7 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
         const served = await streamAnswer(call, {
           claims,
           department,
-          records: projectedRecords(claims, source),
+          batches: projectedBatches(claims, source),
           receiptKey: deps.receiptKey,
         });
         await servedLog.append({
