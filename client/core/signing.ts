@@ -1,5 +1,6 @@
 import { decodeJwt, type JWK } from 'jose';
 import type { InquiryView, SignedDecision, SubmitInquiry } from '../../proto/api/inquiries';
+import type { ApiClient } from './api-client';
 import { commentDigest, DecisionError, signDecision, verifyDecision } from '../../proto/decision';
 import {
   caseCommitment,
@@ -185,4 +186,35 @@ export async function verifyInquirySignatures(inquiry: InquiryView, authorityJwk
     }
   }
   return { statement, decisions };
+}
+
+/**
+ * An API client whose submit, approve and reject sign with `signer` whenever the body carries no
+ * signature yet: what the command line does, for programs that act as one user (tests, bench).
+ */
+export function withSigning<C extends Pick<ApiClient, 'submitInquiry' | 'approve' | 'reject' | 'getInquiry'>>(
+  client: C,
+  signer: Signer,
+  opts: { authorityJwk: JWK; recipient: (unit: string) => Promise<{ unit: string; key: JWK; certificate: string }>; unitId: string },
+): C {
+  const wrapped = Object.create(client) as C;
+  wrapped.submitInquiry = async (body) => {
+    if (body.signed) return client.submitInquiry(body);
+    const recipient = await opts.recipient(body.onBehalfOf ?? opts.unitId);
+    const subjects = body.subjects.map((s) => ({ ...s }));
+    return client.submitInquiry({ ...(await signSubmission({ ...body, subjects }, signer, { authorityJwk: opts.authorityJwk, recipient })), subjects });
+  };
+  for (const verb of ['approve', 'reject'] as const) {
+    wrapped[verb] = async (id, body) => {
+      if (body.signed) return client[verb](id, body);
+      const inquiry = await client.getInquiry(id);
+      return client[verb](id, { ...body, signed: await signDecisionOn(inquiry, verb, body.comment, signer, { role: certifiedRoles(signer).includes('regional_approver') && verb === 'reject' ? 'regional_approver' : 'approver' }) });
+    };
+  }
+  return wrapped;
+}
+
+function certifiedRoles(signer: Signer): string[] {
+  const roles = decodeJwt(signer.certificate).roles;
+  return Array.isArray(roles) ? roles.map(String) : [];
 }

@@ -11,6 +11,8 @@ import { devLogin } from '../../client/core/session';
 import { parseConfig } from '../../gateway/config';
 import { openTestDatabase } from '../../gateway/db/testing';
 import { DEMO_UNITS } from '../../demo/units';
+import { DEMO_USERS } from '../../demo/users';
+import { withSigning } from '../../client/core/signing';
 import type { Subject } from '../../proto/subjects';
 import { createLogger } from '../../gateway/logger';
 import { startGateway, type RunningGateway } from '../../gateway/server';
@@ -47,7 +49,7 @@ export async function bootFederation(
 ): Promise<Federation> {
   const dir = await mkdtemp(join(tmpdir(), 'qiao-federation-'));
   const departments = Object.keys(DEMO_DEPARTMENTS);
-  const pki = await ensureDevPki({ dir, departments, units: DEMO_UNITS.map((u) => u.id) });
+  const pki = await ensureDevPki({ dir, departments, units: DEMO_UNITS.map((u) => u.id), signers: DEMO_USERS });
   const quiet = pino({ level: 'silent' });
   const adapters: Record<string, RunningAdapter> = {};
   for (const [name, dept] of Object.entries(DEMO_DEPARTMENTS)) {
@@ -77,7 +79,18 @@ export async function bootFederation(
   const destination = new Writable({ write(chunk, _enc, done) { gatewayLogs.push(String(chunk)); done(); } });
   const database = await openTestDatabase();
   const gateway = await startGateway({ config, logger: createLogger({ level: 'debug', destination }), database, seedDemo: true });
-  const as = async (username: string) => createApiClient({ baseUrl: gateway.url, token: (await devLogin(gateway.url, username)).token });
+  // Demo users who sign do so with their dev key, as `qiao` does with the key file.
+  const as = async (username: string) => {
+    const client = createApiClient({ baseUrl: gateway.url, token: (await devLogin(gateway.url, username)).token });
+    const signer = pki.signers[username];
+    if (!signer) return client;
+    const recipient = async (unit: string) => {
+      const u = pki.units[unit];
+      if (!u) throw new Error(`no unit key for ${unit} in the test PKI`);
+      return { unit, key: u.publicJwk, certificate: u.keyCertificate };
+    };
+    return withSigning(client, signer, { authorityJwk: pki.directoryAuthority.publicJwk, recipient, unitId: signer.claims.unit });
+  };
   return {
     pki,
     gateway,
