@@ -22,6 +22,21 @@ export const REFUSALS = {
   field_not_in_category: [status.INVALID_ARGUMENT, 'warrant names a field its category does not have'],
   too_many_subjects: [status.INVALID_ARGUMENT, 'warrant names more subjects than one warrant may carry'],
   source_failed: [status.INTERNAL, "the department's data source failed"],
+  // The signed statement and approvals the warrant carries (proto/approval-evidence.ts).
+  evidence_missing: [status.PERMISSION_DENIED, 'warrant carries no signed statement and approvals'],
+  statement_invalid: [status.PERMISSION_DENIED, "the inquiry statement's signature or content is invalid"],
+  signer_not_certified: [status.PERMISSION_DENIED, 'a signing key is not certified by the directory authority'],
+  signer_certificate_expired: [status.PERMISSION_DENIED, 'a signing key was not certified when it signed'],
+  signer_revoked: [status.PERMISSION_DENIED, 'a signing key is revoked by the directory authority'],
+  signer_wrong_role: [status.PERMISSION_DENIED, 'a signing key is not certified for the role it acts in'],
+  signer_wrong_unit: [status.PERMISSION_DENIED, 'a signing key is certified for a unit that may not sign this'],
+  decision_invalid: [status.PERMISSION_DENIED, "an approval's signature or content is invalid"],
+  decision_other_inquiry: [status.PERMISSION_DENIED, 'an approval is a decision on another statement'],
+  warrant_outside_statement: [status.PERMISSION_DENIED, 'warrant asks for more than the signed statement'],
+  approver_is_submitter: [status.PERMISSION_DENIED, "the statement's signer approves its own inquiry"],
+  approver_counted_twice: [status.PERMISSION_DENIED, 'one approver counts more than once'],
+  approval_rule_unmet: [status.PERMISSION_DENIED, "the approvals do not meet this department's own minimum rules"],
+  revocations_stale: [status.UNAVAILABLE, 'this department holds no fresh revocation list from the directory'],
 } as const satisfies Record<string, readonly [status, string]>;
 
 export type RefusalCode = keyof typeof REFUSALS;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { DEMO_DEPARTMENTS } from '../../adapters/departments';
-import { startAdapter, type DataSource, type RunningAdapter } from '../../adapters/kit';
+import { loadApprovalRules, startAdapter, type ApprovalRules, type DataSource, type RunningAdapter } from '../../adapters/kit';
 import { ensureDevPki, type DevPki } from '../../certs-dev/pki';
 import { createApiClient, type ApiClient } from '../../client/core/api-client';
 import { devLogin } from '../../client/core/session';
@@ -45,7 +45,13 @@ export interface Federation {
  * units and users — every server on 127.0.0.1 on a port chosen at run time.
  */
 export async function bootFederation(
-  options: { env?: Record<string, string>; sources?: Partial<Record<string, DataSource>> } = {},
+  options: {
+    env?: Record<string, string>;
+    sources?: Partial<Record<string, DataSource>>;
+    /** A department's own rules other than its file's. */
+    approvalRules?: Partial<Record<string, ApprovalRules>>;
+    revocationsMaxAgeSec?: number;
+  } = {},
 ): Promise<Federation> {
   const dir = await mkdtemp(join(tmpdir(), 'qiao-federation-'));
   const departments = Object.keys(DEMO_DEPARTMENTS);
@@ -61,6 +67,8 @@ export async function bootFederation(
       tls: { ca: pki.caCert, cert, key },
       warrantKeys: pki.warrantKey.publicJwks.keys,
       directoryAuthorityKey: pki.directoryAuthority.publicJwk,
+      revocations: { location: join(dir, 'directory', 'revocations.jws'), ...(options.revocationsMaxAgeSec ? { maxAgeSec: options.revocationsMaxAgeSec } : {}) },
+      approvalRules: options.approvalRules?.[name] ?? (await loadApprovalRules(dept.approvalRulesFile)),
       receiptKey: pki.receiptKeys[name]!.privateJwk,
       servedLogFile: join(dir, 'served', `${name}.ndjson`),
       host: '127.0.0.1',
