@@ -134,7 +134,7 @@ export interface TestSigner {
 export async function testSigner(authorityPrivateJwk: JWK, unit: string, roles: SignerRole[], cert: Partial<SignerCertificateClaims> = {}): Promise<TestSigner> {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const pub = publicKey.export({ format: 'jwk' }) as JWK;
-  const kid = `sk-${randomBytes(8).toString('hex')}`;
+  const kid = cert.kid ?? `sk-${randomBytes(8).toString('hex')}`;
   const now = Math.floor(Date.now() / 1000);
   const claims: SignerCertificateClaims = { iss: KEY_CERT_ISSUER, kid, unit, roles, key: { kty: 'OKP', crv: 'Ed25519', x: pub.x! }, nbf: now - 3600, exp: now + 86_400, ...cert };
   return { kid, claims, privateJwk: { ...(privateKey.export({ format: 'jwk' }) as JWK), kid }, certificate: await signSignerCertificate(claims, authorityPrivateJwk) };

@@ -51,11 +51,13 @@ export async function bootFederation(
     /** A department's own rules other than its file's. */
     approvalRules?: Partial<Record<string, ApprovalRules>>;
     revocationsMaxAgeSec?: number;
+    /** Signing key ids the directory's revocation list names from the start. */
+    revoke?: string[];
   } = {},
 ): Promise<Federation> {
   const dir = await mkdtemp(join(tmpdir(), 'qiao-federation-'));
   const departments = Object.keys(DEMO_DEPARTMENTS);
-  const pki = await ensureDevPki({ dir, departments, units: DEMO_UNITS.map((u) => u.id), signers: DEMO_USERS });
+  const pki = await ensureDevPki({ dir, departments, units: DEMO_UNITS.map((u) => u.id), signers: DEMO_USERS, ...(options.revoke ? { revoke: options.revoke } : {}) });
   const quiet = pino({ level: 'silent' });
   const adapters: Record<string, RunningAdapter> = {};
   for (const [name, dept] of Object.entries(DEMO_DEPARTMENTS)) {
