@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole demo federation on this machine. Generates the development PKI if
- * missing, starts the two demo department adapters and the gateway as separate processes on
+ * missing, starts the demo department adapters and the gateway as separate processes on
  * loopback, and prints what to type next. Ctrl-C stops everything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,7 +14,7 @@ import { buildCli } from './build-cli';
 const ROOT = resolve(import.meta.dirname, '..');
 const PKI_DIR = resolve(ROOT, process.env.QIAO_PKI_DIR ?? '.dev');
 const HTTP_PORT = process.env.QIAO_HTTP_PORT ?? '8080';
-const DEPARTMENTS = ['public_security', 'natural_resources', 'bank'];
+const DEPARTMENTS = ['public_security', 'natural_resources', 'bank', 'finance', 'civil_affairs', 'market_regulation', 'vehicle_administration', 'organisation'];
 const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
 /**
  * The embedded database writes large bytea values slowly (a few MB/s) and holds them in memory,
@@ -116,12 +116,12 @@ async function main() {
 function instructions(gateway: string, ms: number): string {
   const gw = gateway === 'http://127.0.0.1:8080' ? '' : ` --gateway ${gateway}`;
   return `
-Qiao demo federation is up (${(ms / 1000).toFixed(1)} s): gateway ${gateway}, departments public_security, natural_resources and bank.
+Qiao demo federation is up (${(ms / 1000).toFixed(1)} s): gateway ${gateway}, departments ${DEPARTMENTS.join(', ')}.
 
 Try the Muhudunbao case in a second terminal, from this folder:
 
   1. An investigator of the Ejin Horo Banner commission asks about village director Li:
-     ./qiao${gw} --as inv.ejinhoro submit --subject 150627196803120034 --category household household_members real_estate grassland_contracts \\
+     ./qiao${gw} --as inv.ejinhoro submit --subject 150627196803120034 --category household household_members real_estate grassland_contracts subsidies \\
         --case "EJH-2019-031" --basis "Supervision Law art. 18" --purpose "verify grassland subsidy declarations"
 
   2. An approver of Ordos City approves it (use the inquiry id printed by step 1):
@@ -150,7 +150,7 @@ The audit log, checked as an auditor would, and by a department against its own 
         --log .data/adapters/public_security/served-log.ndjson --checkpoint-key .dev/keys/checkpoint-verifier.jwk \\
         --state .data/adapters/public_security/audit-state.json
 
-Logs: .data/logs/ (gateway.log, public_security.log, natural_resources.log, bank.log); served-warrant logs: .data/adapters/. Ctrl-C stops everything.`;
+Logs: .data/logs/ (gateway.log and one per department); served-warrant logs: .data/adapters/. Ctrl-C stops everything.`;
 }
 
 main().catch((err: unknown) => {
