@@ -129,6 +129,15 @@ Try the Muhudunbao case in a second terminal, from this folder:
 
   3. The investigator downloads the results and decrypts them locally with the unit key in .dev/units/150627/:
      ./qiao${gw} --as inv.ejinhoro results <inquiry-id>
+     The household shows both sons moved back in on 2017-03-15; finance pays Li for 966.5 mu from 2017.
+
+  4. Ask about the two sons (their subsidies and where they are registered), approve it as in step 2, then compare
+     both answers here, on this machine, with DuckDB (models/; ./qiao models lists them):
+     ./qiao${gw} --as inv.ejinhoro submit --subject 150627199002150018 150627199307080030 --category household household_members subsidies \\
+        --case "EJH-2019-031" --basis "Supervision Law art. 18" --purpose "verify grassland subsidy declarations"
+     ./qiao${gw} --as inv.ejinhoro compare <inquiry-id> <second-inquiry-id> --model grassland-declared-twice
+     ./qiao${gw} --as inv.ejinhoro compare <inquiry-id> <second-inquiry-id> --model subsidy-after-leaving
+     → the same 312.5 and 298 mu paid twice in 2017 and 2018; the sons paid on in households they had left.
 
 Other things to try: ./qiao --help · ./qiao --as inv.ejinhoro list · ./qiao --as appr.ordos show <inquiry-id>
 With curl:  TOKEN=$(./qiao${gw} token inv.ejinhoro); curl -H "authorization: Bearer $TOKEN" ${gateway}/v1/inquiries

@@ -14,6 +14,7 @@ import { renderTable } from './format';
 import { devLogin, openSession } from '../core/session';
 import { createSessionStore } from './session-files';
 import { registerWithdraw } from './withdraw';
+import { registerCompare } from './compare';
 import { renderApprovals } from '../core/approvals';
 
 // Loaded by the commands that use them, so that `--help`, `whoami` and the other small commands
@@ -175,6 +176,7 @@ program
   });
 
 program.addCommand(auditCommand(api, globals));
+registerCompare(program, { api, pkiDir: () => globals().pkiDir, readKey });
 
 async function readKey(file: string): Promise<JWK> {
   const { ResultCheckError } = await results();
@@ -188,7 +190,8 @@ async function readKey(file: string): Promise<JWK> {
 
 program.parseAsync().catch(async (err: unknown) => {
   const { ResultCheckError } = await results();
-  if (err instanceof ApiError || err instanceof ResultCheckError) {
+  const { ModelError } = await import('../core/models');
+  if (err instanceof ApiError || err instanceof ResultCheckError || err instanceof ModelError) {
     console.error(`qiao: ${err.message}${err instanceof ApiError && err.requestId ? ` (request ${err.requestId})` : ''}`);
   } else {
     console.error(`qiao: unexpected error: ${(err as Error).stack ?? String(err)}`);
