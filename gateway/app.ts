@@ -28,6 +28,8 @@ import { warrantRoutes } from './routes/warrants';
 import { wellKnownRoutes } from './routes/well-known';
 import { describeError } from './logger';
 import type { CheckpointSigning } from './services/audit/checkpoints';
+import type { DepartmentHealth } from './departments/health';
+import { catalogueRoutes } from './routes/catalogue';
 import type { AuditWriter } from './services/audit/commitments';
 import type { FanoutWaker, ResultReader, Services } from './services/context';
 
@@ -57,6 +59,8 @@ export interface AppDeps {
   auditCheckpoints?: CheckpointSigning;
   /** Writes audit entries with this gateway's commitment key (services/audit/commitments.ts). */
   audit: AuditWriter;
+  /** Whether each department's adapter answers, for GET /v1/catalogue. */
+  departmentHealth?: DepartmentHealth;
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -73,6 +77,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     fanout: deps.fanout,
     results: deps.results,
     audit: deps.audit,
+    ...(deps.departmentHealth ? { departmentHealth: deps.departmentHealth } : {}),
   };
   const app = new OpenAPIHono<AppEnv>();
 
@@ -124,6 +129,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.use('/v1/*', authenticate(deps.tokens));
   app.route('/', meRoutes());
+  app.route('/', catalogueRoutes());
   app.route('/', inquiryRoutes());
   app.route('/', resultRoutes());
   app.route('/', warrantRoutes());

@@ -12,6 +12,7 @@ import type { Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import { seedDemo } from './demo/seed';
 import { createGrpcDepartmentDirectory } from './departments/grpc-client';
+import { createDepartmentHealth } from './departments/health';
 import { startFanoutWorker } from './fanout/worker';
 import { loadAuditKeys, loadGatewayKeys, loadUnitPublicKeys } from './keys';
 import { noteSigner } from '../proto/checkpoint';
@@ -90,6 +91,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     results: { openResultStream: (partId, warrantId) => openResultStream(database.db, partId, warrantId) },
     warrantJwks: keys.warrantJwks,
     audit,
+    departmentHealth: createDepartmentHealth(directory),
   });
 
   const sweep = startExpirySweep({ db: database.db, logger, intervalMs: 60_000, audit });

@@ -15,7 +15,7 @@ function qiao(fed: Federation, args: string[]): Promise<{ code: number | null; s
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
-describe('qiao compare over a federation', () => {
+describe('qiao compare and qiao catalogue over a federation', () => {
   let fed: Federation;
   let inquiry: string;
   beforeAll(async () => {
@@ -48,5 +48,17 @@ describe('qiao compare over a federation', () => {
     const unknown = await qiao(fed, ['compare', inquiry, '--model', 'nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/qiao: no model nope in models; models there: assistance-to-owners, grassland-declared-twice/);
+  }, 60_000);
+
+  it('qiao catalogue shows every department serving, with its categories, and what each category needs', async () => {
+    const { code, stdout } = await qiao(fed, ['catalogue', '--json']);
+    expect(code).toBe(0);
+    const catalogue = JSON.parse(stdout) as { departments: { name: string; health: string }[]; categories: { name: string; department: string }[] };
+    expect(catalogue.departments.map((d) => [d.name, d.health])).toEqual(
+      ['bank', 'civil_affairs', 'finance', 'market_regulation', 'natural_resources', 'organisation', 'public_security', 'vehicle_administration'].map((d) => [d, 'serving']),
+    );
+    expect(catalogue.categories.find((c) => c.name === 'subsidies')?.department).toBe('finance');
+    const table = await qiao(fed, ['catalogue']);
+    expect(table.stdout).toMatch(/bank_transactions\s+bank\s+highly_sensitive\s+1× approver \(league\) → 2× regional_approver \(region\)/);
   }, 60_000);
 });

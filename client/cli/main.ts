@@ -15,6 +15,7 @@ import { devLogin, openSession } from '../core/session';
 import { createSessionStore } from './session-files';
 import { registerWithdraw } from './withdraw';
 import { registerCompare } from './compare';
+import { registerCatalogue } from './catalogue';
 import { renderApprovals } from '../core/approvals';
 
 // Loaded by the commands that use them, so that `--help`, `whoami` and the other small commands
@@ -177,6 +178,7 @@ program
 
 program.addCommand(auditCommand(api, globals));
 registerCompare(program, { api, pkiDir: () => globals().pkiDir, readKey });
+registerCatalogue(program, api);
 
 async function readKey(file: string): Promise<JWK> {
   const { ResultCheckError } = await results();

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { DepartmentHealth } from '../departments/health';
 import { and, eq } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -99,6 +100,8 @@ export interface TestGatewayOptions {
   env?: Record<string, string>;
   /** The audit writer (commitment key); default one with a random key of this gateway's own. */
   audit?: AuditWriter;
+  /** Department probes for GET /v1/catalogue; without them every department is not_configured. */
+  departmentHealth?: DepartmentHealth;
 }
 
 export interface TestGateway {
@@ -205,6 +208,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     results: options.results ?? { openResultStream: (partId, warrantId) => openResultStream(db, partId, warrantId) },
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.auditCheckpoints ? { auditCheckpoints: options.auditCheckpoints } : {}),
+    ...(options.departmentHealth ? { departmentHealth: options.departmentHealth } : {}),
   });
 
   await db
