@@ -131,14 +131,17 @@ Try the Muhudunbao case in a second terminal, from this folder:
      ./qiao${gw} --as inv.ejinhoro results <inquiry-id>
      The household shows both sons moved back in on 2017-03-15; finance pays Li for 966.5 mu from 2017.
 
-  4. Ask about the two sons (their subsidies and where they are registered), approve it as in step 2, then compare
-     both answers here, on this machine, with DuckDB (models/; ./qiao models lists them):
-     ./qiao${gw} --as inv.ejinhoro submit --subject 150627199002150018 150627199307080030 --category household household_members subsidies \\
-        --case "EJH-2019-031" --basis "Supervision Law art. 18" --purpose "verify grassland subsidy declarations"
-     ./qiao${gw} --as inv.ejinhoro compare <inquiry-id> <second-inquiry-id> --model grassland-declared-twice
-     ./qiao${gw} --as inv.ejinhoro compare <inquiry-id> <second-inquiry-id> --model subsidy-after-leaving
+  4. A follow-up inquiry about the household members the answer names (picked here from the decrypted records; linked
+     to its parent, same case and legal basis, its own approval as in step 2), then compare both answers here, on this
+     machine, with DuckDB (models/; ./qiao models lists them):
+     ./qiao${gw} --as inv.ejinhoro follow-up <inquiry-id> --from household_members --category household household_members subsidies
+     ./qiao${gw} --as appr.ordos approve <follow-up-id> --comment "follow-up approved"
+     ./qiao${gw} --as inv.ejinhoro show <inquiry-id>        (its lineage: follow-ups, and "follow-up of" on the child)
+     ./qiao${gw} --as inv.ejinhoro compare <inquiry-id> <follow-up-id> --model grassland-declared-twice
+     ./qiao${gw} --as inv.ejinhoro compare <inquiry-id> <follow-up-id> --model subsidy-after-leaving
      → the same 312.5 and 298 mu paid twice in 2017 and 2018; the sons paid on in households they had left.
 
+What can be asked of whom, and which departments answer: ./qiao --as inv.ejinhoro catalogue
 Other things to try: ./qiao --help · ./qiao --as inv.ejinhoro list · ./qiao --as appr.ordos show <inquiry-id>
 With curl:  TOKEN=$(./qiao${gw} token inv.ejinhoro); curl -H "authorization: Bearer $TOKEN" ${gateway}/v1/inquiries
 Demo users: inv.ejinhoro, appr.ordos, inv.alxa, appr.alxa, inv.region, appr.region, auditor.region (see demo/users.ts).

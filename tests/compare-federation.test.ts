@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LI, LI_HOUSEHOLD, LI_SON_ELDER, LI_SON_YOUNGER } from '../adapters/departments/demo-world/world';
+import { LI, LI_HOUSEHOLD, LI_SON_ELDER, LI_SON_YOUNGER, LI_WIFE } from '../adapters/departments/demo-world/world';
 import { bootFederation, type Federation } from './harness/federation';
 
 /** `qiao compare` as users run it: the built command line against a whole federation. */
@@ -61,4 +61,30 @@ describe('qiao compare and qiao catalogue over a federation', () => {
     const table = await qiao(fed, ['catalogue']);
     expect(table.stdout).toMatch(/bank_transactions\s+bank\s+highly_sensitive\s+1× approver \(league\) → 2× regional_approver \(region\)/);
   }, 60_000);
+
+  it('qiao follow-up asks about the household members the answer names, linked to its parent, with its own approval', async () => {
+    const count = async () => (await (await fed.as('inv.ejinhoro')).listInquiries({ limit: 200 })).items.length;
+    const before = await count();
+    const dry = await qiao(fed, ['follow-up', inquiry, '--from', 'household_members', '--category', 'real_estate', 'vehicles', '--dry-run']);
+    expect(dry.code).toBe(0);
+    // Li and his sons are the parent's subjects already: only his wife is new.
+    expect(dry.stdout).toContain(`subjects from household_members of inquiry ${inquiry}: ${LI_WIFE.id}\n`);
+    expect(await count()).toBe(before);
+
+    const submitted = await qiao(fed, ['follow-up', inquiry, '--from', 'household_members', '--category', 'real_estate', 'vehicles']);
+    expect(submitted.code).toBe(0);
+    const child = /follow-up inquiry (\S+) submitted/.exec(submitted.stdout)![1]!;
+    const view = await (await fed.as('inv.ejinhoro')).getInquiry(child);
+    expect(view).toMatchObject({ parentId: inquiry, status: 'pending_approval', subjects: [{ kind: 'person', id: LI_WIFE.id }], categories: ['real_estate', 'vehicles'] });
+    expect(view.purpose).toBe(`follow-up of inquiry ${inquiry}`);
+    await (await fed.as('appr.ordos')).approve(child, { comment: 'follow-up approved' });
+    await fed.drain();
+    expect((await qiao(fed, ['show', child])).stdout).toContain(`follow-up of: ${inquiry}`);
+    expect((await qiao(fed, ['show', inquiry])).stdout).toMatch(new RegExp(`follow-ups: ${child} \\(\\w+\\)`));
+    expect((await qiao(fed, ['list'])).stdout).toMatch(new RegExp(`${child}.*${inquiry}`));
+
+    const nobody = await qiao(fed, ['follow-up', inquiry, '--from', 'household', '--category', 'vehicles']);
+    expect(nobody.code).toBe(2);
+    expect(nobody.stderr).toContain(`qiao: the household records of inquiry ${inquiry} name nobody who is not already one of its subjects`);
+  }, 120_000);
 });

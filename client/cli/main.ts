@@ -16,6 +16,7 @@ import { createSessionStore } from './session-files';
 import { registerWithdraw } from './withdraw';
 import { registerCompare } from './compare';
 import { registerCatalogue } from './catalogue';
+import { registerFollowUp } from './follow-up';
 import { renderApprovals } from '../core/approvals';
 
 // Loaded by the commands that use them, so that `--help`, `whoami` and the other small commands
@@ -98,12 +99,19 @@ program
 
 program.command('list').description('inquiries you may see').action(async () => {
   const { items } = await (await api()).listInquiries();
-  console.log(renderTable(items.map((i) => ({ id: i.id, unit: i.unitId, status: i.status, case: i.caseReference, categories: i.categories.join(','), submitted: i.createdAt }))));
+  console.log(renderTable(items.map((i) => ({ id: i.id, unit: i.unitId, status: i.status, case: i.caseReference, categories: i.categories.join(','), 'follow-up of': i.parentId ?? '', submitted: i.createdAt }))));
 });
 
-program.command('show <id>').description('an inquiry with its decisions and department parts').action(async (id: string) => {
-  const i = await (await api()).getInquiry(id);
+program.command('show <id>').description('an inquiry with its decisions, department parts and lineage').action(async (id: string) => {
+  const client = await api();
+  const i = await client.getInquiry(id);
   console.log(`inquiry ${i.id}  status: ${i.status}\nunit: ${i.unitId}  submitted by ${i.createdBy.username} at ${i.createdAt}`);
+  // Lineage: up through the parents, and the follow-ups of this one among the inquiries the caller may see.
+  const ancestors: string[] = [];
+  for (let p = i.parentId; p && ancestors.length < 20; p = (await client.getInquiry(p)).parentId) ancestors.push(p);
+  if (ancestors.length) console.log(`follow-up of: ${ancestors.join(' ← ')}`);
+  const followUps = (await client.listInquiries({ limit: 200 })).items.filter((x) => x.parentId === i.id).map((x) => `${x.id} (${x.status})`);
+  if (followUps.length) console.log(`follow-ups: ${followUps.join(', ')}`);
   console.log(`case: ${i.caseReference}\nlegal basis: ${i.legalBasis}\npurpose: ${i.purpose}`);
   console.log(`subjects: ${i.subjects.map((s) => s.id).join(', ')}\ncategories: ${i.categories.join(', ')}`);
   console.log(`\n${renderApprovals(i)}`);
@@ -179,6 +187,7 @@ program
 program.addCommand(auditCommand(api, globals));
 registerCompare(program, { api, pkiDir: () => globals().pkiDir, readKey });
 registerCatalogue(program, api);
+registerFollowUp(program, { api, pkiDir: () => globals().pkiDir, readKey });
 
 async function readKey(file: string): Promise<JWK> {
   const { ResultCheckError } = await results();
@@ -193,7 +202,8 @@ async function readKey(file: string): Promise<JWK> {
 program.parseAsync().catch(async (err: unknown) => {
   const { ResultCheckError } = await results();
   const { ModelError } = await import('../core/models');
-  if (err instanceof ApiError || err instanceof ResultCheckError || err instanceof ModelError) {
+  const { FollowUpError } = await import('../core/follow-up');
+  if (err instanceof ApiError || err instanceof ResultCheckError || err instanceof ModelError || err instanceof FollowUpError) {
     console.error(`qiao: ${err.message}${err instanceof ApiError && err.requestId ? ` (request ${err.requestId})` : ''}`);
   } else {
     console.error(`qiao: unexpected error: ${(err as Error).stack ?? String(err)}`);

@@ -63,6 +63,13 @@ export const SubmitInquiry = z
       .regex(/^\d{6}$/, 'must be a 6-digit unit code')
       .optional()
       .meta({ description: 'entrusted mode: the unit (GB/T 2260 code) the inquiry is run for; default the submitter’s own' }),
+    parentId: z
+      .uuid('must be an inquiry id')
+      .optional()
+      .meta({
+        description:
+          'a follow-up inquiry (二次查询): the approved inquiry of the same unit whose answer named these subjects; caseReference and legalBasis must be the parent’s. The gateway is not told why the subjects were picked.',
+      }),
   })
   .meta({ id: 'SubmitInquiry' });
 export type SubmitInquiry = z.infer<typeof SubmitInquiry>;
@@ -126,6 +133,8 @@ export const InquiryView = z
     unitId: z.string(),
     /** Entrusted mode: the unit of the investigator who ran the inquiry on behalf of `unitId`. */
     submittedFromUnitId: z.string().nullable(),
+    /** A follow-up inquiry: the inquiry it follows from; null for a first inquiry. */
+    parentId: z.string().nullable(),
     createdBy: z.object({ id: z.string(), username: z.string(), displayName: z.string() }),
     caseReference: z.string(),
     legalBasis: z.string(),

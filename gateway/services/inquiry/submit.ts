@@ -7,6 +7,7 @@ import { appendAudit } from '../audit/append-audit';
 import type { RequestContext } from '../context';
 import { unitAncestry } from '../unit/unit-tree';
 import { enforceFairUse } from './fair-use';
+import { checkFollowUp } from './follow-up';
 import type { InquiryView, SubmitInquiry } from '../../../proto/api/inquiries';
 import { loadInquiryViews } from './view';
 
@@ -34,6 +35,7 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
     }));
     throw new ServiceError('invalid_argument', details.map((d) => `${d.path}: ${d.message}`).join('; '), { details });
   }
+  const parentId = await checkFollowUp(ctx, body, unitId);
   const { sensitivity, chain } = requiredApprovals(ctx.approvals, ctx.catalogue, body.categories);
   const approvalChain = chain.map((step) => resolveStep(step, unitPath));
   const now = ctx.clock();
@@ -46,6 +48,7 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
       .values({
         unitId,
         submittedFromUnitId: entrusted ? ctx.principal.unitId : null,
+        parentId,
         createdBy: ctx.principal.userId,
         caseReference: body.caseReference,
         legalBasis: body.legalBasis,
@@ -73,6 +76,7 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
         approvalChain,
         policyIds: decision.policyIds,
         ...(entrusted ? { onBehalfOf: unitId } : {}),
+        ...(parentId ? { parentId } : {}),
       },
       committed: { caseReference: body.caseReference, subjectIds: body.subjects.map((s) => s.id) },
     }, ctx.audit);
