@@ -156,6 +156,10 @@ league approver, then two distinct regional approvers (policies/approvals.json):
      ./qiao${gw} --as appr2.region approve <inquiry-id> --comment "second regional approval"
      ./qiao${gw} --as inv.ejinhoro results <inquiry-id> --format ndjson --out /tmp/coop.ndjson
 
+Evidence of an inquiry in one file, verified offline with the pinned keys only:
+     ./qiao${gw} --as inv.ejinhoro evidence export <inquiry-id> --out case.qiao-evidence --audit-as auditor.region
+     ./qiao${gw} evidence verify case.qiao-evidence
+
 The audit log, checked as an auditor would, and by a department against its own served-warrant log:
      ./qiao${gw} --as auditor.region audit verify
      npx tsx adapters/reconcile.ts --department public_security --gateway ${gateway} --as ops.public_security \\

@@ -17,6 +17,7 @@ import { registerWithdraw } from './withdraw';
 import { registerCompare } from './compare';
 import { registerCatalogue } from './catalogue';
 import { registerFollowUp } from './follow-up';
+import { evidenceCommand } from './evidence';
 import { renderApprovals } from '../core/approvals';
 
 // Loaded by the commands that use them, so that `--help`, `whoami` and the other small commands
@@ -49,7 +50,12 @@ const namedGateway = () => (program.getOptionValueSource('gateway') === 'default
 
 /** The API client of the chosen user at the chosen gateway; in development mode a missing login is made on the spot. */
 async function api(): Promise<ApiClient> {
-  const { as, stateDir } = globals();
+  return apiAs(globals().as);
+}
+
+/** The same, as another user than --as (evidence export reads the audit log as an auditor). */
+async function apiAs(as: string | undefined): Promise<ApiClient> {
+  const { stateDir } = globals();
   const gateway = namedGateway();
   const { client } = await openSession({ store: createSessionStore(stateDir), defaultGateway: DEFAULT_GATEWAY, ...(gateway ? { gateway } : {}), ...(as ? { as } : {}) });
   return client;
@@ -188,6 +194,7 @@ program.addCommand(auditCommand(api, globals));
 registerCompare(program, { api, pkiDir: () => globals().pkiDir, readKey });
 registerCatalogue(program, api);
 registerFollowUp(program, { api, pkiDir: () => globals().pkiDir, readKey });
+program.addCommand(evidenceCommand({ api, apiAs, pkiDir: () => globals().pkiDir }));
 
 async function readKey(file: string): Promise<JWK> {
   const { ResultCheckError } = await results();
