@@ -135,13 +135,27 @@ describe('qiao evidence export and verify', () => {
 
   it('writes one file that verifies with the pinned keys, and names the check a tampered copy fails', async () => {
     const file = join(fed.pki.dir, 'case.qiao-evidence');
-    const exported = await qiao(['evidence', 'export', inquiryA, '--out', file, '--audit-as', 'auditor.region']);
+    const exported = await qiao(['evidence', 'export', inquiryA, '--out', file, '--audit-as', 'auditor.region', '--findings', 'subsidy-after-leaving']);
     expect(exported.stderr).toBe('');
     expect(exported.code).toBe(0);
     const verified = await qiao(['evidence', 'verify', file]);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toContain(`evidence of inquiry ${inquiryA} verifies`);
-    expect(verified.stdout).toContain('checks passed: container, manifest, file-digest, inquiry, warrant, receipt, ciphertext, checkpoint, audit-inclusion, audit-binding');
+    expect(verified.stdout).toContain('checks passed: container, manifest, file-digest, inquiry, warrant, receipt, ciphertext, checkpoint, audit-inclusion, audit-binding\n');
+    expect(verified.stdout).toContain('not checked (pass --key with the unit\'s private key): records/finance.ndjson, records/public_security.ndjson');
+    const key = join(fed.pki.dir, 'units', '150627', 'encryption.jwk');
+    const withKey = await qiao(['evidence', 'verify', file, '--key', key]);
+    expect(withKey.stdout).toContain('audit-binding, records\n');
+    const files = openEvidence(new Uint8Array(await readFile(file))).files;
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['report.html', 'findings/subsidy-after-leaving.json', 'records/finance.ndjson']));
+    expect(dec.decode(files['report.html'])).toContain('Subsidies paid after the recipient left the household');
+    expect(dec.decode(files['records/finance.ndjson'])).toContain('"declared_area_mu":356');
+
+    const forgedRecords = join(fed.pki.dir, 'forged-records.qiao-evidence');
+    await writeFile(forgedRecords, repack(new Uint8Array(await readFile(file)), (f) => { f['records/finance.ndjson'] = strToU8(dec.decode(f['records/finance.ndjson']).replace('"amount":890', '"amount":89')); }));
+    const forged = await qiao(['evidence', 'verify', forgedRecords, '--key', key]);
+    expect(forged.code).toBe(4);
+    expect(forged.stderr).toContain('records check failed: records/finance.ndjson is not what results/finance.bin decrypts to');
 
     const tampered = join(fed.pki.dir, 'tampered.qiao-evidence');
     await writeFile(tampered, repack(new Uint8Array(await readFile(file)), (f) => { const c = f['results/public_security.bin']!.slice(); c[0] = c[0]! ^ 1; f['results/public_security.bin'] = c; }));

@@ -194,7 +194,7 @@ program.addCommand(auditCommand(api, globals));
 registerCompare(program, { api, pkiDir: () => globals().pkiDir, readKey });
 registerCatalogue(program, api);
 registerFollowUp(program, { api, pkiDir: () => globals().pkiDir, readKey });
-program.addCommand(evidenceCommand({ api, apiAs, pkiDir: () => globals().pkiDir }));
+program.addCommand(evidenceCommand({ api, apiAs, pkiDir: () => globals().pkiDir, readKey }));
 
 async function readKey(file: string): Promise<JWK> {
   const { ResultCheckError } = await results();

@@ -11,8 +11,11 @@ import { EvidenceError, openEvidence, packEvidence } from '../../proto/evidence'
 import { sha256 } from '../../proto/hash';
 import { verifyInclusion } from '../../proto/merkle';
 import { verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
+import { NdjsonReader, ResultDecryptor } from '../../proto/result-envelope';
 import { verifyWarrant, type WarrantClaims } from '../../proto/warrant';
 import type { ApiClient } from './api-client';
+import { renderEvidenceReport } from './evidence-report';
+import type { Finding, SourcedRecord } from './models';
 import type { ReceiptKeyLookup } from './results';
 
 /**
@@ -49,13 +52,21 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
  * checkpoint (an auditor), taken after the downloads so that it covers every entry of the inquiry.
  * `extra` adds files on request (decrypted records, comparison findings, a report).
  */
-export async function collectEvidence(api: ApiClient, auditApi: ApiClient, inquiryId: string, options: { extra?: Record<string, Uint8Array>; now?: Date } = {}): Promise<Uint8Array> {
+export async function collectEvidence(
+  api: ApiClient,
+  auditApi: ApiClient,
+  inquiryId: string,
+  options: { records?: SourcedRecord[]; findings?: { model: string; title: string; findings: Finding[] }[]; now?: Date } = {},
+): Promise<Uint8Array> {
+  const now = options.now ?? new Date();
   const files: Record<string, Uint8Array> = {};
   const inquiry = await api.getInquiry(inquiryId);
   files['inquiry.json'] = json(inquiry);
-  files['warrants.json'] = json(await api.listWarrants(inquiryId));
+  const warrants = await api.listWarrants(inquiryId);
+  files['warrants.json'] = json(warrants);
   const listing = await api.listResults(inquiryId);
-  for (const summary of listing.results.filter((r) => r.status === 'succeeded')) {
+  const answered = listing.results.filter((r) => r.status === 'succeeded');
+  for (const summary of answered) {
     files[`results/${summary.department}.json`] = json(summary);
     files[`results/${summary.department}.bin`] = await readAll((await api.downloadResult(inquiryId, summary.department)).body);
   }
@@ -68,8 +79,15 @@ export async function collectEvidence(api: ApiClient, auditApi: ApiClient, inqui
   }
   files['audit/checkpoint.txt'] = enc.encode(cp.checkpoint);
   files['audit/entries.json'] = json({ size: cp.size, entries });
-  for (const [path, data] of Object.entries(options.extra ?? {})) files[path] = data;
-  return packEvidence(inquiryId, files, options.now ?? new Date());
+  // On request: the records as decrypted here (checked against the ciphertext by `verify --key`), and comparison findings.
+  for (const summary of answered) {
+    const own = options.records?.filter((r) => r.inquiryId === inquiryId && r.department === summary.department);
+    if (own) files[`records/${summary.department}.ndjson`] = enc.encode(own.map((r) => `${JSON.stringify(r.record)}\n`).join(''));
+  }
+  for (const f of options.findings ?? []) files[`findings/${f.model}.json`] = json({ model: f.model, title: f.title, findings: f.findings });
+  const actions = entries.map((e) => ({ index: e.index, ...(({ action, at }) => ({ action, at }))(parseAuditEntry(e.entry)) }));
+  files['report.html'] = enc.encode(renderEvidenceReport({ inquiry, warrants: warrants.warrants, results: answered, audit: { size: cp.size, actions }, ...(options.findings ? { findings: options.findings } : {}), createdAt: now }));
+  return packEvidence(inquiryId, files, now);
 }
 
 export interface EvidenceTrust {
@@ -80,6 +98,8 @@ export interface EvidenceTrust {
   /** The audit log's checkpoint key and the log's name. */
   checkpointKey: NoteVerifier;
   origin: string;
+  /** The unit's private key: with it, records in the package are checked against the ciphertext they were decrypted from. */
+  unitKey?: JWK;
 }
 
 export interface EvidenceReport {
@@ -90,6 +110,8 @@ export interface EvidenceReport {
   auditEntries: number;
   /** Every check passed, in order. */
   checks: string[];
+  /** Parts present but not checked (records without the unit key). */
+  unchecked: string[];
 }
 
 function parse<T>(check: string, what: string, read: () => T): T {
@@ -192,7 +214,32 @@ export async function verifyEvidence(bytes: Uint8Array, trust: EvidenceTrust): P
     }
   }
   checks.push('audit-binding');
+
+  // Records, when the package carries them: exactly what the ciphertext decrypts to, given the unit's key.
+  const unchecked: string[] = [];
+  const recordFiles = Object.keys(pkg.files).filter((p) => /^records\/[a-z_]+\.ndjson$/.test(p));
+  for (const path of recordFiles) {
+    const department = path.slice(8, -7);
+    const r = results.find((x) => x.department === department);
+    if (!r) throw new EvidenceError('records', `${path} has no answer of ${department} in the package`);
+    if (!trust.unitKey) {
+      unchecked.push(path);
+      continue;
+    }
+    const decrypted = await attempt('records', `decrypting results/${department}.bin`, async () => {
+      const decryptor = new ResultDecryptor(trust.unitKey!, { warrantId: r.summary.warrantId!, department });
+      const reader = new NdjsonReader();
+      const out: string[] = [];
+      for (const plain of [...(await decryptor.push(pkg.files[`results/${department}.bin`]!)), ...(await decryptor.finish())]) for (const rec of reader.push(plain)) out.push(JSON.stringify(rec));
+      reader.end();
+      return out;
+    });
+    const carried = pkg.text(path).split('\n').filter(Boolean).map((l) => JSON.stringify(JSON.parse(l)));
+    if (carried.length !== decrypted.length || carried.some((l, n) => l !== decrypted[n])) throw new EvidenceError('records', `${path} is not what results/${department}.bin decrypts to`);
+  }
+  if (recordFiles.length && trust.unitKey) checks.push('records');
   return {
+    unchecked,
     inquiry, checkpoint, warrants: warrants.size, auditEntries: entries.length, checks,
     results: results.map((r) => ({ department: r.department, records: r.receipt.records, bytes: r.receipt.bytes })),
   };
