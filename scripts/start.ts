@@ -141,7 +141,7 @@ Try the Muhudunbao case in a second terminal, from this folder:
      ./qiao${gw} --as inv.ejinhoro compare <inquiry-id> <follow-up-id> --model subsidy-after-leaving
      → the same 312.5 and 298 mu paid twice in 2017 and 2018; the sons paid on in households they had left.
 
-What can be asked of whom, and which departments answer: ./qiao --as inv.ejinhoro catalogue
+What can be asked of whom, and which departments answer: ./qiao${gw} --as inv.ejinhoro catalogue
 Other things to try: ./qiao --help · ./qiao --as inv.ejinhoro list · ./qiao --as appr.ordos show <inquiry-id>
 With curl:  TOKEN=$(./qiao${gw} token inv.ejinhoro); curl -H "authorization: Bearer $TOKEN" ${gateway}/v1/inquiries
 Demo users: inv.ejinhoro, appr.ordos, inv.alxa, appr.alxa, inv.region, appr.region, auditor.region (see demo/users.ts).
