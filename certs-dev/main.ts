@@ -7,7 +7,7 @@ import { DEMO_UNITS } from '../demo/units';
 import { DEMO_USERS } from '../demo/users';
 import { DevPkiError, ensureDevPki, type DevPkiFile } from './pki';
 
-const DEMO_DEPARTMENTS = ['public_security', 'natural_resources', 'bank'];
+const DEMO_DEPARTMENTS = ['public_security', 'natural_resources', 'bank', 'finance', 'civil_affairs', 'market_regulation', 'vehicle_administration', 'organisation'];
 
 // The demo unit tree is the gateway's seed data; the key files are made for the same units.
 const DEMO_UNIT_IDS = DEMO_UNITS.map((u) => u.id);

@@ -28,6 +28,8 @@ import { warrantRoutes } from './routes/warrants';
 import { wellKnownRoutes } from './routes/well-known';
 import { describeError } from './logger';
 import type { CheckpointSigning } from './services/audit/checkpoints';
+import type { DepartmentHealth } from './departments/health';
+import { catalogueRoutes } from './routes/catalogue';
 import type { AuditWriter } from './services/audit/commitments';
 import type { FanoutWaker, ResultReader, Services } from './services/context';
 
@@ -59,6 +61,8 @@ export interface AppDeps {
   audit: AuditWriter;
   /** The directory authority's public key (`<pki>/directory/authority.pub.jwk`): signing-key certificates are checked with it. */
   directoryAuthorityKey?: JWK;
+  /** Whether each department's adapter answers, for GET /v1/catalogue. */
+  departmentHealth?: DepartmentHealth;
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -76,6 +80,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     results: deps.results,
     audit: deps.audit,
     signatures: { required: deps.config.signatures.required, ...(deps.directoryAuthorityKey ? { authorityJwk: deps.directoryAuthorityKey } : {}) },
+    ...(deps.departmentHealth ? { departmentHealth: deps.departmentHealth } : {}),
   };
   const app = new OpenAPIHono<AppEnv>();
 
@@ -127,6 +132,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.use('/v1/*', authenticate(deps.tokens));
   app.route('/', meRoutes());
+  app.route('/', catalogueRoutes());
   app.route('/', inquiryRoutes());
   app.route('/', resultRoutes());
   app.route('/', warrantRoutes());

@@ -12,6 +12,7 @@ import type { Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import { seedDemo } from './demo/seed';
 import { createGrpcDepartmentDirectory } from './departments/grpc-client';
+import { createDepartmentHealth } from './departments/health';
 import { FANOUT_DUE_CHANNEL, startFanoutWorker } from './fanout/worker';
 import { loadAuditKeys, loadDirectoryAuthorityKey, loadGatewayKeys, loadUnitPublicKeys } from './keys';
 import { noteSigner } from '../proto/checkpoint';
@@ -106,6 +107,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     warrantJwks: keys.warrantJwks,
     audit,
     directoryAuthorityKey: await loadDirectoryAuthorityKey(config.pkiDir),
+    departmentHealth: createDepartmentHealth(directory),
   });
 
   const sweep = startExpirySweep({ db: database.db, logger, intervalMs: 60_000, audit });

@@ -83,6 +83,7 @@ const InquirySubmitted = z.strictObject({
   policyIds,
   onBehalfOf: unitId.optional().describe('entrusted mode: the unit the inquiry is for, when it is not the actor’s'),
   signature,
+  parentId: z.uuid().optional().describe('a follow-up inquiry: the inquiry it follows from (same unit, case reference and legal basis)'),
   commitments: z
     .strictObject({
       key: z.string().regex(/^[0-9a-f]{8}$/).describe('the commitment key id'),

@@ -66,6 +66,8 @@ export async function buildCli(root = ROOT): Promise<CliBuild> {
     // node_modules packages are bundled too: one file to read instead of resolving a hundred
     // (measured in README.md, "Command line start-up").
     splitting: true,
+    // DuckDB is a native addon (a .node file esbuild cannot bundle): loaded from node_modules, and only by `qiao compare`.
+    external: ['@duckdb/*'],
     format: 'esm',
     platform: 'node',
     target: 'node20',

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole demo federation on this machine. Generates the development PKI if
- * missing, starts the two demo department adapters and the gateway as separate processes on
+ * missing, starts the demo department adapters and the gateway as separate processes on
  * loopback, and prints what to type next. Ctrl-C stops everything.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +15,7 @@ import { buildCli } from './build-cli';
 const ROOT = resolve(import.meta.dirname, '..');
 const PKI_DIR = resolve(ROOT, process.env.QIAO_PKI_DIR ?? '.dev');
 const HTTP_PORT = process.env.QIAO_HTTP_PORT ?? '8080';
-const DEPARTMENTS = ['public_security', 'natural_resources', 'bank'];
+const DEPARTMENTS = ['public_security', 'natural_resources', 'bank', 'finance', 'civil_affairs', 'market_regulation', 'vehicle_administration', 'organisation'];
 /**
  * The embedded database writes large bytea values slowly (a few MB/s) and holds them in memory,
  * so on PGlite the bank's cooperative answers with 200 000 transactions (≈ 57 MiB); with
@@ -169,12 +169,12 @@ async function main() {
 function instructions(gateway: string, ms: number): string {
   const gw = gateway === 'http://127.0.0.1:8080' ? '' : ` --gateway ${gateway}`;
   return `
-Qiao demo federation is up (${(ms / 1000).toFixed(1)} s): gateway ${gateway}, departments public_security, natural_resources and bank.
+Qiao demo federation is up (${(ms / 1000).toFixed(1)} s): gateway ${gateway}, departments ${DEPARTMENTS.join(', ')}.
 
 Try the Muhudunbao case in a second terminal, from this folder:
 
   1. An investigator of the Ejin Horo Banner commission asks about village director Li:
-     ./qiao${gw} --as inv.ejinhoro submit --subject 150627196803120034 --category household household_members real_estate grassland_contracts \\
+     ./qiao${gw} --as inv.ejinhoro submit --subject 150627196803120034 --category household household_members real_estate grassland_contracts subsidies \\
         --case "EJH-2019-031" --basis "Supervision Law art. 18" --purpose "verify grassland subsidy declarations"
 
   2. An approver of Ordos City approves it (use the inquiry id printed by step 1):
@@ -182,7 +182,19 @@ Try the Muhudunbao case in a second terminal, from this folder:
 
   3. The investigator downloads the results and decrypts them locally with the unit key in .dev/units/150627/:
      ./qiao${gw} --as inv.ejinhoro results <inquiry-id>
+     The household shows both sons moved back in on 2017-03-15; finance pays Li for 966.5 mu from 2017.
 
+  4. A follow-up inquiry about the household members the answer names (picked here from the decrypted records; linked
+     to its parent, same case and legal basis, its own approval as in step 2), then compare both answers here, on this
+     machine, with DuckDB (models/; ./qiao models lists them):
+     ./qiao${gw} --as inv.ejinhoro follow-up <inquiry-id> --from household_members --category household household_members subsidies
+     ./qiao${gw} --as appr.ordos approve <follow-up-id> --comment "follow-up approved"
+     ./qiao${gw} --as inv.ejinhoro show <inquiry-id>        (its lineage: follow-ups, and "follow-up of" on the child)
+     ./qiao${gw} --as inv.ejinhoro compare <inquiry-id> <follow-up-id> --model grassland-declared-twice
+     ./qiao${gw} --as inv.ejinhoro compare <inquiry-id> <follow-up-id> --model subsidy-after-leaving
+     → the same 312.5 and 298 mu paid twice in 2017 and 2018; the sons paid on in households they had left.
+
+What can be asked of whom, and which departments answer: ./qiao${gw} --as inv.ejinhoro catalogue
 Other things to try: ./qiao --help · ./qiao --as inv.ejinhoro list · ./qiao --as appr.ordos show <inquiry-id>
 With curl:  TOKEN=$(./qiao${gw} token inv.ejinhoro); curl -H "authorization: Bearer $TOKEN" ${gateway}/v1/inquiries
 Demo users: inv.ejinhoro, appr.ordos, inv.alxa, appr.alxa, inv.region, appr.region, auditor.region (see demo/users.ts).
@@ -197,13 +209,17 @@ league approver, then two distinct regional approvers (policies/approvals.json):
      ./qiao${gw} --as appr2.region approve <inquiry-id> --comment "second regional approval"
      ./qiao${gw} --as inv.ejinhoro results <inquiry-id> --format ndjson --out /tmp/coop.ndjson
 
+Evidence of an inquiry in one file, verified offline with the pinned keys only:
+     ./qiao${gw} --as inv.ejinhoro evidence export <inquiry-id> --out case.qiao-evidence --audit-as auditor.region
+     ./qiao${gw} evidence verify case.qiao-evidence
+
 The audit log, checked as an auditor would, and by a department against its own served-warrant log:
      ./qiao${gw} --as auditor.region audit verify
      npx tsx adapters/reconcile.ts --department public_security --gateway ${gateway} --as ops.public_security \\
         --log .data/adapters/public_security/served-log.ndjson --checkpoint-key .dev/keys/checkpoint-verifier.jwk \\
         --state .data/adapters/public_security/audit-state.json
 
-Logs: .data/logs/ (gateway.log, public_security.log, natural_resources.log, bank.log); served-warrant logs: .data/adapters/. Ctrl-C stops everything.`;
+Logs: .data/logs/ (gateway.log and one per department); served-warrant logs: .data/adapters/. Ctrl-C stops everything.`;
 }
 
 main().catch((err: unknown) => {

@@ -225,7 +225,7 @@ describe('the whole federation, in process', () => {
     // It holds the warrant key, so its warrants verify; it cannot get the directory authority to certify its key.
     const selfCertified = await signKeyCertificate({ iss: KEY_CERT_ISSUER, unit: '150627', key: rogue, iat, exp: iat + 600 }, fed.pki.warrantKey.privateJwk);
     const departments = Object.keys(fed.adapters);
-    expect(departments.sort()).toEqual(['bank', 'natural_resources', 'public_security']);
+    expect(departments.sort()).toEqual(['bank', 'civil_affairs', 'finance', 'market_regulation', 'natural_resources', 'organisation', 'public_security', 'vehicle_administration']);
     for (const department of departments) {
       for (const key_certificate of [fed.pki.units['150627']!.keyCertificate, selfCertified, undefined]) {
         const claims = claimsFor(department);

@@ -15,7 +15,12 @@ import { renderTable } from './format';
 import { devLogin, openSession } from '../core/session';
 import { createSessionStore } from './session-files';
 import { registerWithdraw } from './withdraw';
+import { registerCompare } from './compare';
+import { registerCatalogue } from './catalogue';
+import { registerFollowUp } from './follow-up';
+import { evidenceCommand } from './evidence';
 import { renderApprovals } from '../core/approvals';
+import type { SubmitInquiry } from '../../proto/api/inquiries';
 
 // Loaded by the commands that use them, so that `--help`, `whoami` and the other small commands
 // start without the result decryption, the progress bar and node:crypto's primitives (README.md, "Command line start-up").
@@ -44,6 +49,19 @@ const globals = () => program.opts<Globals>();
 
 const signing = () => Promise.all([import('../core/signing'), import('./signing-keys')]);
 
+/**
+ * Signs a submission with the investigator's own key, for the unit whose key will receive the
+ * results (the entrusted unit, or the investigator's own), and submits it.
+ */
+async function submitSigned(client: ApiClient, request: Omit<SubmitInquiry, 'signed'>, o: SigningFiles) {
+  const { signer, authorityJwk, cert } = await loadSigner(client, o, 'investigator');
+  const [{ signSubmission }, { readUnitKey }] = await signing();
+  const recipient = await readUnitKey(globals().pkiDir, request.onBehalfOf ?? cert.unit);
+  return { inquiry: await client.submitInquiry(await signSubmission(request, signer, { authorityJwk, recipient })), kid: cert.kid };
+}
+
+type SigningFiles = { signingKey?: string; signingCertificate?: string; directory?: string };
+
 /** The current user's signer, checked against the directory before anything is signed. */
 async function loadSigner(client: ApiClient, o: { signingKey?: string; signingCertificate?: string; directory?: string }, role: 'investigator' | 'approver' | 'regional_approver') {
   const [{ checkSigner }, { readAuthorityKey, readSigner }] = await signing();
@@ -66,7 +84,12 @@ const namedGateway = () => (program.getOptionValueSource('gateway') === 'default
 
 /** The API client of the chosen user at the chosen gateway; in development mode a missing login is made on the spot. */
 async function api(): Promise<ApiClient> {
-  const { as, stateDir } = globals();
+  return apiAs(globals().as);
+}
+
+/** The same, as another user than --as (evidence export reads the audit log as an auditor). */
+async function apiAs(as: string | undefined): Promise<ApiClient> {
+  const { stateDir } = globals();
   const gateway = namedGateway();
   const { client } = await openSession({ store: createSessionStore(stateDir), defaultGateway: DEFAULT_GATEWAY, ...(gateway ? { gateway } : {}), ...(as ? { as } : {}) });
   return client;
@@ -101,9 +124,6 @@ signingOptions(program
   .action(async (o: { subject: string[]; category: string[]; case: string; basis: string; purpose: string; org?: boolean; onBehalfOf?: string; signingKey?: string; signingCertificate?: string; directory?: string }) => {
     const split = (xs: string[]) => xs.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
     const client = await api();
-    const { signer, authorityJwk, cert } = await loadSigner(client, o, 'investigator');
-    const [{ signSubmission }, { readUnitKey }] = await signing();
-    const recipient = await readUnitKey(globals().pkiDir, o.onBehalfOf ?? cert.unit);
     const request = {
       caseReference: o.case,
       legalBasis: o.basis,
@@ -112,26 +132,33 @@ signingOptions(program
       categories: split(o.category),
       ...(o.onBehalfOf ? { onBehalfOf: o.onBehalfOf } : {}),
     };
-    const inquiry = await client.submitInquiry(await signSubmission(request, signer, { authorityJwk, recipient }));
-    console.log(`inquiry ${inquiry.id} submitted, signed with key ${cert.kid}; status: ${inquiry.status}`);
+    const { inquiry, kid } = await submitSigned(client, request, o);
+    console.log(`inquiry ${inquiry.id} submitted, signed with key ${kid}; status: ${inquiry.status}`);
     const gateway = client.baseUrl === DEFAULT_GATEWAY ? '' : ` --gateway ${client.baseUrl}`;
     console.log(`an approver approves it with: ./qiao${gateway} --as <approver> approve ${inquiry.id} --comment "..."`);
   });
 
 program.command('list').description('inquiries you may see').action(async () => {
   const { items } = await (await api()).listInquiries();
-  console.log(renderTable(items.map((i) => ({ id: i.id, unit: i.unitId, status: i.status, case: i.caseReference, categories: i.categories.join(','), submitted: i.createdAt }))));
+  console.log(renderTable(items.map((i) => ({ id: i.id, unit: i.unitId, status: i.status, case: i.caseReference, categories: i.categories.join(','), 'follow-up of': i.parentId ?? '', submitted: i.createdAt }))));
 });
 
 program
   .command('show <id>')
-  .description('an inquiry with its decisions and department parts; signatures are verified with the directory authority key')
+  .description('an inquiry with its decisions, department parts and lineage; signatures are verified with the directory authority key')
   .option('--directory <dir>', "the directory's published keys; default: <pki-dir>/directory")
   .action(async (id: string, o: { directory?: string }) => {
-    const i = await (await api()).getInquiry(id);
+    const client = await api();
+    const i = await client.getInquiry(id);
     const [{ verifyInquirySignatures }, { readAuthorityKey }] = await signing();
     const checked = await verifyInquirySignatures(i, await readAuthorityKey(o.directory ?? join(globals().pkiDir, 'directory')));
     console.log(`inquiry ${i.id}  status: ${i.status}\nunit: ${i.unitId}  submitted by ${i.createdBy.username} at ${i.createdAt}`);
+    // Lineage: up through the parents, and the follow-ups of this one among the inquiries the caller may see.
+    const ancestors: string[] = [];
+    for (let p = i.parentId; p && ancestors.length < 20; p = (await client.getInquiry(p)).parentId) ancestors.push(p);
+    if (ancestors.length) console.log(`follow-up of: ${ancestors.join(' ← ')}`);
+    const followUps = (await client.listInquiries({ limit: 200 })).items.filter((x) => x.parentId === i.id).map((x) => `${x.id} (${x.status})`);
+    if (followUps.length) console.log(`follow-ups: ${followUps.join(', ')}`);
     console.log(`case: ${i.caseReference}\nlegal basis: ${i.legalBasis}\npurpose: ${i.purpose}`);
     console.log(`subjects: ${i.subjects.map((s) => s.id).join(', ')}\ncategories: ${i.categories.join(', ')}`);
     console.log(`\n${renderApprovals(i)}`);
@@ -227,6 +254,10 @@ program
   });
 
 program.addCommand(auditCommand(api, globals));
+registerCompare(program, { api, pkiDir: () => globals().pkiDir, readKey });
+registerCatalogue(program, api);
+registerFollowUp(program, { api, pkiDir: () => globals().pkiDir, readKey, submitSigned }, signingOptions);
+program.addCommand(evidenceCommand({ api, apiAs, pkiDir: () => globals().pkiDir, readKey }));
 
 async function readKey(file: string): Promise<JWK> {
   const { ResultCheckError } = await results();
@@ -240,7 +271,15 @@ async function readKey(file: string): Promise<JWK> {
 
 program.parseAsync().catch(async (err: unknown) => {
   const { ResultCheckError } = await results();
-  if (err instanceof ApiError || err instanceof ResultCheckError || (err instanceof Error && err.name === 'SigningError')) {
+  const { ModelError } = await import('../core/models');
+  const { FollowUpError } = await import('../core/follow-up');
+  if (
+    err instanceof ApiError ||
+    err instanceof ResultCheckError ||
+    err instanceof ModelError ||
+    err instanceof FollowUpError ||
+    (err instanceof Error && err.name === 'SigningError')
+  ) {
     console.error(`qiao: ${err.message}${err instanceof ApiError && err.requestId ? ` (request ${err.requestId})` : ''}`);
   } else {
     console.error(`qiao: unexpected error: ${(err as Error).stack ?? String(err)}`);

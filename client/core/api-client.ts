@@ -70,6 +70,8 @@ export interface ApiClient {
   openApiDocument(): Promise<Answer<'openApiDocument'>>;
   devToken(body: BodyOf<E['devToken']>): Promise<Answer<'devToken'>>;
   me(): Promise<Answer<'me'>>;
+  /** What can be asked: categories, fields, sensitivity, approval chains, department health. */
+  catalogue(): Promise<Answer<'readCatalogue'>>;
   submitInquiry(body: BodyOf<E['submitInquiry']>): Promise<Answer<'submitInquiry'>>;
   listInquiries(query?: QueryOf<E['listInquiries']>): Promise<Answer<'listInquiries'>>;
   getInquiry(id: string): Promise<Answer<'getInquiry'>>;
@@ -147,6 +149,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     openApiDocument: () => call(endpoints.openApiDocument),
     devToken: (body) => call(endpoints.devToken, { body }),
     me: () => call(endpoints.me),
+    catalogue: () => call(endpoints.readCatalogue),
     submitInquiry: (body) => call(endpoints.submitInquiry, { body }),
     listInquiries: (query) => call(endpoints.listInquiries, { ...(query ? { query } : {}) }),
     getInquiry: (id) => call(endpoints.getInquiry, { params: { id } }),

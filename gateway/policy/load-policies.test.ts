@@ -66,7 +66,7 @@ describe('loadPolicies', () => {
     await edit('approvals.json', '"byCategory": {}', '"byCategory": {\n    "bank_statements": [{ "role": "regional_approver", "at": "region", "count": 3 }]\n  }');
     const line = await lineOf('approvals.json', '"bank_statements"');
     expect(await failure()).toBe(
-      `${join(dir, 'approvals.json')}:${line}: byCategory.bank_statements: unknown category "bank_statements" (not in ${join(dir, 'categories.json')}; known: bank_accounts, bank_transactions, grassland_contracts, household, household_members, real_estate)`,
+      `${join(dir, 'approvals.json')}:${line}: byCategory.bank_statements: unknown category "bank_statements" (not in ${join(dir, 'categories.json')}; known: bank_accounts, bank_transactions, enterprises, grassland_contracts, household, household_members, public_officials, real_estate, social_assistance, subsidies, vehicles)`,
     );
   });
 

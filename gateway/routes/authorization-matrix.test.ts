@@ -56,6 +56,14 @@ export const MATRIX: Record<string, RouteRow> = {
       department_operator: 'A A A A A', administrator: 'A A A A A', regional_investigator: 'A A A A A',
     },
   },
+  // What can be asked is no secret among signed-in users: it names no inquiry, unit or person.
+  'GET /v1/catalogue': {
+    fixture: 'none',
+    expect: {
+      investigator: 'A - - - -', approver: 'A - - - -', regional_approver: 'A - - - -', auditor: 'A - - - -',
+      department_operator: 'A - - - -', administrator: 'A - - - -', regional_investigator: 'A - - - -',
+    },
+  },
   'POST /v1/inquiries': {
     fixture: 'none',
     mutates: true,
@@ -261,6 +269,7 @@ async function call(route: string, row: RouteRow, caller: Caller, relation: Rela
     return verdict(res.status);
   }
   if (route === 'GET /v1/me') return verdict((await client.me()).status);
+  if (route === 'GET /v1/catalogue') return verdict((await client.call('readCatalogue')).status);
   if (AUDIT_PATHS[route]) return verdict((await client.request(route.split(' ')[0]!, AUDIT_PATHS[route])).status);
   const id = await inquiryFor(row, caller, relation);
   const [method, template] = route.split(' ') as [string, string];

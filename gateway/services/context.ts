@@ -6,6 +6,7 @@ import type { Db } from '../db/client';
 import type { ApprovalPolicy } from '../policy/approval-policy';
 import type { PolicyEngine } from '../policy/authorize';
 import type { AuditWriter } from './audit/commitments';
+import type { DepartmentHealth } from '../departments/health';
 
 /** Wakes the fan-out worker after an approval has committed, so it need not wait for its next poll. */
 export interface FanoutWaker {
@@ -35,6 +36,8 @@ export interface Services {
   audit: AuditWriter;
   /** Signed statements and decisions: required or not, and the directory authority key their certificates are checked with. */
   signatures: { required: boolean; authorityJwk?: JWK };
+  /** Probes the departments' adapters for the catalogue; absent in tests without departments. */
+  departmentHealth?: DepartmentHealth;
 }
 
 /** A service call on behalf of an authenticated caller. */

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { DepartmentHealth } from '../departments/health';
 import { and, eq } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -101,6 +102,8 @@ export interface TestGatewayOptions {
   env?: Record<string, string>;
   /** The audit writer (commitment key); default one with a random key of this gateway's own. */
   audit?: AuditWriter;
+  /** Department probes for GET /v1/catalogue; without them every department is not_configured. */
+  departmentHealth?: DepartmentHealth;
 }
 
 export interface TestGateway {
@@ -210,6 +213,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.auditCheckpoints ? { auditCheckpoints: options.auditCheckpoints } : {}),
     ...(options.directoryAuthorityKey ? { directoryAuthorityKey: options.directoryAuthorityKey } : {}),
+    ...(options.departmentHealth ? { departmentHealth: options.departmentHealth } : {}),
   });
 
   await db

@@ -1,4 +1,5 @@
 import { auditEndpoints } from './audit';
+import { catalogueEndpoints } from './catalogue';
 import { devEndpoints } from './dev';
 import { matchPath, type Endpoint } from './endpoint';
 import { healthEndpoints } from './health';
@@ -17,6 +18,7 @@ import { warrantEndpoints } from './warrants';
  */
 
 export * from './audit';
+export * from './catalogue';
 export * from './check';
 export * from './dev';
 export * from './endpoint';
@@ -36,6 +38,7 @@ export const endpoints = {
   ...referenceEndpoints,
   ...devEndpoints,
   ...meEndpoints,
+  ...catalogueEndpoints,
   ...inquiryEndpoints,
   ...resultEndpoints,
   ...warrantEndpoints,

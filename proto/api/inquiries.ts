@@ -87,6 +87,13 @@ export const SubmitInquiry = z
       .optional()
       .meta({ description: 'entrusted mode: the unit (GB/T 2260 code) the inquiry is run for; default the submitter’s own' }),
     signed: SignedStatement.optional().meta({ description: 'the signed statement; required unless the gateway runs with QIAO_REQUIRE_SIGNATURES=false' }),
+    parentId: z
+      .uuid('must be an inquiry id')
+      .optional()
+      .meta({
+        description:
+          'a follow-up inquiry (二次查询): the approved inquiry of the same unit whose answer named these subjects; caseReference and legalBasis must be the parent’s. The gateway is not told why the subjects were picked.',
+      }),
   })
   .meta({ id: 'SubmitInquiry' });
 export type SubmitInquiry = z.infer<typeof SubmitInquiry>;
@@ -155,6 +162,8 @@ export const InquiryView = z
     unitId: z.string(),
     /** Entrusted mode: the unit of the investigator who ran the inquiry on behalf of `unitId`. */
     submittedFromUnitId: z.string().nullable(),
+    /** A follow-up inquiry: the inquiry it follows from; null for a first inquiry. */
+    parentId: z.string().nullable(),
     createdBy: z.object({ id: z.string(), username: z.string(), displayName: z.string() }),
     caseReference: z.string(),
     legalBasis: z.string(),

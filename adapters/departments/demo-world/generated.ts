@@ -14,6 +14,11 @@ import type { DemoHousehold, DemoMember, DemoPerson, DemoWorld } from './types';
 
 const SEED = 20190401; // April 2019: when the Ejin Horo commission found the Muhudunbao case
 const HOUSEHOLDS = 16;
+/**
+ * The wider population, generated after the first households from the same stream (so those keep
+ * their IDs): about three thousand people, enough for comparisons to have plausible non-findings.
+ */
+const POPULATION_HOUSEHOLDS = 880;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 const date = (p: Prng, year: number, fromMonth = 1, toMonth = 12) => `${year}-${pad(p.int(fromMonth, toMonth))}-${pad(p.int(1, 28))}`;
@@ -110,21 +115,30 @@ function household(ctx: Ctx, banner: Banner, index: number, placement?: Placemen
     : `${placeName(banner, town.name)}${p.pick(COMMUNITIES)}${p.int(1, 20)}号楼${p.int(1, 4)}单元${p.int(1, 18)}0${p.int(1, 4)}室`;
   const station = `${banner.name}公安局${town.name.replace(/(镇|苏木)$/, '')}派出所`;
   return {
-    household: { id, address, registeredAt, policeStation: station, kind: rural ? '农业家庭户' : '非农业家庭户', members },
+    household: {
+      id, address, registeredAt, policeStation: station, kind: rural ? '农业家庭户' : '非农业家庭户', members,
+      ...(rural && village ? { village: `${banner.name}${town.name}${village}` } : {}),
+    },
     rural, village, town: town.name,
   };
 }
 
-export function generateWorld(): DemoWorld {
-  const ctx: Ctx = { p: createPrng(SEED), usedIds: new Set(), usedSerials: new Set(['HH150627-106-0042', 'HH150627-106-0187', 'HH150627-106-0203']) };
+export type BaseWorld = Pick<DemoWorld, 'households' | 'grassland' | 'properties'>;
+
+/** `reserved`: IDs taken by hand-written households (the Li family, the planted cases). */
+export function generateWorld(reserved: { ids?: readonly string[]; households?: readonly string[] } = {}): BaseWorld {
+  const ctx: Ctx = {
+    p: createPrng(SEED),
+    usedIds: new Set(reserved.ids),
+    usedSerials: new Set(['HH150627-106-0042', 'HH150627-106-0187', 'HH150627-106-0203', ...(reserved.households ?? [])]),
+  };
   const { p } = ctx;
-  const world: DemoWorld = { households: [], grassland: [], properties: [] };
+  const world: BaseWorld = { households: [], grassland: [], properties: [] };
   // Two neighbours of Li in Muhudunbao first, then households across the region.
   const banners = [bannerByCode('150627'), bannerByCode('150627'), ...BANNERS];
   const muhudunbao: Placement = { townIndex: 0, village: '木呼敦包村' };
-  for (let i = 0; i < HOUSEHOLDS; i++) {
-    const banner = banners[i % banners.length]!;
-    const { household: h, rural, village, town } = household(ctx, banner, i, i < 2 ? muhudunbao : undefined);
+  const add = (i: number, banner: Banner, placement?: Placement) => {
+    const { household: h, rural, village, town } = household(ctx, banner, i, placement);
     world.households.push(h);
     const head = h.members[0]!.person;
     if (rural && banner.grassland && village) {
@@ -155,5 +169,6 @@ export function generateWorld(): DemoWorld {
       areaM2: p.int(700, 1600) / 10, use: '住宅', registeredAt: date(p, year), mortgaged: p.chance(0.5),
     });
   }
+  for (let i = HOUSEHOLDS; i < HOUSEHOLDS + POPULATION_HOUSEHOLDS; i++) add(i, BANNERS[i % BANNERS.length]!);
   return world;
 }

@@ -1,5 +1,5 @@
 import { creditCode } from './ids';
-import type { DemoGrasslandContract, DemoHousehold, DemoPerson, DemoProperty, DemoWorld } from './types';
+import type { DemoEnterprise, DemoGrasslandContract, DemoHousehold, DemoPerson, DemoPost, DemoProperty, DemoSubsidy, DemoVehicle, DemoWorld } from './types';
 
 /**
  * The seed report's case (Ejin Horo Banner, 2019): Li (李某), committee director of Muhudunbao
@@ -84,4 +84,47 @@ const properties: DemoProperty[] = [
   property(MUHUDUNBAO_COOPERATIVE, '蒙(2019)伊金霍洛旗不动产权第0015588号', `${VILLAGE}三社`, 1260, '仓储', '2019-03-28'),
 ];
 
-export const liFamilyWorld: DemoWorld = { households, grassland, properties };
+/**
+ * Finance's roll of the grassland ecological protection subsidy (草原生态保护补助奖励, 草畜平衡奖励
+ * at GRASSLAND_RATE yuan per mu and year, one payment per declared contract, each November).
+ * The sons' declarations go on in their former households' names after they left them; from 2017
+ * Li declares the same parcels again under his new contracts. The roll stops after the 2018
+ * payments: the commission found the case in April 2019.
+ */
+export const GRASSLAND_RATE = 2.5;
+const VILLAGE_ROLL = '伊金霍洛旗红庆河镇木呼敦包村';
+const pay = (recipient: DemoPerson, householdId: string, contractNo: string, contractYear: number, areaMu: number, year: number, seq: string): DemoSubsidy => ({
+  paymentId: `CZ150627-${year}-${seq}`, programme: '草原生态保护补助奖励', year, recipientId: recipient.id, recipientName: recipient.name,
+  householdId, village: VILLAGE_ROLL, contractId: `伊金霍洛旗草原承包(${contractYear})第${contractNo}号`, declaredAreaMu: areaMu,
+  amount: areaMu * GRASSLAND_RATE, paidAt: `${year}-11-18`,
+});
+const subsidies: DemoSubsidy[] = [2016, 2017, 2018].flatMap((year) => [
+  pay(LI, LI_HOUSEHOLD, '0042', 1998, 356, year, '000421'),
+  ...(year >= 2017 ? [pay(LI, LI_HOUSEHOLD, '0213', 2017, 312.5, year, '002131'), pay(LI, LI_HOUSEHOLD, '0214', 2017, 298, year, '002141')] : []),
+  pay(LI_SON_ELDER, ELDER_SON_HOUSEHOLD, '0158', 2012, 312.5, year, '001581'),
+  pay(LI_SON_YOUNGER, YOUNGER_SON_HOUSEHOLD, '0097', 2015, 298, year, '000971'),
+]);
+
+/** Li has been the village committee director since 2011 (organisation department). */
+const officials: DemoPost[] = [
+  { personId: LI.id, name: LI.name, post: '村民委员会主任', organ: '伊金霍洛旗红庆河镇木呼敦包村民委员会', appointedAt: '2011-01-20', leftAt: null },
+];
+
+const enterprises: DemoEnterprise[] = [
+  {
+    creditCode: MUHUDUNBAO_COOPERATIVE, name: '伊金霍洛旗木呼敦包草业专业合作社', kind: '农民专业合作社', legalRepId: LI.id, legalRepName: LI.name,
+    registeredCapital: 200, establishedAt: '2014-05-06', status: '存续', deregisteredAt: null, address: `${VILLAGE}三社`,
+    shareholders: [
+      { holderId: LI.id, name: LI.name, sharePct: 60 },
+      { holderId: LI_SON_ELDER.id, name: LI_SON_ELDER.name, sharePct: 20 },
+      { holderId: LI_SON_YOUNGER.id, name: LI_SON_YOUNGER.name, sharePct: 20 },
+    ],
+  },
+];
+
+const vehicles: DemoVehicle[] = [
+  { plateNo: '蒙K·7Q352', ownerId: LI.id, vehicleType: '小型普通客车', brand: '丰田普拉多', registeredAt: '2018-07-02', status: '正常', deregisteredAt: null, vin: 'JTEBU3FJ0JK104412' },
+  { plateNo: '蒙K·3F861', ownerId: LI_SON_ELDER.id, vehicleType: '小型普通客车', brand: '大众朗逸', registeredAt: '2016-04-11', status: '正常', deregisteredAt: null, vin: 'LSVNV4189G2071634' },
+];
+
+export const liFamilyWorld: DemoWorld = { households, grassland, properties, subsidies, assistance: [], enterprises, vehicles, officials };

@@ -27,6 +27,8 @@ export interface DemoHousehold {
   kind: '农业家庭户' | '非农业家庭户';
   /** The head first. */
   members: DemoMember[];
+  /** Internal: the village (banner + town + village) of a rural household, for the finance roll. */
+  village?: string;
 }
 
 export interface DemoGrasslandContract {
@@ -51,8 +53,91 @@ export interface DemoProperty {
   mortgaged: boolean;
 }
 
+/** A payment on finance's subsidy roll (惠农补贴 “一卡通”): one per programme, recipient, contract and year. */
+export interface DemoSubsidy {
+  paymentId: string;
+  programme: '草原生态保护补助奖励' | '耕地地力保护补贴' | '产业扶贫补助';
+  year: number;
+  recipientId: string;
+  recipientName: string;
+  /** The household the roll pays, as finance recorded it at declaration (not re-checked later). */
+  householdId: string;
+  village: string;
+  /** The grassland contract the declaration cites (grassland subsidy only). */
+  contractId: string | null;
+  declaredAreaMu: number | null;
+  amount: number;
+  paidAt: string;
+}
+
+/** A social assistance case of civil affairs (最低生活保障, 特困供养, 临时救助). */
+export interface DemoAssistance {
+  caseId: string;
+  programme: '农村最低生活保障' | '城市最低生活保障' | '特困人员救助供养' | '临时救助';
+  recipientId: string;
+  recipientName: string;
+  householdId: string;
+  periodFrom: string;
+  /** null while it is still paid. */
+  periodTo: string | null;
+  monthlyAmount: number;
+  totalAmount: number;
+  /** Internal to civil affairs: the case worker. */
+  caseWorker: string;
+}
+
+export interface DemoShareholder {
+  holderId: string;
+  name: string;
+  sharePct: number;
+}
+
+/** A registered market entity (企业, 农民专业合作社, 个体工商户) of market regulation. */
+export interface DemoEnterprise {
+  creditCode: string;
+  name: string;
+  kind: string;
+  legalRepId: string;
+  legalRepName: string;
+  /** 万元 */
+  registeredCapital: number;
+  establishedAt: string;
+  status: '存续' | '注销';
+  deregisteredAt: string | null;
+  address: string;
+  shareholders: DemoShareholder[];
+}
+
+/** A registered motor vehicle of vehicle administration. */
+export interface DemoVehicle {
+  plateNo: string;
+  ownerId: string;
+  vehicleType: string;
+  brand: string;
+  registeredAt: string;
+  status: '正常' | '注销';
+  deregisteredAt: string | null;
+  /** Internal (never in the catalogue). */
+  vin: string;
+}
+
+/** A post held by a public official (organisation department: 干部任免). */
+export interface DemoPost {
+  personId: string;
+  name: string;
+  post: string;
+  organ: string;
+  appointedAt: string;
+  leftAt: string | null;
+}
+
 export interface DemoWorld {
   households: DemoHousehold[];
   grassland: DemoGrasslandContract[];
   properties: DemoProperty[];
+  subsidies: DemoSubsidy[];
+  assistance: DemoAssistance[];
+  enterprises: DemoEnterprise[];
+  vehicles: DemoVehicle[];
+  officials: DemoPost[];
 }

@@ -1,5 +1,7 @@
 import { generateWorld } from './generated';
 import { liFamilyWorld } from './li-family';
+import { plantedWorld } from './planted';
+import { deriveRecords } from './records';
 import type { DemoWorld } from './types';
 
 export * from './types';
@@ -15,13 +17,20 @@ export {
   MUHUDUNBAO_COOPERATIVE,
   YOUNGER_SON_HOUSEHOLD,
 } from './li-family';
+export { LOOKALIKES, PLANTED } from './planted';
 
-/** The whole demo world, built once (deterministic: the same on every run). */
+/**
+ * The whole demo world, built once (deterministic: the same on every run): the Li family, the
+ * planted cases with their look-alikes, and the generated population with its ordinary records.
+ */
 export const demoWorld: DemoWorld = (() => {
-  const generated = generateWorld();
-  return {
-    households: [...liFamilyWorld.households, ...generated.households],
-    grassland: [...liFamilyWorld.grassland, ...generated.grassland],
-    properties: [...liFamilyWorld.properties, ...generated.properties],
-  };
+  const written = [liFamilyWorld, plantedWorld];
+  const generated = generateWorld({
+    ids: written.flatMap((w) => w.households.flatMap((h) => h.members.map((m) => m.person.id))),
+    households: written.flatMap((w) => w.households.map((h) => h.id)),
+  });
+  const derived = deriveRecords(generated);
+  const parts: DemoWorld[] = [...written, { ...generated, ...derived }];
+  const keys = ['households', 'grassland', 'properties', 'subsidies', 'assistance', 'enterprises', 'vehicles', 'officials'] as const;
+  return Object.fromEntries(keys.map((k) => [k, parts.flatMap((w) => w[k] as unknown[])])) as unknown as DemoWorld;
 })();

@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, jsonb, pgTable, text, timestamp, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Role } from '../../../proto/directory';
 import type { Disclosure } from '../../../proto/inquiry-statement';
 import type { Subject } from '../../../proto/subjects';
@@ -41,6 +41,8 @@ export const inquiries = pgTable(
     state: text('state', { enum: INQUIRY_STATES }).notNull().default('pending_approval'),
     /** Entrusted mode: the unit of the investigator who ran the inquiry on behalf of `unitId`; null otherwise. */
     submittedFromUnitId: text('submitted_from_unit_id').references(() => units.id),
+    /** A follow-up inquiry (二次查询): the inquiry whose answer named its subjects; same unit, case reference and legal basis. */
+    parentId: uuid('parent_id').references((): AnyPgColumn => inquiries.id),
     /** The highest sensitivity of its categories, at submission. */
     sensitivity: text('sensitivity').notNull().default('standard'),
     /** The approvals it needs, fixed at submission so a later policy change does not move the goalposts. */
@@ -52,5 +54,9 @@ export const inquiries = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('inquiries_unit_created_idx').on(t.unitId, t.createdAt), index('inquiries_creator_created_idx').on(t.createdBy, t.createdAt)],
+  (t) => [
+    index('inquiries_unit_created_idx').on(t.unitId, t.createdAt),
+    index('inquiries_creator_created_idx').on(t.createdBy, t.createdAt),
+    index('inquiries_parent_idx').on(t.parentId),
+  ],
 );

@@ -118,7 +118,7 @@ describe('POST /v1/inquiries', () => {
     {
       name: 'an unknown category',
       body: () => gw.inquiryBody({ categories: ['household', 'bank_statements'] }),
-      message: /^categories\[1\]: unknown category "bank_statements"; known categories: bank_accounts, bank_transactions, grassland_contracts, household, household_members, real_estate$/,
+      message: /^categories\[1\]: unknown category "bank_statements"; known categories: bank_accounts, bank_transactions, enterprises, grassland_contracts, household, household_members, public_officials, real_estate, social_assistance, subsidies, vehicles$/,
       paths: ['categories[1]'],
     },
   ];

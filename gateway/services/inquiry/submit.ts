@@ -10,6 +10,7 @@ import { appendAudit } from '../audit/append-audit';
 import type { RequestContext } from '../context';
 import { unitAncestry } from '../unit/unit-tree';
 import { enforceFairUse } from './fair-use';
+import { checkFollowUp } from './follow-up';
 import type { InquiryView, SubmitInquiry } from '../../../proto/api/inquiries';
 import { loadInquiryViews } from './view';
 
@@ -39,6 +40,7 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
   }
   const [unitRow] = await ctx.db.select({ id: units.id, encryptionKey: units.encryptionKey }).from(units).where(eq(units.id, unitId));
   const signed = await verifySubmission(ctx, body, { id: unitId, encryptionKey: unitRow?.encryptionKey ?? null });
+  const parentId = await checkFollowUp(ctx, body, unitId);
   const { sensitivity, chain } = requiredApprovals(ctx.approvals, ctx.catalogue, body.categories);
   const approvalChain = chain.map((step) => resolveStep(step, unitPath));
   const now = ctx.clock();
@@ -57,6 +59,7 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
         ...(signed ? { id: signed.claims.inquiry_id, statement: signed.stored } : {}),
         unitId,
         submittedFromUnitId: entrusted ? ctx.principal.unitId : null,
+        parentId,
         createdBy: ctx.principal.userId,
         caseReference: body.caseReference,
         legalBasis: body.legalBasis,
@@ -85,6 +88,7 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
         policyIds: decision.policyIds,
         ...(entrusted ? { onBehalfOf: unitId } : {}),
         ...(signed ? { signature: { kid: signed.stored.kid, sha256: statementDigest(signed.stored.statement) } } : {}),
+        ...(parentId ? { parentId } : {}),
       },
       committed: { caseReference: body.caseReference, subjectIds: body.subjects.map((s) => s.id) },
     }, ctx.audit);

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import catalogue from '../../policies/categories.json';
+import { creditCodeProblem, residentIdProblem } from '../../proto/subjects';
+import { createCivilAffairsSource } from './civil-affairs';
+import { demoWorld, ELDER_SON_HOUSEHOLD, LI, LI_HOUSEHOLD, LI_SON_ELDER, LI_SON_YOUNGER, MUHUDUNBAO_COOPERATIVE, PLANTED, YOUNGER_SON_HOUSEHOLD } from './demo-world/world';
+import { createFinanceSource } from './finance';
+import { DEMO_DEPARTMENTS } from '.';
+import { createMarketRegulationSource } from './market-regulation';
+import { createOrganisationSource } from './organisation';
+import { createVehicleAdministrationSource } from './vehicle-administration';
+
+const person = (id: string) => ({ kind: 'person' as const, id });
+const categories = catalogue.categories as Record<string, { department: string; fields: string[] }>;
+
+describe('the demo departments', () => {
+  it('each serves exactly its catalogue categories and fields, and nothing of the others', async () => {
+    for (const [department, demo] of Object.entries(DEMO_DEPARTMENTS)) {
+      const source = demo.createSource({ volume: 3 });
+      const own = Object.fromEntries(Object.entries(categories).filter(([, c]) => c.department === department).map(([n, c]) => [n, c.fields]));
+      expect(source.categories, department).toEqual(own);
+      for (const [name, c] of Object.entries(categories)) {
+        // The kit only ever asks a source for its own categories; the bank's generator does not look at the name.
+        if (c.department === department || department === 'bank') continue;
+        const found = source.lookup(name, person(LI.id));
+        const records: unknown[] = [];
+        for await (const r of Symbol.asyncIterator in found ? found : await found) records.push(r);
+        expect(records, `${department} answers ${name}`).toEqual([]);
+      }
+    }
+  });
+
+  it('every catalogue department is a demo department', () => {
+    for (const c of Object.values(categories)) expect(Object.keys(DEMO_DEPARTMENTS)).toContain(c.department);
+  });
+
+  it('has a population of a few thousand people and a few hundred organisations with valid identifiers', () => {
+    const people = new Set(demoWorld.households.flatMap((h) => h.members.map((m) => m.person.id)));
+    expect(people.size).toBeGreaterThan(2000);
+    for (const id of people) expect(residentIdProblem(id), id).toBeNull();
+    expect(demoWorld.enterprises.length).toBeGreaterThan(200);
+    for (const e of demoWorld.enterprises) expect(creditCodeProblem(e.creditCode), e.creditCode).toBeNull();
+    expect(new Set(demoWorld.enterprises.map((e) => e.creditCode)).size).toBe(demoWorld.enterprises.length);
+    // Shared names: comparisons must join on identifiers, never on names.
+    const names = [...people].length - new Set(demoWorld.households.flatMap((h) => h.members.map((m) => m.person.name))).size;
+    expect(names).toBeGreaterThan(100);
+  });
+});
+
+describe('finance', () => {
+  it("pays the sons' grassland subsidy in their former households after 2017 while Li declares the same areas again", async () => {
+    const finance = createFinanceSource();
+    const li = await finance.lookup('subsidies', person(LI.id));
+    const elder = await finance.lookup('subsidies', person(LI_SON_ELDER.id));
+    const younger = await finance.lookup('subsidies', person(LI_SON_YOUNGER.id));
+    const in2017 = (rows: Record<string, unknown>[]) => rows.filter((r) => r.year === 2017);
+    expect(in2017(li).map((r) => r.declared_area_mu).sort()).toEqual([298, 312.5, 356]);
+    expect(in2017(li).every((r) => r.household_id === LI_HOUSEHOLD)).toBe(true);
+    expect(in2017(elder)).toMatchObject([{ household_id: ELDER_SON_HOUSEHOLD, declared_area_mu: 312.5 }]);
+    expect(in2017(younger)).toMatchObject([{ household_id: YOUNGER_SON_HOUSEHOLD, declared_area_mu: 298 }]);
+    expect(li.reduce((s, r) => s + Number(r.amount), 0)).toBe((356 * 3 + (312.5 + 298) * 2) * 2.5);
+  });
+});
+
+describe('market regulation, vehicles, officials, civil affairs', () => {
+  it('knows the cooperative Li represents, with his sons as shareholders, by code and by person', async () => {
+    const market = createMarketRegulationSource();
+    const [coop] = await market.lookup('enterprises', { kind: 'organisation', id: MUHUDUNBAO_COOPERATIVE });
+    expect(coop).toMatchObject({ legal_rep_id: LI.id, status: '存续', role: null });
+    expect((coop!.shareholders as { holder_id: string }[]).map((s) => s.holder_id)).toEqual([LI.id, LI_SON_ELDER.id, LI_SON_YOUNGER.id]);
+    expect(await market.lookup('enterprises', person(LI_SON_ELDER.id))).toMatchObject([{ credit_code: MUHUDUNBAO_COOPERATIVE, role: '股东', share_pct: 20 }]);
+    expect(await market.lookup('enterprises', person(LI.id))).toMatchObject([{ role: '法定代表人、股东', share_pct: 60 }]);
+  });
+
+  it('names Li as village committee director, and keeps internal columns for the projection to drop', async () => {
+    expect(await createOrganisationSource().lookup('public_officials', person(LI.id))).toMatchObject([{ post: '村民委员会主任', left_at: null }]);
+    const [car] = await createVehicleAdministrationSource().lookup('vehicles', person(LI.id));
+    expect(car).toMatchObject({ owner_id: LI.id, status: '正常' });
+    expect(car).toHaveProperty('vin');
+    const [allowance] = await createCivilAffairsSource().lookup('social_assistance', person(PLANTED.assistanceWithVehicle.recipient));
+    expect(allowance).toMatchObject({ household_id: PLANTED.assistanceWithVehicle.household, period_to: null });
+    expect(allowance).toHaveProperty('case_worker');
+  });
+});

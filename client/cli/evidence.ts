@@ -1,0 +1,69 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import type { JWK } from 'jose';
+import type { ApiClient } from '../core/api-client';
+
+/**
+ * `qiao evidence export <inquiry-id> --out case.qiao-evidence` and `qiao evidence verify <file>`:
+ * one file with what proves an inquiry (client/core/evidence.ts, docs/formats.md "Evidence
+ * package"), and its offline check against this machine's pinned keys only.
+ */
+export function evidenceCommand(deps: { api: () => Promise<ApiClient>; apiAs: (username: string) => Promise<ApiClient>; pkiDir: () => string; readKey: (file: string) => Promise<JWK> }): Command {
+  const evidence = new Command('evidence').description('evidence packages: export an inquiry with everything needed to check it, and verify one offline');
+  evidence
+    .command('export <inquiry-id>')
+    .description('write the inquiry, its decisions, warrants, ciphertexts, receipts and audit entries with proofs to one file')
+    .requiredOption('--out <file>', 'the package to write, e.g. case.qiao-evidence')
+    .requiredOption('--audit-as <username>', 'who reads the audit log and signs a fresh checkpoint (an auditor: investigators do not read the log)')
+    .option('--with-records', 'also carry the records as decrypted here (verify checks them against the ciphertext with --key)')
+    .option('--findings <model...>', 'also carry the findings of these comparison models over the records (implies --with-records)')
+    .option('--models <dir>', 'the comparison models', 'models')
+    .option('--key <file>', 'the unit private key (JWK); default: <pki-dir>/units/<unit>/encryption.jwk')
+    .action(async (id: string, o: { out: string; auditAs: string; withRecords?: boolean; findings?: string[]; models: string; key?: string }) => {
+      const { collectEvidence } = await import('../core/evidence');
+      const api = await deps.api();
+      let records;
+      const findings = [];
+      if (o.withRecords || o.findings) {
+        const { decryptInquiries } = await import('./compare');
+        records = await decryptInquiries(api, [id], { ...(o.key ? { key: o.key } : {}), pkiDir: deps.pkiDir(), readKey: deps.readKey, wait: 0 });
+        const [{ findModel, runModel }, { resolveParameters }] = await Promise.all([import('./duckdb-models'), import('../core/models')]);
+        for (const name of o.findings ?? []) {
+          const model = await findModel(o.models, name);
+          findings.push({ model: model.name, title: model.title, findings: await runModel(model, records, resolveParameters(model, [])) });
+        }
+      }
+      const pkg = await collectEvidence(api, await deps.apiAs(o.auditAs), id, { ...(records ? { records } : {}), ...(o.findings ? { findings } : {}) });
+      await writeFile(o.out, pkg, { mode: 0o600 });
+      console.log(`evidence of inquiry ${id} written to ${o.out} (${pkg.length} bytes); check it with: ./qiao evidence verify ${o.out}`);
+    });
+  evidence
+    .command('verify <file>')
+    .description('check a package offline with the pinned keys only; names the check that fails')
+    .option('--trust-dir <dir>', 'the pinned keys: keys/warrant-jwks.json, keys/checkpoint-verifier.jwk, directory/ (default: <pki-dir>)')
+    .addOption(new Option('--origin <name>', 'the audit log’s name in its checkpoints').env('QIAO_AUDIT_ORIGIN').default('qiao.gateway/audit-log'))
+    .option('--key <file>', "the unit's private key (JWK): checks carried records against the ciphertext")
+    .action(async (file: string, o: { trustDir?: string; origin: string; key?: string }) => {
+      const [{ verifyEvidence }, { parseCheckpointKey }, { directoryReceiptKeys }, { EvidenceError }] = await Promise.all([
+        import('../core/evidence'), import('../../proto/audit-log'), import('./directory-keys'), import('../../proto/evidence'),
+      ]);
+      const dir = o.trustDir ?? deps.pkiDir();
+      const warrantKeys = (JSON.parse(await readFile(join(dir, 'keys', 'warrant-jwks.json'), 'utf8')) as { keys: JWK[] }).keys;
+      const checkpointKey = parseCheckpointKey(await readFile(join(dir, 'keys', 'checkpoint-verifier.jwk'), 'utf8'), o.origin);
+      try {
+        const unitKey = o.key ? await deps.readKey(o.key) : undefined;
+        const report = await verifyEvidence(new Uint8Array(await readFile(file)), { warrantKeys, receiptKeys: directoryReceiptKeys(join(dir, 'directory')), checkpointKey, origin: o.origin, ...(unitKey ? { unitKey } : {}) });
+        const i = report.inquiry;
+        console.log(`evidence of inquiry ${i.id} verifies: case ${i.caseReference}, unit ${i.unitId}, submitted by ${i.createdBy.username}; approved by ${i.decisions.filter((d) => d.decision === 'approve').map((d) => d.username).join(', ')}`);
+        console.log(`  ${report.warrants} warrants signed by the gateway; answers: ${report.results.map((r) => `${r.department} (${r.records} records, ${r.bytes} bytes)`).join(', ')}`);
+        console.log(`  ${report.auditEntries} audit entries proved into checkpoint ${report.checkpoint.size}; checks passed: ${report.checks.join(', ')}`);
+        if (report.unchecked.length) console.log(`  not checked (pass --key with the unit's private key): ${report.unchecked.join(', ')}`);
+      } catch (error) {
+        if (!(error instanceof EvidenceError)) throw error;
+        console.error(`qiao: ${file}: ${error.message}`);
+        process.exitCode = 4;
+      }
+    });
+  return evidence;
+}

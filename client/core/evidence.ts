@@ -1,0 +1,246 @@
+import type { JWK } from 'jose';
+import { decodeJwt } from 'jose';
+import { InquiryWarrants, type IssuedWarrant } from '../../proto/api/warrants';
+import { InquiryView } from '../../proto/api/inquiries';
+import { ResultSummary } from '../../proto/api/results';
+import { auditLeafHash, decodeProof, parseAuditEntry, type AuditLogEntry } from '../../proto/audit-log';
+import { listEntries } from '../../proto/audit-client';
+import { encodeHex } from '../../proto/bytes';
+import { openCheckpoint, type Checkpoint, type NoteVerifier } from '../../proto/checkpoint';
+import { EvidenceError, openEvidence, packEvidence } from '../../proto/evidence';
+import { sha256 } from '../../proto/hash';
+import { verifyInclusion } from '../../proto/merkle';
+import { verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
+import { NdjsonReader, ResultDecryptor } from '../../proto/result-envelope';
+import { verifyWarrant, type WarrantClaims } from '../../proto/warrant';
+import type { ApiClient } from './api-client';
+import { renderEvidenceReport } from './evidence-report';
+import type { Finding, SourcedRecord } from './models';
+import type { ReceiptKeyLookup } from './results';
+
+/**
+ * Evidence packages (电子取证): `collectEvidence` gathers an inquiry's evidence from the gateway
+ * into a package (proto/evidence.ts); `verifyEvidence` checks a package offline with only the
+ * verifier's pinned keys — the gateway's warrant keys, the departments' receipt keys from the
+ * directory, the audit log's checkpoint key — and throws an EvidenceError naming the first check
+ * that fails. Layout and checks: docs/formats.md, "Evidence package".
+ */
+
+const enc = new TextEncoder();
+const json = (value: unknown) => enc.encode(`${JSON.stringify(value, null, 2)}\n`);
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    parts.push(next.value);
+    length += next.value.length;
+  }
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * Everything about one inquiry, as a package. `api` is the requesting unit's investigator (the
+ * inquiry, warrants, results); `auditApi` one who reads the audit log and may ask for a fresh
+ * checkpoint (an auditor), taken after the downloads so that it covers every entry of the inquiry.
+ * `extra` adds files on request (decrypted records, comparison findings, a report).
+ */
+export async function collectEvidence(
+  api: ApiClient,
+  auditApi: ApiClient,
+  inquiryId: string,
+  options: { records?: SourcedRecord[]; findings?: { model: string; title: string; findings: Finding[] }[]; now?: Date } = {},
+): Promise<Uint8Array> {
+  const now = options.now ?? new Date();
+  const files: Record<string, Uint8Array> = {};
+  const inquiry = await api.getInquiry(inquiryId);
+  files['inquiry.json'] = json(inquiry);
+  const warrants = await api.listWarrants(inquiryId);
+  files['warrants.json'] = json(warrants);
+  const listing = await api.listResults(inquiryId);
+  const answered = listing.results.filter((r) => r.status === 'succeeded');
+  for (const summary of answered) {
+    files[`results/${summary.department}.json`] = json(summary);
+    files[`results/${summary.department}.bin`] = await readAll((await api.downloadResult(inquiryId, summary.department)).body);
+  }
+  await auditApi.signCheckpoint();
+  const cp = await auditApi.auditCheckpoint();
+  const entries: { index: number; entry: string; proof: string[] }[] = [];
+  for await (const e of listEntries(auditApi.getJson, { end: cp.size })) {
+    if (parseAuditEntry(e.entry).inquiryId !== inquiryId) continue;
+    entries.push({ ...e, proof: (await auditApi.inclusionProof({ index: e.index, size: cp.size })).proof });
+  }
+  files['audit/checkpoint.txt'] = enc.encode(cp.checkpoint);
+  files['audit/entries.json'] = json({ size: cp.size, entries });
+  // On request: the records as decrypted here (checked against the ciphertext by `verify --key`), and comparison findings.
+  for (const summary of answered) {
+    const own = options.records?.filter((r) => r.inquiryId === inquiryId && r.department === summary.department);
+    if (own) files[`records/${summary.department}.ndjson`] = enc.encode(own.map((r) => `${JSON.stringify(r.record)}\n`).join(''));
+  }
+  for (const f of options.findings ?? []) files[`findings/${f.model}.json`] = json({ model: f.model, title: f.title, findings: f.findings });
+  const actions = entries.map((e) => ({ index: e.index, ...(({ action, at }) => ({ action, at }))(parseAuditEntry(e.entry)) }));
+  files['report.html'] = enc.encode(renderEvidenceReport({ inquiry, warrants: warrants.warrants, results: answered, audit: { size: cp.size, actions }, ...(options.findings ? { findings: options.findings } : {}), createdAt: now }));
+  return packEvidence(inquiryId, files, now);
+}
+
+export interface EvidenceTrust {
+  /** The gateway's public warrant keys (pinned, e.g. <pki>/keys/warrant-jwks.json). */
+  warrantKeys: JWK[];
+  /** The departments' receipt keys as the directory publishes them. */
+  receiptKeys: ReceiptKeyLookup;
+  /** The audit log's checkpoint key and the log's name. */
+  checkpointKey: NoteVerifier;
+  origin: string;
+  /** The unit's private key: with it, records in the package are checked against the ciphertext they were decrypted from. */
+  unitKey?: JWK;
+}
+
+export interface EvidenceReport {
+  inquiry: InquiryView;
+  checkpoint: Checkpoint;
+  warrants: number;
+  results: { department: string; records: number; bytes: number }[];
+  auditEntries: number;
+  /** Every check passed, in order. */
+  checks: string[];
+  /** Parts present but not checked (records without the unit key). */
+  unchecked: string[];
+}
+
+function parse<T>(check: string, what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof EvidenceError) throw error;
+    throw new EvidenceError(check, `${what}: ${(error as Error).message.slice(0, 300)}`);
+  }
+}
+
+async function attempt<T>(check: string, what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof EvidenceError) throw error;
+    throw new EvidenceError(check, `${what}: ${(error as Error).message.slice(0, 300)}`);
+  }
+}
+
+export async function verifyEvidence(bytes: Uint8Array, trust: EvidenceTrust): Promise<EvidenceReport> {
+  const pkg = openEvidence(bytes);
+  const checks = ['container', 'manifest', 'file-digest'];
+  const inquiry = parse('inquiry', 'inquiry.json', () => InquiryView.parse(JSON.parse(pkg.text('inquiry.json'))));
+  if (inquiry.id !== pkg.manifest.inquiryId) throw new EvidenceError('inquiry', `inquiry.json is inquiry ${inquiry.id}, the manifest names ${pkg.manifest.inquiryId}`);
+  checks.push('inquiry');
+
+  // Warrants: signed by the pinned gateway key, for this inquiry, each to its department.
+  const warrantList = parse('warrant', 'warrants.json', () => InquiryWarrants.parse(JSON.parse(pkg.text('warrants.json'))));
+  if (warrantList.inquiryId !== inquiry.id) throw new EvidenceError('warrant', `warrants.json lists the warrants of inquiry ${warrantList.inquiryId}, not ${inquiry.id}`);
+  const warrants = new Map<string, { issued: IssuedWarrant; claims: WarrantClaims }>();
+  for (const issued of warrantList.warrants) {
+    const unverified = parse('warrant', `warrant ${issued.warrantId}`, () => decodeJwt(issued.warrant));
+    // Checked as of its own issue: a warrant in evidence has long expired, its signature has not.
+    const claims = await attempt('warrant', `warrant ${issued.warrantId} of ${issued.department}`, () =>
+      verifyWarrant(issued.warrant, { keys: trust.warrantKeys, audience: issued.department, now: new Date(Number(unverified.nbf ?? unverified.iat) * 1000) }));
+    if (claims.inquiry_id !== inquiry.id) throw new EvidenceError('warrant', `warrant ${claims.jti} is for inquiry ${claims.inquiry_id}, not ${inquiry.id}`);
+    if (claims.jti !== issued.warrantId) throw new EvidenceError('warrant', `warrant ${issued.warrantId} carries the id ${claims.jti}`);
+    if (encodeHex(sha256(issued.warrant)) !== issued.sha256) throw new EvidenceError('warrant', `warrant ${issued.warrantId}: its SHA-256 is not the listed one`);
+    // What the gateway signed is what inquiry.json says was asked: legal basis, unit, subjects, categories.
+    const asked = new Set(inquiry.subjects.map((x) => x.id));
+    if (claims.legal_basis !== inquiry.legalBasis) throw new EvidenceError('warrant', `warrant ${claims.jti} carries another legal basis than inquiry.json`);
+    if (claims.recipient.unit !== inquiry.unitId) throw new EvidenceError('warrant', `warrant ${claims.jti} is for unit ${claims.recipient.unit}, inquiry.json for ${inquiry.unitId}`);
+    if (claims.subjects.some((x) => !asked.has(x.id))) throw new EvidenceError('warrant', `warrant ${claims.jti} names a subject inquiry.json does not`);
+    if (Object.keys(claims.categories).some((c) => !inquiry.categories.includes(c))) throw new EvidenceError('warrant', `warrant ${claims.jti} names a category inquiry.json does not`);
+    warrants.set(claims.jti, { issued, claims });
+  }
+  checks.push('warrant');
+
+  // Each answer: the department's receipt (pinned key) over this warrant and exactly this ciphertext.
+  const departments = Object.keys(pkg.files).filter((p) => /^results\/[a-z_]+\.json$/.test(p)).map((p) => p.slice(8, -5));
+  const results: { department: string; summary: ResultSummary; receipt: ReceiptClaims; ciphertextSha256: string }[] = [];
+  for (const department of departments) {
+    const summary = parse('receipt', `results/${department}.json`, () => ResultSummary.parse(JSON.parse(pkg.text(`results/${department}.json`))));
+    if (summary.department !== department || !summary.receipt || !summary.warrantId) throw new EvidenceError('receipt', `results/${department}.json has no receipt of ${department}`);
+    const warrant = warrants.get(summary.warrantId);
+    if (!warrant || warrant.issued.department !== department) throw new EvidenceError('receipt', `the answer of ${department} names warrant ${summary.warrantId}, which is not one of this inquiry's warrants to ${department}`);
+    const receipt = await attempt('receipt', `receipt of ${department}`, async () =>
+      verifyReceipt(summary.receipt!, { department, warrantId: summary.warrantId!, publicJwk: await trust.receiptKeys(department) }));
+    if (receipt.inquiry_id !== inquiry.id) throw new EvidenceError('receipt', `the receipt of ${department} is for inquiry ${receipt.inquiry_id}, not ${inquiry.id}`);
+    const ciphertext = pkg.files[`results/${department}.bin`];
+    if (!ciphertext) throw new EvidenceError('ciphertext', `the package has no results/${department}.bin`);
+    const digest = encodeHex(sha256(ciphertext));
+    if (digest !== receipt.ciphertext_sha256 || ciphertext.length !== receipt.bytes) {
+      throw new EvidenceError('ciphertext', `results/${department}.bin (SHA-256 ${digest}, ${ciphertext.length} bytes) is not what ${department}'s receipt signs (${receipt.ciphertext_sha256}, ${receipt.bytes} bytes)`);
+    }
+    results.push({ department, summary, receipt, ciphertextSha256: digest });
+  }
+  checks.push('receipt', 'ciphertext');
+
+  // The audit log: a checkpoint signed by the pinned key, every entry proved into it.
+  const checkpoint = await attempt('checkpoint', 'audit/checkpoint.txt', () => openCheckpoint(pkg.text('audit/checkpoint.txt'), trust.checkpointKey, trust.origin));
+  checks.push('checkpoint');
+  const audit = parse('audit-inclusion', 'audit/entries.json', () => JSON.parse(pkg.text('audit/entries.json')) as { size: number; entries: { index: number; entry: string; proof: string[] }[] });
+  if (audit.size !== checkpoint.size) throw new EvidenceError('audit-inclusion', `the proofs are to a tree of ${audit.size} entries, the checkpoint signs ${checkpoint.size}`);
+  const entries: AuditLogEntry[] = [];
+  for (const e of audit.entries) {
+    parse('audit-inclusion', `audit entry ${e.index}`, () => verifyInclusion(e.index, checkpoint.size, auditLeafHash(e.entry), decodeProof(e.proof), checkpoint.root));
+    entries.push(parseAuditEntry(e.entry));
+  }
+  checks.push('audit-inclusion');
+
+  // The log tells the same story: this inquiry's submission and approval, each warrant issued, each answer as received.
+  const fail = (message: string) => new EvidenceError('audit-binding', message);
+  if (entries.some((e) => e.inquiryId !== inquiry.id)) throw fail(`audit/entries.json holds entries of another inquiry than ${inquiry.id}`);
+  for (const action of ['inquiry.submitted', 'inquiry.approved']) if (!entries.some((e) => e.action === action)) throw fail(`no ${action} entry for inquiry ${inquiry.id}`);
+  const submitted = entries.find((e) => e.action === 'inquiry.submitted')!.details;
+  const same = (x: unknown, y: readonly string[]) => Array.isArray(x) && [...x].sort().join() === [...y].sort().join();
+  if (!same(submitted.categories, inquiry.categories) || submitted.subjects !== inquiry.subjects.length) throw fail('inquiry.json names other categories or another number of subjects than its inquiry.submitted entry');
+  const approvals = entries.filter((e) => e.action === 'inquiry.approval_added' || e.action === 'inquiry.approved').length;
+  if (approvals !== inquiry.decisions.filter((d) => d.decision === 'approve').length) throw fail(`inquiry.json shows ${inquiry.decisions.filter((d) => d.decision === 'approve').length} approvals, the log ${approvals}`);
+  for (const { issued } of warrants.values()) {
+    if (!entries.some((e) => e.action === 'warrant.issued' && e.details.warrantId === issued.warrantId && e.details.sha256 === issued.sha256)) throw fail(`warrant ${issued.warrantId} to ${issued.department} has no warrant.issued entry with its SHA-256`);
+  }
+  for (const r of results) {
+    const answered = entries.find((e) => e.action === 'department.answered' && e.details.warrantId === r.summary.warrantId);
+    if (!answered) throw fail(`the answer of ${r.department} to warrant ${r.summary.warrantId} has no department.answered entry`);
+    if (answered.details.sha256 !== r.ciphertextSha256 || answered.details.records !== r.receipt.records || answered.details.receiptSha256 !== encodeHex(sha256(r.summary.receipt!))) {
+      throw fail(`the department.answered entry of ${r.department} logged another ciphertext, record count or receipt than the package holds`);
+    }
+  }
+  checks.push('audit-binding');
+
+  // Records, when the package carries them: exactly what the ciphertext decrypts to, given the unit's key.
+  const unchecked: string[] = [];
+  const recordFiles = Object.keys(pkg.files).filter((p) => /^records\/[a-z_]+\.ndjson$/.test(p));
+  for (const path of recordFiles) {
+    const department = path.slice(8, -7);
+    const r = results.find((x) => x.department === department);
+    if (!r) throw new EvidenceError('records', `${path} has no answer of ${department} in the package`);
+    if (!trust.unitKey) {
+      unchecked.push(path);
+      continue;
+    }
+    const decrypted = await attempt('records', `decrypting results/${department}.bin`, async () => {
+      const decryptor = new ResultDecryptor(trust.unitKey!, { warrantId: r.summary.warrantId!, department });
+      const reader = new NdjsonReader();
+      const out: string[] = [];
+      for (const plain of [...(await decryptor.push(pkg.files[`results/${department}.bin`]!)), ...(await decryptor.finish())]) for (const rec of reader.push(plain)) out.push(JSON.stringify(rec));
+      reader.end();
+      return out;
+    });
+    const carried = pkg.text(path).split('\n').filter(Boolean).map((l) => JSON.stringify(JSON.parse(l)));
+    if (carried.length !== decrypted.length || carried.some((l, n) => l !== decrypted[n])) throw new EvidenceError('records', `${path} is not what results/${department}.bin decrypts to`);
+  }
+  if (recordFiles.length && trust.unitKey) checks.push('records');
+  return {
+    unchecked,
+    inquiry, checkpoint, warrants: warrants.size, auditEntries: entries.length, checks,
+    results: results.map((r) => ({ department: r.department, records: r.receipt.records, bytes: r.receipt.bytes })),
+  };
+}

@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LI, LI_SON_ELDER } from '../adapters/departments/demo-world/world';
+import { directoryReceiptKeys } from '../client/cli/directory-keys';
+import { collectEvidence, verifyEvidence, type EvidenceTrust } from '../client/core/evidence';
+import { parseCheckpointKey } from '../proto/audit-log';
+import { noteSigner, openNote, parseCheckpoint, signCheckpoint } from '../proto/checkpoint';
+import { EVIDENCE_MIMETYPE, openEvidence, packEvidence } from '../proto/evidence';
+import { bootFederation, type Federation } from './harness/federation';
+
+const ORIGIN = 'qiao.gateway/audit-log';
+let fed: Federation;
+let trust: EvidenceTrust;
+let a: Uint8Array;
+let b: Uint8Array;
+let inquiryA: string;
+
+const dec = new TextDecoder();
+/** The package with some of its files replaced, re-packed with a manifest that matches: only the deeper checks can tell. */
+function repack(pkg: Uint8Array, change: (files: Record<string, Uint8Array>) => void): Uint8Array {
+  const opened = openEvidence(pkg);
+  const files = { ...opened.files };
+  change(files);
+  return packEvidence(opened.manifest.inquiryId, files, new Date(opened.manifest.createdAt));
+}
+/** The ZIP itself edited, manifest untouched. */
+function rezip(pkg: Uint8Array, change: (entries: Record<string, Uint8Array>) => void): Uint8Array {
+  const entries = unzipSync(pkg);
+  change(entries);
+  const zip: Zippable = { mimetype: [entries.mimetype!, { level: 0 }] };
+  for (const [name, data] of Object.entries(entries)) if (name !== 'mimetype') zip[name] = data;
+  return zipSync(zip);
+}
+const refusal = async (pkg: Uint8Array) => verifyEvidence(pkg, trust).then(() => 'verified', (e: Error) => e.message);
+
+beforeAll(async () => {
+  fed = await bootFederation();
+  const categories = ['household', 'subsidies'];
+  inquiryA = await fed.runInquiry({ investigator: 'inv.ejinhoro', approvers: ['appr.ordos'], categories, subjects: [{ kind: 'person', id: LI.id }] });
+  const inquiryB = await fed.runInquiry({ investigator: 'inv.ejinhoro', approvers: ['appr.ordos'], categories, subjects: [{ kind: 'person', id: LI_SON_ELDER.id }] });
+  await fed.drain();
+  const investigator = await fed.as('inv.ejinhoro');
+  const auditor = await fed.as('auditor.region');
+  a = await collectEvidence(investigator, auditor, inquiryA);
+  b = await collectEvidence(investigator, auditor, inquiryB);
+  trust = {
+    warrantKeys: fed.pki.warrantKey.publicJwks.keys,
+    receiptKeys: directoryReceiptKeys(join(fed.pki.dir, 'directory')),
+    checkpointKey: parseCheckpointKey(await readFile(join(fed.pki.dir, 'keys', 'checkpoint-verifier.jwk'), 'utf8'), ORIGIN),
+    origin: ORIGIN,
+  };
+}, 240_000);
+afterAll(() => fed?.close());
+
+describe('an evidence package', () => {
+  it('verifies offline with the pinned keys: inquiry, warrants, receipts, ciphertexts, audit entries in a signed checkpoint', async () => {
+    const report = await verifyEvidence(a, trust);
+    expect(report.inquiry.id).toBe(inquiryA);
+    expect(report.results.map((r) => r.department)).toEqual(['finance', 'public_security']);
+    expect(report.warrants).toBe(2);
+    expect(report.checks).toEqual(['container', 'manifest', 'file-digest', 'inquiry', 'warrant', 'receipt', 'ciphertext', 'checkpoint', 'audit-inclusion', 'audit-binding']);
+    // The audit trail of the inquiry: submitted, approved, each warrant issued and answered, each result downloaded for the export.
+    const actions = (JSON.parse(dec.decode(openEvidence(a).files['audit/entries.json'])) as { entries: { entry: string }[] }).entries.map((e) => JSON.parse(e.entry).action);
+    expect(actions).toEqual(expect.arrayContaining(['inquiry.submitted', 'inquiry.approved', 'warrant.issued', 'department.answered', 'result.downloaded']));
+    // A ZIP any tool opens: mimetype first, stored.
+    expect(dec.decode(a.subarray(30, 38))).toBe('mimetype');
+    expect(dec.decode(unzipSync(a).mimetype!)).toBe(EVIDENCE_MIMETYPE);
+  });
+
+  it('is refused when a file is changed, removed or added, naming the check', async () => {
+    expect(await refusal(rezip(a, (e) => { e['inquiry.json'] = strToU8(dec.decode(e['inquiry.json']).replace('"approved"', '"rejected"')); }))).toMatch(/^file-digest check failed: inquiry\.json is not the file the manifest names/);
+    expect(await refusal(rezip(a, (e) => { delete e['audit/checkpoint.txt']; }))).toBe('manifest check failed: files of the manifest were removed: audit/checkpoint.txt');
+    expect(await refusal(rezip(a, (e) => { e['results/bank.bin'] = strToU8('more'); }))).toBe('manifest check failed: files not in the manifest were added: results/bank.bin');
+    expect(await refusal(strToU8('not a zip'))).toMatch(/^container check failed/);
+  });
+
+  it('is refused when a re-packed file no longer matches what its signer signed', async () => {
+    const flipped = repack(a, (f) => { const c = f['results/finance.bin']!.slice(); c[100] = c[100]! ^ 1; f['results/finance.bin'] = c; });
+    expect(await refusal(flipped)).toMatch(/^ciphertext check failed: results\/finance\.bin .* is not what finance's receipt signs/);
+    const edited = repack(a, (f) => { f['inquiry.json'] = strToU8(dec.decode(f['inquiry.json']).replace(/"caseReference": "[^"]*"/, '"caseReference": "FORGED"')); });
+    // The case reference reaches neither warrants nor log in the clear (a pseudonym, a keyed commitment): nothing offline binds it yet.
+    expect(await refusal(edited)).toBe('verified');
+    // What the warrants and the log do carry is bound: legal basis, subjects, categories, approvals.
+    const text = (f: Record<string, Uint8Array>) => dec.decode(f['inquiry.json']);
+    expect(await refusal(repack(a, (f) => { f['inquiry.json'] = strToU8(text(f).replace(/"legalBasis": "[^"]*"/, '"legalBasis": "another law"')); }))).toMatch(/^warrant check failed: warrant \S+ carries another legal basis than inquiry\.json/);
+    expect(await refusal(repack(a, (f) => { f['inquiry.json'] = strToU8(text(f).replace(LI.id, LI_SON_ELDER.id)); }))).toMatch(/^warrant check failed: warrant \S+ names a subject inquiry\.json does not/);
+    expect(await refusal(repack(a, (f) => { f['inquiry.json'] = strToU8(text(f).replace('"subsidies"', '"vehicles"')); }))).toMatch(/^warrant check failed: warrant \S+ names a category inquiry\.json does not/);
+  });
+
+  it('refuses a proof from another tree and a checkpoint signed by another key', async () => {
+    const shuffled = repack(a, (f) => {
+      const audit = JSON.parse(dec.decode(f['audit/entries.json'])) as { entries: { proof: string[] }[] };
+      const proofs = audit.entries.map((e) => e.proof);
+      audit.entries.forEach((e, i) => { e.proof = proofs[(i + 1) % proofs.length]!; });
+      f['audit/entries.json'] = strToU8(JSON.stringify(audit));
+    });
+    expect(await refusal(shuffled)).toMatch(/^audit-inclusion check failed: audit entry \d+: entry \d+ is not in the tree of \d+ entries with this root/);
+    const otherTree = repack(a, (f) => { f['audit/checkpoint.txt'] = openEvidence(b).files['audit/checkpoint.txt']!; });
+    expect(await refusal(otherTree)).toMatch(/^audit-inclusion check failed: the proofs are to a tree of \d+ entries, the checkpoint signs \d+/);
+
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const stranger = await noteSigner(ORIGIN, privateKey.export({ format: 'jwk' }) as never);
+    const note = dec.decode(openEvidence(a).files['audit/checkpoint.txt']);
+    const body = parseCheckpoint(await openNote(note, trust.checkpointKey));
+    const forgedNote = await signCheckpoint(body, stranger);
+    expect(await refusal(repack(a, (f) => { f['audit/checkpoint.txt'] = strToU8(forgedNote); }))).toMatch(/^checkpoint check failed: audit\/checkpoint\.txt/);
+  });
+
+  it("refuses another answer's receipt, and parts that each verify but belong to another inquiry", async () => {
+    const other = openEvidence(b).files;
+    expect(await refusal(repack(a, (f) => { f['results/public_security.json'] = other['results/public_security.json']!; }))).toMatch(
+      /^receipt check failed: the answer of public_security names warrant \S+, which is not one of this inquiry's warrants to public_security/,
+    );
+    expect(await refusal(repack(a, (f) => { f['warrants.json'] = other['warrants.json']!; }))).toMatch(/^warrant check failed: warrants\.json lists the warrants of inquiry \S+, not /);
+    const relabelled = repack(a, (f) => { f['warrants.json'] = strToU8(dec.decode(other['warrants.json']!).replace(/"inquiryId": "[^"]+"/, `"inquiryId": "${inquiryA}"`)); });
+    expect(await refusal(relabelled)).toMatch(/^warrant check failed: warrant \S+ is for inquiry \S+, not /);
+    expect(await refusal(repack(a, (f) => { f['audit/entries.json'] = other['audit/entries.json']!; f['audit/checkpoint.txt'] = other['audit/checkpoint.txt']!; }))).toMatch(/^audit-binding check failed: audit\/entries\.json holds entries of another inquiry/);
+  });
+});
+
+describe('qiao evidence export and verify', () => {
+  function qiao(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(join(import.meta.dirname, '..', 'qiao'), ['--gateway', fed.gateway.url, '--as', 'inv.ejinhoro', '--pki-dir', fed.pki.dir,
+      '--state-dir', join(fed.pki.dir, 'cli-state'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+  }
+
+  it('writes one file that verifies with the pinned keys, and names the check a tampered copy fails', async () => {
+    const file = join(fed.pki.dir, 'case.qiao-evidence');
+    const exported = await qiao(['evidence', 'export', inquiryA, '--out', file, '--audit-as', 'auditor.region', '--findings', 'subsidy-after-leaving']);
+    expect(exported.stderr).toBe('');
+    expect(exported.code).toBe(0);
+    const verified = await qiao(['evidence', 'verify', file]);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(`evidence of inquiry ${inquiryA} verifies`);
+    expect(verified.stdout).toContain('checks passed: container, manifest, file-digest, inquiry, warrant, receipt, ciphertext, checkpoint, audit-inclusion, audit-binding\n');
+    expect(verified.stdout).toContain('not checked (pass --key with the unit\'s private key): records/finance.ndjson, records/public_security.ndjson');
+    const key = join(fed.pki.dir, 'units', '150627', 'encryption.jwk');
+    const withKey = await qiao(['evidence', 'verify', file, '--key', key]);
+    expect(withKey.stdout).toContain('audit-binding, records\n');
+    const files = openEvidence(new Uint8Array(await readFile(file))).files;
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['report.html', 'findings/subsidy-after-leaving.json', 'records/finance.ndjson']));
+    expect(dec.decode(files['report.html'])).toContain('Subsidies paid after the recipient left the household');
+    expect(dec.decode(files['records/finance.ndjson'])).toContain('"declared_area_mu":356');
+
+    const forgedRecords = join(fed.pki.dir, 'forged-records.qiao-evidence');
+    await writeFile(forgedRecords, repack(new Uint8Array(await readFile(file)), (f) => { f['records/finance.ndjson'] = strToU8(dec.decode(f['records/finance.ndjson']).replace('"amount":890', '"amount":89')); }));
+    const forged = await qiao(['evidence', 'verify', forgedRecords, '--key', key]);
+    expect(forged.code).toBe(4);
+    expect(forged.stderr).toContain('records check failed: records/finance.ndjson is not what results/finance.bin decrypts to');
+
+    const tampered = join(fed.pki.dir, 'tampered.qiao-evidence');
+    await writeFile(tampered, repack(new Uint8Array(await readFile(file)), (f) => { const c = f['results/public_security.bin']!.slice(); c[0] = c[0]! ^ 1; f['results/public_security.bin'] = c; }));
+    const refused = await qiao(['evidence', 'verify', tampered]);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(/ciphertext check failed: results\/public_security\.bin/);
+  }, 90_000);
+});

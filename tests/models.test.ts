@@ -1,0 +1,125 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  demoWorld, ELDER_SON_HOUSEHOLD, LI, LI_HOUSEHOLD, LI_SON_ELDER, LI_SON_YOUNGER, LOOKALIKES, PLANTED, YOUNGER_SON_HOUSEHOLD,
+} from '../adapters/departments/demo-world/world';
+import { findModel, runModel } from '../client/cli/duckdb-models';
+import { checkModels } from '../client/cli/models-check';
+import { resolveParameters, type Finding, type SourcedRecord } from '../client/core/models';
+import { demoRecords, everyone } from './harness/demo-records';
+
+const MODELS = join(import.meta.dirname, '..', 'models');
+const CATALOGUE = join(import.meta.dirname, '..', 'policies', 'categories.json');
+let all: SourcedRecord[];
+const run = async (name: string, records = all, params: string[] = []) => {
+  const model = await findModel(MODELS, name);
+  return runModel(model, records, resolveParameters(model, params));
+};
+/** Every subject a finding's records are about. */
+const subjectsOf = (f: Finding) => new Set(f.records.map((r) => String(r.record.subject)));
+
+beforeAll(async () => {
+  // The whole world: everyone every department knows, so that any false positive in the noise shows.
+  all = await demoRecords(everyone(demoWorld));
+}, 120_000);
+
+describe('shipped comparison models on the whole demo world', () => {
+  it('grassland-declared-twice finds exactly the two parcels Li declared again, in 2017 and 2018', async () => {
+    const findings = await run('grassland-declared-twice');
+    expect(findings.map((f) => [f.details.household_id, f.details.area_mu, f.details.contract_id, f.details.same_area_contract])).toEqual([
+      [LI_HOUSEHOLD, 298, '伊金霍洛旗草原承包(2015)第0097号', '伊金霍洛旗草原承包(2017)第0214号'],
+      [LI_HOUSEHOLD, 312.5, '伊金霍洛旗草原承包(2012)第0158号', '伊金霍洛旗草原承包(2017)第0213号'],
+    ]);
+    for (const f of findings) {
+      expect(f.finding).toContain('2017, 2018');
+      // The supporting records: both sides' payments of both years and where each recipient lives.
+      expect(f.records.filter((r) => r.record.category === 'subsidies')).toHaveLength(4);
+      expect(f.records.filter((r) => r.record.category === 'household').map((r) => r.record.household_id)).toEqual([LI_HOUSEHOLD, LI_HOUSEHOLD]);
+    }
+    // The look-alikes: a neighbour with the same area in another household, father and son with parcels of different sizes.
+    const flagged = new Set(findings.flatMap((f) => [...subjectsOf(f)]));
+    expect(flagged.has(LOOKALIKES.sameAreaNeighbour)).toBe(false);
+    for (const id of LOOKALIKES.fatherAndSonParcels) expect(flagged.has(id)).toBe(false);
+  });
+
+  it('assistance-to-owners finds the vehicle, the enterprise stake and the second home, and none of the look-alikes', async () => {
+    const findings = await run('assistance-to-owners');
+    expect(findings.map((f) => f.details.recipient_id).sort()).toEqual(
+      [PLANTED.assistanceWithVehicle.recipient, PLANTED.assistanceWithEnterprise.recipient, PLANTED.assistanceWithRealEstate.recipient].sort(),
+    );
+    const enterprise = findings.find((f) => f.details.recipient_id === PLANTED.assistanceWithEnterprise.recipient)!;
+    expect(enterprise.records.map((r) => r.record.category).sort()).toEqual(['enterprises', 'social_assistance']);
+    expect(enterprise.records.find((r) => r.record.category === 'enterprises')!.record.subject).toBe(PLANTED.assistanceWithEnterprise.shareholder);
+    const recipients = findings.map((f) => f.details.recipient_id);
+    for (const id of [LOOKALIKES.assistanceWithTricycle, LOOKALIKES.assistanceAfterCarSold, LOOKALIKES.assistanceAfterShopClosed]) expect(recipients).not.toContain(id);
+  });
+
+  it('assistance-to-owners changes its answer with its parameter: without exemptions the tricycle is a finding too', async () => {
+    const findings = await run('assistance-to-owners', all, ['exempt_vehicles=none']);
+    expect(findings.map((f) => f.details.recipient_id)).toContain(LOOKALIKES.assistanceWithTricycle);
+  });
+
+  it('official-household-benefits finds the gacha head and the party secretary, not the namesake or the former official', async () => {
+    const findings = await run('official-household-benefits');
+    expect(findings.map((f) => f.details.official_id).sort()).toEqual([PLANTED.officialHouseholdAssistance.official, PLANTED.officialHouseholdSubsidy.official].sort());
+    const flagged = findings.flatMap((f) => [...subjectsOf(f)]);
+    expect(flagged).not.toContain(LOOKALIKES.officialNamesake);
+    expect(flagged).not.toContain(LOOKALIKES.formerOfficial);
+    // Li is an official too, but the grassland subsidy is an entitlement, not a means-tested benefit.
+    expect(findings.map((f) => f.details.official_id)).not.toContain(LI.id);
+  });
+
+  it("subsidy-after-leaving finds Li's sons and the farmer who moved to town, not the one who moved after the last payment", async () => {
+    const findings = await run('subsidy-after-leaving');
+    expect(findings.map((f) => [f.details.recipient_id, f.details.paid_as_member_of, f.details.registered_in])).toEqual([
+      [PLANTED.paidAfterLeaving.recipient, PLANTED.paidAfterLeaving.formerHousehold, 'HH150523-100-2907'],
+      [LI_SON_ELDER.id, ELDER_SON_HOUSEHOLD, LI_HOUSEHOLD],
+      [LI_SON_YOUNGER.id, YOUNGER_SON_HOUSEHOLD, LI_HOUSEHOLD],
+    ]);
+    expect(findings.flatMap((f) => [...subjectsOf(f)])).not.toContain(LOOKALIKES.movedAfterLastPayment);
+  });
+});
+
+describe('a model over what one inquiry returns', () => {
+  it("finds Li's case from an inquiry about Li and his sons alone", async () => {
+    const records = await demoRecords([LI.id, LI_SON_ELDER.id, LI_SON_YOUNGER.id], 'inq-1');
+    expect((await run('grassland-declared-twice', records)).map((f) => f.details.area_mu)).toEqual([298, 312.5]);
+    expect((await run('subsidy-after-leaving', records)).map((f) => f.details.recipient_id)).toEqual([LI_SON_ELDER.id, LI_SON_YOUNGER.id]);
+    // Without the household records, nothing can be compared: no finding, rather than a guess.
+    expect(await run('grassland-declared-twice', records.filter((r) => r.record.category !== 'household'))).toEqual([]);
+  });
+});
+
+describe('models:check', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'qiao-models-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('passes the shipped models', async () => {
+    const { models, problems } = await checkModels(MODELS, CATALOGUE);
+    expect(problems).toEqual([]);
+    expect(models.map((m) => m.name)).toEqual(['assistance-to-owners', 'grassland-declared-twice', 'official-household-benefits', 'subsidy-after-leaving']);
+  });
+
+  it('names a field the catalogue does not have, a column the model did not declare, and a missing finding column', async () => {
+    await cp(MODELS, dir, { recursive: true });
+    const edit = async (file: string, from: string, to: string) => {
+      const text = await readFile(join(dir, file), 'utf8');
+      expect(text).toContain(from);
+      await writeFile(join(dir, file), text.replace(from, to));
+    };
+    await edit('subsidy-after-leaving.sql', 'household(household_id)', 'household(household_id, police_station)');
+    await edit('grassland-declared-twice.sql', 's.contract_id IS NOT NULL', 's.parcel_no IS NOT NULL');
+    await edit('official-household-benefits.sql', 'AS finding,', 'AS summary,');
+    const { problems } = await checkModels(dir, CATALOGUE);
+    expect(problems).toEqual([
+      expect.stringMatching(/^model grassland-declared-twice: DuckDB refused its SQL: .*parcel_no/),
+      expect.stringMatching(/^model official-household-benefits: its result has no "finding" column/),
+      expect.stringMatching(/^subsidy-after-leaving: needs household\.police_station, which .*categories\.json does not list/),
+    ]);
+  });
+});
