@@ -1,32 +1,8 @@
-import { Metadata, status } from '@grpc/grpc-js';
+import { Metadata, type status } from '@grpc/grpc-js';
+import { REFUSAL_METADATA_KEY, REFUSALS, type RefusalCode } from '../../proto/refusal';
 import type { WarrantErrorCode } from '../../proto/warrant';
 
-/**
- * Every way an adapter says no, with its gRPC status and the message the caller sees. The code
- * also travels as trailing metadata `qiao-refusal`, so the gateway can act on it (for example
- * issue a fresh warrant after `warrant_expired`) without parsing messages. Messages never name
- * a subject.
- */
-export const REFUSALS = {
-  client_not_gateway: [status.PERMISSION_DENIED, "client certificate is not the gateway's"],
-  warrant_malformed: [status.UNAUTHENTICATED, 'warrant is malformed'],
-  warrant_unknown_key: [status.UNAUTHENTICATED, "warrant is signed with a key not in the gateway's JWKS"],
-  warrant_bad_signature: [status.UNAUTHENTICATED, 'warrant signature does not verify'],
-  warrant_wrong_issuer: [status.UNAUTHENTICATED, 'warrant is not issued by the gateway'],
-  warrant_wrong_audience: [status.PERMISSION_DENIED, 'warrant is addressed to another department'],
-  warrant_expired: [status.UNAUTHENTICATED, 'warrant has expired'],
-  warrant_not_yet_valid: [status.UNAUTHENTICATED, 'warrant is not valid yet'],
-  warrant_replayed: [status.ALREADY_EXISTS, 'warrant was already used: every attempt needs a new warrant'],
-  recipient_key_not_certified: [status.PERMISSION_DENIED, 'warrant recipient key is not certified for the requesting unit by the directory authority'],
-  category_not_served: [status.INVALID_ARGUMENT, 'warrant names a category this department does not serve'],
-  field_not_in_category: [status.INVALID_ARGUMENT, 'warrant names a field its category does not have'],
-  too_many_subjects: [status.INVALID_ARGUMENT, 'warrant names more subjects than one warrant may carry'],
-  source_failed: [status.INTERNAL, "the department's data source failed"],
-} as const satisfies Record<string, readonly [status, string]>;
-
-export type RefusalCode = keyof typeof REFUSALS;
-
-export const REFUSAL_METADATA_KEY = 'qiao-refusal';
+export { REFUSAL_METADATA_KEY, REFUSALS, type RefusalCode } from '../../proto/refusal';
 
 export class Refusal extends Error {
   override readonly name = 'Refusal';
@@ -36,11 +12,12 @@ export class Refusal extends Error {
     readonly detail?: string,
     options?: ErrorOptions,
   ) {
-    super(detail ? `${REFUSALS[code][1]}: ${detail}` : REFUSALS[code][1], options);
+    super(detail ? `${REFUSALS[code].message}: ${detail}` : REFUSALS[code].message, options);
   }
 
+  /** The gRPC status of the contract's code (proto/refusal.ts). */
   get status(): status {
-    return REFUSALS[this.code][0];
+    return REFUSALS[this.code].grpcStatus as number as status;
   }
 
   /** The error object grpc-js turns into the call's status. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, ne } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { inquiryParts, resultChunks, results } from '../db/schema';
-import type { ResultFrame } from '../departments/client';
+import { DepartmentCallError, type ResultFrame } from '../departments/client';
 import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
 import { copyChunksIn, copyPool } from '../services/result/chunk-copy';
 
@@ -35,8 +35,8 @@ export async function receiveAnswer(
   { part, warrantId, maxAnswerBytes }: { part: { id: string; department: string }; warrantId: string; maxAnswerBytes: number },
   frames: AsyncIterable<ResultFrame>,
 ): Promise<Answer> {
-  let format: string | null = null;
-  let trailer: { records: number; bytes: number; sha256: string; receipt?: string } | null = null;
+  let format = null as string | null;
+  let trailer = null as { records: number; bytes: number; sha256: string; receipt?: string } | null;
   const digest = createHash('sha256');
   let bytes = 0;
   let seq = 0;
@@ -54,7 +54,13 @@ export async function receiveAnswer(
     if (pool) await copyChunksIn(pool, rows);
     else await db.insert(resultChunks).values(rows);
   };
-  for await (const frame of frames) {
+  try {
+    for await (const frame of frames) await take(frame);
+  } catch (err) {
+    if (err instanceof DepartmentCallError) err.bytesReceived = bytes;
+    throw err;
+  }
+  async function take(frame: ResultFrame) {
     if (trailer) throw new AttemptFailure('protocol: frame after the trailer');
     if (frame.frame === 'header') {
       if (format !== null) throw new AttemptFailure('protocol: second header');
