@@ -15,6 +15,12 @@ export const AdapterArgs = z.object({
   gatewayJwksUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** The served-warrant log; default .data/adapters/<department>/served-log.ndjson. */
   servedLog: z.string().min(1).optional(),
+  /** The directory's revocation list (http(s) URL or file); default <pki-dir>/directory/revocations.jws. */
+  revocations: z.string().min(1).optional(),
+  /** Refuse every warrant while the freshest revocation list is older than this (seconds). */
+  revocationsMaxAge: z.coerce.number().int().min(60).max(30 * 86_400).default(48 * 3600),
+  /** This department's own minimum approvals; default the demo department's approval-rules.json. */
+  approvalRules: z.string().min(1).optional(),
   /** Demo bank only: how many transactions the Muhudunbao cooperative's account streams (benchmarks). */
   demoVolume: z.coerce.number().int().positive().optional(),
 });
@@ -33,6 +39,9 @@ export function parseAdapterArgs(argv: readonly string[]): AdapterArgs {
     .option('--pki-dir <dir>', 'dev PKI folder written by certs-dev', '.dev')
     .option('--gateway-jwks-url <url>', "the gateway's warrant JWKS (fetched on the first warrant, refreshed on an unknown kid)")
     .option('--served-log <file>', 'the served-warrant log (default .data/adapters/<department>/served-log.ndjson)')
+    .option('--revocations <location>', "the directory's revocation list, URL or file (default <pki-dir>/directory/revocations.jws)")
+    .option('--revocations-max-age <seconds>', 'refuse every warrant while the freshest revocation list is older than this', '172800')
+    .option('--approval-rules <file>', "this department's own minimum approvals (default the demo department's approval-rules.json)")
     .option('--demo-volume <count>', 'demo bank only: transactions of the Muhudunbao cooperative (default 3400000, ≈ 970 MiB)')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });

@@ -52,7 +52,7 @@ describe('adapters/main.ts', () => {
       keyCertificate: pki.units['150627']!.keyCertificate,
     });
     const client = connectDepartment(port, 'natural_resources', gateway);
-    const { frames, error } = await executeAll(client, await signTestWarrant(claims, pki.warrantKey.privateJwk));
+    const { frames, error } = await executeAll(client, await signTestWarrant(claims, pki.warrantKey.privateJwk, { authorityPrivateJwk: pki.directoryAuthority.privateJwk }));
     client.close();
     expect(error).toBeNull();
     const ciphertext = Buffer.concat(frames.filter((f) => f.chunk).map((f) => Buffer.from(f.chunk!)));
@@ -68,7 +68,7 @@ describe('adapters/main.ts', () => {
 describe('adapter configuration', () => {
   it('parses arguments with defaults and refuses bad ones with a clear message', () => {
     expect(parseAdapterArgs(['--department', 'public_security', '--port', '7101'])).toEqual({
-      department: 'public_security', host: '127.0.0.1', port: 7101, pkiDir: '.dev',
+      department: 'public_security', host: '127.0.0.1', port: 7101, pkiDir: '.dev', revocationsMaxAge: 172800,
     });
     expect(() => parseAdapterArgs([])).toThrow(/--department/);
     expect(() => parseAdapterArgs(['--department', 'Public Security'])).toThrow(/--department must be a snake_case/);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { ConfigError, loadAdapterPki, parseAdapterArgs } from './config';
 import { DEMO_DEPARTMENTS } from './departments';
+import { loadApprovalRules } from './kit/approval-rules';
 import { startAdapter } from './kit/server';
 
 /**
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
     warrantKeys: pki.warrantKeys,
     warrantJwksUrl: args.gatewayJwksUrl,
     directoryAuthorityKey: pki.directoryAuthorityKey,
+    revocations: { location: args.revocations ?? path.join(args.pkiDir, 'directory', 'revocations.jws'), maxAgeSec: args.revocationsMaxAge },
+    approvalRules: await loadApprovalRules(args.approvalRules ?? demo.approvalRulesFile),
     receiptKey: pki.receiptKey,
     servedLogFile: args.servedLog ?? path.join('.data', 'adapters', args.department, 'served-log.ndjson'),
     host: args.host,

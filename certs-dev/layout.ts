@@ -36,7 +36,16 @@ export interface DevPkiPaths {
   /** What the directory publishes (departments and the command line read it, never the gateway's copy). */
   directoryAuthorityPublicJwk: string;
   receiptKey(department: string): { privateJwk: string; publicJwk: string };
+  /** A demo user's personal signing key (theirs alone: the gateway never reads it) and its certificate. */
+  signer(username: string): { privateJwk: string; certificate: string };
+  /** The directory's oversight index, key id → username: the authority's, never published. */
+  signerIndex: string;
+  /** The authority's signed list of revoked signing keys (what departments fetch). */
+  revocationList: string;
 }
+
+/** Usernames become folder names too. */
+export const USERNAME = /^[a-z][a-z0-9._-]{0,63}$/;
 
 /** Absolute paths of the files of the dev PKI in `dir` (nothing is read or written). */
 export function devPkiPaths(dir: string): DevPkiPaths {
@@ -82,5 +91,11 @@ function layoutUnder(dir: string, at: (rel: string) => string): DevPkiPaths {
       departmentHostname(department);
       return { privateJwk: at(`keys/receipts/${department}.jwk`), publicJwk: at(`directory/receipts/${department}.pub.jwk`) };
     },
+    signer(username) {
+      if (!USERNAME.test(username) || username.includes('..')) throw new Error(`invalid username ${JSON.stringify(username)}`);
+      return { privateJwk: at(`users/${username}/signing.jwk`), certificate: at(`users/${username}/signing.cert.jws`) };
+    },
+    signerIndex: at('keys/directory-signers.json'),
+    revocationList: at('directory/revocations.jws'),
   };
 }

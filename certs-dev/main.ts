@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { DEMO_UNITS } from '../demo/units';
+import { DEMO_USERS } from '../demo/users';
 import { DevPkiError, ensureDevPki, type DevPkiFile } from './pki';
 
 const DEMO_DEPARTMENTS = ['public_security', 'natural_resources', 'bank'];
@@ -19,14 +20,15 @@ const program = new Command()
   .option('--dir <dir>', 'PKI folder', '.dev')
   .option('--departments <names>', 'comma-separated department names', list, DEMO_DEPARTMENTS)
   .option('--units <codes>', 'comma-separated unit codes', list, DEMO_UNIT_IDS)
+  .option('--revoke <kids>', 'comma-separated signing key ids to put on the revocation list', list, [])
   .option('--verbose', 'list reused files one by one too', false)
   .parse();
 
-const opts = program.opts<{ dir: string; departments: string[]; units: string[]; verbose: boolean }>();
+const opts = program.opts<{ dir: string; departments: string[]; units: string[]; revoke: string[]; verbose: boolean }>();
 
 try {
   const started = performance.now();
-  const pki = await ensureDevPki({ dir: opts.dir, departments: opts.departments, units: opts.units });
+  const pki = await ensureDevPki({ dir: opts.dir, departments: opts.departments, units: opts.units, signers: DEMO_USERS, revoke: opts.revoke });
   const ms = Math.round(performance.now() - started);
   const count = (a: DevPkiFile['action']) => pki.files.filter((f) => f.action === a).length;
   for (const f of [...pki.files].sort((a, b) => a.path.localeCompare(b.path))) {
@@ -35,7 +37,7 @@ try {
   }
   console.log(
     `dev PKI in ${pki.dir}: ${count('created')} created, ${count('replaced')} replaced, ${count('reused')} reused ` +
-      `(${Object.keys(pki.departments).length} departments, ${Object.keys(pki.units).length} units) in ${ms} ms`,
+      `(${Object.keys(pki.departments).length} departments, ${Object.keys(pki.units).length} units, ${Object.keys(pki.signers).length} signing keys) in ${ms} ms`,
   );
 } catch (err) {
   if (err instanceof DevPkiError || (err instanceof Error && /^invalid (department name|unit code)/.test(err.message))) {

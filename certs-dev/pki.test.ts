@@ -1,3 +1,5 @@
+import { verifyRevocationList } from '../proto/revocation-list';
+import { verifySignerCertificate } from '../proto/signer-certificate';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
@@ -21,7 +23,13 @@ async function tmpDir(): Promise<string> {
 }
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
-const generate = async (dir: string, now?: Date) => ensureDevPki({ dir, departments: DEPARTMENTS, units: UNITS, ...(now ? { now } : {}) });
+const SIGNERS = [
+  { username: 'inv.test', unitId: '150627', roles: ['investigator'] },
+  { username: 'appr.test', unitId: '150600', roles: ['approver'] },
+  { username: 'auditor.test', unitId: '150000', roles: ['auditor'] },
+];
+const generate = async (dir: string, now?: Date, revoke?: string[]) =>
+  ensureDevPki({ dir, departments: DEPARTMENTS, units: UNITS, signers: SIGNERS, ...(now ? { now } : {}), ...(revoke ? { revoke } : {}) });
 const x509 = (pem: string) => new X509Certificate(pem);
 const leafPems = (pki: DevPki) => [pki.gatewayClient.cert, pki.gatewayServer.cert, ...DEPARTMENTS.map((d) => pki.departments[d]!.cert)];
 const serials = (pki: DevPki) => leafPems(pki).map((pem) => x509(pem).serialNumber);
@@ -48,6 +56,7 @@ describe('a first generation', () => {
       'pki/ca.key', 'pki/departments/natural_resources.key', 'pki/departments/public_security.key',
       'pki/gateway-client.key', 'pki/gateway-server.key', 'units/150627/encryption.jwk', 'units/152900/encryption.jwk',
       'keys/directory-authority.jwk', 'keys/receipts/natural_resources.jwk', 'keys/receipts/public_security.jwk',
+      'keys/directory-signers.json', 'users/inv.test/signing.jwk', 'users/appr.test/signing.jwk',
     ];
     const publics = [
       'keys/checkpoint-verifier.jwk', 'keys/dev-issuer-jwks.json', 'keys/warrant-jwks.json', 'pki/ca.crt',
@@ -55,6 +64,7 @@ describe('a first generation', () => {
       'pki/gateway-client.crt', 'pki/gateway-server.crt', 'units/150627/encryption.pub.jwk', 'units/152900/encryption.pub.jwk',
       'units/150627/encryption.cert.jws', 'units/152900/encryption.cert.jws',
       'directory/authority.pub.jwk', 'directory/receipts/natural_resources.pub.jwk', 'directory/receipts/public_security.pub.jwk',
+      'directory/revocations.jws', 'users/inv.test/signing.cert.jws', 'users/appr.test/signing.cert.jws',
     ];
     expect(await listFiles(dir)).toEqual([...secrets, ...publics].sort());
     for (const f of secrets) expect((await stat(path.join(dir, f))).mode & 0o777, f).toBe(0o600);
@@ -160,9 +170,10 @@ describe('renewal', () => {
     expect(x509(now.caCert).fingerprint256).toBe(x509(old.caCert).fingerprint256);
     const replaced = now.files.filter((f) => f.action === 'replaced' && f.path.endsWith('.crt'));
     // The unit key certificates (one year) were issued two years ago too: renewed alongside.
-    expect(now.files.filter((f) => f.action === 'replaced' && f.path.endsWith('.cert.jws')).map((f) => f.reason)).toEqual(
-      Array(UNITS.length).fill('key certificate has expired'),
-    );
+    expect(now.files.filter((f) => f.action === 'replaced' && f.path.endsWith('.cert.jws')).map((f) => f.reason)).toEqual([
+      ...Array(UNITS.length).fill('key certificate has expired'),
+      ...Array(2).fill('signing-key certificate has expired'),
+    ]);
     expect(replaced.map((f) => f.path).sort()).toEqual(
       ['pki/departments/natural_resources.crt', 'pki/departments/public_security.crt', 'pki/gateway-client.crt', 'pki/gateway-server.crt'],
     );
@@ -182,8 +193,28 @@ describe('renewal', () => {
     expect(later.files.filter((f) => f.action === 'replaced').map((f) => f.reason)).toEqual([
       ...Array(4).fill(expect.stringMatching(/^expires within 7 days/)),
       ...Array(UNITS.length).fill('expires within 7 days'),
+      ...Array(2).fill('expires within 7 days'),
+      'was older than 12 h',
     ]);
     expect(serials(later).some((s) => serials(first).includes(s))).toBe(false);
+  });
+
+  it('certifies a signing key per signing user for their unit and signing roles, indexes it, and revokes on request', async () => {
+    const dir = await tmpDir();
+    const pki = await generate(dir);
+    expect(Object.keys(pki.signers).sort()).toEqual(['appr.test', 'inv.test']);
+    const inv = pki.signers['inv.test']!;
+    const claims = await verifySignerCertificate(inv.certificate, pki.directoryAuthority.publicJwk);
+    expect(claims).toMatchObject({ unit: '150627', roles: ['investigator'], kid: inv.privateJwk.kid, key: { x: inv.privateJwk.x } });
+    expect(JSON.parse(await readFile(path.join(dir, 'keys/directory-signers.json'), 'utf8'))).toEqual({
+      [claims.kid]: 'inv.test',
+      [pki.signers['appr.test']!.claims.kid]: 'appr.test',
+    });
+    expect((await verifyRevocationList(pki.revocationList, { authorityJwk: pki.directoryAuthority.publicJwk })).revoked).toEqual([]);
+    const again = await generate(dir, undefined, [claims.kid]);
+    expect(again.signers['inv.test']!.certificate).toBe(inv.certificate);
+    const list = await verifyRevocationList(again.revocationList, { authorityJwk: pki.directoryAuthority.publicJwk });
+    expect(list).toMatchObject({ serial: 2, revoked: [{ kid: claims.kid }] });
   });
 
   it('regenerates the CA and every leaf when the CA is deleted, keeping the JWKs', async () => {

@@ -6,6 +6,7 @@ import { KEY_CERT_ISSUER, signKeyCertificate, verifyKeyCertificate, type KeyCert
 import { PkiFiles, type DevPkiFile } from './files';
 import { ensurePrivateJwk, ensurePublicJwk, ensurePublicJwks, ensureSecretBytes, SIGNING_KEY, UNIT_ENCRYPTION_KEY } from './jwk';
 import { devPkiPaths, relativeLayout } from './layout';
+import { ensureRevocationList, ensureSigners, type DevSigner, type SignerSpec } from './signers';
 import { caMaterial, caProblem, generateRsaKeyPem, issueCaCertificate, issueLeafCertificate, leafProblem, type CaMaterial, type LeafProfile } from './x509';
 
 export { DevPkiError, type DevPkiFile } from './files';
@@ -15,6 +16,10 @@ export interface EnsureDevPkiOptions {
   dir: string;
   departments: string[];
   units: string[];
+  /** Users who sign statements or decisions get a personal signing key and certificate (others are skipped). */
+  signers?: readonly SignerSpec[];
+  /** Key ids to put on the revocation list. */
+  revoke?: readonly string[];
   /** The clock for validity checks and new certificates (tests move it). */
   now?: Date;
 }
@@ -48,6 +53,10 @@ export interface DevPki {
   directoryAuthority: { privateJwk: JWK; publicJwk: JWK };
   /** Each department's receipt signing key; the public half is published in directory/receipts/. */
   receiptKeys: Record<string, { privateJwk: JWK; publicJwk: JWK }>;
+  /** Personal signing keys and certificates, by username. */
+  signers: Record<string, DevSigner>;
+  /** The directory authority's current revocation list (compact JWS). */
+  revocationList: string;
   /** What this call created, reused or replaced (beyond the contract; the CLI prints it). */
   files: DevPkiFile[];
 }
@@ -104,6 +113,8 @@ export async function ensureDevPki(opts: EnsureDevPkiOptions): Promise<DevPki> {
   ]);
   const certs = await Promise.all(leaves.map((leaf, i) => ensureLeafCert(files, leaf, leafKeys[i]!, ca, now)));
   const keyCerts = await Promise.all(units.map((u, i) => ensureKeyCertificate(files, u, unitKeys[i]!.publicJwk, authority, now)));
+  const signers = await ensureSigners(files, opts.signers ?? [], authority, now);
+  const revocationList = await ensureRevocationList(files, authority, now, opts.revoke);
 
   const pair = (i: number): CertAndKey => ({ cert: certs[i]!, key: leafKeys[i]!.pem });
   return {
@@ -122,6 +133,8 @@ export async function ensureDevPki(opts: EnsureDevPkiOptions): Promise<DevPki> {
     ),
     directoryAuthority: authority,
     receiptKeys: Object.fromEntries(departments.map((d, i) => [d, receiptKeys[i]!])),
+    signers: Object.fromEntries(signers.map((s) => [s.username, s])),
+    revocationList,
     files: files.report,
   };
 }

@@ -57,6 +57,8 @@ export interface AppDeps {
   auditCheckpoints?: CheckpointSigning;
   /** Writes audit entries with this gateway's commitment key (services/audit/commitments.ts). */
   audit: AuditWriter;
+  /** The directory authority's public key (`<pki>/directory/authority.pub.jwk`): signing-key certificates are checked with it. */
+  directoryAuthorityKey?: JWK;
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -73,6 +75,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     fanout: deps.fanout,
     results: deps.results,
     audit: deps.audit,
+    signatures: { required: deps.config.signatures.required, ...(deps.directoryAuthorityKey ? { authorityJwk: deps.directoryAuthorityKey } : {}) },
   };
   const app = new OpenAPIHono<AppEnv>();
 

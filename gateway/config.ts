@@ -65,6 +65,8 @@ export interface Config {
   policyDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   audit: { origin: string; checkpointIntervalMs: number };
+  /** Whether an inquiry must come with the investigator's signed statement (docs/formats.md, "Signed inquiries and approvals"). */
+  signatures: { required: boolean };
 }
 
 export const DEV_DEPARTMENTS = 'public_security=127.0.0.1:7101,natural_resources=127.0.0.1:7102';
@@ -175,6 +177,7 @@ const Env = z.object({
   QIAO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QIAO_AUDIT_ORIGIN: z.string().regex(/^[^\s+]+$/, 'must be one word without spaces or "+" (it is the checkpoint key name too)').default('qiao.gateway/audit-log'),
   QIAO_CHECKPOINT_INTERVAL: duration(1000, 24 * 3_600_000, '1m'),
+  QIAO_REQUIRE_SIGNATURES: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true'),
 });
 
 /**
@@ -249,5 +252,6 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
     policyDir: path(e.QIAO_POLICY_DIR),
     logLevel: e.QIAO_LOG_LEVEL,
     audit: { origin: e.QIAO_AUDIT_ORIGIN, checkpointIntervalMs: e.QIAO_CHECKPOINT_INTERVAL },
+    signatures: { required: e.QIAO_REQUIRE_SIGNATURES === 'true' },
   };
 }

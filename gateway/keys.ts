@@ -93,3 +93,12 @@ export async function loadAuditKeys(pkiDir: string): Promise<{ checkpointKey: JW
   }
   return { checkpointKey: parseJwk(pkiDir, 'keys/checkpoint-signing.jwk', jwk), commitmentKey };
 }
+
+/** The directory authority's public key, which signing-key certificates must verify with; undefined when the PKI folder has none. */
+export async function loadDirectoryAuthorityKey(pkiDir: string): Promise<JWK | undefined> {
+  const text = await readFile(join(pkiDir, 'directory/authority.pub.jwk'), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const jwk = parseJwk(pkiDir, 'directory/authority.pub.jwk', text);
+  if (jwk.d) throw new Error(`${join(pkiDir, 'directory/authority.pub.jwk')} holds a private key: the gateway must never hold the directory authority's private key`);
+  return jwk;
+}

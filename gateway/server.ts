@@ -13,7 +13,7 @@ import { openDatabase, type Database } from './db/client';
 import { seedDemo } from './demo/seed';
 import { createGrpcDepartmentDirectory } from './departments/grpc-client';
 import { FANOUT_DUE_CHANNEL, startFanoutWorker } from './fanout/worker';
-import { loadAuditKeys, loadGatewayKeys, loadUnitPublicKeys } from './keys';
+import { loadAuditKeys, loadDirectoryAuthorityKey, loadGatewayKeys, loadUnitPublicKeys } from './keys';
 import { noteSigner } from '../proto/checkpoint';
 import { startCheckpointSchedule } from './services/audit/checkpoints';
 import { hashPolicyFiles, recordConfiguration } from './services/audit/record-configuration';
@@ -105,6 +105,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     results: { openResultStream: (partId, warrantId) => openResultStream(database.db, partId, warrantId) },
     warrantJwks: keys.warrantJwks,
     audit,
+    directoryAuthorityKey: await loadDirectoryAuthorityKey(config.pkiDir),
   });
 
   const sweep = startExpirySweep({ db: database.db, logger, intervalMs: 60_000, audit });

@@ -59,6 +59,14 @@ const freeText = z.string().max(2000);
 
 // ---- one schema per action ----------------------------------------------------------------------
 
+const signature = z
+  .strictObject({
+    kid: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).describe('the signer’s pseudonymous key id (from its signing-key certificate)'),
+    sha256: z.string().regex(/^[A-Za-z0-9_-]{43}$/).describe('base64url SHA-256 of the signed JWS (statement or decision)'),
+  })
+  .optional()
+  .describe('`{kid, sha256}` of the signed statement or decision, when it was signed (docs/formats.md, "Signed inquiries and approvals")');
+
 const InquirySubmitted = z.strictObject({
   categories: z.array(category).min(1).describe('the data categories asked for'),
   subjects: count.describe('how many subjects (their ids are only in `commitments.subjects`)'),
@@ -74,6 +82,7 @@ const InquirySubmitted = z.strictObject({
     .describe('the approvals it needs, in order, fixed at submission: `[{role, unitId, count}]`'),
   policyIds,
   onBehalfOf: unitId.optional().describe('entrusted mode: the unit the inquiry is for, when it is not the actor’s'),
+  signature,
   commitments: z
     .strictObject({
       key: z.string().regex(/^[0-9a-f]{8}$/).describe('the commitment key id'),
@@ -86,6 +95,7 @@ const InquirySubmitted = z.strictObject({
 const decision = {
   decisionId: uuid.describe('the stored decision (approval or rejection)'),
   policyIds,
+  signature,
 };
 const chainStep = {
   step: z.number().int().positive().describe('which step of the chain this approval filled, from 1'),

@@ -12,6 +12,7 @@ export const GRPC_STATUS = {
   ALREADY_EXISTS: 6,
   PERMISSION_DENIED: 7,
   INTERNAL: 13,
+  UNAVAILABLE: 14,
   UNAUTHENTICATED: 16,
 } as const;
 
@@ -45,6 +46,23 @@ export const REFUSALS = {
   field_not_in_category: { grpcStatus: S.INVALID_ARGUMENT, retryable: false, message: 'warrant names a field its category does not have' },
   too_many_subjects: { grpcStatus: S.INVALID_ARGUMENT, retryable: false, message: 'warrant names more subjects than one warrant may carry' },
   source_failed: { grpcStatus: S.INTERNAL, retryable: true, message: "the department's data source failed" },
+  // The signed statement and approvals the warrant carries (proto/approval-evidence.ts): a new
+  // attempt carries the same evidence, so none of these can change with a retry.
+  evidence_missing: { grpcStatus: S.PERMISSION_DENIED, retryable: false, message: 'warrant carries no signed statement and approvals' },
+  statement_invalid: { grpcStatus: S.PERMISSION_DENIED, retryable: false, message: "the inquiry statement's signature or content is invalid" },
+  signer_not_certified: { grpcStatus: S.PERMISSION_DENIED, retryable: false, message: 'a signing key is not certified by the directory authority' },
+  signer_certificate_expired: { grpcStatus: S.PERMISSION_DENIED, retryable: false, message: 'a signing key was not certified when it signed' },
+  signer_revoked: { grpcStatus: S.PERMISSION_DENIED, retryable: false, message: 'a signing key is revoked by the directory authority' },
+  signer_wrong_role: { grpcStatus: S.PERMISSION_DENIED, retryable: false, message: 'a signing key is not certified for the role it acts in' },
+  signer_wrong_unit: { grpcStatus: S.PERMISSION_DENIED, retryable: false, message: 'a signing key is certified for a unit that may not sign this' },
+  decision_invalid: { grpcStatus: S.PERMISSION_DENIED, retryable: false, message: "an approval's signature or content is invalid" },
+  decision_other_inquiry: { grpcStatus: S.PERMISSION_DENIED, retryable: false, message: 'an approval is a decision on another statement' },
+  warrant_outside_statement: { grpcStatus: S.PERMISSION_DENIED, retryable: false, message: 'warrant asks for more than the signed statement' },
+  approver_is_submitter: { grpcStatus: S.PERMISSION_DENIED, retryable: false, message: "the statement's signer approves its own inquiry" },
+  approver_counted_twice: { grpcStatus: S.PERMISSION_DENIED, retryable: false, message: 'one approver counts more than once' },
+  approval_rule_unmet: { grpcStatus: S.PERMISSION_DENIED, retryable: false, message: "the approvals do not meet this department's own minimum rules" },
+  // The department fetches the directory's list again; once it has a fresh one the warrant may be served.
+  revocations_stale: { grpcStatus: S.UNAVAILABLE, retryable: true, message: 'this department holds no fresh revocation list from the directory' },
 } as const satisfies Record<string, RefusalSpec>;
 
 export type RefusalCode = keyof typeof REFUSALS;

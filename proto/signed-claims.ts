@@ -1,5 +1,6 @@
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import type { z } from 'zod';
+import { canonicalJson } from './canonical-json';
 
 /**
  * The small JWS shape shared by receipts and key certificates: compact JWS, alg EdDSA, a fixed
@@ -10,10 +11,22 @@ export class SignedClaimsError extends Error {
   override readonly name = 'SignedClaimsError';
 }
 
-export async function signClaims<T extends object>(typ: string, schema: z.ZodType<T>, claims: T, privateJwk: JWK): Promise<string> {
+/**
+ * `canonical`: the payload is the RFC 8785 form of the claims (the statement, decisions, signer
+ * certificates and revocation lists), so another implementation that rebuilds the claims gets the
+ * same bytes; the older formats keep JSON.stringify, which their vectors fix.
+ */
+export async function signClaims<T extends object>(
+  typ: string,
+  schema: z.ZodType<T>,
+  claims: T,
+  privateJwk: JWK,
+  opts: { canonical?: boolean } = {},
+): Promise<string> {
   if (!privateJwk.kid) throw new Error(`${typ} signing key has no kid`);
   const valid = schema.parse(claims);
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(valid)))
+  const text = opts.canonical ? canonicalJson(valid) : JSON.stringify(valid);
+  return new CompactSign(new TextEncoder().encode(text))
     .setProtectedHeader({ alg: 'EdDSA', typ, kid: privateJwk.kid })
     .sign(await importJWK(privateJwk, 'EdDSA'));
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, errors as joseErrors, type JWK } from 'jose';
+import { WarrantEvidence } from './approval-evidence';
 import { OrganisationSubject, PersonSubject } from './subjects';
 
 /**
@@ -63,6 +64,8 @@ export const WarrantClaims = z
         message: 'fields of a category must be unique',
       }),
     approvals: z.array(WarrantApproval).min(1),
+    /** The signed statement, this department's disclosures and the signed approvals (proto/approval-evidence.ts); departments refuse a warrant without them. */
+    evidence: WarrantEvidence.optional(),
     recipient: z.object({
       unit: z.string().regex(UNIT),
       key: RecipientKey,

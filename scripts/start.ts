@@ -8,6 +8,7 @@ import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ensureDevPki } from '../certs-dev/pki';
+import { DEMO_USERS } from '../demo/users';
 import { DEMO_UNITS } from '../demo/units';
 import { buildCli } from './build-cli';
 
@@ -130,7 +131,7 @@ process.on('SIGTERM', () => void stop(0));
 async function main() {
   const started = Date.now();
   mkdirSync(LOG_DIR, { recursive: true });
-  const pki = await ensureDevPki({ dir: PKI_DIR, departments: DEPARTMENTS, units: DEMO_UNITS.map((u) => u.id) });
+  const pki = await ensureDevPki({ dir: PKI_DIR, departments: DEPARTMENTS, units: DEMO_UNITS.map((u) => u.id), signers: DEMO_USERS });
   console.log(`development PKI ready in ${PKI_DIR}`);
   // ./qiao would build it on its first run too; built here, the first command starts as fast as the rest.
   await buildCli().then(

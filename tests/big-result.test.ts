@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { BANK_CATEGORIES, createBankSource } from '../adapters/departments/bank';
-import { startAdapter } from '../adapters/kit';
+import { loadApprovalRules, startAdapter } from '../adapters/kit';
+import { DEMO_DEPARTMENTS } from '../adapters/departments';
 import { connectDepartment, signTestWarrant, warrantClaims } from '../adapters/kit/testing';
 import { NdjsonReader, ResultDecryptor } from '../proto/result-envelope';
 import { MUHUDUNBAO_COOPERATIVE } from '../adapters/departments/demo-world/world';
@@ -96,6 +97,8 @@ describe('a multi-hundred-megabyte result', () => {
       tls: { ca: fed.pki.caCert, ...fed.pki.departments.bank! },
       warrantKeys: fed.pki.warrantKey.publicJwks.keys,
       directoryAuthorityKey: fed.pki.directoryAuthority.publicJwk,
+      revocations: { location: join(fed.pki.dir, 'directory', 'revocations.jws') },
+      approvalRules: await loadApprovalRules(DEMO_DEPARTMENTS.bank!.approvalRulesFile),
       receiptKey: fed.pki.receiptKeys.bank!.privateJwk,
       servedLogFile: join(fed.pki.dir, 'big-served.ndjson'),
       logger: pino({ level: 'silent' }),
@@ -117,7 +120,7 @@ describe('a multi-hundred-megabyte result', () => {
       let bytes = 0;
       let records = 0;
       let trailer: { records: number; bytes: number } | undefined;
-      for await (const frame of client.execute({ warrant: await signTestWarrant(claims, fed.pki.warrantKey.privateJwk) })) {
+      for await (const frame of client.execute({ warrant: await signTestWarrant(claims, fed.pki.warrantKey.privateJwk, { authorityPrivateJwk: fed.pki.directoryAuthority.privateJwk }) })) {
         if (frame.chunk) {
           bytes += frame.chunk.length;
           for (const plaintext of await decryptor.push(frame.chunk)) records += reader.push(plaintext).length;

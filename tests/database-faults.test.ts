@@ -25,8 +25,10 @@ function slow(source: DataSource, ms: number): DataSource {
     categories: source.categories,
     async lookup(category, subject) {
       await sleep(ms);
+      const answer = await source.lookup(category, subject);
+      if (Array.isArray(answer)) return answer;
       const out: Record<string, unknown>[] = [];
-      for await (const record of await source.lookup(category, subject)) out.push(record);
+      for await (const batch of answer as AsyncIterable<readonly Record<string, unknown>[]>) out.push(...batch);
       return out;
     },
   };

@@ -7,7 +7,7 @@ import { status } from '@grpc/grpc-js';
 import { exportJWK, generateKeyPair } from 'jose';
 import { pino } from 'pino';
 import { DEMO_DEPARTMENTS } from '../adapters/departments';
-import { REFUSAL_METADATA_KEY, startAdapter } from '../adapters/kit';
+import { loadApprovalRules, REFUSAL_METADATA_KEY, startAdapter } from '../adapters/kit';
 import { connectDepartment, executeAll, signTestWarrant, warrantClaims } from '../adapters/kit/testing';
 import { KEY_CERT_ISSUER, signKeyCertificate } from '../proto/key-certificate';
 import type { WarrantClaims } from '../proto/warrant';
@@ -204,12 +204,14 @@ describe('the whole federation, in process', () => {
       warrantKeys: [],
       warrantJwksUrl: `${fed.gateway.url}/.well-known/jwks.json`,
       directoryAuthorityKey: fed.pki.directoryAuthority.publicJwk,
+      revocations: { location: join(fed.pki.dir, 'directory', 'revocations.jws') },
+      approvalRules: await loadApprovalRules(DEMO_DEPARTMENTS.public_security!.approvalRulesFile),
       receiptKey: fed.pki.receiptKeys.public_security!.privateJwk,
       servedLogFile: join(fed.pki.dir, 'fetching-served.ndjson'),
       logger: pino({ level: 'silent' }),
     });
     try {
-      const { error } = await execute(fetching.port, 'public_security', await signTestWarrant(claimsFor('public_security'), fed.pki.warrantKey.privateJwk));
+      const { error } = await execute(fetching.port, 'public_security', await signTestWarrant(claimsFor('public_security'), fed.pki.warrantKey.privateJwk, { authorityPrivateJwk: fed.pki.directoryAuthority.privateJwk }));
       expect(error).toBeNull();
     } finally {
       await fetching.close();
@@ -228,7 +230,7 @@ describe('the whole federation, in process', () => {
       for (const key_certificate of [fed.pki.units['150627']!.keyCertificate, selfCertified, undefined]) {
         const claims = claimsFor(department);
         claims.recipient = { unit: '150627', key: rogue, ...(key_certificate ? { key_certificate } : {}) };
-        const { frames, error } = await execute(fed.adapters[department]!.port, department, await signTestWarrant(claims, fed.pki.warrantKey.privateJwk));
+        const { frames, error } = await execute(fed.adapters[department]!.port, department, await signTestWarrant(claims, fed.pki.warrantKey.privateJwk, { authorityPrivateJwk: fed.pki.directoryAuthority.privateJwk }));
         expect(frames).toEqual([]);
         expect([error?.code, error?.metadata.get(REFUSAL_METADATA_KEY)[0]]).toEqual([status.PERMISSION_DENIED, 'recipient_key_not_certified']);
       }

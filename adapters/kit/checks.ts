@@ -3,7 +3,10 @@ import type { JWK } from 'jose';
 import { GATEWAY_IDENTITY } from '../../proto/identity';
 import { verifyWarrant, WarrantError, type WarrantClaims } from '../../proto/warrant';
 import { KeyCertificateError, verifyKeyCertificate } from '../../proto/key-certificate';
+import { EvidenceError, verifyEvidence, type VerifiedEvidence } from '../../proto/approval-evidence';
+import { checkApprovalRules, type ApprovalRules } from './approval-rules';
 import { Refusal, warrantRefusal } from './refusal';
+import type { RevocationSource } from './revocations';
 import type { ServedLog } from './served-log';
 import type { WarrantKeySource } from './warrant-keys';
 
@@ -70,4 +73,30 @@ export function checkScope(claims: WarrantClaims, served: Record<string, readonl
   if (claims.subjects.length > MAX_WARRANT_SUBJECTS) {
     throw new Refusal('too_many_subjects', `${claims.subjects.length} > ${MAX_WARRANT_SUBJECTS}`);
   }
+}
+
+/**
+ * The department sees for itself that a certified investigator asked for exactly this and that
+ * certified approvers, enough of them and of the right units for its own rule file, approved
+ * exactly that (proto/approval-evidence.ts). The revocation list comes first: without a fresh
+ * one nothing can be judged (fail-closed).
+ */
+export async function checkEvidence(
+  claims: WarrantClaims,
+  opts: { authorityJwk: JWK; revocations: RevocationSource; rules: ApprovalRules },
+): Promise<VerifiedEvidence> {
+  const revoked = await opts.revocations.revoked();
+  let verified: VerifiedEvidence;
+  try {
+    verified = await verifyEvidence(
+      { ...claims, categories: Object.keys(claims.categories) },
+      claims.evidence,
+      { authorityJwk: opts.authorityJwk, revoked },
+    );
+  } catch (error) {
+    if (error instanceof EvidenceError) throw new Refusal(error.code, error.message);
+    throw error;
+  }
+  checkApprovalRules(opts.rules, { unit: verified.statement.unit, categories: Object.keys(claims.categories), approvals: verified.approvals });
+  return verified;
 }

@@ -3,7 +3,9 @@ import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import type { DepartmentHandlers } from '../../proto/grpc/department';
 import type { WarrantClaims } from '../../proto/warrant';
-import { checkClientIdentity, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant } from './checks';
+import type { ApprovalRules } from './approval-rules';
+import { checkClientIdentity, checkEvidence, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant } from './checks';
+import type { RevocationSource } from './revocations';
 import type { DataSource } from './data-source';
 import { projectedBatches } from './project';
 import { Refusal } from './refusal';
@@ -18,6 +20,10 @@ export interface HandlerDeps {
   warrantKeys: WarrantKeySource;
   /** The directory authority's public key: recipient keys must be certified by it. */
   directoryAuthorityKey: JWK;
+  /** The directory authority's revocation list of signing keys, kept fresh. */
+  revocations: RevocationSource;
+  /** This department's own minimum approvals (its rule file). */
+  approvalRules: ApprovalRules;
   /** This department's private receipt key. */
   receiptKey: JWK;
   servedLog: ServedLog;
@@ -75,6 +81,7 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
         claims = await checkWarrant(warrant, { department, keys: deps.warrantKeys });
         await checkRecipientKey(claims, deps.directoryAuthorityKey);
         checkScope(claims, source.categories);
+        await checkEvidence(claims, { authorityJwk: deps.directoryAuthorityKey, revocations: deps.revocations, rules: deps.approvalRules });
         const { jti, inquiry_id: inquiryId } = claims;
         // Checked and claimed in one synchronous step: two calls with one jti cannot both pass
         // while the first one's `accepted` line is still being written.

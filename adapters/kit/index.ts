@@ -1,6 +1,8 @@
 export { startAdapter, type RunningAdapter, type StartAdapterOptions } from './server';
 export { assertValidSource, RESERVED_FIELDS, type DataSource, type SourceRecord } from './data-source';
-export { checkClientIdentity, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant, MAX_WARRANT_SUBJECTS } from './checks';
+export { checkClientIdentity, checkEvidence, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant, MAX_WARRANT_SUBJECTS } from './checks';
+export { ApprovalRules, checkApprovalRules, loadApprovalRules, requirementsFor } from './approval-rules';
+export { createRevocationSource, DEFAULT_REVOCATIONS_MAX_AGE_SEC, type RevocationSource } from './revocations';
 export { collectRecords, createLineWriter, projectedBatches, projectRecord, type NdjsonBatch, type ResultRecord } from './project';
 export { streamAnswer, writeFrame } from './stream';
 export { createWarrantKeySource, type WarrantKeySource } from './warrant-keys';

@@ -20,6 +20,7 @@ import {
   describeDepartment,
   executeAll,
   issueClientCertificate,
+  LEAGUE_APPROVAL_RULES,
   signTestWarrant,
   warrantClaims,
   type ClientTls,
@@ -78,6 +79,8 @@ beforeAll(async () => {
     tls: { ca: pki.caCert, ...pki.departments[DEPARTMENT]! },
     warrantKeys: pki.warrantKey.publicJwks.keys,
     directoryAuthorityKey: pki.directoryAuthority.publicJwk,
+    revocations: { location: path.join(dir, 'directory', 'revocations.jws') },
+    approvalRules: LEAGUE_APPROVAL_RULES,
     receiptKey: pki.receiptKeys[DEPARTMENT]!.privateJwk,
     servedLogFile: path.join(dir, 'served.ndjson'),
     logger,
@@ -115,7 +118,7 @@ function claims(overrides: Partial<WarrantClaims> = {}): WarrantClaims {
   });
 }
 
-const sign = (c: WarrantClaims, key: JWK = pki.warrantKey.privateJwk) => signTestWarrant(c, key);
+const sign = (c: WarrantClaims, key: JWK = pki.warrantKey.privateJwk) => signTestWarrant(c, key, { authorityPrivateJwk: pki.directoryAuthority.privateJwk });
 
 async function execute(warrant: string, tls: ClientTls = gateway) {
   const client = connectDepartment(adapter.port, DEPARTMENT, tls);

@@ -1,3 +1,5 @@
+import type { ApprovalRules } from './approval-rules';
+import { createRevocationSource, type RevocationSource } from './revocations';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { JWK } from 'jose';
@@ -21,8 +23,12 @@ export interface StartAdapterOptions {
   warrantJwksUrl?: string;
   /** Least time between two JWKS fetches for unknown kids (default 30 s): forged kids cannot make it hammer the gateway. */
   jwksCooldownMs?: number;
-  /** The directory authority's public key (pinned): recipient keys must be certified by it. */
+  /** The directory authority's public key (pinned): recipient keys and signing keys must be certified by it. */
   directoryAuthorityKey: JWK;
+  /** Where the directory publishes its revocation list (URL or file) and how old a list may be (default 48 h); or a source. */
+  revocations: { location: string; maxAgeSec?: number } | RevocationSource;
+  /** This department's own minimum approvals (adapters/departments/<name>/approval-rules.json). */
+  approvalRules: ApprovalRules;
   /** This department's private receipt signing key (Ed25519 JWK with kid). */
   receiptKey: JWK;
   /** The served-warrant log (append-only, hash-chained); its memory of used jtis survives restarts. */
@@ -55,7 +61,11 @@ export async function startAdapter(options: StartAdapterOptions): Promise<Runnin
   const warrantKeys = createWarrantKeySource({ pinned: options.warrantKeys, jwksUrl: options.warrantJwksUrl, cooldownMs: options.jwksCooldownMs, logger });
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_REQUEST_BYTES });
-  server.addService(DepartmentService, createHandlers({ ...options, warrantKeys, servedLog, logger }));
+  const revocations =
+    'revoked' in options.revocations
+      ? options.revocations
+      : createRevocationSource({ ...options.revocations, authorityJwk: options.directoryAuthorityKey, logger });
+  server.addService(DepartmentService, createHandlers({ ...options, warrantKeys, servedLog, logger, revocations }));
   const health = new HealthImplementation({ '': 'SERVING', [DEPARTMENT_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
 

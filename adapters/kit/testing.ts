@@ -8,6 +8,12 @@ import forge from 'node-forge';
 import { DepartmentClient, type ResultFrame } from '../../proto/grpc/department';
 import { departmentHostname } from '../../proto/identity';
 import { signWarrant, WARRANT_ISSUER, type WarrantClaims } from '../../proto/warrant';
+import { leagueOf, regionOf, type WarrantEvidence } from '../../proto/approval-evidence';
+import { commentDigest, signDecision } from '../../proto/decision';
+import { caseCommitment, disclosureDigest, makeDisclosures, newSalt, recipientKeyThumbprint, signStatement, statementDigest, type Disclosure } from '../../proto/inquiry-statement';
+import { KEY_CERT_ISSUER } from '../../proto/key-certificate';
+import { signSignerCertificate, type SignerCertificateClaims, type SignerRole } from '../../proto/signer-certificate';
+import type { ApprovalRules } from './approval-rules';
 
 /**
  * Test helpers for adapters (not used in production code): clients with chosen certificates,
@@ -105,8 +111,95 @@ export function warrantClaims(
   };
 }
 
-export async function signTestWarrant(claims: WarrantClaims, privateJwk: JWK): Promise<string> {
-  return signWarrant(claims, { privateJwk });
+/**
+ * Signs a warrant; given the directory authority's private key (the test's own dev PKI), it first
+ * attaches honest evidence for it (`withTestEvidence`) unless the claims carry some.
+ */
+export async function signTestWarrant(claims: WarrantClaims, privateJwk: JWK, evidence?: TestEvidenceOptions): Promise<string> {
+  const withEvidence = evidence && !claims.evidence ? await withTestEvidence(claims, evidence) : claims;
+  return signWarrant(withEvidence, { privateJwk });
+}
+
+/** The rules of a department that asks only for one approver of the requesting unit's league. */
+export const LEAGUE_APPROVAL_RULES: ApprovalRules = { default: [{ role: 'approver', at: 'league', count: 1 }], categories: {} };
+
+export interface TestSigner {
+  kid: string;
+  privateJwk: JWK;
+  certificate: string;
+  claims: SignerCertificateClaims;
+}
+
+/** A fresh Ed25519 key certified by `authorityPrivateJwk`; `cert` overrides any claim (to make bad certificates). */
+export async function testSigner(authorityPrivateJwk: JWK, unit: string, roles: SignerRole[], cert: Partial<SignerCertificateClaims> = {}): Promise<TestSigner> {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const pub = publicKey.export({ format: 'jwk' }) as JWK;
+  const kid = cert.kid ?? `sk-${randomBytes(8).toString('hex')}`;
+  const now = Math.floor(Date.now() / 1000);
+  const claims: SignerCertificateClaims = { iss: KEY_CERT_ISSUER, kid, unit, roles, key: { kty: 'OKP', crv: 'Ed25519', x: pub.x! }, nbf: now - 3600, exp: now + 86_400, ...cert };
+  return { kid, claims, privateJwk: { ...(privateKey.export({ format: 'jwk' }) as JWK), kid }, certificate: await signSignerCertificate(claims, authorityPrivateJwk) };
+}
+
+export interface TestEvidenceOptions {
+  authorityPrivateJwk: JWK;
+  /** Who approves; default an approver of the unit's league and two regional approvers (enough for every demo department). */
+  approvers?: { unit: string; role: Exclude<SignerRole, 'investigator'> }[];
+}
+
+/** The parts of honest evidence, for tests that then break one of them. */
+export interface TestEvidenceParts {
+  investigator: TestSigner;
+  approvers: TestSigner[];
+  statement: string;
+  disclosures: Disclosure[];
+  evidence: WarrantEvidence;
+}
+
+/** Honest evidence for `claims`: a statement of exactly its inquiry, subjects, categories and recipient, and signed approvals. */
+export async function testEvidence(claims: WarrantClaims, opts: TestEvidenceOptions): Promise<TestEvidenceParts> {
+  const unit = claims.recipient.unit;
+  const investigator = await testSigner(opts.authorityPrivateJwk, unit, ['investigator']);
+  const who = opts.approvers ?? [
+    { unit: leagueOf(unit), role: 'approver' as const },
+    { unit: regionOf(unit), role: 'regional_approver' as const },
+    { unit: regionOf(unit), role: 'regional_approver' as const },
+  ];
+  const approvers = await Promise.all(who.map((a) => testSigner(opts.authorityPrivateJwk, a.unit, [a.role])));
+  // A disclosure holds at most 50 subjects; a warrant with more is refused before its evidence is read.
+  const disclosures = makeDisclosures(Object.keys(claims.categories), claims.subjects.slice(0, 50));
+  const iat = Math.floor(Date.now() / 1000) - 30;
+  const statement = await signStatement(
+    {
+      v: 1,
+      inquiry_id: claims.inquiry_id,
+      unit,
+      legal_basis: claims.legal_basis,
+      case_commitment: caseCommitment('TEST-CASE', newSalt()),
+      recipient: { unit, key_thumbprint: await recipientKeyThumbprint(claims.recipient.key) },
+      disclosures: disclosures.map(disclosureDigest).sort(),
+      iat,
+    },
+    investigator.privateJwk,
+  );
+  const decisions = await Promise.all(
+    approvers.map((a, i) =>
+      signDecision(
+        { v: 1, inquiry_id: claims.inquiry_id, statement_sha256: statementDigest(statement), decision: 'approve', step: i === 0 ? 0 : 1, role: who[i]!.role, comment_sha256: commentDigest('approved'), iat: iat + 1 + i },
+        a.privateJwk,
+      ),
+    ),
+  );
+  const evidence: WarrantEvidence = {
+    statement,
+    statement_certificate: investigator.certificate,
+    disclosures,
+    approvals: approvers.map((a, i) => ({ decision: decisions[i]!, certificate: a.certificate })),
+  };
+  return { investigator, approvers, statement, disclosures, evidence };
+}
+
+export async function withTestEvidence(claims: WarrantClaims, opts: TestEvidenceOptions): Promise<WarrantClaims> {
+  return { ...claims, evidence: (await testEvidence(claims, opts)).evidence };
 }
 
 /**

@@ -12,7 +12,7 @@ import type { DataSource } from './data-source';
 import { REFUSAL_METADATA_KEY } from './refusal';
 import { ServedLogEntry } from './served-log';
 import { startAdapter, type RunningAdapter, type StartAdapterOptions } from './server';
-import { connectDepartment, executeAll, signTestWarrant, warrantClaims } from './testing';
+import { connectDepartment, executeAll, LEAGUE_APPROVAL_RULES, signTestWarrant, warrantClaims } from './testing';
 
 const DEPARTMENT = 'natural_resources';
 const LI = '150627196803120034';
@@ -43,6 +43,8 @@ async function start(options: Partial<StartAdapterOptions> = {}): Promise<Runnin
     warrantJwksUrl: jwksUrl,
     jwksCooldownMs: 0,
     directoryAuthorityKey: pki.directoryAuthority.publicJwk,
+    revocations: { location: path.join(dir, 'directory', 'revocations.jws') },
+    approvalRules: LEAGUE_APPROVAL_RULES,
     receiptKey: pki.receiptKeys[DEPARTMENT]!.privateJwk,
     servedLogFile: path.join(dir, 'served.ndjson'),
     logger: pino({ level: 'silent' }),
@@ -63,6 +65,7 @@ const warrant = (key: JWK) =>
       keyCertificate: unit().keyCertificate,
     }),
     key,
+    { authorityPrivateJwk: pki.directoryAuthority.privateJwk },
   );
 
 async function execute(adapter: RunningAdapter, jws: string) {

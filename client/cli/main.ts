@@ -42,6 +42,25 @@ const program = new Command('qiao')
 
 const globals = () => program.opts<Globals>();
 
+const signing = () => Promise.all([import('../core/signing'), import('./signing-keys')]);
+
+/** The current user's signer, checked against the directory before anything is signed. */
+async function loadSigner(client: ApiClient, o: { signingKey?: string; signingCertificate?: string; directory?: string }, role: 'investigator' | 'approver' | 'regional_approver') {
+  const [{ checkSigner }, { readAuthorityKey, readSigner }] = await signing();
+  const me = await client.me();
+  const { pkiDir } = globals();
+  const authorityJwk = await readAuthorityKey(o.directory ?? join(pkiDir, 'directory'));
+  const signer = await readSigner({ pkiDir, username: me.user.username, ...(o.signingKey ? { keyFile: o.signingKey } : {}), ...(o.signingCertificate ? { certificateFile: o.signingCertificate } : {}) });
+  const cert = await checkSigner(signer, { authorityJwk, unitId: me.unit.id, role });
+  return { signer, authorityJwk, cert };
+}
+
+const signingOptions = (c: Command) =>
+  c
+    .option('--signing-key <file>', 'your own signing key (Ed25519 JWK); default: <pki-dir>/users/<you>/signing.jwk')
+    .option('--signing-certificate <file>', "the directory's certificate of it; default: signing.cert.jws beside the key")
+    .option('--directory <dir>', "the directory's published keys (its authority key); default: <pki-dir>/directory");
+
 /** The gateway named with --gateway or QIAO_GATEWAY: it wins over the gateway of a kept login. */
 const namedGateway = () => (program.getOptionValueSource('gateway') === 'default' ? undefined : globals().gateway);
 
@@ -69,8 +88,8 @@ program.command('whoami').action(async () => {
   console.log(`${me.user.username} — ${me.user.displayName}\nunit: ${me.unit.name} ${me.unit.nameZh} (${me.unit.id})\nroles: ${me.user.roles.join(', ')}`);
 });
 
-program
-  .command('submit')
+signingOptions(program
+  .command('submit'))
   .description('submit an inquiry about persons (resident ID) or organisations (unified social credit code)')
   .requiredOption('--subject <id...>', 'resident ID numbers (18 characters) or unified social credit codes')
   .requiredOption('--category <name...>', 'data categories, e.g. household real_estate')
@@ -79,18 +98,22 @@ program
   .requiredOption('--purpose <text>', 'purpose of the inquiry')
   .option('--org', 'the subjects are organisations')
   .option('--on-behalf-of <unit>', 'entrusted mode: run the inquiry for this league (unit code)')
-  .action(async (o: { subject: string[]; category: string[]; case: string; basis: string; purpose: string; org?: boolean; onBehalfOf?: string }) => {
+  .action(async (o: { subject: string[]; category: string[]; case: string; basis: string; purpose: string; org?: boolean; onBehalfOf?: string; signingKey?: string; signingCertificate?: string; directory?: string }) => {
     const split = (xs: string[]) => xs.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
     const client = await api();
-    const inquiry = await client.submitInquiry({
+    const { signer, authorityJwk, cert } = await loadSigner(client, o, 'investigator');
+    const [{ signSubmission }, { readUnitKey }] = await signing();
+    const recipient = await readUnitKey(globals().pkiDir, o.onBehalfOf ?? cert.unit);
+    const request = {
       caseReference: o.case,
       legalBasis: o.basis,
       purpose: o.purpose,
       subjects: split(o.subject).map((id) => (o.org ? { kind: 'organisation' as const, id } : { kind: 'person' as const, id })),
       categories: split(o.category),
       ...(o.onBehalfOf ? { onBehalfOf: o.onBehalfOf } : {}),
-    });
-    console.log(`inquiry ${inquiry.id} submitted; status: ${inquiry.status}`);
+    };
+    const inquiry = await client.submitInquiry(await signSubmission(request, signer, { authorityJwk, recipient }));
+    console.log(`inquiry ${inquiry.id} submitted, signed with key ${cert.kid}; status: ${inquiry.status}`);
     const gateway = client.baseUrl === DEFAULT_GATEWAY ? '' : ` --gateway ${client.baseUrl}`;
     console.log(`an approver approves it with: ./qiao${gateway} --as <approver> approve ${inquiry.id} --comment "..."`);
   });
@@ -100,23 +123,44 @@ program.command('list').description('inquiries you may see').action(async () => 
   console.log(renderTable(items.map((i) => ({ id: i.id, unit: i.unitId, status: i.status, case: i.caseReference, categories: i.categories.join(','), submitted: i.createdAt }))));
 });
 
-program.command('show <id>').description('an inquiry with its decisions and department parts').action(async (id: string) => {
-  const i = await (await api()).getInquiry(id);
-  console.log(`inquiry ${i.id}  status: ${i.status}\nunit: ${i.unitId}  submitted by ${i.createdBy.username} at ${i.createdAt}`);
-  console.log(`case: ${i.caseReference}\nlegal basis: ${i.legalBasis}\npurpose: ${i.purpose}`);
-  console.log(`subjects: ${i.subjects.map((s) => s.id).join(', ')}\ncategories: ${i.categories.join(', ')}`);
-  console.log(`\n${renderApprovals(i)}`);
-  if (i.decisions.length) console.log(`\ndecisions:\n${renderTable(i.decisions)}`);
-  if (i.parts.length) console.log(`\ndepartments:\n${renderTable(i.parts.map((p) => ({ ...p, categories: p.categories.join(',') })))}`);
-});
+program
+  .command('show <id>')
+  .description('an inquiry with its decisions and department parts; signatures are verified with the directory authority key')
+  .option('--directory <dir>', "the directory's published keys; default: <pki-dir>/directory")
+  .action(async (id: string, o: { directory?: string }) => {
+    const i = await (await api()).getInquiry(id);
+    const [{ verifyInquirySignatures }, { readAuthorityKey }] = await signing();
+    const checked = await verifyInquirySignatures(i, await readAuthorityKey(o.directory ?? join(globals().pkiDir, 'directory')));
+    console.log(`inquiry ${i.id}  status: ${i.status}\nunit: ${i.unitId}  submitted by ${i.createdBy.username} at ${i.createdAt}`);
+    console.log(`case: ${i.caseReference}\nlegal basis: ${i.legalBasis}\npurpose: ${i.purpose}`);
+    console.log(`subjects: ${i.subjects.map((s) => s.id).join(', ')}\ncategories: ${i.categories.join(', ')}`);
+    console.log(`\n${renderApprovals(i)}`);
+    const st = checked.statement;
+    console.log(`\nstatement: ${!st ? 'NOT SIGNED' : st.ok ? `signature verified — key ${st.kid}, unit ${st.unit}, ${st.roles.join('/')}` : `SIGNATURE INVALID — ${st.problem}`}`);
+    if (i.decisions.length) {
+      const rows = i.decisions.map((d, n) => {
+        const c = checked.decisions[n];
+        const signature = !c ? 'NOT SIGNED' : c.ok ? 'verified' : `INVALID: ${c.problem}`;
+        return { username: d.username, decision: d.decision, comment: d.comment, decidedAt: d.decidedAt, signature, key: c?.ok ? c.kid : '', unit: c?.ok ? c.unit : '', role: c?.ok ? c.role : '' };
+      });
+      console.log(`\ndecisions:\n${renderTable(rows)}`);
+    }
+    if (i.parts.length) console.log(`\ndepartments:\n${renderTable(i.parts.map((p) => ({ ...p, categories: p.categories.join(',') })))}`);
+  });
 
 for (const verb of ['approve', 'reject'] as const) {
-  program
+  signingOptions(program
     .command(`${verb} <id>`)
-    .description(`${verb} an inquiry`)
-    .requiredOption('--comment <text>', 'the comment recorded with the decision')
-    .action(async (id: string, o: { comment: string }) => {
-      const i = await (await api())[verb](id, { comment: o.comment });
+    .description(`${verb} an inquiry, signed with your own key`)
+    .requiredOption('--comment <text>', 'the comment recorded with the decision'))
+    .action(async (id: string, o: { comment: string; signingKey?: string; signingCertificate?: string; directory?: string }) => {
+      const client = await api();
+      const inquiry = await client.getInquiry(id);
+      const role = verb === 'approve' && inquiry.approvals.next?.role === 'regional_approver' ? 'regional_approver' : 'approver';
+      const { signer, cert } = await loadSigner(client, o, role);
+      const [{ signDecisionOn }] = await signing();
+      const signed = await signDecisionOn(inquiry, verb, o.comment, signer, { role: cert.roles.includes(role) ? role : cert.roles[0]! });
+      const i = await client[verb](id, { comment: o.comment, signed });
       const pending = verb === 'approve' && i.status === 'pending_approval';
       console.log(`inquiry ${i.id}: ${pending ? `approval recorded; ${i.approvals.remaining} more needed` : verb === 'approve' ? 'approved' : 'rejected'}; status: ${i.status}`);
     });
@@ -196,7 +240,7 @@ async function readKey(file: string): Promise<JWK> {
 
 program.parseAsync().catch(async (err: unknown) => {
   const { ResultCheckError } = await results();
-  if (err instanceof ApiError || err instanceof ResultCheckError) {
+  if (err instanceof ApiError || err instanceof ResultCheckError || (err instanceof Error && err.name === 'SigningError')) {
     console.error(`qiao: ${err.message}${err instanceof ApiError && err.requestId ? ` (request ${err.requestId})` : ''}`);
   } else {
     console.error(`qiao: unexpected error: ${(err as Error).stack ?? String(err)}`);

@@ -93,6 +93,7 @@ async function fixtureServices(db: Db, audit: AuditWriter): Promise<Services> {
     logger: pino({ level: 'silent' }),
     clock: () => new Date(),
     partDeadlineMs: 3600_000,
+    signatures: { required: false },
     fanout: { wake() {} },
     results: {
       openResultStream() {

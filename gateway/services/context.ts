@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import type { Principal } from '../auth/principal';
 import type { Catalogue } from '../catalogue';
@@ -32,6 +33,8 @@ export interface Services {
   results: ResultReader;
   /** The audit log's commitment key and its id: what `appendAudit` needs besides the transaction. */
   audit: AuditWriter;
+  /** Signed statements and decisions: required or not, and the directory authority key their certificates are checked with. */
+  signatures: { required: boolean; authorityJwk?: JWK };
 }
 
 /** A service call on behalf of an authenticated caller. */

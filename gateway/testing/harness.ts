@@ -82,6 +82,8 @@ export interface TestUsers {
 
 export interface TestGatewayOptions {
   mode?: Mode;
+  /** The directory authority's public key, for tests of signed statements and decisions. */
+  directoryAuthorityKey?: JWK;
   /** Reuse an open database (it is seeded idempotently and not closed by `close()`). */
   database?: Database;
   catalogue?: Catalogue;
@@ -168,6 +170,8 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     QIAO_TOKEN_JWKS_FILE: '(test issuer, in memory)',
     QIAO_DEPARTMENTS: 'public_security=127.0.0.1:1,natural_resources=127.0.0.1:2',
     QIAO_LOG_LEVEL: 'info',
+    // Most tests submit unsigned; the signature tests turn it on and pass a directory authority.
+    QIAO_REQUIRE_SIGNATURES: 'false',
     ...options.env,
   });
   const catalogue = options.catalogue ?? (await loadCatalogue(REPO_CATALOGUE));
@@ -205,6 +209,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     results: options.results ?? { openResultStream: (partId, warrantId) => openResultStream(db, partId, warrantId) },
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.auditCheckpoints ? { auditCheckpoints: options.auditCheckpoints } : {}),
+    ...(options.directoryAuthorityKey ? { directoryAuthorityKey: options.directoryAuthorityKey } : {}),
   });
 
   await db

@@ -4,7 +4,8 @@ import type { JWK } from 'jose';
 import { signWarrant, WARRANT_ISSUER, type WarrantClaims } from '../../proto/warrant';
 import type { Catalogue } from '../catalogue';
 import type { Db, DbOrTx, Tx } from '../db/client';
-import { inquiries, inquiryDecisions, units, users, warrants } from '../db/schema';
+import { inquiries, inquiryDecisions, units, users, warrants, type StoredStatement } from '../db/schema';
+import type { WarrantEvidence } from '../../proto/approval-evidence';
 import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
 import { pseudonymize } from './pseudonym';
 
@@ -61,7 +62,13 @@ export async function buildWarrantClaims(
   if (!unitKey) throw new WarrantIssueError('no_recipient_key', `unit ${inquiry.unitId} has no public encryption key`);
 
   const approvals = await db
-    .select({ userId: inquiryDecisions.userId, unitId: users.unitId, decidedAt: inquiryDecisions.decidedAt })
+    .select({
+      userId: inquiryDecisions.userId,
+      unitId: users.unitId,
+      decidedAt: inquiryDecisions.decidedAt,
+      signature: inquiryDecisions.signature,
+      certificate: inquiryDecisions.certificate,
+    })
     .from(inquiryDecisions)
     .innerJoin(users, eq(users.id, inquiryDecisions.userId))
     .where(and(eq(inquiryDecisions.inquiryId, inquiry.id), eq(inquiryDecisions.decision, 'approve')))
@@ -79,6 +86,7 @@ export async function buildWarrantClaims(
 
   const iat = Math.floor(input.now.getTime() / 1000);
   const { d: _private, ...publicKey } = unitKey;
+  const evidence = warrantEvidence(inquiry.statement, approvals, part.categories);
   return {
     iss: WARRANT_ISSUER,
     aud: part.department,
@@ -103,6 +111,29 @@ export async function buildWarrantClaims(
       key: publicKey as WarrantClaims['recipient']['key'],
       ...(unitKeyCert ? { key_certificate: unitKeyCert } : {}),
     },
+    ...(evidence ? { evidence } : {}),
+  };
+}
+
+/**
+ * What the department checks the warrant against, without trusting the gateway: the signed
+ * statement and its certificate, the disclosures of this department's categories only (the
+ * others stay digests), and every approval as it was signed. An inquiry submitted unsigned
+ * (QIAO_REQUIRE_SIGNATURES=false) has none, and departments refuse its warrants.
+ */
+function warrantEvidence(
+  statement: StoredStatement | null,
+  approvals: readonly { signature: string | null; certificate: string | null }[],
+  categories: readonly string[],
+): WarrantEvidence | undefined {
+  if (!statement) return undefined;
+  const signed = approvals.filter((a): a is { signature: string; certificate: string } => a.signature !== null && a.certificate !== null);
+  if (signed.length === 0) return undefined;
+  return {
+    statement: statement.statement,
+    statement_certificate: statement.certificate,
+    disclosures: statement.disclosures.filter((d) => categories.includes(d.category)),
+    approvals: signed.map((a) => ({ decision: a.signature, certificate: a.certificate })),
   };
 }
 

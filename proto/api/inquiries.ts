@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Disclosure } from '../inquiry-statement';
 import { Subject } from '../subjects';
 import { BEARER, defineEndpoint, jsonAnswer, jsonBody } from './endpoint';
 import { BEARER_ERRORS, BODY_ERRORS, errorAnswers } from './errors';
@@ -26,6 +27,28 @@ const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(
 const timestamp = () => z.iso.datetime().meta({ description: 'ISO 8601, UTC' });
 
 // ---- requests --------------------------------------------------------------------------------
+
+const jws = z.string().min(1).max(16_384);
+
+/** The investigator's signed statement (docs/formats.md, "Inquiry statement") and what the gateway needs to check it and build warrant evidence. */
+export const SignedStatement = z
+  .strictObject({
+    statement: jws.meta({ description: 'the qiao-statement+jwt, signed with the investigator’s own key' }),
+    certificate: jws.meta({ description: 'the directory authority’s qiao-signer-cert+jwt of that key' }),
+    caseSalt: z.string().regex(/^[A-Za-z0-9_-]{22}$/).meta({ description: 'the salt of the statement’s case_commitment' }),
+    disclosures: z.array(Disclosure).min(1).max(MAX_CATEGORIES).meta({ description: 'one per category, with their salts' }),
+  })
+  .meta({ id: 'SignedStatement' });
+export type SignedStatement = z.infer<typeof SignedStatement>;
+
+/** An approver's signed decision (docs/formats.md, "Decision"). */
+export const SignedDecision = z
+  .strictObject({
+    decision: jws.meta({ description: 'the qiao-decision+jwt, signed with the approver’s own key' }),
+    certificate: jws.meta({ description: 'the directory authority’s qiao-signer-cert+jwt of that key' }),
+  })
+  .meta({ id: 'SignedDecision' });
+export type SignedDecision = z.infer<typeof SignedDecision>;
 
 export const SubmitInquiry = z
   .strictObject({
@@ -63,11 +86,17 @@ export const SubmitInquiry = z
       .regex(/^\d{6}$/, 'must be a 6-digit unit code')
       .optional()
       .meta({ description: 'entrusted mode: the unit (GB/T 2260 code) the inquiry is run for; default the submitter’s own' }),
+    signed: SignedStatement.optional().meta({ description: 'the signed statement; required unless the gateway runs with QIAO_REQUIRE_SIGNATURES=false' }),
   })
   .meta({ id: 'SubmitInquiry' });
 export type SubmitInquiry = z.infer<typeof SubmitInquiry>;
 
-export const DecideInquiry = z.strictObject({ comment: text(2000) }).meta({ id: 'DecideInquiry' });
+export const DecideInquiry = z
+  .strictObject({
+    comment: text(2000),
+    signed: SignedDecision.optional().meta({ description: 'the signed decision; required for a signed inquiry' }),
+  })
+  .meta({ id: 'DecideInquiry' });
 export type DecideInquiry = z.infer<typeof DecideInquiry>;
 
 export const WithdrawInquiry = z.strictObject({ reason: text(2000).optional() }).meta({ id: 'WithdrawInquiry' });
@@ -140,8 +169,17 @@ export const InquiryView = z
     /** When a pending inquiry expires if it is not approved by then. */
     expiresAt: timestamp().nullable(),
     decisions: z.array(
-      z.object({ username: z.string(), decision: z.enum(['approve', 'reject']), comment: z.string(), decidedAt: timestamp() }),
+      z.object({
+        username: z.string(),
+        decision: z.enum(['approve', 'reject']),
+        comment: z.string(),
+        decidedAt: timestamp(),
+        /** The signed decision with its certificate, for the client to verify itself; null for an unsigned one. */
+        signed: SignedDecision.nullable().optional(),
+      }),
     ),
+    /** The signed statement with its certificate; null for an inquiry submitted unsigned. */
+    signed: z.object({ statement: z.string(), certificate: z.string() }).nullable().optional(),
     parts: z.array(InquiryPart),
     createdAt: timestamp(),
     updatedAt: timestamp(),

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { DEMO_DEPARTMENTS } from '../../adapters/departments';
-import { startAdapter, type DataSource, type RunningAdapter } from '../../adapters/kit';
+import { loadApprovalRules, startAdapter, type ApprovalRules, type DataSource, type RunningAdapter } from '../../adapters/kit';
 import { ensureDevPki, type DevPki } from '../../certs-dev/pki';
 import { createApiClient, type ApiClient } from '../../client/core/api-client';
 import { devLogin } from '../../client/core/session';
 import { parseConfig } from '../../gateway/config';
 import { openTestDatabase } from '../../gateway/db/testing';
 import { DEMO_UNITS } from '../../demo/units';
+import { DEMO_USERS } from '../../demo/users';
+import { withSigning } from '../../client/core/signing';
 import type { Subject } from '../../proto/subjects';
 import { createLogger } from '../../gateway/logger';
 import { startGateway, type RunningGateway } from '../../gateway/server';
@@ -43,11 +45,19 @@ export interface Federation {
  * units and users — every server on 127.0.0.1 on a port chosen at run time.
  */
 export async function bootFederation(
-  options: { env?: Record<string, string>; sources?: Partial<Record<string, DataSource>> } = {},
+  options: {
+    env?: Record<string, string>;
+    sources?: Partial<Record<string, DataSource>>;
+    /** A department's own rules other than its file's. */
+    approvalRules?: Partial<Record<string, ApprovalRules>>;
+    revocationsMaxAgeSec?: number;
+    /** Signing key ids the directory's revocation list names from the start. */
+    revoke?: string[];
+  } = {},
 ): Promise<Federation> {
   const dir = await mkdtemp(join(tmpdir(), 'qiao-federation-'));
   const departments = Object.keys(DEMO_DEPARTMENTS);
-  const pki = await ensureDevPki({ dir, departments, units: DEMO_UNITS.map((u) => u.id) });
+  const pki = await ensureDevPki({ dir, departments, units: DEMO_UNITS.map((u) => u.id), signers: DEMO_USERS, ...(options.revoke ? { revoke: options.revoke } : {}) });
   const quiet = pino({ level: 'silent' });
   const adapters: Record<string, RunningAdapter> = {};
   for (const [name, dept] of Object.entries(DEMO_DEPARTMENTS)) {
@@ -59,6 +69,8 @@ export async function bootFederation(
       tls: { ca: pki.caCert, cert, key },
       warrantKeys: pki.warrantKey.publicJwks.keys,
       directoryAuthorityKey: pki.directoryAuthority.publicJwk,
+      revocations: { location: join(dir, 'directory', 'revocations.jws'), ...(options.revocationsMaxAgeSec ? { maxAgeSec: options.revocationsMaxAgeSec } : {}) },
+      approvalRules: options.approvalRules?.[name] ?? (await loadApprovalRules(dept.approvalRulesFile)),
       receiptKey: pki.receiptKeys[name]!.privateJwk,
       servedLogFile: join(dir, 'served', `${name}.ndjson`),
       host: '127.0.0.1',
@@ -77,7 +89,18 @@ export async function bootFederation(
   const destination = new Writable({ write(chunk, _enc, done) { gatewayLogs.push(String(chunk)); done(); } });
   const database = await openTestDatabase();
   const gateway = await startGateway({ config, logger: createLogger({ level: 'debug', destination }), database, seedDemo: true });
-  const as = async (username: string) => createApiClient({ baseUrl: gateway.url, token: (await devLogin(gateway.url, username)).token });
+  // Demo users who sign do so with their dev key, as `qiao` does with the key file.
+  const as = async (username: string) => {
+    const client = createApiClient({ baseUrl: gateway.url, token: (await devLogin(gateway.url, username)).token });
+    const signer = pki.signers[username];
+    if (!signer) return client;
+    const recipient = async (unit: string) => {
+      const u = pki.units[unit];
+      if (!u) throw new Error(`no unit key for ${unit} in the test PKI`);
+      return { unit, key: u.publicJwk, certificate: u.keyCertificate };
+    };
+    return withSigning(client, signer, { authorityJwk: pki.directoryAuthority.publicJwk, recipient, unitId: signer.claims.unit });
+  };
   return {
     pki,
     gateway,

@@ -1,5 +1,6 @@
 import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { Role } from '../../../proto/directory';
+import type { Disclosure } from '../../../proto/inquiry-statement';
 import type { Subject } from '../../../proto/subjects';
 import { units } from './units';
 import { users } from './users';
@@ -7,6 +8,16 @@ import { users } from './users';
 /** Decision state of an inquiry. Progress after approval is derived from its parts. */
 export const INQUIRY_STATES = ['pending_approval', 'approved', 'rejected', 'withdrawn', 'expired'] as const;
 export type InquiryState = (typeof INQUIRY_STATES)[number];
+
+/** The investigator's signed statement as submitted: what every warrant's evidence is made from. */
+export interface StoredStatement {
+  statement: string;
+  certificate: string;
+  /** The signer's key id (pseudonymous). */
+  kid: string;
+  caseSalt: string;
+  disclosures: Disclosure[];
+}
 
 /** One link of an approval chain, as fixed at submission (policies/approvals.json). */
 export interface ApprovalStepRecord {
@@ -34,6 +45,8 @@ export const inquiries = pgTable(
     sensitivity: text('sensitivity').notNull().default('standard'),
     /** The approvals it needs, fixed at submission so a later policy change does not move the goalposts. */
     approvalChain: jsonb('approval_chain').$type<ApprovalStepRecord[]>().notNull().default([]),
+    /** The signed statement (docs/formats.md); null for an inquiry submitted unsigned (QIAO_REQUIRE_SIGNATURES=false). */
+    statement: jsonb('statement').$type<StoredStatement>(),
     /** A pending inquiry past this moment is expired. */
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

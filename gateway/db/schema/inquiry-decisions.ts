@@ -14,6 +14,11 @@ export const inquiryDecisions = pgTable(
     decidedAt: timestamp('decided_at', { withTimezone: true }).notNull().defaultNow(),
     /** Which step of the inquiry's approval chain an approval fills (0-based); null for rejections. */
     chainStep: integer('chain_step'),
+    /** The approver's signed decision (qiao-decision+jwt) and its signing-key certificate; null when unsigned. */
+    signature: text('signature'),
+    certificate: text('certificate'),
+    /** The signing key's pseudonymous id. */
+    signerKid: text('signer_kid'),
   },
   (t) => [
     index('inquiry_decisions_inquiry_idx').on(t.inquiryId),

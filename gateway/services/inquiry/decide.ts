@@ -15,6 +15,9 @@ import { resolveStep } from './submit';
 import { requiredApprovals } from '../../policy/approval-policy';
 import { unitAncestry } from '../unit/unit-tree';
 import { loadInquiryViews, type InquiryRow } from './view';
+import { verifyDecisionSignature } from './signatures';
+import { statementDigest } from '../../../proto/inquiry-statement';
+import type { SignerRole } from '../../../proto/signer-certificate';
 
 type Outcome =
   | { kind: 'decided'; view: InquiryView; final: boolean }
@@ -79,16 +82,32 @@ export async function decideInquiry(
     }
 
     const step = decision === 'approve' ? progress.next!.index : null;
+    const next = progress.next;
+    const signature = await verifyDecisionSignature(ctx, {
+      inquiryId: row.id,
+      statement: row.statement,
+      decision,
+      step: step === null || !next ? null : { index: step, role: next.role as SignerRole },
+      comment: body.comment,
+      signed: body.signed,
+    });
     const [saved] = await tx
       .insert(inquiryDecisions)
-      .values({ inquiryId: row.id, userId: ctx.principal.userId, decision, comment: body.comment, chainStep: step })
+      .values({
+        inquiryId: row.id, userId: ctx.principal.userId, decision, comment: body.comment, chainStep: step,
+        ...(signature ? { signature: body.signed!.decision, certificate: body.signed!.certificate, signerKid: signature.kid } : {}),
+      })
       .returning({ id: inquiryDecisions.id });
     const final = decision === 'approve' && progress.remaining === 1;
     const departments = final ? await createParts(ctx, tx, row) : [];
     const state = decision === 'reject' ? 'rejected' : final ? 'approved' : 'pending_approval';
     const [updated] = await tx.update(inquiries).set({ state, updatedAt: now }).where(eq(inquiries.id, row.id)).returning();
     const about = { actor, inquiryId: row.id, requestId: ctx.requestId };
-    const decided = { decisionId: saved!.id, policyIds: verdict.policyIds };
+    const decided = {
+      decisionId: saved!.id,
+      policyIds: verdict.policyIds,
+      ...(signature ? { signature: { kid: signature.kid, sha256: statementDigest(body.signed!.decision) } } : {}),
+    };
     const filled = step === null ? null : { step: step + 1, steps: row.approvalChain.length, remaining: progress.remaining - 1 };
     const entry: AuditEntry = !filled
       ? { ...about, action: 'inquiry.rejected', details: decided }

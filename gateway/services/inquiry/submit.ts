@@ -1,5 +1,8 @@
 import { unknownCategories } from '../../catalogue';
-import { inquiries, type ApprovalStepRecord } from '../../db/schema';
+import { eq } from 'drizzle-orm';
+import { inquiries, units, type ApprovalStepRecord } from '../../db/schema';
+import { statementDigest } from '../../../proto/inquiry-statement';
+import { verifySubmission } from './signatures';
 import { ServiceError } from '../../errors';
 import { requiredApprovals, type ChainStep } from '../../policy/approval-policy';
 import type { UnitRef } from '../../policy/authorize';
@@ -34,16 +37,24 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
     }));
     throw new ServiceError('invalid_argument', details.map((d) => `${d.path}: ${d.message}`).join('; '), { details });
   }
+  const [unitRow] = await ctx.db.select({ id: units.id, encryptionKey: units.encryptionKey }).from(units).where(eq(units.id, unitId));
+  const signed = await verifySubmission(ctx, body, { id: unitId, encryptionKey: unitRow?.encryptionKey ?? null });
   const { sensitivity, chain } = requiredApprovals(ctx.approvals, ctx.catalogue, body.categories);
   const approvalChain = chain.map((step) => resolveStep(step, unitPath));
   const now = ctx.clock();
   const entrusted = unitId !== ctx.principal.unitId;
 
   return ctx.db.transaction(async (tx) => {
+    if (signed) {
+      const [taken] = await tx.select({ id: inquiries.id }).from(inquiries).where(eq(inquiries.id, signed.claims.inquiry_id));
+      if (taken) throw new ServiceError('invalid_argument', 'signed.statement: inquiry_id is already taken; sign a new statement with a fresh id', { details: [{ path: 'signed.statement', message: 'inquiry_id is already taken' }] });
+    }
     await enforceFairUse(tx, ctx.approvals, { userId: ctx.principal.userId, unitId }, body.subjects.length, now);
     const [row] = await tx
       .insert(inquiries)
       .values({
+        // A signed inquiry is stored under the id its statement names.
+        ...(signed ? { id: signed.claims.inquiry_id, statement: signed.stored } : {}),
         unitId,
         submittedFromUnitId: entrusted ? ctx.principal.unitId : null,
         createdBy: ctx.principal.userId,
@@ -73,6 +84,7 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
         approvalChain,
         policyIds: decision.policyIds,
         ...(entrusted ? { onBehalfOf: unitId } : {}),
+        ...(signed ? { signature: { kid: signed.stored.kid, sha256: statementDigest(signed.stored.statement) } } : {}),
       },
       committed: { caseReference: body.caseReference, subjectIds: body.subjects.map((s) => s.id) },
     }, ctx.audit);

@@ -29,6 +29,8 @@ export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[], 
       chainStep: inquiryDecisions.chainStep,
       comment: inquiryDecisions.comment,
       decidedAt: inquiryDecisions.decidedAt,
+      signature: inquiryDecisions.signature,
+      certificate: inquiryDecisions.certificate,
     })
     .from(inquiryDecisions)
     .innerJoin(users, eq(users.id, inquiryDecisions.userId))
@@ -64,7 +66,14 @@ export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[], 
       ),
       expiresAt: row.expiresAt?.toISOString() ?? null,
       decisions: ownDecisions
-        .map((d) => ({ username: d.username, decision: d.decision, comment: d.comment, decidedAt: d.decidedAt.toISOString() })),
+        .map((d) => ({
+          username: d.username,
+          decision: d.decision,
+          comment: d.comment,
+          decidedAt: d.decidedAt.toISOString(),
+          signed: d.signature && d.certificate ? { decision: d.signature, certificate: d.certificate } : null,
+        })),
+      signed: row.statement ? { statement: row.statement.statement, certificate: row.statement.certificate } : null,
       parts: ownParts.map((p) => ({
         department: p.department,
         categories: p.categories,

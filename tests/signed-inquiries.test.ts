@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signDecisionOn, signSubmission, verifyInquirySignatures, type Signer } from '../client/core/signing';
+import type { InquiryView, SubmitInquiry } from '../proto/api/inquiries';
+import { testUnitKey } from '../gateway/fanout/test-fixtures';
+import { createTestGateway, type TestGateway, type TestUser } from '../gateway/testing/harness';
+import { auditEvents } from '../gateway/db/schema';
+import { eq } from 'drizzle-orm';
+import { createTestDirectory, type TestDirectory } from './harness/signers';
+
+/**
+ * The gateway checks the investigator's signed statement at submission and each approver's
+ * signed decision before it counts (QIAO_REQUIRE_SIGNATURES=true), and shows both for the
+ * client to verify itself.
+ */
+let gw: TestGateway;
+let dir: TestDirectory;
+let signers: Record<'investigator' | 'approver' | 'regional' | 'regional2', Signer & { kid: string }>;
+
+beforeAll(async () => {
+  dir = await createTestDirectory();
+  gw = await createTestGateway({ env: { QIAO_REQUIRE_SIGNATURES: 'true' }, directoryAuthorityKey: dir.publicJwk });
+  signers = {
+    investigator: await dir.signer(gw.units.banner, ['investigator']),
+    approver: await dir.signer(gw.units.league, ['approver']),
+    regional: await dir.signer(gw.units.region, ['regional_approver', 'approver']),
+    regional2: await dir.signer(gw.units.region, ['regional_approver', 'approver']),
+  };
+});
+afterAll(() => gw.close());
+
+const recipient = () => dir.unitKey(gw.units.banner, testUnitKey(gw.units.banner).publicJwk);
+
+async function signedBody(overrides: Record<string, unknown> = {}, signer: Signer = signers.investigator) {
+  const { subjects, ...rest } = gw.inquiryBody(overrides) as SubmitInquiry;
+  const request = { ...rest, subjects: subjects.map((s) => ({ kind: s.kind, id: s.id })) } as SubmitInquiry;
+  return signSubmission(request, signer, { authorityJwk: dir.publicJwk, recipient: await recipient() });
+}
+
+async function submitted(overrides: Record<string, unknown> = {}): Promise<InquiryView> {
+  const res = await gw.as(gw.users.investigator).submitInquiry(await signedBody(overrides));
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as InquiryView;
+}
+
+async function decide(who: TestUser, signer: Signer, id: string, verb: 'approve' | 'reject', comment = 'scope verified', tweak?: (b: Record<string, unknown>) => void) {
+  const view = (await gw.as(who).getInquiry(id)).body as InquiryView;
+  const body: Record<string, unknown> = { comment, signed: await signDecisionOn(view, verb, comment, signer) };
+  tweak?.(body);
+  return gw.as(who).call(verb === 'approve' ? 'approveInquiry' : 'rejectInquiry', { params: { id }, json: body });
+}
+
+describe('submission', () => {
+  it('is stored under the id the signed statement names, with its signature in the audit entry', async () => {
+    const body = await signedBody();
+    const res = await gw.as(gw.users.investigator).submitInquiry(body);
+    expect(res.status).toBe(201);
+    const view = res.body as InquiryView;
+    const claims = JSON.parse(Buffer.from(body.signed.statement.split('.')[1]!, 'base64url').toString()) as { inquiry_id: string };
+    expect(view.id).toBe(claims.inquiry_id);
+    expect(view.signed).toEqual({ statement: body.signed.statement, certificate: body.signed.certificate });
+    const [entry] = await gw.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, view.id));
+    expect((entry!.details as { signature?: { kid: string } }).signature?.kid).toBe(signers.investigator.kid);
+  });
+
+  it('is refused unsigned, signed by a key certified for another unit or role, or saying something else than the request', async () => {
+    const refused = async (body: unknown, path: RegExp, who = gw.users.investigator) => {
+      const res = await gw.as(who).submitInquiry(body);
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(JSON.stringify(res.body)).toMatch(path);
+    };
+    await refused(gw.inquiryBody(), /signed: an inquiry must carry the statement signed/);
+    await refused(await signedBody({}, await dir.signer(gw.units.otherBanner, ['investigator'])), /certified for unit 152921, not yours/);
+    await refused(await signedBody({}, signers.approver), /certified for unit 150600, not yours/);
+    await refused(await signedBody({}, await dir.signer(gw.units.banner, ['approver'])), /not certified as investigator/);
+    const expired = await dir.signer(gw.units.banner, ['investigator'], { nbf: 1, exp: 2 });
+    await refused(await signedBody({}, expired), /is not certified now/);
+    const stolen = await dir.signer(gw.units.banner, ['investigator'], { certifyKey: signers.investigator.privateJwk });
+    // A certificate of someone else's key, with a statement signed by one's own: the signature fails.
+    await refused(await signedBody({}, { ...stolen, privateJwk: (await dir.signer(gw.units.banner, ['investigator'])).privateJwk }), /signature does not verify/);
+    const good = await signedBody();
+    await refused({ ...good, legalBasis: 'another basis' }, /legal_basis differs/);
+    await refused({ ...good, categories: ['household'] }, /one per category/);
+    await refused({ ...good, caseReference: 'EJH-other' }, /case_commitment differs/);
+    await refused({ ...good, subjects: [...good.subjects, { kind: 'organisation', id: '93150627MA0N2K7P26' }] }, /must be the request's subjects/);
+  });
+});
+
+describe('decisions', () => {
+  it('count only when signed by a certified approver of the step, over this statement and comment', async () => {
+    const view = await submitted();
+    const refused = async (res: Awaited<ReturnType<typeof decide>>, message: RegExp) => {
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(JSON.stringify(res.body)).toMatch(message);
+    };
+    const unsigned = await gw.as(gw.users.approver).approve(view.id);
+    expect(unsigned.status).toBe(400);
+    expect(JSON.stringify(unsigned.body)).toMatch(/must be signed with your own key/);
+    await refused(await decide(gw.users.approver, signers.approver, view.id, 'approve', 'ok', (b) => (b.comment = 'another comment')), /comment_sha256/);
+    await refused(await decide(gw.users.approver, signers.regional, view.id, 'approve'), /certified for unit 150000, not yours/);
+    await refused(await decide(gw.users.approver, await dir.signer(gw.units.league, ['investigator']), view.id, 'approve'), /not certified as approver/);
+    const other = await submitted();
+    const copied = await decide(gw.users.approver, signers.approver, other.id, 'approve');
+    expect(copied.status).toBe(200);
+    const moved = await gw.as(gw.users.approver).call('approveInquiry', { params: { id: view.id }, json: { comment: 'scope verified', signed: (copied.body as InquiryView).decisions[0]!.signed } });
+    expect(moved.status).toBe(400);
+    expect(JSON.stringify(moved.body)).toMatch(/inquiry_id must be/);
+
+    const ok = await decide(gw.users.approver, signers.approver, view.id, 'approve');
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    const final = ok.body as InquiryView;
+    expect(final.decisions[0]!.signed).toBeTruthy();
+    const checked = await verifyInquirySignatures(final, dir.publicJwk);
+    expect(checked.statement).toMatchObject({ ok: true, kid: signers.investigator.kid, unit: gw.units.banner });
+    expect(checked.decisions).toEqual([{ ok: true, kid: signers.approver.kid, unit: gw.units.league, roles: ['approver'], role: 'approver', decision: 'approve' }]);
+    // A forged view (another comment than the signed one) is caught by the client itself.
+    const forged = await verifyInquirySignatures({ ...final, decisions: [{ ...final.decisions[0]!, comment: 'x' }] }, dir.publicJwk);
+    expect(forged.decisions[0]).toMatchObject({ ok: false, problem: /comment/ });
+  });
+
+  it('a signed rejection ends the inquiry; a highly sensitive chain takes a league and two regional signatures', async () => {
+    const rejected = await decide(gw.users.approver, signers.approver, (await submitted()).id, 'reject', 'not justified');
+    expect(rejected.status).toBe(200);
+    expect((rejected.body as InquiryView).state).toBe('rejected');
+
+    const view = await submitted({ categories: ['bank_transactions'] });
+    expect((await decide(gw.users.approver, signers.approver, view.id, 'approve')).status).toBe(200);
+    expect((await decide(gw.users.regionalApprover, signers.regional, view.id, 'approve')).status).toBe(200);
+    const done = await decide(gw.users.regionalApprover2, signers.regional2, view.id, 'approve');
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect((done.body as InquiryView).state).toBe('approved');
+    const checked = await verifyInquirySignatures(done.body as InquiryView, dir.publicJwk);
+    expect(checked.decisions.map((d) => d?.ok && [d.unit, d.role])).toEqual([
+      [gw.units.league, 'approver'],
+      [gw.units.region, 'regional_approver'],
+      [gw.units.region, 'regional_approver'],
+    ]);
+  });
+});
