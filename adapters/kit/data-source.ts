@@ -10,8 +10,9 @@ export interface DataSource {
   categories: Record<string, readonly string[]>;
   /**
    * The records of one category about one subject; [] when there are none. A source with many
-   * records returns an AsyncIterable of batches (arrays of records, a few hundred to a few
-   * thousand each): the kit projects, serialises and encrypts each batch as it comes. Batches,
+   * records returns an AsyncIterable of batches (arrays of about a hundred records, some tens of
+   * KiB: a batch is alive while gRPC's back-pressure holds it, and large ones end up in the old
+   * generation of the heap): the kit projects, serialises and encrypts each batch as it comes. Batches,
    * not one record per `await`: the per-record round trip through an async iterator cost more
    * than the encryption (README, "Performance").
    */
