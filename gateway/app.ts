@@ -29,6 +29,7 @@ import { wellKnownRoutes } from './routes/well-known';
 import { describeError } from './logger';
 import type { CheckpointSigning } from './services/audit/checkpoints';
 import type { AuditWriter } from './services/audit/commitments';
+import { createDenialLimiter, type DenialLimiter } from './services/audit/denial-limit';
 import type { FanoutWaker, ResultReader, Services } from './services/context';
 
 export type { FanoutWaker, ResultReader } from './services/context';
@@ -57,6 +58,8 @@ export interface AppDeps {
   auditCheckpoints?: CheckpointSigning;
   /** Writes audit entries with this gateway's commitment key (services/audit/commitments.ts). */
   audit: AuditWriter;
+  /** Refusals per user audited one by one; default one at `config.denialsPerMinute` whose counts nobody flushes (tests). */
+  denials?: DenialLimiter;
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -73,6 +76,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     fanout: deps.fanout,
     results: deps.results,
     audit: deps.audit,
+    denials: deps.denials ?? createDenialLimiter(deps.config.denialsPerMinute),
   };
   const app = new OpenAPIHono<AppEnv>();
 

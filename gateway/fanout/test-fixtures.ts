@@ -18,6 +18,7 @@ import { createAuditWriter, type AuditWriter } from '../services/audit/append-au
 import type { RequestContext, Services } from '../services/context';
 import { decideInquiry } from '../services/inquiry/decide';
 import { submitInquiry } from '../services/inquiry/submit';
+import { createDenialLimiter } from '../services/audit/denial-limit';
 
 /**
  * Fixtures for the fan-out and warrant tests. They go through the production write paths: an
@@ -94,6 +95,7 @@ async function fixtureServices(db: Db, audit: AuditWriter): Promise<Services> {
     clock: () => new Date(),
     partDeadlineMs: 3600_000,
     fanout: { wake() {} },
+    denials: createDenialLimiter(1_000),
     results: {
       openResultStream() {
         throw new Error('fixtures do not download results');

@@ -5,6 +5,7 @@ import type { Db } from '../db/client';
 import type { ApprovalPolicy } from '../policy/approval-policy';
 import type { PolicyEngine } from '../policy/authorize';
 import type { AuditWriter } from './audit/commitments';
+import type { DenialLimiter } from './audit/denial-limit';
 
 /** Wakes the fan-out worker after an approval has committed, so it need not wait for its next poll. */
 export interface FanoutWaker {
@@ -32,6 +33,8 @@ export interface Services {
   results: ResultReader;
   /** The audit log's commitment key and its id: what `appendAudit` needs besides the transaction. */
   audit: AuditWriter;
+  /** Counts refused requests per user: past the rate they answer 429 and are audited as one count. */
+  denials: DenialLimiter;
 }
 
 /** A service call on behalf of an authenticated caller. */

@@ -46,7 +46,7 @@ export async function decideInquiry(
     const { row, resource } = found;
     const canRead = ctx.policy.authorize(ctx.principal, 'inquiry.read', resource);
     if (!canRead.allowed) {
-      await auditDenial(tx, ctx, { attempted: action, verdict: canRead, inquiryId: row.id });
+      await auditDenial(tx, ctx, { attempted: action, verdict: canRead, inquiryId: row.id, hidden: true });
       // Someone who may not even read the inquiry learns nothing about it, not even that it exists.
       return { kind: 'not_found' };
     }
