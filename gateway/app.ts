@@ -22,6 +22,7 @@ import type { AppEnv } from './routes/env';
 import { healthRoutes } from './routes/health';
 import { referenceRoutes } from './routes/reference';
 import { inquiryRoutes } from './routes/inquiries';
+import { inquiryEventRoutes } from './routes/inquiries/events';
 import { meRoutes } from './routes/me';
 import { resultRoutes } from './routes/results';
 import { warrantRoutes } from './routes/warrants';
@@ -30,6 +31,7 @@ import { describeError } from './logger';
 import type { CheckpointSigning } from './services/audit/checkpoints';
 import type { AuditWriter } from './services/audit/commitments';
 import { createDenialLimiter, type DenialLimiter } from './services/audit/denial-limit';
+import { createInquiryWatch } from './services/inquiry/watch';
 import type { FanoutWaker, ResultReader, Services } from './services/context';
 
 export type { FanoutWaker, ResultReader } from './services/context';
@@ -77,6 +79,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     results: deps.results,
     audit: deps.audit,
     denials: deps.denials ?? createDenialLimiter(deps.config.denialsPerMinute),
+    watch: createInquiryWatch({ db: deps.db, intervalMs: deps.config.eventsPollIntervalMs, logger: deps.logger }),
   };
   const app = new OpenAPIHono<AppEnv>();
 
@@ -129,6 +132,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/v1/*', authenticate(deps.tokens));
   app.route('/', meRoutes());
   app.route('/', inquiryRoutes());
+  app.route('/', inquiryEventRoutes());
   app.route('/', resultRoutes());
   app.route('/', warrantRoutes());
   app.route('/', auditRoutes(deps.auditCheckpoints));

@@ -31,6 +31,7 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_HTTP_HEADERS_TIMEOUT  a connection's request headers must arrive within [10s] (idle new connections are closed then)
  *   QIAO_HTTP_REQUEST_TIMEOUT  a whole request (headers and body) must arrive within [30s]
  *   QIAO_HTTP_KEEPALIVE_TIMEOUT an idle kept-alive connection is closed after   [5s]
+ *   QIAO_EVENTS_POLL_INTERVAL  how often event streams look for changes made on any replica [200ms]
  *   QIAO_DENIALS_PER_MINUTE    refused requests audited one by one per user and minute; past it 429 and one counting entry [20]
  *
  * Production is the default so that forgetting the variable never leaves the dev token issuer on.
@@ -76,6 +77,8 @@ export interface Config {
   audit: { origin: string; checkpointIntervalMs: number };
   /** Refused requests audited one by one per user and minute; past it they answer 429 and are counted in one entry. */
   denialsPerMinute: number;
+  /** How often this replica's event streams look for changes (one query for all of them). */
+  eventsPollIntervalMs: number;
 }
 
 export const DEV_DEPARTMENTS = 'public_security=127.0.0.1:7101,natural_resources=127.0.0.1:7102';
@@ -187,6 +190,7 @@ const Env = z.object({
   QIAO_HTTP_REQUEST_TIMEOUT: duration(100, 60 * 60_000, '30s'),
   QIAO_HTTP_KEEPALIVE_TIMEOUT: duration(100, 10 * 60_000, '5s'),
   QIAO_DENIALS_PER_MINUTE: integer(1, 100_000, 20),
+  QIAO_EVENTS_POLL_INTERVAL: duration(10, 60_000, '200ms'),
 });
 
 /**
@@ -268,5 +272,6 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
     logLevel: e.QIAO_LOG_LEVEL,
     audit: { origin: e.QIAO_AUDIT_ORIGIN, checkpointIntervalMs: e.QIAO_CHECKPOINT_INTERVAL },
     denialsPerMinute: e.QIAO_DENIALS_PER_MINUTE,
+    eventsPollIntervalMs: e.QIAO_EVENTS_POLL_INTERVAL,
   };
 }

@@ -96,6 +96,7 @@ async function fixtureServices(db: Db, audit: AuditWriter): Promise<Services> {
     partDeadlineMs: 3600_000,
     fanout: { wake() {} },
     denials: createDenialLimiter(1_000),
+    watch: { subscribe: () => () => {}, changed() {} },
     results: {
       openResultStream() {
         throw new Error('fixtures do not download results');

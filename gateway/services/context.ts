@@ -6,6 +6,7 @@ import type { ApprovalPolicy } from '../policy/approval-policy';
 import type { PolicyEngine } from '../policy/authorize';
 import type { AuditWriter } from './audit/commitments';
 import type { DenialLimiter } from './audit/denial-limit';
+import type { InquiryWatch } from './inquiry/watch';
 
 /** Wakes the fan-out worker after an approval has committed, so it need not wait for its next poll. */
 export interface FanoutWaker {
@@ -35,6 +36,8 @@ export interface Services {
   audit: AuditWriter;
   /** Counts refused requests per user: past the rate they answer 429 and are audited as one count. */
   denials: DenialLimiter;
+  /** Tells event streams that an inquiry changed, on whichever replica (services/inquiry/watch.ts). */
+  watch: InquiryWatch;
 }
 
 /** A service call on behalf of an authenticated caller. */

@@ -1,5 +1,6 @@
 import { auditEndpoints } from './audit';
 import { devEndpoints } from './dev';
+import { eventEndpoints } from './events';
 import { matchPath, type Endpoint } from './endpoint';
 import { healthEndpoints } from './health';
 import { inquiryEndpoints } from './inquiries';
@@ -21,6 +22,7 @@ export * from './check';
 export * from './dev';
 export * from './endpoint';
 export * from './errors';
+export * from './events';
 export * from './health';
 export * from './inquiries';
 export * from './keys';
@@ -37,6 +39,7 @@ export const endpoints = {
   ...devEndpoints,
   ...meEndpoints,
   ...inquiryEndpoints,
+  ...eventEndpoints,
   ...resultEndpoints,
   ...warrantEndpoints,
   ...auditEndpoints,
