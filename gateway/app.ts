@@ -32,6 +32,7 @@ import type { CheckpointSigning } from './services/audit/checkpoints';
 import type { AuditWriter } from './services/audit/commitments';
 import { createDenialLimiter, type DenialLimiter } from './services/audit/denial-limit';
 import { createInquiryWatch } from './services/inquiry/watch';
+import { createDirectoryCache } from './services/unit/directory-cache';
 import type { FanoutWaker, ResultReader, Services } from './services/context';
 
 export type { FanoutWaker, ResultReader } from './services/context';
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     results: deps.results,
     audit: deps.audit,
     denials: deps.denials ?? createDenialLimiter(deps.config.denialsPerMinute),
+    directory: createDirectoryCache({ db: deps.db, checkIntervalMs: deps.config.directoryCheckIntervalMs, logger: deps.logger }),
     watch: createInquiryWatch({ db: deps.db, intervalMs: deps.config.eventsPollIntervalMs, logger: deps.logger }),
   };
   const app = new OpenAPIHono<AppEnv>();

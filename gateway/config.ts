@@ -32,6 +32,7 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_HTTP_REQUEST_TIMEOUT  a whole request (headers and body) must arrive within [30s]
  *   QIAO_HTTP_KEEPALIVE_TIMEOUT an idle kept-alive connection is closed after   [5s]
  *   QIAO_EVENTS_POLL_INTERVAL  how often event streams look for changes made on any replica [200ms]
+ *   QIAO_DIRECTORY_CHECK_INTERVAL how often a replica checks whether units or users changed (cached tree and token principals) [1s]
  *   QIAO_DENIALS_PER_MINUTE    refused requests audited one by one per user and minute; past it 429 and one counting entry [20]
  *
  * Production is the default so that forgetting the variable never leaves the dev token issuer on.
@@ -79,6 +80,8 @@ export interface Config {
   denialsPerMinute: number;
   /** How often this replica's event streams look for changes (one query for all of them). */
   eventsPollIntervalMs: number;
+  /** At most this often a request checks whether the directory changed (then the cached tree and principals are dropped). */
+  directoryCheckIntervalMs: number;
 }
 
 export const DEV_DEPARTMENTS = 'public_security=127.0.0.1:7101,natural_resources=127.0.0.1:7102';
@@ -191,6 +194,14 @@ const Env = z.object({
   QIAO_HTTP_KEEPALIVE_TIMEOUT: duration(100, 10 * 60_000, '5s'),
   QIAO_DENIALS_PER_MINUTE: integer(1, 100_000, 20),
   QIAO_EVENTS_POLL_INTERVAL: duration(10, 60_000, '200ms'),
+  QIAO_DIRECTORY_CHECK_INTERVAL: z.string().default('1s').transform((text, ctx) => {
+    const ms = text === '0' ? 0 : parseDuration(text);
+    if (ms === null || ms > 60_000) {
+      ctx.addIssue({ code: 'custom', message: `expected 0 or a duration up to 1m like 500ms or 1s, got ${JSON.stringify(text)}` });
+      return z.NEVER;
+    }
+    return ms;
+  }),
 });
 
 /**
@@ -273,5 +284,6 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
     audit: { origin: e.QIAO_AUDIT_ORIGIN, checkpointIntervalMs: e.QIAO_CHECKPOINT_INTERVAL },
     denialsPerMinute: e.QIAO_DENIALS_PER_MINUTE,
     eventsPollIntervalMs: e.QIAO_EVENTS_POLL_INTERVAL,
+    directoryCheckIntervalMs: e.QIAO_DIRECTORY_CHECK_INTERVAL,
   };
 }

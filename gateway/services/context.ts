@@ -7,6 +7,7 @@ import type { PolicyEngine } from '../policy/authorize';
 import type { AuditWriter } from './audit/commitments';
 import type { DenialLimiter } from './audit/denial-limit';
 import type { InquiryWatch } from './inquiry/watch';
+import type { DirectoryCache } from './unit/directory-cache';
 
 /** Wakes the fan-out worker after an approval has committed, so it need not wait for its next poll. */
 export interface FanoutWaker {
@@ -38,6 +39,8 @@ export interface Services {
   denials: DenialLimiter;
   /** Tells event streams that an inquiry changed, on whichever replica (services/inquiry/watch.ts). */
   watch: InquiryWatch;
+  /** The unit tree and the principals of verified tokens, refreshed when the directory changes. */
+  directory: DirectoryCache;
 }
 
 /** A service call on behalf of an authenticated caller. */

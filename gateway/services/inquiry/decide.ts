@@ -13,7 +13,6 @@ import { findInquiry, inquiryNotFound } from './find-visible-inquiry';
 import type { DecideInquiry, InquiryView } from '../../../proto/api/inquiries';
 import { resolveStep } from './submit';
 import { requiredApprovals } from '../../policy/approval-policy';
-import { unitAncestry } from '../unit/unit-tree';
 import { loadInquiryViews, type InquiryRow } from './view';
 
 type Outcome =
@@ -41,7 +40,7 @@ export async function decideInquiry(
   const now = ctx.clock();
 
   const outcome = await ctx.db.transaction(async (tx): Promise<Outcome> => {
-    const found = await findInquiry(tx, id, { forUpdate: true, now });
+    const found = await findInquiry(tx, id, { forUpdate: true, now, ancestry: ctx.directory.ancestry });
     if (!found) return { kind: 'not_found' };
     const { row, resource } = found;
     const canRead = ctx.policy.authorize(ctx.principal, 'inquiry.read', resource);
@@ -119,7 +118,7 @@ export async function decideInquiry(
  * policy gives it now, written on its first decision so it stays fixed from then on.
  */
 async function fixLegacyChain(ctx: RequestContext, tx: Tx, row: InquiryRow): Promise<Pick<InquiryRow, 'sensitivity' | 'approvalChain'>> {
-  const unitPath = await unitAncestry(tx, row.unitId);
+  const unitPath = await ctx.directory.ancestry(row.unitId, tx);
   const known = row.categories.filter((c) => Object.hasOwn(ctx.catalogue.categories, c));
   const { sensitivity, chain } = requiredApprovals(ctx.approvals, ctx.catalogue, known);
   const approvalChain = chain.map((step) => resolveStep(step, unitPath));
