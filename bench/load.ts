@@ -8,11 +8,12 @@
  * statements and commits the gateway's pool sent (counted at pg.Client#query). In the same run,
  * for scale: raw mutual-TLS gRPC unary calls/s and raw PostgreSQL commits/s on this machine.
  *
- * The federation is tests/harness/federation.ts's (gateway and demo adapters in this process,
- * on loopback mTLS). PostgreSQL from QIAO_BENCH_DATABASE_URL or TEST_DATABASE_URL (default
+ * The federation as tests/harness/federation.ts boots it (gateway and demo adapters in this
+ * process, on loopback mTLS; a benchmark may not import tests/, so it is spelled out below). PostgreSQL from QIAO_BENCH_DATABASE_URL or TEST_DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/test); a fresh database is created and dropped.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { pino } from 'pino';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -23,7 +24,16 @@ import { fetchAndDecrypt, waitForResults } from '../client/core/results';
 import { directoryReceiptKeys } from '../client/cli/directory-keys';
 import { DepartmentClient, DepartmentService, type DepartmentHandlers } from '../proto/grpc/department';
 import { departmentHostname } from '../proto/identity';
-import { bootFederation, type Federation } from '../tests/harness/federation';
+import { DEMO_DEPARTMENTS } from '../adapters/departments';
+import { startAdapter, type RunningAdapter } from '../adapters/kit';
+import { ensureDevPki, type DevPki } from '../certs-dev/pki';
+import { createApiClient } from '../client/core/api-client';
+import { devLogin } from '../client/core/session';
+import { parseConfig } from '../gateway/config';
+import { openTestDatabase } from '../gateway/db/testing';
+import { createLogger } from '../gateway/logger';
+import { startGateway, type RunningGateway } from '../gateway/server';
+import { DEMO_UNITS } from '../demo/units';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LI = '150627196803120034';
@@ -52,6 +62,53 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 
 // ---- the federation -----------------------------------------------------------------------------
+
+interface Federation {
+  pki: DevPki;
+  gateway: RunningGateway;
+  as(username: string): Promise<ApiClient>;
+  close(): Promise<void>;
+}
+
+async function bootFederation(env: Record<string, string>): Promise<Federation> {
+  const dir = await mkdtemp(join(tmpdir(), 'qiao-bench-load-'));
+  const pki = await ensureDevPki({ dir, departments: Object.keys(DEMO_DEPARTMENTS), units: DEMO_UNITS.map((u) => u.id) });
+  const quiet = pino({ level: 'silent' });
+  const adapters: RunningAdapter[] = [];
+  const endpoints: string[] = [];
+  for (const [name, dept] of Object.entries(DEMO_DEPARTMENTS)) {
+    const { cert, key } = pki.departments[name]!;
+    const adapter = await startAdapter({
+      department: name,
+      displayName: dept.displayName,
+      source: dept.createSource(),
+      tls: { ca: pki.caCert, cert, key },
+      warrantKeys: pki.warrantKey.publicJwks.keys,
+      directoryAuthorityKey: pki.directoryAuthority.publicJwk,
+      receiptKey: pki.receiptKeys[name]!.privateJwk,
+      servedLogFile: join(dir, 'served', `${name}.ndjson`),
+      host: '127.0.0.1',
+      port: 0,
+      logger: quiet,
+    });
+    adapters.push(adapter);
+    endpoints.push(`${name}=127.0.0.1:${adapter.port}`);
+  }
+  const config = parseConfig({ QIAO_MODE: 'development', QIAO_HTTP_PORT: '0', QIAO_PKI_DIR: dir, QIAO_DEPARTMENTS: endpoints.join(','), ...env });
+  const database = await openTestDatabase();
+  const gateway = await startGateway({ config, logger: createLogger({ level: 'warn' }), database, seedDemo: true });
+  return {
+    pki,
+    gateway,
+    as: async (username) => createApiClient({ baseUrl: gateway.url, token: (await devLogin(gateway.url, username)).token }),
+    async close() {
+      await gateway.close();
+      await Promise.all(adapters.map((a) => a.close()));
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 async function policiesWithoutFairUseLimits(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'qiao-bench-policies-'));
@@ -171,7 +228,7 @@ async function rawPostgresCommits(url: string, concurrency: number, ms: number):
 // ---- run ----------------------------------------------------------------------------------------
 
 const policyDir = await policiesWithoutFairUseLimits();
-const fed = await bootFederation({ env: { QIAO_POLICY_DIR: policyDir, QIAO_LOG_LEVEL: 'warn' } });
+const fed = await bootFederation({ QIAO_POLICY_DIR: policyDir });
 try {
   const dbUrl = await currentDatabaseUrl(fed);
   const baseline = {
