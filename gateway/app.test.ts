@@ -29,7 +29,7 @@ describe('createApp', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
-  it('turns a raw database error into an opaque 500 with the request id, logged without SQL parameters', async () => {
+  it('turns a raw database error into an opaque 500 with the request id, logged by its code without SQL text or parameters', async () => {
     const subjectId = '150627196803120034';
     const submitted = await gw.as(gw.users.investigator).submitInquiry(
       gw.inquiryBody({ subjects: [{ kind: 'person', id: subjectId }] }),
@@ -49,7 +49,9 @@ describe('createApp', () => {
         expect(text.toLowerCase()).not.toContain(leak);
       }
       const logged = gw.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'unhandled error');
-      expect(logged).toMatchObject({ level: 50, requestId, failure: { type: 'DrizzleQueryError', cause: { code: '42P01' } } });
+      expect(logged).toMatchObject({ level: 50, requestId, failure: { type: 'DrizzleQueryError', database: { code: '42P01', severity: 'ERROR' } } });
+      // Neither the SQL text nor the driver's message (which can quote a value) is logged.
+      expect(JSON.stringify(logged)).not.toMatch(/select|from "|does not exist/i);
       expect(JSON.stringify(logged)).not.toContain(subjectId);
       expect(JSON.stringify(logged)).not.toContain(submitted.body.id);
     } finally {

@@ -22,6 +22,7 @@ import type { AppEnv } from './routes/env';
 import { healthRoutes } from './routes/health';
 import { referenceRoutes } from './routes/reference';
 import { inquiryRoutes } from './routes/inquiries';
+import { inquiryEventRoutes } from './routes/inquiries/events';
 import { meRoutes } from './routes/me';
 import { resultRoutes } from './routes/results';
 import { warrantRoutes } from './routes/warrants';
@@ -31,6 +32,9 @@ import type { CheckpointSigning } from './services/audit/checkpoints';
 import type { DepartmentHealth } from './departments/health';
 import { catalogueRoutes } from './routes/catalogue';
 import type { AuditWriter } from './services/audit/commitments';
+import { createDenialLimiter, type DenialLimiter } from './services/audit/denial-limit';
+import { createInquiryWatch } from './services/inquiry/watch';
+import { createDirectoryCache } from './services/unit/directory-cache';
 import type { FanoutWaker, ResultReader, Services } from './services/context';
 
 export type { FanoutWaker, ResultReader } from './services/context';
@@ -63,6 +67,8 @@ export interface AppDeps {
   directoryAuthorityKey?: JWK;
   /** Whether each department's adapter answers, for GET /v1/catalogue. */
   departmentHealth?: DepartmentHealth;
+  /** Refusals per user audited one by one; default one at `config.denialsPerMinute` whose counts nobody flushes (tests). */
+  denials?: DenialLimiter;
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -81,6 +87,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     audit: deps.audit,
     signatures: { required: deps.config.signatures.required, ...(deps.directoryAuthorityKey ? { authorityJwk: deps.directoryAuthorityKey } : {}) },
     ...(deps.departmentHealth ? { departmentHealth: deps.departmentHealth } : {}),
+    denials: deps.denials ?? createDenialLimiter(deps.config.denialsPerMinute),
+    directory: createDirectoryCache({ db: deps.db, checkIntervalMs: deps.config.directoryCheckIntervalMs, logger: deps.logger }),
+    watch: createInquiryWatch({ db: deps.db, intervalMs: deps.config.eventsPollIntervalMs, logger: deps.logger }),
   };
   const app = new OpenAPIHono<AppEnv>();
 
@@ -134,6 +143,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', meRoutes());
   app.route('/', catalogueRoutes());
   app.route('/', inquiryRoutes());
+  app.route('/', inquiryEventRoutes());
   app.route('/', resultRoutes());
   app.route('/', warrantRoutes());
   app.route('/', auditRoutes(deps.auditCheckpoints));

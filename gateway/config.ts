@@ -31,6 +31,12 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_LOG_LEVEL             pino level                                     [info]
  *   QIAO_AUDIT_ORIGIN          the audit log's name in its checkpoints        [qiao.gateway/audit-log]
  *   QIAO_CHECKPOINT_INTERVAL   how often a checkpoint is signed               [1m]
+ *   QIAO_HTTP_HEADERS_TIMEOUT  a connection's request headers must arrive within [10s] (idle new connections are closed then)
+ *   QIAO_HTTP_REQUEST_TIMEOUT  a whole request (headers and body) must arrive within [30s]
+ *   QIAO_HTTP_KEEPALIVE_TIMEOUT an idle kept-alive connection is closed after   [5s]
+ *   QIAO_EVENTS_POLL_INTERVAL  how often event streams look for changes made on any replica [200ms]
+ *   QIAO_DIRECTORY_CHECK_INTERVAL how often a replica checks whether units or users changed (cached tree and token principals) [1s]
+ *   QIAO_DENIALS_PER_MINUTE    refused requests audited one by one per user and minute; past it 429 and one counting entry [20]
  *
  * Production is the default so that forgetting the variable never leaves the dev token issuer on.
  */
@@ -46,7 +52,15 @@ export interface DepartmentEndpoint {
 
 export interface Config {
   mode: Mode;
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    /** Node's `headersTimeout`: also closes a connection that never sends a request. */
+    headersTimeoutMs: number;
+    /** Node's `requestTimeout`: the whole request must have arrived by then (not the answer). */
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+  };
   database: { url: string } | { dataDir: string };
   pkiDir: string;
   tokens: {
@@ -67,6 +81,12 @@ export interface Config {
   audit: { origin: string; checkpointIntervalMs: number };
   /** Whether an inquiry must come with the investigator's signed statement (docs/formats.md, "Signed inquiries and approvals"). */
   signatures: { required: boolean };
+  /** Refused requests audited one by one per user and minute; past it they answer 429 and are counted in one entry. */
+  denialsPerMinute: number;
+  /** How often this replica's event streams look for changes (one query for all of them). */
+  eventsPollIntervalMs: number;
+  /** At most this often a request checks whether the directory changed (then the cached tree and principals are dropped). */
+  directoryCheckIntervalMs: number;
 }
 
 export const DEV_DEPARTMENTS = 'public_security=127.0.0.1:7101,natural_resources=127.0.0.1:7102';
@@ -178,6 +198,19 @@ const Env = z.object({
   QIAO_AUDIT_ORIGIN: z.string().regex(/^[^\s+]+$/, 'must be one word without spaces or "+" (it is the checkpoint key name too)').default('qiao.gateway/audit-log'),
   QIAO_CHECKPOINT_INTERVAL: duration(1000, 24 * 3_600_000, '1m'),
   QIAO_REQUIRE_SIGNATURES: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true'),
+  QIAO_HTTP_HEADERS_TIMEOUT: duration(100, 10 * 60_000, '10s'),
+  QIAO_HTTP_REQUEST_TIMEOUT: duration(100, 60 * 60_000, '30s'),
+  QIAO_HTTP_KEEPALIVE_TIMEOUT: duration(100, 10 * 60_000, '5s'),
+  QIAO_DENIALS_PER_MINUTE: integer(1, 100_000, 20),
+  QIAO_EVENTS_POLL_INTERVAL: duration(10, 60_000, '200ms'),
+  QIAO_DIRECTORY_CHECK_INTERVAL: z.string().default('1s').transform((text, ctx) => {
+    const ms = text === '0' ? 0 : parseDuration(text);
+    if (ms === null || ms > 60_000) {
+      ctx.addIssue({ code: 'custom', message: `expected 0 or a duration up to 1m like 500ms or 1s, got ${JSON.stringify(text)}` });
+      return z.NEVER;
+    }
+    return ms;
+  }),
 });
 
 /**
@@ -224,11 +257,20 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
   if (e.QIAO_PART_DEADLINE < e.QIAO_CALL_DEADLINE) {
     issues.push({ variable: 'QIAO_PART_DEADLINE', message: 'must not be shorter than QIAO_CALL_DEADLINE' });
   }
+  if (e.QIAO_HTTP_REQUEST_TIMEOUT < e.QIAO_HTTP_HEADERS_TIMEOUT) {
+    issues.push({ variable: 'QIAO_HTTP_REQUEST_TIMEOUT', message: 'must not be shorter than QIAO_HTTP_HEADERS_TIMEOUT' });
+  }
   if (issues.length) throw new ConfigError(issues);
 
   return {
     mode: e.QIAO_MODE,
-    http: { host: e.QIAO_HTTP_HOST, port: e.QIAO_HTTP_PORT },
+    http: {
+      host: e.QIAO_HTTP_HOST,
+      port: e.QIAO_HTTP_PORT,
+      headersTimeoutMs: e.QIAO_HTTP_HEADERS_TIMEOUT,
+      requestTimeoutMs: e.QIAO_HTTP_REQUEST_TIMEOUT,
+      keepAliveTimeoutMs: e.QIAO_HTTP_KEEPALIVE_TIMEOUT,
+    },
     database: e.DATABASE_URL ? { url: e.DATABASE_URL } : { dataDir: path(e.QIAO_DATA_DIR) },
     pkiDir,
     tokens: {
@@ -253,5 +295,8 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
     logLevel: e.QIAO_LOG_LEVEL,
     audit: { origin: e.QIAO_AUDIT_ORIGIN, checkpointIntervalMs: e.QIAO_CHECKPOINT_INTERVAL },
     signatures: { required: e.QIAO_REQUIRE_SIGNATURES === 'true' },
+    denialsPerMinute: e.QIAO_DENIALS_PER_MINUTE,
+    eventsPollIntervalMs: e.QIAO_EVENTS_POLL_INTERVAL,
+    directoryCheckIntervalMs: e.QIAO_DIRECTORY_CHECK_INTERVAL,
   };
 }

@@ -20,16 +20,33 @@ export function createLogger(options: { level?: string; destination?: Destinatio
 }
 
 /**
- * An unexpected error as it may be logged. Drizzle's query errors carry the query parameters in
- * their message, and parameters can be subject ids: only the SQL text and the driver's own
- * message and code are kept.
+ * An unexpected error as it may be logged. A database error is logged by its SQLSTATE code and
+ * the names of the constraint, table and column it concerns — never its SQL text, parameters or
+ * message: drizzle's message carries the parameters, and the driver's can quote a value
+ * (`invalid input syntax for type uuid: "…"`), and either can be a subject id.
  */
 export function describeError(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { type: typeof err };
-  const cause =
-    err.cause instanceof Error
-      ? { type: err.cause.name, message: err.cause.message, code: (err.cause as { code?: unknown }).code }
-      : undefined;
-  if (err instanceof DrizzleQueryError) return { type: 'DrizzleQueryError', query: err.query, cause };
+  const database = databaseError(err instanceof DrizzleQueryError ? err.cause : err);
+  if (database) return { type: err instanceof DrizzleQueryError ? 'DrizzleQueryError' : err.name, database };
+  const causeDatabase = databaseError(err.cause);
+  const cause = !(err.cause instanceof Error)
+    ? undefined
+    : causeDatabase
+      ? { type: err.cause.name, database: causeDatabase }
+      : { type: err.cause.name, message: err.cause.message };
+  if (err instanceof DrizzleQueryError) return { type: 'DrizzleQueryError', cause };
   return { type: err.name, message: err.message, stack: err.stack, cause };
+}
+
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/** What may be logged of a PostgreSQL error (pg's and PGlite's both carry `code` and `severity`), or null for another error. */
+function databaseError(err: unknown): Record<string, string> | null {
+  if (!(err instanceof Error)) return null;
+  const e = err as Error & Record<string, unknown>;
+  if (typeof e.code !== 'string' || !SQLSTATE.test(e.code) || typeof e.severity !== 'string') return null;
+  const out: Record<string, string> = { code: e.code, severity: e.severity };
+  for (const key of ['constraint', 'table', 'column', 'routine'] as const) if (typeof e[key] === 'string') out[key] = e[key];
+  return out;
 }

@@ -1,6 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app';
@@ -19,6 +20,7 @@ import { noteSigner } from '../proto/checkpoint';
 import { startCheckpointSchedule } from './services/audit/checkpoints';
 import { hashPolicyFiles, recordConfiguration } from './services/audit/record-configuration';
 import { createAuditWriter } from './services/audit/commitments';
+import { createDenialLimiter, startDenialFlush } from './services/audit/denial-limit';
 import { openResultStream } from './services/result/read-result';
 
 export interface RunningGateway {
@@ -92,7 +94,10 @@ export async function startGateway(options: { config: Config; logger: Logger; da
 
   const checkpoints = startCheckpointSchedule({ db: database.db, signing: auditCheckpoints, intervalMs: config.audit.checkpointIntervalMs, logger });
 
+  const denials = createDenialLimiter(config.denialsPerMinute);
+  const denialFlush = startDenialFlush({ db: database.db, limiter: denials, audit, logger });
   const app = createApp({
+    denials,
     auditCheckpoints,
     config,
     db: database.db,
@@ -111,7 +116,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
   });
 
   const sweep = startExpirySweep({ db: database.db, logger, intervalMs: 60_000, audit });
-  const server = await listen(app.fetch, config.http.host, config.http.port);
+  const server = await listen(app.fetch, config.http);
   const { port } = server.address() as AddressInfo;
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
   return {
@@ -128,15 +133,36 @@ export async function startGateway(options: { config: Config; logger: Logger; da
       await stopped;
       await sweep.stop();
       await checkpoints.stop();
+      await denialFlush.stop();
       await directory.close();
       if (!options.database) await database.close();
     },
   };
 }
 
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<ServerType> {
+/**
+ * Listens with timeouts that close idle and slow connections: headers (also for a connection that
+ * never sends anything), the whole request, and an idle kept-alive connection. Node checks the
+ * first two every `connectionsCheckingInterval` (default 30 s), so it checks as often as the
+ * shortest of them needs. None of them bounds the answer: downloads and event streams run on.
+ */
+export function listen(fetch: Parameters<typeof serve>[0]['fetch'], http: Config['http']): Promise<ServerType> {
+  const { host: hostname, port } = http;
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    const server = serve(
+      {
+        fetch,
+        hostname,
+        port,
+        serverOptions: {
+          headersTimeout: http.headersTimeoutMs,
+          requestTimeout: http.requestTimeoutMs,
+          connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(http.headersTimeoutMs / 2))),
+        },
+      },
+      () => resolve(server),
+    );
+    (server as HttpServer).keepAliveTimeout = http.keepAliveTimeoutMs;
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new Error(`${hostname}:${port} is already in use: stop the other process or set QIAO_HTTP_PORT`) : err),
     );

@@ -8,7 +8,7 @@ import { DEPARTMENT_NAME } from './identity';
  * per action. The gateway's writer refuses an entry that does not match (a programming error: its
  * transaction rolls back), the auditor's verifier reports one as a problem naming the entry, and a
  * department's reconcile reads its entries through these schemas. docs/formats.md's table of
- * actions is generated from this file (`npx tsx proto/vectors/make-audit-details-doc.ts`) and a
+ * actions is generated from this file (`npx tsx proto/vectors/make-audit-entry-vectors.ts`) and a
  * test fails when the two differ.
  *
  * Names: `warrantId` is a warrant's `jti` everywhere outside the JWT itself. A department
@@ -123,6 +123,14 @@ const AuthorizationDenied = z.strictObject({
   reason: freeText.describe('free text: why it was refused, as the caller was told'),
   policyIds: policyIds.describe('the `@id`s of the forbids that refused; empty when no permit applied'),
   department: department.optional().describe('the department whose audit entries were asked for, if any'),
+  repeated: z
+    .strictObject({
+      count: z.number().int().positive().describe('how many refusals this entry stands for'),
+      from: instant.describe('the window’s start (the first refusal of the window)'),
+      to: instant.describe('the window’s end'),
+    })
+    .optional()
+    .describe('present when the entry counts the actor’s refusals past the rate audited one by one (`QIAO_DENIALS_PER_MINUTE`): they were answered 429 (or 404 for an inquiry the actor may not read) and are recorded here, once per window; `attempted` then lists the actions tried, comma-separated'),
 });
 const WarrantIssued = z.strictObject({
   department,

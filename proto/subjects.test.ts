@@ -70,3 +70,22 @@ describe('Subject schema', () => {
     expect(Subject.safeParse({ kind: 'organisation', id: '150627196803120034' }).success).toBe(false);
   });
 });
+
+describe('birth dates and names', () => {
+  const id = (birth: string) => `150627${birth}003` + residentIdCheckChar(`150627${birth}003`);
+  it('refuses a birth date after `today` or before 1900, and accepts the bounds', () => {
+    const today = new Date('2026-03-01T12:00:00Z');
+    expect(residentIdProblem(id('20260302'), today)).toMatch(/birth date 20260302 in the future/);
+    expect(residentIdProblem(id('20260301'), today)).toBeNull();
+    expect(residentIdProblem(id('18991231'), today)).toMatch(/before 1900/);
+    expect(residentIdProblem(id('19000101'), today)).toBeNull();
+  });
+
+  it('refuses control characters in a name, keeping tab and newline', () => {
+    expect(Subject.safeParse({ kind: 'person', id: '150627196803120034', name: '李\u0000某' }).error?.issues[0]).toMatchObject({
+      path: ['name'],
+      message: 'contains the control character U+0000 at position 1: only tab and newline are allowed',
+    });
+    expect(Subject.safeParse({ kind: 'organisation', id: '91350100M000100Y43', name: 'A\tB\nC' }).success).toBe(true);
+  });
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainString } from './text';
 
 /**
  * Subjects of an inquiry: persons by 18-character resident ID number (GB 11643-1999),
@@ -16,14 +17,20 @@ export function residentIdCheckChar(first17: string): string {
   return ID_CHECK[sum % 11]!;
 }
 
-/** Why a resident ID number is invalid, or null if it is valid. */
-export function residentIdProblem(id: string): string | null {
+/** Birth dates before this are refused: nobody living was born then, so it is a typo. */
+export const EARLIEST_BIRTH_DATE = '19000101';
+
+/** Why a resident ID number is invalid, or null if it is valid; `today` bounds the birth date. */
+export function residentIdProblem(id: string, today: Date = new Date()): string | null {
   if (!/^\d{17}[\dX]$/.test(id)) return 'must be 17 digits followed by a digit or X (18 characters)';
   const birth = id.slice(6, 14);
   const date = new Date(`${birth.slice(0, 4)}-${birth.slice(4, 6)}-${birth.slice(6, 8)}T00:00:00Z`);
   if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10).replaceAll('-', '') !== birth) {
     return `has an impossible birth date ${birth}`;
   }
+  if (birth < EARLIEST_BIRTH_DATE) return `has a birth date ${birth} before 1900: a digit is probably mistyped`;
+  const todayDigits = today.toISOString().slice(0, 10).replaceAll('-', '');
+  if (birth > todayDigits) return `has a birth date ${birth} in the future: a digit is probably mistyped`;
   const expected = residentIdCheckChar(id.slice(0, 17));
   if (id[17] !== expected) return `has check character ${id[17]}, expected ${expected}: a digit is probably mistyped`;
   return null;
@@ -55,7 +62,7 @@ export const PersonSubject = z.object({
     const problem = residentIdProblem(id);
     if (problem) ctx.addIssue({ code: 'custom', message: `resident ID number ${id} ${problem}` });
   }),
-  name: z.string().min(1).max(100).optional(),
+  name: plainString().min(1).max(100).optional(),
 });
 export type PersonSubject = z.infer<typeof PersonSubject>;
 
@@ -65,7 +72,7 @@ export const OrganisationSubject = z.object({
     const problem = creditCodeProblem(code);
     if (problem) ctx.addIssue({ code: 'custom', message: `unified social credit code ${code} ${problem}` });
   }),
-  name: z.string().min(1).max(200).optional(),
+  name: plainString().min(1).max(200).optional(),
 });
 export type OrganisationSubject = z.infer<typeof OrganisationSubject>;
 

@@ -1,6 +1,11 @@
 import {
   ContractViolation,
   endpoints,
+  ERROR_EVENT,
+  ErrorEnvelope,
+  EVENT_STREAM,
+  INQUIRY_EVENT,
+  InquiryEvent,
   fillPath,
   findEndpoint,
   readAnswer,
@@ -13,6 +18,7 @@ import {
   type ParamsOf,
   type QueryOf,
 } from '../../proto/api';
+import { readServerSentEvents } from './event-stream';
 
 /**
  * The one HTTP client of the gateway API, for the command line, the console and the tests. Every
@@ -82,6 +88,12 @@ export interface ApiClient {
   /** The warrants issued for an inquiry, as each department received them (each read is audited). */
   listWarrants(id: string): Promise<Answer<'listWarrants'>>;
   downloadResult(id: string, department: string): Promise<ResultDownload>;
+  /**
+   * The inquiry as it progresses (GET /v1/inquiries/{id}/events): its current view at once, then
+   * one per change of a decision or a part, until one whose status is final; each parsed with the
+   * contract. Breaking off the loop or aborting `signal` closes the stream.
+   */
+  followInquiry(id: string, options?: { signal?: AbortSignal }): AsyncIterable<InquiryEvent>;
   auditCheckpoint(): Promise<Answer<'readCheckpoint'>>;
   /** Asks the gateway to sign a checkpoint of the log as it is now. */
   signCheckpoint(): Promise<Answer<'requestCheckpoint'>>;
@@ -105,11 +117,16 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const { baseUrl, token } = options;
   const send: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
 
-  async function exchange(endpoint: Endpoint, path: string, body: unknown): Promise<Response> {
-    const headers: Record<string, string> = {};
+  async function exchange(endpoint: Endpoint, path: string, body: unknown, extra: { accept?: string; signal?: AbortSignal } = {}): Promise<Response> {
+    const headers: Record<string, string> = extra.accept ? { accept: extra.accept } : {};
     if (token && endpoint.security.length) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const init: RequestInit = { method: endpoint.method.toUpperCase(), headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) };
+    const init: RequestInit = {
+      method: endpoint.method.toUpperCase(),
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(extra.signal ? { signal: extra.signal } : {}),
+    };
     try {
       return await send(new URL(path, baseUrl).toString(), init);
     } catch (err) {
@@ -180,6 +197,33 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         warrantId: h['x-qiao-warrant-id'],
       };
     },
+    async *followInquiry(id, options = {}) {
+      const endpoint = endpoints.inquiryEvents;
+      const res = await exchange(endpoint, pathOf(endpoint, { params: { id } }), undefined, { accept: EVENT_STREAM, ...(options.signal ? { signal: options.signal } : {}) });
+      if (!res.ok) throw await toApiError(endpoint, res);
+      try {
+        readAnswer(endpoint, { status: res.status, headers: headersOf(res), body: undefined });
+      } catch (err) {
+        await res.body?.cancel();
+        if (err instanceof ContractViolation) throw invalidResponse(endpoint, res, err);
+        throw err;
+      }
+      if (!res.body) return;
+      const route = routeName(endpoint);
+      for await (const message of readServerSentEvents(res.body, options.signal)) {
+        if (message.event === ERROR_EVENT) {
+          const failure = ErrorEnvelope.safeParse(parseJson(message.data));
+          if (failure.success) throw new ApiError(500, failure.data.error.code, failure.data.error.message, failure.data.error.requestId);
+          throw invalidResponse(endpoint, res, new ContractViolation(route, res.status, [{ path: 'error event', message: 'not the error envelope' }]));
+        }
+        if (message.event !== INQUIRY_EVENT) continue; // an event type this client does not know yet
+        const view = InquiryEvent.safeParse(parseJson(message.data));
+        if (!view.success) {
+          throw invalidResponse(endpoint, res, new ContractViolation(route, res.status, view.error.issues.slice(0, 20).map((i) => ({ path: `event ${message.id ?? ''} ${i.path.join('.')}`.trim(), message: i.message }))));
+        }
+        yield view.data;
+      }
+    },
     auditCheckpoint: () => call(endpoints.readCheckpoint),
     signCheckpoint: () => call(endpoints.requestCheckpoint),
     auditEntries: (query) => call(endpoints.listAuditEntries, { ...(query ? { query } : {}) }),
@@ -198,6 +242,14 @@ function pathOf(endpoint: Endpoint, input: Input): string {
   for (const [key, value] of Object.entries(input.query ?? {})) if (value !== undefined) query.set(key, String(value));
   const qs = query.toString();
   return `${fillPath(endpoint.path, input.params)}${qs ? `?${qs}` : ''}`;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 const headersOf = (res: Response): Record<string, string> => Object.fromEntries(res.headers.entries());

@@ -25,15 +25,27 @@ export class ResultCheckError extends Error {
   }
 }
 
-/** Polls until no department part is still pending or running, or the timeout passes. */
+/**
+ * The results listing once no department part is still pending or running, or when `timeoutMs`
+ * has passed: the inquiry's event stream (GET /v1/inquiries/{id}/events) says when, so nothing is
+ * polled. With `timeoutMs` 0 it is one look at the listing.
+ */
 export async function waitForResults(api: ApiClient, inquiryId: string, timeoutMs: number): Promise<ResultsListing> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const listing = await api.listResults(inquiryId);
-    const busy = listing.results.some((r) => r.status === 'pending' || r.status === 'running');
-    if (!busy || Date.now() >= until) return listing;
-    await new Promise((r) => setTimeout(r, 500));
+  if (timeoutMs > 0) {
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), timeoutMs);
+    try {
+      for await (const view of api.followInquiry(inquiryId, { signal: stop.signal })) {
+        if (!view.parts.some((p) => p.status === 'pending' || p.status === 'running')) break;
+      }
+    } catch (err) {
+      if (!stop.signal.aborted) throw err; // the timeout is not a failure: the listing shows what is there
+    } finally {
+      clearTimeout(timer);
+      stop.abort();
+    }
   }
+  return api.listResults(inquiryId);
 }
 
 /**

@@ -25,7 +25,12 @@ export interface Principal {
   department: string | null;
 }
 
-export async function loadPrincipal(db: DbOrTx, username: string): Promise<Principal | null> {
+/** The user `username` of the directory, or null; `ancestry` walks the unit tree (default: asks the database). */
+export async function loadPrincipal(
+  db: DbOrTx,
+  username: string,
+  ancestry: (unitId: string) => Promise<Principal['unitPath']> = (unitId) => unitAncestry(db, unitId),
+): Promise<Principal | null> {
   const [row] = await db
     .select({ user: users, unit: units })
     .from(users)
@@ -40,7 +45,7 @@ export async function loadPrincipal(db: DbOrTx, username: string): Promise<Princ
     unitId: row.user.unitId,
     roles: row.user.roles,
     unit: { id: row.unit.id, name: row.unit.name, nameZh: row.unit.nameZh, level: row.unit.level },
-    unitPath: await unitAncestry(db, row.user.unitId),
+    unitPath: await ancestry(row.user.unitId),
     department: row.user.department,
   };
 }

@@ -18,6 +18,8 @@ import { createAuditWriter, type AuditWriter } from '../services/audit/append-au
 import type { RequestContext, Services } from '../services/context';
 import { decideInquiry } from '../services/inquiry/decide';
 import { submitInquiry } from '../services/inquiry/submit';
+import { createDenialLimiter } from '../services/audit/denial-limit';
+import { createDirectoryCache } from '../services/unit/directory-cache';
 
 /**
  * Fixtures for the fan-out and warrant tests. They go through the production write paths: an
@@ -95,6 +97,9 @@ async function fixtureServices(db: Db, audit: AuditWriter): Promise<Services> {
     partDeadlineMs: 3600_000,
     signatures: { required: false },
     fanout: { wake() {} },
+    denials: createDenialLimiter(1_000),
+    watch: { subscribe: () => () => {}, changed() {} },
+    directory: createDirectoryCache({ db, checkIntervalMs: 0 }),
     results: {
       openResultStream() {
         throw new Error('fixtures do not download results');

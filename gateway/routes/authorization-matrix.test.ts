@@ -86,6 +86,14 @@ export const MATRIX: Record<string, RouteRow> = {
       department_operator: '- D D D D', administrator: '- D D D D', regional_investigator: 'A A D D A',
     },
   },
+  // Following an inquiry is reading it (the inquiry with results is final: its stream ends after one event).
+  'GET /v1/inquiries/:id/events': {
+    fixture: 'with-results',
+    expect: {
+      investigator: 'A A D D D', approver: '- A A D D', regional_approver: '- A A A A', auditor: '- D D D D',
+      department_operator: '- D D D D', administrator: '- D D D D', regional_investigator: 'A A D D A',
+    },
+  },
   'POST /v1/inquiries/:id/approve': {
     // Regional approvers are asked when it is their turn: after the league's approval of a sensitive inquiry.
     fixture: (caller) => (caller === 'regional_approver' ? 'awaiting-region' : 'pending'),

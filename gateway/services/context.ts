@@ -7,6 +7,9 @@ import type { ApprovalPolicy } from '../policy/approval-policy';
 import type { PolicyEngine } from '../policy/authorize';
 import type { AuditWriter } from './audit/commitments';
 import type { DepartmentHealth } from '../departments/health';
+import type { DenialLimiter } from './audit/denial-limit';
+import type { InquiryWatch } from './inquiry/watch';
+import type { DirectoryCache } from './unit/directory-cache';
 
 /** Wakes the fan-out worker after an approval has committed, so it need not wait for its next poll. */
 export interface FanoutWaker {
@@ -38,6 +41,12 @@ export interface Services {
   signatures: { required: boolean; authorityJwk?: JWK };
   /** Probes the departments' adapters for the catalogue; absent in tests without departments. */
   departmentHealth?: DepartmentHealth;
+  /** Counts refused requests per user: past the rate they answer 429 and are audited as one count. */
+  denials: DenialLimiter;
+  /** Tells event streams that an inquiry changed, on whichever replica (services/inquiry/watch.ts). */
+  watch: InquiryWatch;
+  /** The unit tree and the principals of verified tokens, refreshed when the directory changes. */
+  directory: DirectoryCache;
 }
 
 /** A service call on behalf of an authenticated caller. */

@@ -26,6 +26,7 @@ import { createLogger } from '../logger';
 import { request, TestCaller, type ApiResponse, type RequestOptions } from './api-client';
 import { residentId } from './subjects';
 import { createTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from './test-issuer';
+import { createDenialLimiter, type DenialLimiter } from '../services/audit/denial-limit';
 
 export { TestCaller, type ApiResponse, type RequestOptions } from './api-client';
 export type { TestIssuer } from './test-issuer';
@@ -106,6 +107,7 @@ export interface TestGatewayOptions {
   departmentHealth?: DepartmentHealth;
 }
 
+
 export interface TestGateway {
   app: Hono<AppEnv>;
   database: Database;
@@ -123,6 +125,8 @@ export interface TestGateway {
   logs: string[];
   /** The audit writer the app appends with: tests that append directly pass it too. */
   audit: AuditWriter;
+  /** The app's count of refused requests (QIAO_DENIALS_PER_MINUTE): `flushDenialCounts` writes its counting entries. */
+  denials: DenialLimiter;
   /** The public half of the key `storeResult` signs warrants with (a JWK with kid). */
   warrantPublicJwk: JWK;
   /** A department's receipt key pair, made on first use: `storeResult`'s answers are signed with it. */
@@ -198,8 +202,10 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     if (!receiptKeys.has(department)) receiptKeys.set(department, signingKey(`test-receipt-${department}`));
     return receiptKeys.get(department)!;
   };
+  const denials = createDenialLimiter(config.denialsPerMinute);
   const app = createApp({
     audit,
+    denials,
     config,
     db,
     logger,
@@ -261,6 +267,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     fanout,
     logs,
     audit,
+    denials,
     warrantPublicJwk: warrantKey.publicJwk,
     receiptKey,
     tokens,

@@ -58,7 +58,7 @@ export const auditEndpoints = {
     security: BEARER,
     responses: {
       200: jsonAnswer('the checkpoint', CheckpointAnswer),
-      ...errorAnswers(...BEARER_ERRORS, 403, 404),
+      ...errorAnswers(...BEARER_ERRORS, 403, 404, 429),
     },
   }),
   requestCheckpoint: defineEndpoint({
@@ -71,7 +71,7 @@ export const auditEndpoints = {
     security: BEARER,
     responses: {
       200: jsonAnswer('the new (or still current) checkpoint', SignedCheckpointAnswer),
-      ...errorAnswers(...BEARER_ERRORS, 403, 409, 413),
+      ...errorAnswers(...BEARER_ERRORS, 403, 409, 413, 429),
     },
   }),
   listAuditEntries: defineEndpoint({
@@ -85,7 +85,7 @@ export const auditEndpoints = {
     request: { query: AuditEntriesQuery },
     responses: {
       200: jsonAnswer('the entries', EntriesAnswer.meta({ id: 'EntriesAnswer' })),
-      ...errorAnswers(...BEARER_ERRORS, 400, 403),
+      ...errorAnswers(...BEARER_ERRORS, 400, 403, 429),
     },
   }),
   readInclusionProof: defineEndpoint({
@@ -98,7 +98,7 @@ export const auditEndpoints = {
     request: { query: InclusionProofQuery },
     responses: {
       200: jsonAnswer('the proof, base64 hashes', InclusionProofAnswer.meta({ id: 'InclusionProofAnswer' })),
-      ...errorAnswers(...BEARER_ERRORS, 400, 403),
+      ...errorAnswers(...BEARER_ERRORS, 400, 403, 429),
     },
   }),
   readConsistencyProof: defineEndpoint({
@@ -111,7 +111,7 @@ export const auditEndpoints = {
     request: { query: ConsistencyProofQuery },
     responses: {
       200: jsonAnswer('the proof, base64 hashes', ConsistencyProofAnswer.meta({ id: 'ConsistencyProofAnswer' })),
-      ...errorAnswers(...BEARER_ERRORS, 400, 403),
+      ...errorAnswers(...BEARER_ERRORS, 400, 403, 429),
     },
   }),
 };

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { plainText } from '../text';
 import { defineEndpoint, jsonAnswer, jsonBody, PUBLIC } from './endpoint';
 import { BODY_ERRORS, errorAnswers } from './errors';
 
 /** POST /dev/token: development mode only. */
 
-export const DevTokenRequest = z.strictObject({ username: z.string().trim().min(1).max(200) }).meta({ id: 'DevTokenRequest' });
+export const DevTokenRequest = z.strictObject({ username: plainText(200) }).meta({ id: 'DevTokenRequest' });
 export type DevTokenRequest = z.infer<typeof DevTokenRequest>;
 
 export const DevToken = z

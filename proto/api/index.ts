@@ -1,6 +1,7 @@
 import { auditEndpoints } from './audit';
 import { catalogueEndpoints } from './catalogue';
 import { devEndpoints } from './dev';
+import { eventEndpoints } from './events';
 import { matchPath, type Endpoint } from './endpoint';
 import { healthEndpoints } from './health';
 import { inquiryEndpoints } from './inquiries';
@@ -23,6 +24,7 @@ export * from './check';
 export * from './dev';
 export * from './endpoint';
 export * from './errors';
+export * from './events';
 export * from './health';
 export * from './inquiries';
 export * from './keys';
@@ -40,6 +42,7 @@ export const endpoints = {
   ...meEndpoints,
   ...catalogueEndpoints,
   ...inquiryEndpoints,
+  ...eventEndpoints,
   ...resultEndpoints,
   ...warrantEndpoints,
   ...auditEndpoints,

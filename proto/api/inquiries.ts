@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Disclosure } from '../inquiry-statement';
 import { Subject } from '../subjects';
+import { plainString, plainText } from '../text';
 import { BEARER, defineEndpoint, jsonAnswer, jsonBody } from './endpoint';
 import { BEARER_ERRORS, BODY_ERRORS, errorAnswers } from './errors';
 
@@ -23,7 +24,7 @@ export const PART_STATUSES = ['pending', 'running', 'succeeded', 'failed'] as co
 export const PartStatus = z.enum(PART_STATUSES);
 export type PartStatus = z.infer<typeof PartStatus>;
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const text = plainText;
 const timestamp = () => z.iso.datetime().meta({ description: 'ISO 8601, UTC' });
 
 // ---- requests --------------------------------------------------------------------------------
@@ -70,7 +71,7 @@ export const SubmitInquiry = z
       })
       .meta({ description: 'persons by resident ID number, organisations by unified social credit code; check characters are verified' }),
     categories: z
-      .array(z.string().min(1).max(64))
+      .array(plainString().min(1).max(64))
       .min(1, 'must name at least one category')
       .max(MAX_CATEGORIES, `must name at most ${MAX_CATEGORIES} categories`)
       .superRefine((categories, ctx) => {
@@ -116,7 +117,7 @@ export const ListInquiriesQuery = z.strictObject({
 export type ListInquiriesQuery = z.infer<typeof ListInquiriesQuery>;
 
 export const InquiryParams = z.object({
-  id: z.string().meta({ description: 'the inquiry id; an inquiry the caller may not read answers 404 like a missing one' }),
+  id: plainString().meta({ description: 'the inquiry id; an inquiry the caller may not read answers 404 like a missing one' }),
 });
 export type InquiryParams = z.infer<typeof InquiryParams>;
 
@@ -214,7 +215,7 @@ const decision = (verb: 'approve' | 'reject', summary: string, description: stri
     request: { params: InquiryParams, body: jsonBody(DecideInquiry) },
     responses: {
       200: jsonAnswer('the inquiry after the decision', InquiryView),
-      ...errorAnswers(...BEARER_ERRORS, ...BODY_ERRORS, 403, 404, 409),
+      ...errorAnswers(...BEARER_ERRORS, ...BODY_ERRORS, 403, 404, 409, 429),
     },
   });
 
@@ -257,7 +258,7 @@ export const inquiryEndpoints = {
     request: { params: InquiryParams },
     responses: {
       200: jsonAnswer('the inquiry', InquiryView),
-      ...errorAnswers(...BEARER_ERRORS, 404),
+      ...errorAnswers(...BEARER_ERRORS, 400, 404),
     },
   }),
   approveInquiry: decision(
@@ -277,7 +278,7 @@ export const inquiryEndpoints = {
     request: { params: InquiryParams, body: jsonBody(WithdrawInquiry) },
     responses: {
       200: jsonAnswer('the withdrawn inquiry', InquiryView),
-      ...errorAnswers(...BEARER_ERRORS, ...BODY_ERRORS, 403, 404, 409),
+      ...errorAnswers(...BEARER_ERRORS, ...BODY_ERRORS, 403, 404, 409, 429),
     },
   }),
 };

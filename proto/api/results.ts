@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainString } from '../text';
 import { BEARER, defineEndpoint, jsonAnswer } from './endpoint';
 import { BEARER_ERRORS, errorAnswers } from './errors';
 import { InquiryParams, InquiryStatus, PartStatus } from './inquiries';
@@ -38,7 +39,7 @@ export const InquiryResults = z
 export type InquiryResults = z.infer<typeof InquiryResults>;
 
 export const ResultParams = InquiryParams.extend({
-  department: z.string().meta({ description: 'the department’s name, e.g. public_security' }),
+  department: plainString().meta({ description: 'the department’s name, e.g. public_security' }),
 });
 export type ResultParams = z.infer<typeof ResultParams>;
 
@@ -71,7 +72,7 @@ export const resultEndpoints = {
     request: { params: InquiryParams },
     responses: {
       200: jsonAnswer('one entry per department part', InquiryResults),
-      ...errorAnswers(...BEARER_ERRORS, 403, 404),
+      ...errorAnswers(...BEARER_ERRORS, 400, 403, 404),
     },
   }),
   downloadResult: defineEndpoint({
@@ -90,7 +91,7 @@ export const resultEndpoints = {
         content: { [OCTET_STREAM]: { schema: z.string().meta({ format: 'binary' }) } },
         headers: ResultDownloadHeaders,
       },
-      ...errorAnswers(...BEARER_ERRORS, 403, 404, 409),
+      ...errorAnswers(...BEARER_ERRORS, 400, 403, 404, 409),
     },
   }),
 };

@@ -43,7 +43,7 @@ export const warrantEndpoints = {
     request: { params: InquiryParams },
     responses: {
       200: jsonAnswer('the issued warrants', InquiryWarrants),
-      ...errorAnswers(...BEARER_ERRORS, 403, 404),
+      ...errorAnswers(...BEARER_ERRORS, 400, 403, 404),
     },
   }),
 };

@@ -53,6 +53,8 @@ export async function bootFederation(
     revocationsMaxAgeSec?: number;
     /** Signing key ids the directory's revocation list names from the start. */
     revoke?: string[];
+    /** The gateway's log level; its lines are kept in `gatewayLogs` (default debug, as tests read them). */
+    logLevel?: 'debug' | 'info' | 'warn';
   } = {},
 ): Promise<Federation> {
   const dir = await mkdtemp(join(tmpdir(), 'qiao-federation-'));
@@ -88,7 +90,7 @@ export async function bootFederation(
   const gatewayLogs: string[] = [];
   const destination = new Writable({ write(chunk, _enc, done) { gatewayLogs.push(String(chunk)); done(); } });
   const database = await openTestDatabase();
-  const gateway = await startGateway({ config, logger: createLogger({ level: 'debug', destination }), database, seedDemo: true });
+  const gateway = await startGateway({ config, logger: createLogger({ level: options.logLevel ?? 'debug', destination }), database, seedDemo: true });
   // Demo users who sign do so with their dev key, as `qiao` does with the key file.
   const as = async (username: string) => {
     const client = createApiClient({ baseUrl: gateway.url, token: (await devLogin(gateway.url, username)).token });

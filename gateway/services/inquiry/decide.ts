@@ -13,7 +13,6 @@ import { findInquiry, inquiryNotFound } from './find-visible-inquiry';
 import type { DecideInquiry, InquiryView } from '../../../proto/api/inquiries';
 import { resolveStep } from './submit';
 import { requiredApprovals } from '../../policy/approval-policy';
-import { unitAncestry } from '../unit/unit-tree';
 import { loadInquiryViews, type InquiryRow } from './view';
 import { verifyDecisionSignature } from './signatures';
 import { statementDigest } from '../../../proto/inquiry-statement';
@@ -44,12 +43,12 @@ export async function decideInquiry(
   const now = ctx.clock();
 
   const outcome = await ctx.db.transaction(async (tx): Promise<Outcome> => {
-    const found = await findInquiry(tx, id, { forUpdate: true, now });
+    const found = await findInquiry(tx, id, { forUpdate: true, now, ancestry: ctx.directory.ancestry });
     if (!found) return { kind: 'not_found' };
     const { row, resource } = found;
     const canRead = ctx.policy.authorize(ctx.principal, 'inquiry.read', resource);
     if (!canRead.allowed) {
-      await auditDenial(tx, ctx, { attempted: action, verdict: canRead, inquiryId: row.id });
+      await auditDenial(tx, ctx, { attempted: action, verdict: canRead, inquiryId: row.id, hidden: true });
       // Someone who may not even read the inquiry learns nothing about it, not even that it exists.
       return { kind: 'not_found' };
     }
@@ -138,7 +137,7 @@ export async function decideInquiry(
  * policy gives it now, written on its first decision so it stays fixed from then on.
  */
 async function fixLegacyChain(ctx: RequestContext, tx: Tx, row: InquiryRow): Promise<Pick<InquiryRow, 'sensitivity' | 'approvalChain'>> {
-  const unitPath = await unitAncestry(tx, row.unitId);
+  const unitPath = await ctx.directory.ancestry(row.unitId, tx);
   const known = row.categories.filter((c) => Object.hasOwn(ctx.catalogue.categories, c));
   const { sensitivity, chain } = requiredApprovals(ctx.approvals, ctx.catalogue, known);
   const approvalChain = chain.map((step) => resolveStep(step, unitPath));

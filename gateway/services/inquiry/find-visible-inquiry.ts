@@ -4,7 +4,10 @@ import { inquiries } from '../../db/schema';
 import { ServiceError } from '../../errors';
 import type { Resource } from '../../policy/authorize';
 import type { RequestContext } from '../context';
-import { unitAncestry } from '../unit/unit-tree';
+import type { DirectoryCache } from '../unit/directory-cache';
+
+/** A unit's ancestry: the directory cache's (services' `directory.ancestry`). */
+type Ancestry = DirectoryCache['ancestry'];
 import { effectiveState } from './expire';
 import type { InquiryRow } from './view';
 
@@ -21,14 +24,14 @@ export function inquiryNotFound(): ServiceError {
 export type InquiryResource = Extract<Resource, { kind: 'inquiry' }>;
 
 /** The inquiry as policies see it: its unit's ancestry, the submitter's, its state as of `now`. */
-export async function inquiryResource(db: DbOrTx, row: InquiryRow, now: Date): Promise<InquiryResource> {
-  const unitPath = await unitAncestry(db, row.unitId);
+export async function inquiryResource(row: InquiryRow, now: Date, ancestry: Ancestry): Promise<InquiryResource> {
+  const unitPath = await ancestry(row.unitId);
   const entrusted = row.submittedFromUnitId !== null && row.submittedFromUnitId !== row.unitId;
   return {
     kind: 'inquiry',
     id: row.id,
     unitPath,
-    submittedFromPath: entrusted ? await unitAncestry(db, row.submittedFromUnitId!) : unitPath,
+    submittedFromPath: entrusted ? await ancestry(row.submittedFromUnitId!) : unitPath,
     createdBy: row.createdBy,
     state: effectiveState(row, now),
     sensitivity: row.sensitivity,
@@ -42,14 +45,14 @@ export async function inquiryResource(db: DbOrTx, row: InquiryRow, now: Date): P
 export async function findInquiry(
   db: DbOrTx,
   id: string,
-  options: { forUpdate?: boolean; now: Date },
+  options: { forUpdate?: boolean; now: Date; ancestry: Ancestry },
 ): Promise<{ row: InquiryRow; resource: InquiryResource } | null> {
   // A malformed id names no inquiry; checking here keeps it from reaching the uuid cast in SQL.
   if (!UUID.test(id)) return null;
   const query = db.select().from(inquiries).where(eq(inquiries.id, id));
   const [row] = options.forUpdate ? await query.for('update') : await query;
   if (!row) return null;
-  return { row, resource: await inquiryResource(db, row, options.now) };
+  return { row, resource: await inquiryResource(row, options.now, (unitId) => options.ancestry(unitId, db)) };
 }
 
 /** Loads an inquiry the caller may read, or throws `inquiryNotFound()`. */
@@ -59,7 +62,7 @@ export async function findVisibleInquiry(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<{ row: InquiryRow; resource: InquiryResource }> {
-  const found = await findInquiry(db, id, { ...options, now: ctx.clock() });
+  const found = await findInquiry(db, id, { ...options, now: ctx.clock(), ancestry: ctx.directory.ancestry });
   if (!found || !ctx.policy.authorize(ctx.principal, 'inquiry.read', found.resource).allowed) throw inquiryNotFound();
   return found;
 }

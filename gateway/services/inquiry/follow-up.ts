@@ -12,7 +12,7 @@ import { findInquiry } from './find-visible-inquiry';
 export async function checkFollowUp(ctx: RequestContext, body: SubmitInquiry, unitId: string): Promise<string | null> {
   if (body.parentId === undefined) return null;
   const invalid = (path: string, message: string) => new ServiceError('invalid_argument', `${path}: ${message}`, { details: [{ path, message }] });
-  const found = await findInquiry(ctx.db, body.parentId, { now: ctx.clock() });
+  const found = await findInquiry(ctx.db, body.parentId, { now: ctx.clock(), ancestry: ctx.directory.ancestry });
   // Missing and not readable answer alike: the caller must not learn which ids exist elsewhere.
   if (!found || !ctx.policy.authorize(ctx.principal, 'inquiry.read', found.resource).allowed) {
     throw invalid('parentId', 'no inquiry with this id that you may read');

@@ -4,7 +4,6 @@ import { ServiceError } from '../../errors';
 import type { Principal } from '../../auth/principal';
 import type { PolicyEngine, UnitRef } from '../../policy/authorize';
 import type { RequestContext } from '../context';
-import { allUnits } from '../unit/unit-tree';
 import { stateCondition } from './expire';
 import type { InquiryView, ListInquiriesQuery } from '../../../proto/api/inquiries';
 import { loadInquiryViews } from './view';
@@ -47,11 +46,11 @@ export async function listInquiries({ ctx, input }: { ctx: RequestContext; input
  * caller's roles; a read rule on an inquiry's state or sensitivity would need more probes here.
  */
 export async function readableUnits(
-  ctx: Pick<RequestContext, 'db'>,
+  ctx: Pick<RequestContext, 'directory'>,
   principal: Principal,
   policy: PolicyEngine,
 ): Promise<{ anyone: string[]; ownOnly: string[]; unitCount: number }> {
-  const tree = await allUnits(ctx.db);
+  const tree = await ctx.directory.units();
   const byId = new Map(tree.map((u) => [u.id, u]));
   const paths = new Map<string, UnitRef[]>();
   const pathOf = (id: string): UnitRef[] => {

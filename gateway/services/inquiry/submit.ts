@@ -8,7 +8,6 @@ import { requiredApprovals, type ChainStep } from '../../policy/approval-policy'
 import type { UnitRef } from '../../policy/authorize';
 import { appendAudit } from '../audit/append-audit';
 import type { RequestContext } from '../context';
-import { unitAncestry } from '../unit/unit-tree';
 import { enforceFairUse } from './fair-use';
 import { checkFollowUp } from './follow-up';
 import type { InquiryView, SubmitInquiry } from '../../../proto/api/inquiries';
@@ -20,7 +19,7 @@ import { loadInquiryViews } from './view';
  */
 export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext; input: SubmitInquiry }): Promise<InquiryView> {
   const unitId = body.onBehalfOf ?? ctx.principal.unitId;
-  const unitPath = unitId === ctx.principal.unitId ? ctx.principal.unitPath : await unitAncestry(ctx.db, unitId);
+  const unitPath = unitId === ctx.principal.unitId ? ctx.principal.unitPath : await ctx.directory.ancestry(unitId);
   if (unitPath.length === 0) {
     throw new ServiceError('invalid_argument', `onBehalfOf: no unit ${unitId} in the directory`, {
       details: [{ path: 'onBehalfOf', message: `no unit ${unitId} in the directory` }],

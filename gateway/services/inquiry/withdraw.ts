@@ -16,7 +16,7 @@ export async function withdrawInquiry({ ctx, input }: { ctx: RequestContext; inp
   const actor = { userId: ctx.principal.userId, unitId: ctx.principal.unitId };
   const now = ctx.clock();
   const outcome = await ctx.db.transaction(async (tx): Promise<Outcome> => {
-    const found = await findInquiry(tx, input.id, { forUpdate: true, now });
+    const found = await findInquiry(tx, input.id, { forUpdate: true, now, ancestry: ctx.directory.ancestry });
     if (!found || !ctx.policy.authorize(ctx.principal, 'inquiry.read', found.resource).allowed) return { kind: 'not_found' };
     const { row, resource } = found;
     const verdict = ctx.policy.authorize(ctx.principal, 'inquiry.withdraw', resource);

@@ -14,7 +14,7 @@ import { findInquiry, inquiryNotFound } from '../inquiry/find-visible-inquiry';
  * Someone who may read neither the warrants nor the inquiry is answered as if it did not exist.
  */
 export async function listInquiryWarrants({ ctx, input }: { ctx: RequestContext; input: { id: string } }): Promise<InquiryWarrants> {
-  const found = await findInquiry(ctx.db, input.id, { now: ctx.clock() });
+  const found = await findInquiry(ctx.db, input.id, { now: ctx.clock(), ancestry: ctx.directory.ancestry });
   if (!found) throw inquiryNotFound();
   const { row, resource } = found;
   const allowed = (department: string | null) =>

@@ -1,0 +1,209 @@
+/**
+ * `npm run bench:load [-- --inquiries 200]`: small inquiries through the whole federation on
+ * PostgreSQL, as a client would send them (client/core over HTTP), sequentially and at
+ * concurrency 1, 8 and 32; each a person asked of two departments (household from public
+ * security, grassland contracts from natural resources), approved by one league approver, its
+ * results decrypted and their receipts verified. Per step — submit, approve, parts done (the
+ * event stream says so), results decrypted — p50/p95/p99, and inquiries/s; per inquiry the SQL
+ * statements and commits the gateway's pool sent (counted at pg.Client#query). In the same run,
+ * for scale: raw mutual-TLS gRPC unary calls/s and raw PostgreSQL commits/s on this machine.
+ *
+ * The federation as the tests boot it (tests/harness/federation.ts: gateway and demo adapters in
+ * this process, on loopback mTLS; demo users sign with their dev keys). PostgreSQL from QIAO_BENCH_DATABASE_URL or TEST_DATABASE_URL (default
+ * postgres://postgres@127.0.0.1:5432/test); a fresh database is created and dropped.
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { Command } from 'commander';
+import pg from 'pg';
+import type { ApiClient } from '../client/core/api-client';
+import { bootFederation, type Federation } from '../tests/harness/federation';
+import { fetchAndDecrypt, waitForResults } from '../client/core/results';
+import { directoryReceiptKeys } from '../client/cli/directory-keys';
+import { DepartmentClient, DepartmentService, type DepartmentHandlers } from '../proto/grpc/department';
+import { departmentHostname } from '../proto/identity';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const LI = '150627196803120034';
+
+process.env.TEST_DATABASE_URL = process.env.QIAO_BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const opts = new Command('bench:load')
+  .option('--inquiries <n>', 'inquiries per concurrency level', '160')
+  .option('--levels <list>', 'concurrency levels', '1,8,32')
+  .parse()
+  .opts<{ inquiries: string; levels: string }>();
+const perLevel = Number(opts.inquiries);
+const levels = opts.levels.split(',').map(Number);
+
+// ---- counting what the gateway asks of PostgreSQL ----------------------------------------------
+const counts = { queries: 0, commits: 0 };
+const originalQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  counts.queries++;
+  const first = args[0];
+  const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
+  if (text && /^\s*commit\b/i.test(text)) counts.commits++;
+  return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof pg.Client.prototype.query;
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+
+// ---- the federation -----------------------------------------------------------------------------
+
+async function policiesWithoutFairUseLimits(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'qiao-bench-policies-'));
+  await cp(join(ROOT, 'policies'), dir, { recursive: true });
+  const approvals = JSON.parse(await readFile(join(dir, 'approvals.json'), 'utf8')) as { fairUse: Record<string, unknown> };
+  approvals.fairUse.perInvestigator = { inquiriesPerDay: 1_000_000, subjectsPerDay: 1_000_000 };
+  approvals.fairUse.perUnit = { inquiriesPerDay: 1_000_000, subjectsPerDay: 1_000_000 };
+  await writeFile(join(dir, 'approvals.json'), JSON.stringify(approvals));
+  return dir;
+}
+
+type Step = 'submit' | 'approve' | 'parts done' | 'results decrypted' | 'end to end';
+const STEPS: Step[] = ['submit', 'approve', 'parts done', 'results decrypted', 'end to end'];
+
+async function oneInquiry(fed: Federation, investigator: ApiClient, approver: ApiClient, n: number): Promise<Record<Step, number>> {
+  const t0 = performance.now();
+  const submitted = await investigator.submitInquiry({
+    caseReference: `LOAD-${n}`,
+    legalBasis: 'Supervision Law art. 18',
+    purpose: 'load benchmark',
+    subjects: [{ kind: 'person', id: LI }],
+    categories: ['household', 'grassland_contracts'],
+  });
+  const t1 = performance.now();
+  await approver.approve(submitted.id, { comment: 'approved' });
+  const t2 = performance.now();
+  const listing = await waitForResults(investigator, submitted.id, 120_000);
+  const t3 = performance.now();
+  if (listing.status !== 'completed') throw new Error(`inquiry ${submitted.id} ended ${listing.status}: ${JSON.stringify(listing.results.map((r) => r.failureReason))}`);
+  const privateKey = fed.pki.units['150627']!.privateJwk;
+  const receiptKeys = directoryReceiptKeys(join(fed.pki.dir, 'directory'));
+  for (const summary of listing.results) await fetchAndDecrypt(investigator, submitted.id, summary, { privateKey, receiptKeys });
+  const t4 = performance.now();
+  return { submit: t1 - t0, approve: t2 - t1, 'parts done': t3 - t2, 'results decrypted': t4 - t3, 'end to end': t4 - t0 };
+}
+
+async function runLevel(fed: Federation, concurrency: number, total: number) {
+  const investigator = await fed.as('inv.ejinhoro');
+  const approver = await fed.as('appr.ordos');
+  await oneInquiry(fed, investigator, approver, -1); // warm up: JIT, connections, caches
+  const before = { ...counts };
+  const samples: Record<Step, number>[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) samples.push(await oneInquiry(fed, investigator, approver, next++));
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const per = (k: keyof typeof counts) => (counts[k] - before[k]) / total;
+  const stats = Object.fromEntries(
+    STEPS.map((step) => {
+      const sorted = samples.map((s) => s[step]).sort((a, b) => a - b);
+      return [step, { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99) }];
+    }),
+  ) as Record<Step, { p50: number; p95: number; p99: number }>;
+  return { concurrency, total, rate: total / seconds, stats, queries: per('queries'), commits: per('commits') };
+}
+
+// ---- the baselines ----------------------------------------------------------------------------
+
+/** Unary Describe calls over mutual TLS, at the given concurrency, for `ms`. */
+async function rawGrpcUnary(fed: Federation, concurrency: number, ms: number): Promise<number> {
+  const pki = fed.pki;
+  const { cert, key } = pki.departments.public_security!;
+  const server = new grpc.Server();
+  const handlers: Partial<DepartmentHandlers> = { describe: (_c, cb) => cb(null, { department: 'public_security', displayName: 'raw', categories: [] }) };
+  server.addService(DepartmentService, handlers as DepartmentHandlers);
+  const port = await new Promise<number>((ok, fail) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createSsl(Buffer.from(pki.caCert), [{ cert_chain: Buffer.from(cert), private_key: Buffer.from(key) }], true), (err, p) => (err ? fail(err) : ok(p))),
+  );
+  const gw = pki.gatewayClient;
+  const client = new DepartmentClient(`127.0.0.1:${port}`, grpc.credentials.createSsl(Buffer.from(pki.caCert), Buffer.from(gw.key), Buffer.from(gw.cert)), {
+    'grpc.ssl_target_name_override': departmentHostname('public_security'),
+  });
+  const call = () => new Promise<void>((ok, fail) => client.describe({}, (err: Error | null) => (err ? fail(err) : ok())));
+  await call();
+  let calls = 0;
+  const until = performance.now() + ms;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => { while (performance.now() < until) { await call(); calls++; } }));
+  const rate = calls / ((performance.now() - started) / 1000);
+  client.close();
+  await new Promise<void>((ok) => server.tryShutdown(() => ok()));
+  return rate;
+}
+
+/** Small write transactions (BEGIN; INSERT; COMMIT), at the given concurrency, for `ms`. */
+async function rawPostgresCommits(url: string, concurrency: number, ms: number): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: concurrency });
+  await pool.query('create table if not exists bench_commits (id bigserial primary key, at timestamptz not null default now(), note text)');
+  let commits = 0;
+  const until = performance.now() + ms;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      const c = await pool.connect();
+      try {
+        while (performance.now() < until) {
+          await c.query('begin');
+          await c.query('insert into bench_commits (note) values ($1)', ['x']);
+          await c.query('commit');
+          commits++;
+        }
+      } finally {
+        c.release();
+      }
+    }),
+  );
+  const rate = commits / ((performance.now() - started) / 1000);
+  await pool.query('drop table bench_commits');
+  await pool.end();
+  return rate;
+}
+
+// ---- run ----------------------------------------------------------------------------------------
+
+const policyDir = await policiesWithoutFairUseLimits();
+const fed = await bootFederation({ env: { QIAO_POLICY_DIR: policyDir }, logLevel: 'warn' });
+try {
+  const dbUrl = await currentDatabaseUrl(fed);
+  const baseline = {
+    grpc1: await rawGrpcUnary(fed, 1, 2000),
+    grpc32: await rawGrpcUnary(fed, 32, 2000),
+    pg1: await rawPostgresCommits(dbUrl, 1, 2000),
+    pg8: await rawPostgresCommits(dbUrl, 8, 2000),
+  };
+  const results = [];
+  for (const level of levels) results.push(await runLevel(fed, level, perLevel));
+
+  console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, PostgreSQL at ${dbUrl.replace(/\/\/[^@]*@/, '//')}`);
+  console.log(`raw mTLS gRPC unary calls/s: ${fmt(baseline.grpc1)} (1 at a time), ${fmt(baseline.grpc32)} (32 at a time)`);
+  console.log(`raw PostgreSQL commits/s (BEGIN; INSERT; COMMIT): ${fmt(baseline.pg1)} (1 connection), ${fmt(baseline.pg8)} (8 connections)\n`);
+  console.log('| concurrency | inquiries | inquiries/s | SQL statements / inquiry | commits / inquiry | ' + STEPS.map((s) => `${s} p50 / p95 / p99 ms`).join(' | ') + ' |');
+  console.log('|---|---|---|---|---|' + STEPS.map(() => '---').join('|') + '|');
+  for (const r of results) {
+    console.log(
+      `| ${r.concurrency} | ${r.total} | ${fmt(r.rate)} | ${fmt(r.queries)} | ${fmt(r.commits)} | ` +
+        STEPS.map((s) => `${fmt(r.stats[s].p50)} / ${fmt(r.stats[s].p95)} / ${fmt(r.stats[s].p99)}`).join(' | ') +
+        ' |',
+    );
+  }
+} finally {
+  await fed.close();
+  await rm(policyDir, { recursive: true, force: true });
+}
+
+/** The URL of the fresh database the federation's gateway uses. */
+async function currentDatabaseUrl(f: Federation): Promise<string> {
+  const { rows } = (await f.gateway.database.db.execute('select current_database() as name')) as unknown as { rows: { name: string }[] };
+  const url = new URL(process.env.TEST_DATABASE_URL!);
+  url.pathname = `/${rows[0]!.name}`;
+  return url.toString();
+}

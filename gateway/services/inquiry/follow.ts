@@ -1,0 +1,68 @@
+import { isFinalStatus, type InquiryView } from '../../../proto/api';
+import { ServiceError } from '../../errors';
+import type { RequestContext } from '../context';
+import { findVisibleInquiry } from './find-visible-inquiry';
+import { loadInquiryViews } from './view';
+
+/**
+ * An inquiry's views as it progresses, for GET /v1/inquiries/{id}/events: the current one at
+ * once, then one per change (services/inquiry/watch.ts), until one whose status is final or
+ * `signal` aborts. Authorized like reading it — here, before anything is streamed, so a refusal
+ * is the ordinary 404 — and again at every change, so a reader who loses access stops hearing.
+ */
+export async function followInquiry({ ctx, input, signal }: { ctx: RequestContext; input: { id: string }; signal: AbortSignal }): Promise<AsyncIterable<InquiryView>> {
+  const first = await findVisibleInquiry(ctx, ctx.db, input.id);
+  return follow(ctx, first.row.id, signal);
+}
+
+/** setTimeout's longest delay (about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+async function* follow(ctx: RequestContext, id: string, signal: AbortSignal): AsyncGenerator<InquiryView> {
+  let changed = true;
+  let wake: (() => void) | undefined;
+  const unsubscribe = ctx.watch.subscribe(id, () => {
+    changed = true;
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal.addEventListener('abort', onAbort);
+  let last = '';
+  let expiry: ReturnType<typeof setTimeout> | undefined;
+  try {
+    while (!signal.aborted) {
+      if (changed) {
+        changed = false;
+        const found = await findVisibleInquiry(ctx, ctx.db, id).catch((err: unknown) => {
+          if (err instanceof ServiceError && err.code === 'not_found') return null; // no longer visible: the stream ends
+          throw err;
+        });
+        if (!found) return;
+        const { row } = found;
+        const [view] = await loadInquiryViews(ctx.db, [row], ctx.clock());
+        const text = JSON.stringify(view);
+        if (text !== last) {
+          last = text;
+          yield view!;
+        }
+        if (isFinalStatus(view!.status)) return;
+        // A pending inquiry expires without any row changing: wake when it does.
+        clearTimeout(expiry);
+        if (view!.expiresAt && view!.status === 'pending_approval') {
+          const ms = Date.parse(view!.expiresAt) - ctx.clock().getTime() + 10;
+          expiry = setTimeout(() => {
+            changed = true;
+            wake?.();
+          }, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+          expiry.unref();
+        }
+      }
+      if (!changed && !signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    clearTimeout(expiry);
+    unsubscribe();
+    signal.removeEventListener('abort', onAbort);
+  }
+}
