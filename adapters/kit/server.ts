@@ -6,6 +6,7 @@ import { DEPARTMENT_NAME } from '../../proto/identity';
 import { DEPARTMENT_SERVICE_NAME, DepartmentService } from '../../proto/grpc/department';
 import { assertValidSource, type DataSource } from './data-source';
 import { createHandlers } from './handlers';
+import { createRefusalRecorder } from './refusal-record';
 import { openServedLog } from './served-log';
 import { createWarrantKeySource } from './warrant-keys';
 
@@ -55,7 +56,8 @@ export async function startAdapter(options: StartAdapterOptions): Promise<Runnin
   const warrantKeys = createWarrantKeySource({ pinned: options.warrantKeys, jwksUrl: options.warrantJwksUrl, cooldownMs: options.jwksCooldownMs, logger });
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_REQUEST_BYTES });
-  server.addService(DepartmentService, createHandlers({ ...options, warrantKeys, servedLog, logger }));
+  const refusals = createRefusalRecorder(servedLog);
+  server.addService(DepartmentService, createHandlers({ ...options, warrantKeys, servedLog, refusals, logger }));
   const health = new HealthImplementation({ '': 'SERVING', [DEPARTMENT_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
 
@@ -87,7 +89,7 @@ export async function startAdapter(options: StartAdapterOptions): Promise<Runnin
           clearTimeout(timer);
           resolve();
         });
-      }).then(() => servedLog.close());
+      }).then(() => refusals.flush()).then(() => servedLog.close());
       return closing;
     },
   };
