@@ -9,6 +9,7 @@ import type { RevocationSource } from './revocations';
 import type { DataSource } from './data-source';
 import { projectedBatches } from './project';
 import { Refusal } from './refusal';
+import { createRefusalRecorder, peerAddress, type RefusalRecorder } from './refusal-record';
 import type { ServedLog } from './served-log';
 import { CallCancelled, streamAnswer } from './stream';
 import type { WarrantKeySource } from './warrant-keys';
@@ -27,6 +28,8 @@ export interface HandlerDeps {
   /** This department's private receipt key. */
   receiptKey: JWK;
   servedLog: ServedLog;
+  /** How refused calls reach the served log; default: a recorder on `servedLog` with one-minute windows. */
+  refusals?: RefusalRecorder;
   logger: Logger;
 }
 
@@ -37,6 +40,7 @@ export interface HandlerDeps {
  */
 export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
   const { department, source, logger, servedLog } = deps;
+  const refusals = deps.refusals ?? createRefusalRecorder(servedLog);
   /** Warrant ids taken by a call of this process (the served log has them once `accepted` is written). */
   const claimed = new Set<string>();
 
@@ -103,9 +107,10 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
       })().catch(async (error: unknown) => {
         const jti = claims?.jti;
         const reason = error instanceof Refusal ? error.code : error instanceof CallCancelled ? 'cancelled' : 'internal';
-        await servedLog
-          .append({ outcome: accepted ? 'failed' : 'refused', warrantSha256, reason, ...(jti ? { jti, inquiryId: claims!.inquiry_id } : {}) })
-          .catch((e: unknown) => logger.error({ department, error: errorName(e) }, 'cannot write the served-warrant log'));
+        const written = accepted
+          ? servedLog.append({ outcome: 'failed', warrantSha256, reason, ...(jti ? { jti, inquiryId: claims!.inquiry_id } : {}) })
+          : refusals.record({ warrantSha256, reason, peer: peerAddress(call.getPeer()), ...(jti ? { jti, inquiryId: claims!.inquiry_id } : {}) });
+        await written.catch((e: unknown) => logger.error({ department, error: errorName(e) }, 'cannot write the served-warrant log'));
         if (error instanceof CallCancelled) {
           logger.warn({ department, jti }, 'caller cancelled mid-answer');
           return;

@@ -26,6 +26,10 @@ export const ServedLogEntry = z.object({
   records: z.number().int().nonnegative().optional(),
   bytes: z.number().int().nonnegative().optional(),
   ciphertextSha256: z.string().optional(),
+  /** `refused`: the calling address without its port. */
+  peer: z.string().optional(),
+  /** `refused`: this line stands for that many refused calls of its peer and reason in one window (refusal-record.ts). */
+  count: z.number().int().min(1).optional(),
   /** Hash of the previous line (hex); the first line chains to 64 zeros. */
   prev: z.string(),
 });

@@ -8,6 +8,7 @@ import { DEPARTMENT_NAME } from '../../proto/identity';
 import { DEPARTMENT_SERVICE_NAME, DepartmentService } from '../../proto/grpc/department';
 import { assertValidSource, type DataSource } from './data-source';
 import { createHandlers } from './handlers';
+import { createRefusalRecorder } from './refusal-record';
 import { openServedLog } from './served-log';
 import { createWarrantKeySource } from './warrant-keys';
 
@@ -65,7 +66,8 @@ export async function startAdapter(options: StartAdapterOptions): Promise<Runnin
     'revoked' in options.revocations
       ? options.revocations
       : createRevocationSource({ ...options.revocations, authorityJwk: options.directoryAuthorityKey, logger });
-  server.addService(DepartmentService, createHandlers({ ...options, warrantKeys, servedLog, logger, revocations }));
+  const refusals = createRefusalRecorder(servedLog);
+  server.addService(DepartmentService, createHandlers({ ...options, warrantKeys, servedLog, refusals, logger, revocations }));
   const health = new HealthImplementation({ '': 'SERVING', [DEPARTMENT_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
 
@@ -97,7 +99,7 @@ export async function startAdapter(options: StartAdapterOptions): Promise<Runnin
           clearTimeout(timer);
           resolve();
         });
-      }).then(() => servedLog.close());
+      }).then(() => refusals.flush()).then(() => servedLog.close());
       return closing;
     },
   };
