@@ -11,13 +11,15 @@
  * CPU nor weighs on the memory figures), the contract's cryptography on WebCrypto and
  * @noble/hashes against node:crypto (bench/crypto.ts).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as grpc from '@grpc/grpc-js';
 import { Command } from 'commander';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pino } from 'pino';
 import { DEMO_USERS } from '../demo/users';
 import { withSigning } from '../client/core/signing';
@@ -26,12 +28,15 @@ import { createApiClient } from '../client/core/api-client';
 import { waitForResults } from '../client/core/results';
 import { devLogin } from '../client/core/session';
 import { parseConfig } from '../gateway/config';
+import type { Db } from '../gateway/db/client';
 import { openTestDatabase } from '../gateway/db/testing';
+import { copyPool } from '../gateway/services/result/chunk-copy';
 import { DEMO_UNITS } from '../demo/units';
 import { startGateway } from '../gateway/server';
 import { DepartmentClient, DepartmentService, type DepartmentHandlers } from '../proto/grpc/department';
 import { departmentHostname } from '../proto/identity';
-import { formatCryptoFigures, runCryptoBench } from './crypto';
+import { formatCompressionFigures, runCompressionBench, type CompressionFigure } from './compress';
+import { formatCryptoFigures, runCryptoBench, type CryptoFigure } from './crypto';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const COOPERATIVE = '93150627MA0N2K7P26';
@@ -100,6 +105,60 @@ async function rawGrpc(pki: Awaited<ReturnType<typeof ensureDevPki>>, bytes: num
 }
 
 /**
+ * PostgreSQL binary COPY alone, into and out of a table of result_chunks' shape (its columns and
+ * primary key): the same number of bytes in rows of one frame each (64 KiB + 20), one COPY each
+ * way, no parsing on the way out. The seconds of each, or null on PGlite, which has no COPY from
+ * a client.
+ */
+async function rawCopy(db: Db, bytes: number): Promise<{ copyIn: number; copyOut: number } | null> {
+  const pool = copyPool(db);
+  if (!pool) return null;
+  const client = await pool.connect();
+  try {
+    await client.query('CREATE TABLE bench_raw_chunks (LIKE result_chunks INCLUDING ALL)');
+    const data = randomBytes(65_556);
+    const part = Buffer.from(randomUUID().replace(/-/g, ''), 'hex');
+    const warrant = Buffer.from(randomUUID());
+    const row = (seq: number, length: number) => {
+      const head = Buffer.alloc(2 + 4 + 16 + 4 + warrant.length + 4 + 4 + 4);
+      let at = head.writeInt16BE(4, 0);
+      at = head.writeInt32BE(16, at);
+      at += part.copy(head, at);
+      at = head.writeInt32BE(warrant.length, at);
+      at += warrant.copy(head, at);
+      at = head.writeInt32BE(4, at);
+      at = head.writeInt32BE(seq, at);
+      head.writeInt32BE(length, at);
+      return [head, data.subarray(0, length)];
+    };
+    let started = performance.now();
+    const into = client.query(copyFrom('COPY bench_raw_chunks (part_id, warrant_id, seq, data) FROM STDIN (FORMAT binary)'));
+    const written = new Promise<void>((res, rej) => into.once('finish', res).once('error', rej));
+    const write = async (piece: Buffer) => {
+      if (!into.write(piece)) await new Promise((r) => into.once('drain', r));
+    };
+    await write(Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]));
+    for (let seq = 0, sent = 0; sent < bytes; seq++) {
+      const length = Math.min(data.length, bytes - sent);
+      for (const piece of row(seq, length)) await write(piece);
+      sent += length;
+    }
+    into.end(Buffer.from([0xff, 0xff]));
+    await written;
+    const copyIn = (performance.now() - started) / 1000;
+    started = performance.now();
+    let received = 0;
+    for await (const chunk of client.query(copyTo('COPY (SELECT seq, data FROM bench_raw_chunks ORDER BY part_id, warrant_id, seq) TO STDOUT (FORMAT binary)')) as AsyncIterable<Buffer>) received += chunk.length;
+    const copyOut = (performance.now() - started) / 1000;
+    if (received < bytes) throw new Error(`COPY out delivered ${received} bytes, fewer than the ${bytes} stored`);
+    await client.query('DROP TABLE bench_raw_chunks');
+    return { copyIn, copyOut };
+  } finally {
+    client.release();
+  }
+}
+
+/**
  * CPU seconds a child process has used so far, from Linux's /proc (user + system, in USER_HZ
  * ticks, 100 a second); null elsewhere. On a shared machine CPU time is the figure that other
  * processes' load hardly moves; wall time stretches with it.
@@ -114,13 +173,14 @@ async function childCpuSeconds(pid: number | undefined): Promise<number | null> 
 }
 
 function startBankAdapter(pkiDir: string): Promise<{ port: number; stop: () => void; cpuSeconds: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'adapters/main.ts', '--department', 'bank', '--port', '0', '--pki-dir', pkiDir,
+  const prof = process.env.BENCH_ADAPTER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_ADAPTER_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'adapters/main.ts', '--department', 'bank', '--port', '0', '--pki-dir', pkiDir,
     '--served-log', join(pkiDir, 'served.ndjson'), '--demo-volume', String(transactions)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((res, rej) => {
     createInterface({ input: child.stdout! }).once('line', (line) => {
       const port = Number(/:(\d+)$/.exec(line)?.[1]);
       if (!port) rej(new Error(`unexpected adapter output: ${line}`));
-      res({ port, stop: () => child.kill('SIGTERM'), cpuSeconds: () => childCpuSeconds(child.pid) });
+      res({ port, stop: () => child.kill(prof.length ? 'SIGINT' : 'SIGTERM'), cpuSeconds: () => childCpuSeconds(child.pid) });
     });
     child.once('exit', (code) => rej(new Error(`bank adapter exited with ${code}`)));
   });
@@ -129,12 +189,13 @@ function startBankAdapter(pkiDir: string): Promise<{ port: number; stop: () => v
 /** `qiao results` as a child process, NDJSON to a pipe: returns seconds and the records and bytes it printed. */
 function runCli(gatewayUrl: string, pkiDir: string, inquiryId: string): Promise<{ seconds: number; lines: number; maxRssKb: number; cpuSeconds: number }> {
   const started = performance.now();
-  // ./qiao as users run it (the built command line); the peak-memory and CPU report rides in on NODE_OPTIONS.
+  // The built command line, as ./qiao runs it (node .build/qiao/main.mjs, built above); the
+  // peak-memory and CPU report, and --cpu-prof with BENCH_CLI_PROF, are node options of its own.
   const report = `process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('MAXRSS ' + u.maxRSS + ' CPU ' + (u.userCPUTime + u.systemCPUTime) + '\\n'); });`;
   const nodeOptions = [`--import=data:text/javascript,${encodeURIComponent(report)}`, ...(process.env.BENCH_CLI_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLI_PROF}`] : [])];
-  const child = spawn(join(ROOT, 'qiao'),
-    ['--gateway', gatewayUrl, '--as', 'inv.ejinhoro', '--pki-dir', pkiDir, '--state-dir', join(pkiDir, 'cli-state'), 'results', inquiryId, '--format', 'ndjson'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...nodeOptions].join(' ').trim() } });
+  const child = spawn(process.execPath,
+    [...nodeOptions, join(ROOT, '.build/qiao/main.mjs'), '--gateway', gatewayUrl, '--as', 'inv.ejinhoro', '--pki-dir', pkiDir, '--state-dir', join(pkiDir, 'cli-state'), 'results', inquiryId, '--format', 'ndjson'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let lines = 0;
   let stderr = '';
   child.stdout!.on('data', (b: Buffer) => {
@@ -149,6 +210,12 @@ function runCli(gatewayUrl: string, pkiDir: string, inquiryId: string): Promise<
   );
 }
 
+// The command line is built before anything is timed: `./qiao` rebuilds itself when a source is
+// newer than its build, and that must not be counted as download time.
+const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-cli.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+if (build.status !== 0) throw new Error('cannot build the command line (scripts/build-cli.ts)');
+/** What the ceiling table needs from the federation run. */
+let measured: { bytes: number; grpc: number; copy: { copyIn: number; copyOut: number } | null; legs: [number, number] } | null = null;
 const dir = await mkdtemp(join(tmpdir(), 'qiao-bench-'));
 const pki = await ensureDevPki({ dir, departments: ['bank'], units: DEMO_UNITS.map((u) => u.id), signers: DEMO_USERS });
 const adapter = await startBankAdapter(dir);
@@ -189,6 +256,8 @@ try {
   const download = await sampled(() => runCli(gateway.url, dir, id));
   if (download.value.lines !== transactions) throw new Error(`the command line printed ${download.value.lines} records, expected ${transactions}`);
   const raw = await rawGrpc(pki, bytes);
+  const copy = await rawCopy(database.db, bytes);
+  measured = { bytes, grpc: raw, copy, legs: [stored.value.seconds, download.value.seconds] };
 
   const total = stored.value.seconds + download.value.seconds;
   const rows = [
@@ -216,4 +285,52 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-console.log(`\n${formatCryptoFigures(await runCryptoBench())}`);
+const crypto = await runCryptoBench();
+console.log(`\n${formatCryptoFigures(crypto)}`);
+const compression = await runCompressionBench();
+console.log(`\n${formatCompressionFigures(compression)}`);
+if (measured) console.log(`\n${formatCeiling(measured, crypto, compression.find((c) => c.level === 1))}`);
+
+/**
+ * Each stage alone, measured in this run, and the ceiling of each leg: the time of its stages
+ * added up, as if nothing else ran (adapter: seal and hash; the stream; gateway: hash and COPY
+ * in; then COPY out; command line: hash and open). HTTP and the data source are not in it.
+ */
+function formatCeiling(m: NonNullable<typeof measured>, figures: readonly CryptoFigure[], deflate?: CompressionFigure): string {
+  const rate = (prefix: string) => figures.find((f) => f.name.startsWith(prefix))!.value;
+  const seal = rate('AES-GCM seal, node:crypto');
+  const open = rate('AES-GCM open, node:crypto');
+  const sha = rate('SHA-256 of 64 KiB chunks, node:crypto');
+  const size = mib(m.bytes);
+  const grpcRate = size / m.grpc;
+  const copyIn = m.copy ? size / m.copy.copyIn : null;
+  const copyOut = m.copy ? size / m.copy.copyOut : null;
+  const ceiling = (rates: (number | null)[]) => (rates.some((r) => r === null) ? null : 1 / rates.reduce<number>((t, r) => t + 1 / r!, 0));
+  const inbound = ceiling([seal, sha, grpcRate, sha, copyIn]);
+  const outbound = ceiling([copyOut, sha, open]);
+  const whole = ceiling([seal, sha, grpcRate, sha, copyIn, copyOut, sha, open]);
+  const cell = (n: number | null) => (n === null ? 'n/a (PGlite)' : fmt(n));
+  const share = (seconds: number, c: number | null) => (c === null ? '' : `${fmt((100 * size) / seconds / c)} %`);
+  const lines = [
+    '| stage alone, this run | MiB/s |',
+    '|---|---:|',
+    `| AES-256-GCM seal, node:crypto | ${fmt(seal)} |`,
+    `| AES-256-GCM open, node:crypto | ${fmt(open)} |`,
+    `| SHA-256, node:crypto | ${fmt(sha)} |`,
+    `| gRPC stream, same mTLS | ${fmt(grpcRate)} |`,
+    `| PostgreSQL binary COPY in, result_chunks' shape | ${cell(copyIn)} |`,
+    `| PostgreSQL binary COPY out | ${cell(copyOut)} |`,
+    '',
+    '| leg | measured MiB/s | ceiling of its stages MiB/s | of the ceiling |',
+    '|---|---:|---:|---:|',
+    `| adapter → gateway (seal, SHA-256, gRPC, SHA-256, COPY in) | ${fmt(size / m.legs[0])} | ${cell(inbound)} | ${share(m.legs[0], inbound)} |`,
+    `| gateway → command line (COPY out, SHA-256, open) | ${fmt(size / m.legs[1])} | ${cell(outbound)} | ${share(m.legs[1], outbound)} |`,
+    `| end to end | ${fmt(size / (m.legs[0] + m.legs[1]))} | ${cell(whole)} | ${share(m.legs[0] + m.legs[1], whole)} |`,
+  ];
+  if (deflate && whole !== null) {
+    // Modelled, not measured: deflate and inflate at the plaintext's size, every other stage at 1/ratio of it.
+    const withDeflate = 1 / (1 / deflate.compress + 1 / deflate.inflate + 1 / whole / deflate.ratio);
+    lines.push('', `end-to-end ceiling if frames were deflated (level 1, ratio ${deflate.ratio.toFixed(1)}), modelled from the figures above: ${fmt(withDeflate)} MiB/s of plaintext`);
+  }
+  return lines.join('\n');
+}

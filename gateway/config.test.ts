@@ -29,7 +29,7 @@ describe('parseConfig', () => {
         { name: 'public_security', host: '127.0.0.1', port: 7101 },
         { name: 'natural_resources', host: '127.0.0.1', port: 7102 },
       ],
-      fanout: { callDeadlineMs: 30_000, partDeadlineMs: 900_000, maxAttempts: 5, warrantTtlMs: 300_000 },
+      fanout: { callDeadlineMs: 30_000, partDeadlineMs: 900_000, maxAttempts: 5, warrantTtlMs: 300_000, leaseMs: 15_000, concurrency: 8, callIdleTimeoutMs: 30_000 },
       signatures: { required: true },
       catalogueFile: '/srv/qiao/policies/categories.json',
       policyDir: '/srv/qiao/policies',

@@ -22,6 +22,9 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_CALL_DEADLINE         one gRPC call to a department, e.g. 30s        [30s]
  *   QIAO_PART_DEADLINE         a department's share of an inquiry, all tries  [15m]
  *   QIAO_MAX_ATTEMPTS          tries per part                                 [5]
+ *   QIAO_CALL_IDLE_TIMEOUT     a call on which nothing arrives this long is abandoned (dead connection) [30s]
+ *   QIAO_LEASE                 how long a claimed part stays a replica's, renewed every third of it while its call runs [15s]
+ *   QIAO_FANOUT_CONCURRENCY    department calls in flight per replica         [8]
  *   QIAO_WARRANT_TTL           warrant lifetime (exp − iat)                   [5m]
  *   QIAO_CATALOGUE_FILE        the category catalogue                         [policies/categories.json]
  *   QIAO_POLICY_DIR            Cedar schema + policies, approvals.json        [policies]
@@ -57,7 +60,7 @@ export interface Config {
     devIssuerKeyFile?: string;
   };
   departments: DepartmentEndpoint[];
-  fanout: { callDeadlineMs: number; partDeadlineMs: number; maxAttempts: number; warrantTtlMs: number };
+  fanout: { callDeadlineMs: number; partDeadlineMs: number; maxAttempts: number; warrantTtlMs: number; leaseMs: number; concurrency: number; callIdleTimeoutMs: number };
   catalogueFile: string;
   policyDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -165,6 +168,9 @@ const Env = z.object({
   QIAO_CALL_DEADLINE: duration(100, 10 * 60_000, '30s'),
   QIAO_PART_DEADLINE: duration(1000, 7 * 24 * 3_600_000, '15m'),
   QIAO_MAX_ATTEMPTS: integer(1, 100, 5),
+  QIAO_CALL_IDLE_TIMEOUT: duration(1000, 10 * 60_000, '30s'),
+  QIAO_LEASE: duration(1000, 10 * 60_000, '15s'),
+  QIAO_FANOUT_CONCURRENCY: integer(1, 256, 8),
   QIAO_WARRANT_TTL: duration(10_000, 3_600_000, '5m'),
   QIAO_CATALOGUE_FILE: nonEmpty.default('policies/categories.json'),
   QIAO_POLICY_DIR: nonEmpty.default('policies'),
@@ -237,6 +243,9 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
       callDeadlineMs: e.QIAO_CALL_DEADLINE,
       partDeadlineMs: e.QIAO_PART_DEADLINE,
       maxAttempts: e.QIAO_MAX_ATTEMPTS,
+      leaseMs: e.QIAO_LEASE,
+      callIdleTimeoutMs: e.QIAO_CALL_IDLE_TIMEOUT,
+      concurrency: e.QIAO_FANOUT_CONCURRENCY,
       warrantTtlMs: e.QIAO_WARRANT_TTL,
     },
     catalogueFile: path(e.QIAO_CATALOGUE_FILE),

@@ -2,6 +2,8 @@
  * The gateway process: `tsx gateway/main.ts`, configured by environment variables (gateway/config.ts).
  * The only place that reads process.env.
  */
+// First: V8 settings that must hold before any other module is evaluated (see the file).
+import './runtime-flags';
 import { ConfigError, parseConfig } from './config';
 import { createLogger } from './logger';
 import { startGateway } from './server';

@@ -12,7 +12,7 @@ import type { Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import { seedDemo } from './demo/seed';
 import { createGrpcDepartmentDirectory } from './departments/grpc-client';
-import { startFanoutWorker } from './fanout/worker';
+import { FANOUT_DUE_CHANNEL, startFanoutWorker } from './fanout/worker';
 import { loadAuditKeys, loadDirectoryAuthorityKey, loadGatewayKeys, loadUnitPublicKeys } from './keys';
 import { noteSigner } from '../proto/checkpoint';
 import { startCheckpointSchedule } from './services/audit/checkpoints';
@@ -42,7 +42,17 @@ export async function startGateway(options: { config: Config; logger: Logger; da
   const audit = createAuditWriter(auditKeys.commitmentKey);
   const auditCheckpoints = { origin: config.audit.origin, signer: await noteSigner(config.audit.origin, auditKeys.checkpointKey) };
 
-  const database = options.database ?? (await openDatabase(config.database));
+  const database =
+    options.database ??
+    (await openDatabase(
+      'url' in config.database
+        ? {
+            ...config.database,
+            onConnectionError: (err) =>
+              logger.warn({ code: (err as { code?: string }).code ?? err.name }, 'database connection lost; the query on it is retried'),
+          }
+        : config.database,
+    ));
   if (options.seedDemo) {
     if (config.mode !== 'development') throw new Error('demo data is only seeded in development mode (QIAO_MODE=development)');
     const seeded = await seedDemo(database.db, await loadUnitPublicKeys(config.pkiDir));
@@ -68,11 +78,16 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     signer: { privateJwk: keys.warrantKey, pseudonymKey: keys.pseudonymKey, ttlMs: config.fanout.warrantTtlMs },
     workerId: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     pollIntervalMs: 2_000,
-    leaseMs: config.fanout.callDeadlineMs + 30_000,
+    leaseMs: config.fanout.leaseMs,
+    concurrency: config.fanout.concurrency,
     callDeadlineMs: config.fanout.callDeadlineMs,
+    callIdleTimeoutMs: config.fanout.callIdleTimeoutMs,
     maxAttempts: config.fanout.maxAttempts,
     audit,
   });
+
+  // An approval or a handed-back part on any replica wakes this one's worker at once.
+  const unlisten = await database.listen(FANOUT_DUE_CHANNEL, () => fanout.wake());
 
   const checkpoints = startCheckpointSchedule({ db: database.db, signing: auditCheckpoints, intervalMs: config.audit.checkpointIntervalMs, logger });
 
@@ -102,9 +117,14 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     database,
     drain: () => fanout.drain(),
     async close() {
+      // The fan-out first and at once: its calls are cancelled and their parts handed back, so
+      // another replica (woken by the notification of the hand-back) takes them over now, while
+      // the HTTP server lets its requests finish.
+      const stopped = fanout.stop();
+      await unlisten();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopped;
       await sweep.stop();
-      await fanout.stop();
       await checkpoints.stop();
       await directory.close();
       if (!options.database) await database.close();

@@ -2,6 +2,7 @@ import { compactDecrypt, exportJWK, generateKeyPair, importJWK, type JWK } from 
 import { describe, expect, it } from 'vitest';
 import { concatBytes, decodeBase64, decodeBase64url, decodeHex, decodeUtf8, encodeU32, encodeUtf8, equalBytes } from './bytes';
 import {
+  NdjsonLines,
   createDecryptionStream,
   decryptRecords,
   decryptResult,
@@ -287,5 +288,33 @@ describe('each tampering is detected, naming the failed check', () => {
     const p = await pieces();
     const big = concatBytes([encodeU32(FRAME_PLAINTEXT_BYTES + 17), p[1]!.subarray(4)]);
     expect(await read(concatBytes([p[0]!, big]))).toBe('frame-size');
+  });
+});
+
+describe('NdjsonLines', () => {
+  const bytes = (text: string) => encodeUtf8(text);
+  const text = (runs: Uint8Array[]) => runs.map(decodeUtf8).join('');
+
+  it('hands out whole lines unchanged, however the plaintext is cut, and counts them', () => {
+    const plaintext = '{"category":"a","memo":"木呼敦包村 {\\"x\\"}"}\n{"category":"b","n":1.50}\n{"category":"c"}\n';
+    const all = bytes(plaintext);
+    for (const cut of [1, 3, 7, 20, all.length]) {
+      const lines = new NdjsonLines();
+      const out: Uint8Array[] = [];
+      for (let at = 0; at < all.length; at += cut) out.push(...lines.push(all.subarray(at, at + cut)));
+      lines.end();
+      expect(text(out)).toBe(plaintext);
+      expect(lines.records).toBe(3);
+      for (const run of out) expect(decodeUtf8(run).endsWith('\n')).toBe(true);
+    }
+  });
+
+  it('refuses a line that is not framed as an object, text that is not UTF-8, and a plaintext without its last newline', () => {
+    expect(() => new NdjsonLines().push(bytes('{"a":1}\n[1,2]\n'))).toThrow(/ndjson check failed: line 2 is not a JSON object/);
+    expect(() => new NdjsonLines().push(bytes('\n'))).toThrow(/line 1 is not a JSON object/);
+    expect(() => new NdjsonLines().push(concatBytes([bytes('{"a":"'), new Uint8Array([0xff]), bytes('"}\n')]))).toThrow(/not UTF-8/);
+    const open = new NdjsonLines();
+    open.push(bytes('{"a":1}\n{"b":'));
+    expect(() => open.end()).toThrow(/does not end with a newline/);
   });
 });

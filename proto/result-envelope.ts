@@ -463,6 +463,65 @@ export class NdjsonReader {
   }
 }
 
+const LF = 0x0a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+function decodesAsUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Splits NDJSON plaintext, arriving in pieces, into runs of whole lines handed out as the bytes
+ * they are: for a reader that passes records on (NDJSON out) rather than parsing each one and
+ * serialising it again. It checks that the text is UTF-8 and that every line is framed as an
+ * object (`{` … `}`), and counts the lines; it does not parse them — the department's
+ * authenticated text goes on unchanged. `isUtf8` may be a faster check than the default
+ * (TextDecoder); Node has `buffer.isUtf8`. Runs of lines are whole lines, so never split a
+ * UTF-8 character: each is checked on its own.
+ */
+export class NdjsonLines {
+  private rest: Uint8Array = EMPTY;
+  private lines = 0;
+
+  constructor(private readonly isUtf8: (bytes: Uint8Array) => boolean = decodesAsUtf8) {}
+
+  /** Lines handed out so far. */
+  get records(): number {
+    return this.lines;
+  }
+
+  /** The whole lines completed by this piece (none, or one run of them), each ending with "\n". */
+  push(plaintext: Uint8Array): Uint8Array[] {
+    const last = plaintext.lastIndexOf(LF);
+    if (last === -1) {
+      if (plaintext.length > 0) this.rest = concatBytes([this.rest, plaintext]);
+      return [];
+    }
+    const run = this.rest.length > 0 ? concatBytes([this.rest, plaintext.subarray(0, last + 1)]) : plaintext.subarray(0, last + 1);
+    this.rest = last + 1 < plaintext.length ? plaintext.slice(last + 1) : EMPTY;
+    for (let start = 0; start < run.length; ) {
+      const end = run.indexOf(LF, start);
+      this.lines += 1;
+      if (end - start < 2 || run[start] !== OPEN_BRACE || run[end - 1] !== CLOSE_BRACE) {
+        throw new ResultEnvelopeError('ndjson', `line ${this.lines} is not a JSON object`);
+      }
+      start = end + 1;
+    }
+    if (!this.isUtf8(run)) throw new ResultEnvelopeError('ndjson', `the plaintext is not UTF-8 (lines up to ${this.lines})`);
+    return [run];
+  }
+
+  end(): void {
+    if (this.rest.length > 0) throw new ResultEnvelopeError('ndjson', 'the plaintext does not end with a newline');
+  }
+}
+
 /** Decrypts a result arriving as chunks, yielding its plaintext frame by frame as frames authenticate. */
 export async function* decryptFrames(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,

@@ -16,7 +16,6 @@ const ROOT = resolve(import.meta.dirname, '..');
 const PKI_DIR = resolve(ROOT, process.env.QIAO_PKI_DIR ?? '.dev');
 const HTTP_PORT = process.env.QIAO_HTTP_PORT ?? '8080';
 const DEPARTMENTS = ['public_security', 'natural_resources', 'bank'];
-const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
 /**
  * The embedded database writes large bytea values slowly (a few MB/s) and holds them in memory,
  * so on PGlite the bank's cooperative answers with 200 000 transactions (≈ 57 MiB); with
@@ -26,52 +25,102 @@ const ON_POSTGRES = Boolean(process.env.DATABASE_URL);
 const BANK_VOLUME = ON_POSTGRES ? undefined : '200000';
 const LOG_DIR = resolve(ROOT, '.data/logs');
 
-const children: ChildProcess[] = [];
+/**
+ * Node flags of every process the launcher starts. `--no-turbo-inline-js-wasm-calls`: under load
+ * the gateway aborted (exit 133, "unreachable code" in V8's Deoptimizer building a builtin
+ * continuation frame) right after hot fan-out and policy paths; the one lead is TurboFan inlining
+ * JS→Wasm calls (Cedar's Wasm is called on every request), on by default in Node 20's V8 11.3.
+ * V8 flags are not allowed in NODE_OPTIONS, so they go on the command line; the gateway also sets
+ * it itself at start (gateway/runtime-flags.ts) for deployments that do not use this launcher.
+ */
+const NODE_FLAGS = ['--no-turbo-inline-js-wasm-calls'];
+const NODE = process.execPath;
+const TSX_LOADER = resolve(ROOT, 'node_modules/tsx/dist/esm/index.mjs');
+
+/** Restart backoff: 1 s, 2 s, 4 s … at most 30 s; back to 1 s once a process stayed up a minute. */
+const RESTART_BASE_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
+const STABLE_MS = 60_000;
+
+const children = new Set<ChildProcess>();
 let stopping = false;
+/** Unexpected exits of started processes (the soak counts them from these lines). */
+let exits = 0;
 
 /**
- * Starts a TypeScript entry point as a child process, its output going to `.data/logs/<name>.log`,
- * and resolves with the first output line matching `ready`.
+ * Starts a TypeScript entry point as a supervised child process, its output going to
+ * `.data/logs/<name>.log`, and resolves with the first output line matching `ready`. A process
+ * that dies after it was ready is started again (same arguments: `argsAfterReady` may pin a port
+ * it chose) with backoff, and the launcher says so; one that dies before it was ready the first
+ * time stops the federation.
  */
-function launch(name: string, entry: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<RegExpMatchArray> {
+function launch(
+  name: string,
+  entry: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  argsAfterReady: (m: RegExpMatchArray) => string[] = () => args,
+): Promise<RegExpMatchArray> {
   const logFile = resolve(LOG_DIR, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(TSX, [resolve(ROOT, entry), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+  const tail = () => readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
+  let restarts = 0;
   return new Promise((resolveReady, reject) => {
-    let matched = false;
-    const onLine = (line: string) => {
-      log.write(`${line}\n`);
-      const m = line.match(ready);
-      if (m && !matched) {
-        matched = true;
-        resolveReady(m);
-      }
-    };
-    createInterface({ input: child.stdout! }).on('line', onLine);
-    createInterface({ input: child.stderr! }).on('line', onLine);
-    child.on('exit', (code, signal) => {
-      if (stopping) return;
-      const tail = () => readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
-      const how = signal ?? `code ${code}`;
-      setTimeout(() => {
-        if (!matched) reject(new Error(`${name} exited (${how}) before it was ready. Last lines of ${logFile}:\n${tail()}`));
-        else {
-          console.error(`${name} stopped unexpectedly (${how}); stopping the federation. Last lines of ${logFile}:\n${tail()}`);
-          void stop(1);
+    let everReady = false;
+    const run = (runArgs: string[]) => {
+      const startedAt = Date.now();
+      const child = spawn(NODE, [...NODE_FLAGS, '--import', TSX_LOADER, resolve(ROOT, entry), ...runArgs], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.add(child);
+      let matched = false;
+      const onLine = (line: string) => {
+        log.write(`${line}\n`);
+        const m = line.match(ready);
+        if (m && !matched) {
+          matched = true;
+          if (!everReady) {
+            everReady = true;
+            args = argsAfterReady(m);
+            resolveReady(m);
+          } else console.log(`${name} is back (restart ${restarts})`);
         }
-      }, 100);
-    });
+      };
+      createInterface({ input: child.stdout! }).on('line', onLine);
+      createInterface({ input: child.stderr! }).on('line', onLine);
+      child.on('exit', (code, signal) => {
+        children.delete(child);
+        if (stopping) return;
+        const how = signal ?? `code ${code}`;
+        setTimeout(() => {
+          if (!everReady) return reject(new Error(`${name} exited (${how}) before it was ready. Last lines of ${logFile}:\n${tail()}`));
+          exits += 1;
+          if (Date.now() - startedAt > STABLE_MS) restarts = 0;
+          const waitMs = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** restarts);
+          restarts += 1;
+          console.error(
+            `${name} exited unexpectedly (${how}) after ${((Date.now() - startedAt) / 1000).toFixed(0)} s; restarting it in ${waitMs / 1000} s (restart ${restarts}, ${exits} unexpected exit(s) so far). Last lines of ${logFile}:\n${tail()}`,
+          );
+          setTimeout(() => {
+            if (!stopping) run(args);
+          }, waitMs);
+        }, 100);
+      });
+    };
+    run(args);
   });
 }
 
 async function stop(code: number): Promise<never> {
   stopping = true;
-  const exits = children
+  const running = [...children]
     .filter((c) => c.exitCode === null && c.signalCode === null)
     .map((c) => new Promise<void>((r) => { c.once('exit', () => r()); c.kill('SIGTERM'); }));
   const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 5_000);
-  await Promise.all(exits);
+  await Promise.all(running);
   clearTimeout(timer);
   process.exit(code);
 }
@@ -96,7 +145,10 @@ async function main() {
       const jwks = `http://127.0.0.1:${HTTP_PORT}/.well-known/jwks.json`;
       const args = ['--department', dept, '--port', '0', '--pki-dir', pki.dir, '--gateway-jwks-url', jwks];
       if (dept === 'bank' && BANK_VOLUME) args.push('--demo-volume', BANK_VOLUME);
-      const m = await launch(dept, 'adapters/main.ts', args, {}, /listening on (\S+:\d+)/);
+      // A restarted adapter comes back on the port it chose first: the gateway knows it by that.
+      const m = await launch(dept, 'adapters/main.ts', args, {}, /listening on (\S+:(\d+))/, (ready) =>
+        args.map((a, i) => (args[i - 1] === '--port' ? ready[2]! : a)),
+      );
       return `${dept}=${m[1]}`;
     }),
   );

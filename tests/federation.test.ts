@@ -25,8 +25,11 @@ async function departmentData(subject: string) {
   for (const category of CATEGORIES) {
     const entry = categories.categories[category];
     const source = DEMO_DEPARTMENTS[entry.department]!.createSource();
-    for await (const record of await source.lookup(category, { kind: 'person', id: subject })) {
-      expected.push({ department: entry.department, category, subject, ...Object.fromEntries(entry.fields.map((f) => [f, record[f] ?? null])) });
+    const found = await source.lookup(category, { kind: 'person', id: subject });
+    for await (const batch of Symbol.asyncIterator in found ? found : [found]) {
+      for (const record of batch) {
+        expected.push({ department: entry.department, category, subject, ...Object.fromEntries(entry.fields.map((f) => [f, record[f] ?? null])) });
+      }
     }
   }
   return expected;

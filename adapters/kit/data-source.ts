@@ -10,10 +10,16 @@ export interface DataSource {
   categories: Record<string, readonly string[]>;
   /**
    * The records of one category about one subject; [] when there are none. A source with many
-   * records returns an AsyncIterable: the kit encrypts and sends them as they come.
+   * records returns an AsyncIterable of batches (arrays of records, a few hundred to a few
+   * thousand each): the kit projects, serialises and encrypts each batch as it comes. Batches,
+   * not one record per `await`: the per-record round trip through an async iterator cost more
+   * than the encryption (README, "Performance").
    */
-  lookup(category: string, subject: WarrantSubject): Promise<readonly Record<string, unknown>[]> | AsyncIterable<Record<string, unknown>>;
+  lookup(category: string, subject: WarrantSubject): Promise<readonly SourceRecord[]> | AsyncIterable<readonly SourceRecord[]>;
 }
+
+/** One record as a source returns it: any fields, internal ones included; the kit projects it. */
+export type SourceRecord = Record<string, unknown>;
 
 /** Names the kit adds to every record; a source may not serve fields called like this. */
 export const RESERVED_FIELDS = ['category', 'subject'] as const;

@@ -7,7 +7,7 @@ import type { ApprovalRules } from './approval-rules';
 import { checkClientIdentity, checkEvidence, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant } from './checks';
 import type { RevocationSource } from './revocations';
 import type { DataSource } from './data-source';
-import { projectedRecords } from './project';
+import { projectedBatches } from './project';
 import { Refusal } from './refusal';
 import type { ServedLog } from './served-log';
 import { CallCancelled, streamAnswer } from './stream';
@@ -92,7 +92,7 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
         const served = await streamAnswer(call, {
           claims,
           department,
-          records: projectedRecords(claims, source),
+          batches: projectedBatches(claims, source),
           receiptKey: deps.receiptKey,
         });
         await servedLog.append({

@@ -1,9 +1,9 @@
 export { startAdapter, type RunningAdapter, type StartAdapterOptions } from './server';
-export { assertValidSource, RESERVED_FIELDS, type DataSource } from './data-source';
+export { assertValidSource, RESERVED_FIELDS, type DataSource, type SourceRecord } from './data-source';
 export { checkClientIdentity, checkEvidence, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant, MAX_WARRANT_SUBJECTS } from './checks';
 export { ApprovalRules, checkApprovalRules, loadApprovalRules, requirementsFor } from './approval-rules';
 export { createRevocationSource, DEFAULT_REVOCATIONS_MAX_AGE_SEC, type RevocationSource } from './revocations';
-export { collectRecords, projectedRecords, projectRecord, type ResultRecord } from './project';
+export { collectRecords, createLineWriter, projectedBatches, projectRecord, type NdjsonBatch, type ResultRecord } from './project';
 export { streamAnswer, writeFrame } from './stream';
 export { createWarrantKeySource, type WarrantKeySource } from './warrant-keys';
 export { openServedLog, type ServedLog, type ServedLogEntry } from './served-log';

@@ -7,6 +7,7 @@ import { signReceipt } from '../../proto/receipt';
 import { NODE_ENVELOPE } from '../../proto/node/primitives';
 import { RESULT_FORMAT, ResultEncryptor } from '../../proto/result-envelope';
 import type { WarrantClaims } from '../../proto/warrant';
+import type { NdjsonBatch } from './project';
 
 type Call = ServerWritableStream<ExecuteRequest, ResultFrameOut>;
 
@@ -35,18 +36,21 @@ export interface Served {
   receipt: string;
 }
 
+/** Text is turned into bytes and handed to the encryptor in pieces of about this many characters. */
+const TEXT_PIECE = 65_536;
+
 /**
- * Encrypts records as the source yields them and streams them: header frame, the result's header
- * block, one chunk per encrypted frame (≤ 64 KiB + 20 bytes), then a trailer with counts, digest
- * and the signed receipt. The first record is read before anything is sent, so a source that
- * fails at once is a clean refusal with no frame before it.
+ * Encrypts NDJSON batches as the source yields them and streams them: header frame, the result's
+ * header block, one chunk per encrypted frame (≤ 64 KiB + 20 bytes), then a trailer with counts,
+ * digest and the signed receipt. The first batch is read before anything is sent, so a source
+ * that fails at once is a clean refusal with no frame before it.
  */
 export async function streamAnswer(
   call: Call,
-  opts: { claims: WarrantClaims; department: string; records: AsyncIterable<object>; receiptKey: JWK; now?: () => Date },
+  opts: { claims: WarrantClaims; department: string; batches: AsyncIterable<NdjsonBatch>; receiptKey: JWK; now?: () => Date },
 ): Promise<Served> {
   const { claims, department } = opts;
-  const it = opts.records[Symbol.asyncIterator]();
+  const it = opts.batches[Symbol.asyncIterator]();
   let next = await it.next();
   const enc = await ResultEncryptor.create(claims.recipient.key, { warrantId: claims.jti, department }, NODE_ENVELOPE);
   const digest = createHash('sha256');
@@ -59,23 +63,23 @@ export async function streamAnswer(
   };
   await writeFrame(call, { header: { format: RESULT_FORMAT, warrantId: claims.jti, department } });
   await send(enc.header);
-  // NDJSON lines are gathered as a string and turned into bytes ~16 K characters at a time: one
-  // Buffer per record costs more than the encryption.
-  let lines = '';
+  // Small batches are gathered into one string and turned into bytes ~64 K characters at a time:
+  // one Buffer per record, or per tiny batch, costs more than the encryption.
+  let text = '';
   try {
     for (; !next.done; next = await it.next()) {
-      records += 1;
-      lines += `${JSON.stringify(next.value)}\n`;
-      if (lines.length >= 16_384) {
-        const frames = await enc.push(Buffer.from(lines, 'utf8'));
-        lines = '';
+      records += next.value.records;
+      text += next.value.text;
+      if (text.length >= TEXT_PIECE) {
+        const frames = await enc.push(Buffer.from(text, 'utf8'));
+        text = '';
         for (const frame of frames) await send(frame);
       }
     }
   } finally {
     if (!next.done) await it.return?.(undefined);
   }
-  for (const frame of await enc.push(Buffer.from(lines, 'utf8'))) await send(frame);
+  for (const frame of await enc.push(Buffer.from(text, 'utf8'))) await send(frame);
   for (const frame of await enc.finish()) await send(frame);
   const sha256 = digest.digest('hex');
   const iat = Math.floor((opts.now?.() ?? new Date()).getTime() / 1000);

@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { auditCommand } from './audit';
@@ -176,14 +177,16 @@ program
   .option('--out <file>', 'write the records to this file instead of the terminal (removed again if a check fails)')
   .option('--wait <seconds>', 'wait this long for departments still working', '30')
   .action(async (id: string, o: { key?: string; directory?: string; format: 'table' | 'ndjson'; out?: string; wait: string }) => {
-    const [{ decryptResultStream, waitForResults }, { directoryReceiptKeys }, { downloadProgress, ndjsonWriter, tableWriter }, { NODE_ENVELOPE, nodeSha256 }] = await resultsCommand();
+    const [{ decryptResultLines, decryptResultStream, waitForResults }, { directoryReceiptKeys }, { downloadProgress, ndjsonLinesWriter, tableWriter }, { NODE_ENVELOPE, nodeSha256 }] = await resultsCommand();
     const client = await api();
     const listing = await waitForResults(client, id, Number(o.wait) * 1000);
     const keyFile = o.key ?? join(globals().pkiDir, 'units', listing.recipientUnit, 'encryption.jwk');
     const key = await readKey(keyFile);
     const receiptKeys = directoryReceiptKeys(o.directory ?? join(globals().pkiDir, 'directory'));
     const out = o.out ? createWriteStream(o.out, { mode: 0o600 }) : process.stdout;
-    const writer = o.format === 'ndjson' ? ndjsonWriter(out) : tableWriter(out);
+    // NDJSON goes out as the department's lines, tagged with the department, never parsed; a table needs the records.
+    const lines = o.format === 'ndjson' ? ndjsonLinesWriter(out) : null;
+    const table = lines ? null : tableWriter(out);
     let failed = 0;
     try {
       for (const summary of listing.results) {
@@ -194,18 +197,23 @@ program
         }
         const progress = downloadProgress(summary.department);
         let count = 0;
+        const options = { privateKey: key, receiptKeys, onProgress: progress.update, createSha256: nodeSha256, envelope: NODE_ENVELOPE, isUtf8 };
         try {
-          for await (const record of decryptResultStream(client, id, summary, { privateKey: key, receiptKeys, onProgress: progress.update, createSha256: nodeSha256, envelope: NODE_ENVELOPE })) {
-            count++;
-            await writer.write({ department: summary.department, ...record });
+          if (lines) {
+            for await (const run of decryptResultLines(client, id, summary, options)) count += await lines.write(summary.department, run);
+          } else {
+            for await (const record of decryptResultStream(client, id, summary, options)) {
+              count++;
+              await table!.write({ department: summary.department, ...record });
+            }
           }
         } finally {
           progress.stop();
         }
-        await writer.flush();
+        await table?.flush();
         console.error(`${summary.department}: ${count} records; receipt, frames and digest verified`);
       }
-      await writer.end();
+      await (lines ?? table!).end();
     } catch (err) {
       if (o.out) {
         (out as WriteStream).destroy();

@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import { encodeHex } from '../../proto/bytes';
 import { createSha256, type CreateSha256 } from '../../proto/hash';
 import { ReceiptError, verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
-import { NdjsonReader, RESULT_FORMAT, ResultDecryptor, ResultEnvelopeError, type EnvelopeOptions } from '../../proto/result-envelope';
+import { NdjsonLines, NdjsonReader, RESULT_FORMAT, ResultDecryptor, ResultEnvelopeError, type EnvelopeOptions } from '../../proto/result-envelope';
 import type { InquiryResults, ResultSummary } from '../../proto/api/results';
 import type { ApiClient } from './api-client';
 
@@ -76,18 +76,31 @@ export async function checkReceipt(inquiryId: string, summary: ResultSummary, re
 }
 
 /**
- * Downloads one department's result and decrypts it as it arrives, yielding records as their
- * frames authenticate. Checks, in order: format; receipt (signature by the department's published
- * key, inquiry, warrant); each frame (authentication, order, size); the end (final frame present,
- * nothing after it); byte count, SHA-256 and record count against the receipt. Any failure throws
- * a ResultCheckError naming the check; records already yielded must then be discarded.
+ * What becomes of the verified plaintext: `push` turns each authenticated piece into output (records,
+ * or runs of NDJSON lines), `end` checks the plaintext ended cleanly, `records` counts the records
+ * read so far — checked against the receipt at the end.
  */
-export async function* decryptResultStream(
+export interface PlaintextReader<T> {
+  push(plaintext: Uint8Array): T[];
+  end(): void;
+  readonly records: number;
+}
+
+/**
+ * Downloads one department's result and decrypts it as it arrives, handing each authenticated
+ * piece of plaintext to `reader` and yielding what it makes of it. Checks, in order: format;
+ * receipt (signature by the department's published key, inquiry, warrant); each frame
+ * (authentication, order, size); the end (final frame present, nothing after it); byte count,
+ * SHA-256 and record count against the receipt. Any failure throws a ResultCheckError naming the
+ * check; output already yielded must then be discarded.
+ */
+export async function* decryptResultWith<T>(
   api: ApiClient,
   inquiryId: string,
   summary: ResultSummary,
   options: DecryptOptions,
-): AsyncGenerator<DecryptedRecord> {
+  reader: PlaintextReader<T>,
+): AsyncGenerator<T> {
   const { department } = summary;
   if (summary.format !== RESULT_FORMAT) {
     throw new ResultCheckError(`${department}: result format ${summary.format} is not one this command reads (${RESULT_FORMAT}); update the command line`, 'format');
@@ -96,17 +109,10 @@ export async function* decryptResultStream(
   const download = await api.downloadResult(inquiryId, department);
 
   const decryptor = new ResultDecryptor(options.privateKey, { warrantId: summary.warrantId!, department }, options.envelope);
-  const reader = new NdjsonReader();
   const digest = (options.createSha256 ?? createSha256)();
   let bytes = 0;
-  let records = 0;
-  function* parse(plaintexts: Uint8Array[]): Generator<DecryptedRecord> {
-    for (const plaintext of plaintexts) {
-      for (const record of reader.push(plaintext)) {
-        records += 1;
-        yield record;
-      }
-    }
+  function* read(plaintexts: Uint8Array[]): Generator<T> {
+    for (const plaintext of plaintexts) yield* reader.push(plaintext);
   }
   try {
     for await (const chunk of chunksOf(download.body)) {
@@ -114,9 +120,9 @@ export async function* decryptResultStream(
       if (bytes > receipt.bytes) throw new ResultCheckError(`${department}: receipt check failed: more than the ${receipt.bytes} bytes the receipt names arrived: the result was extended`, 'receipt');
       digest.update(chunk);
       options.onProgress?.(bytes, receipt.bytes);
-      yield* parse(await decryptor.push(chunk));
+      yield* read(await decryptor.push(chunk));
     }
-    yield* parse(await decryptor.finish());
+    yield* read(await decryptor.finish());
     reader.end();
   } catch (error) {
     if (error instanceof ResultEnvelopeError) throw new ResultCheckError(`${department}: ${error.message}`, error.check);
@@ -126,7 +132,43 @@ export async function* decryptResultStream(
   const fail = (why: string) => new ResultCheckError(`${department}: receipt check failed: ${why}`, 'receipt');
   if (bytes !== receipt.bytes) throw fail(`downloaded ${bytes} bytes but the department's receipt says ${receipt.bytes}`);
   if (sha256 !== receipt.ciphertext_sha256) throw fail(`ciphertext SHA-256 ${sha256} does not match the receipt's ${receipt.ciphertext_sha256}`);
-  if (records !== receipt.records) throw fail(`decrypted ${records} records but the receipt says ${receipt.records}`);
+  if (reader.records !== receipt.records) throw fail(`decrypted ${reader.records} records but the receipt says ${receipt.records}`);
+}
+
+/** Parses each NDJSON line into a record (tables, conversions, the console). */
+function recordReader(): PlaintextReader<DecryptedRecord> {
+  const ndjson = new NdjsonReader();
+  let records = 0;
+  return {
+    push(plaintext) {
+      const out = ndjson.push(plaintext);
+      records += out.length;
+      return out;
+    },
+    end: () => ndjson.end(),
+    get records() {
+      return records;
+    },
+  };
+}
+
+/** One department's result as records, yielded as their frames authenticate (decryptResultWith). */
+export function decryptResultStream(api: ApiClient, inquiryId: string, summary: ResultSummary, options: DecryptOptions): AsyncGenerator<DecryptedRecord> {
+  return decryptResultWith(api, inquiryId, summary, options, recordReader());
+}
+
+/**
+ * One department's result as runs of whole NDJSON lines, the department's bytes unchanged (UTF-8
+ * and `{…}` framing checked, lines counted, nothing parsed): for NDJSON output, where parsing each
+ * record and serialising it again was most of the command line's work. `isUtf8` as in NdjsonLines.
+ */
+export function decryptResultLines(
+  api: ApiClient,
+  inquiryId: string,
+  summary: ResultSummary,
+  options: DecryptOptions & { isUtf8?: (bytes: Uint8Array) => boolean },
+): AsyncGenerator<Uint8Array> {
+  return decryptResultWith(api, inquiryId, summary, options, new NdjsonLines(options.isUtf8));
 }
 
 /** The whole result as an array (small results, tests). */

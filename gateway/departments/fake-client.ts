@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, type JWTPayload } from 'jose';
+import type { RefusalCode } from '../../proto/refusal';
 import {
   DepartmentCallError,
   type DepartmentClient,
@@ -121,9 +122,9 @@ export function answerWith(ciphertext: Uint8Array, records: number, options: { c
     answerFrames({ department: call.department, warrantId: String(call.claims.jti), ciphertext, records, ...options });
 }
 
-/** A behaviour that refuses every call with a gRPC status name. */
-export function refuseWith(code: string, message = `refused: ${code}`): FakeBehaviour {
+/** A behaviour that refuses every call with a gRPC status name, and the contract's refusal code if given. */
+export function refuseWith(code: string, message = `refused: ${code}`, refusal: RefusalCode | null = null): FakeBehaviour {
   return (call) => {
-    throw new DepartmentCallError(code, message, call.department);
+    throw new DepartmentCallError(code, message, call.department, refusal);
   };
 }

@@ -122,6 +122,37 @@ describe('gRPC department client over mutual TLS', () => {
     expect(err).toMatchObject({ code: 'PERMISSION_DENIED', message: 'warrant for another department', department: 'public_security' });
   });
 
+  it("reads the contract's refusal code from the call's trailing metadata, and ignores a code it does not know", async () => {
+    const refusing = (code: string) => (_w: string, call: grpc.ServerWritableStream<unknown, unknown>) => {
+      const metadata = new grpc.Metadata();
+      metadata.set('qiao-refusal', code);
+      call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: 'warrant recipient key is not certified', metadata });
+    };
+    const known = await startDepartment({ serverCert: pki.departments.public_security!, clientCa: pki.caCert, execute: refusing('recipient_key_not_certified') });
+    const unknown = await startDepartment({ serverCert: pki.departments.public_security!, clientCa: pki.caCert, execute: refusing('please_retry_forever') });
+
+    const err = await callError(collect(gatewayClient('public_security', known.port).execute('w', { deadline: soon() })));
+    expect(err).toMatchObject({ code: 'PERMISSION_DENIED', refusal: 'recipient_key_not_certified', transport: false });
+    const other = await callError(collect(gatewayClient('public_security', unknown.port).execute('w', { deadline: soon() })));
+    expect(other).toMatchObject({ code: 'PERMISSION_DENIED', refusal: null });
+  });
+
+  it('abandons a call on which nothing arrives for the idle timeout, long before its deadline', async () => {
+    const department = await startDepartment({
+      serverCert: pki.departments.public_security!,
+      clientCa: pki.caCert,
+      execute: (_w, call) => {
+        call.write({ header: { format: 'f', warrantId: 'w', department: 'public_security' } });
+        // … and then nothing more.
+      },
+    });
+    const client = gatewayClient('public_security', department.port);
+
+    const err = await callError(collect(client.execute('w', { deadline: soon(600_000), idleTimeoutMs: 300 })));
+
+    expect(err).toMatchObject({ code: 'IDLE', transport: true });
+  });
+
   it('gives up at the call deadline', async () => {
     const department = await startDepartment({
       serverCert: pki.departments.public_security!,

@@ -1,6 +1,7 @@
 import { checkServerIdentity as checkTlsHostname, type PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { departmentHostname } from '../../proto/identity';
+import { parseRefusalCode, REFUSAL_METADATA_KEY } from '../../proto/refusal';
 import { DepartmentClient as GrpcDepartmentStub, type DescribeResponse, type ResultFrame } from '../../proto/grpc/department';
 import { DepartmentCallError, type DepartmentClient, type DepartmentDirectory, type ExecuteOptions } from './client';
 
@@ -43,18 +44,37 @@ export function createGrpcDepartmentClient(options: GrpcDepartmentClientOptions)
     rejectUnauthorized: true,
     checkServerIdentity: (_host, cert) => checkDepartmentIdentity(expected, cert),
   });
-  const stub = new GrpcDepartmentStub(`${options.host ?? '127.0.0.1'}:${options.port}`, credentials, {
-    'grpc.ssl_target_name_override': expected,
-    'grpc.default_authority': expected,
-    // HTTP/2's default 64 KiB window makes every 64 KiB frame wait a round trip for a
-    // WINDOW_UPDATE; 4 MiB lets a large answer flow while still bounding what sits unread.
-    'grpc-node.flow_control_window': 4 * 1024 * 1024,
-    ...options.channelOptions,
-  });
+  const connect = () =>
+    new GrpcDepartmentStub(`${options.host ?? '127.0.0.1'}:${options.port}`, credentials, {
+      'grpc.ssl_target_name_override': expected,
+      'grpc.default_authority': expected,
+      // HTTP/2's default 64 KiB window makes every 64 KiB frame wait a round trip for a
+      // WINDOW_UPDATE; 4 MiB lets a large answer flow while still bounding what sits unread.
+      'grpc-node.flow_control_window': 4 * 1024 * 1024,
+      // A connection that dies without a word (a peer gone, a black-holed route) is noticed by
+      // an unanswered ping within 5 + 5 s while a call runs, not at the call's deadline.
+      'grpc.keepalive_time_ms': 5_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      ...options.channelOptions,
+    });
+  let stub = connect();
 
   return {
     department,
-    execute: (warrant, callOptions) => executeCall(stub, department, warrant, callOptions),
+    async *execute(warrant, callOptions) {
+      const used = stub;
+      try {
+        yield* executeCall(used, department, warrant, callOptions);
+      } catch (err) {
+        // The retry gets a fresh connection: the channel this call broke on may be dead in ways
+        // grpc-js has not noticed yet. Calls still running on it finish there.
+        if (err instanceof DepartmentCallError && err.transport && err.code !== 'CANCELLED' && stub === used) {
+          stub = connect();
+          used.close();
+        }
+        throw err;
+      }
+    },
     describe: (describeOptions) =>
       new Promise<DescribeResponse>((resolve, reject) => {
         const deadline = describeOptions?.deadline ?? new Date(Date.now() + 10_000);
@@ -82,19 +102,37 @@ async function* executeCall(
   stub: InstanceType<typeof GrpcDepartmentStub>,
   department: string,
   warrant: string,
-  { deadline, signal }: ExecuteOptions,
+  { deadline, signal, idleTimeoutMs }: ExecuteOptions,
 ): AsyncIterable<ResultFrame> {
   if (signal?.aborted) throw new DepartmentCallError('CANCELLED', 'call cancelled before it started', department);
   const call = stub.execute({ warrant }, new grpc.Metadata(), { deadline });
   const cancel = () => call.cancel();
   signal?.addEventListener('abort', cancel, { once: true });
+  let idle = false;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    if (idleTimeoutMs === undefined) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      idle = true;
+      call.cancel();
+    }, idleTimeoutMs);
+  };
   let finished = false;
   try {
-    for await (const frame of call as AsyncIterable<ResultFrame>) yield normalizeFrame(frame, department);
+    arm();
+    for await (const frame of call as AsyncIterable<ResultFrame>) {
+      // Silence is the department's, not ours: the clock stops while the frame is being stored.
+      clearTimeout(idleTimer);
+      yield normalizeFrame(frame, department);
+      arm();
+    }
     finished = true;
   } catch (err) {
+    if (idle) throw new DepartmentCallError('IDLE', `nothing arrived for ${idleTimeoutMs} ms`, department);
     throw toCallError(err, department);
   } finally {
+    clearTimeout(idleTimer);
     signal?.removeEventListener('abort', cancel);
     if (!finished) {
       // The consumer stopped early (or the stream broke): end the call on the wire too.
@@ -122,7 +160,8 @@ function toCallError(err: unknown, department: string): DepartmentCallError {
   if (err instanceof DepartmentCallError) return err;
   const e = err as Partial<grpc.ServiceError> | null;
   if (e && typeof e.code === 'number') {
-    return new DepartmentCallError(grpc.status[e.code] ?? `STATUS_${e.code}`, e.details ?? e.message ?? '', department);
+    const refusal = parseRefusalCode(e.metadata?.get(REFUSAL_METADATA_KEY)[0]);
+    return new DepartmentCallError(grpc.status[e.code] ?? `STATUS_${e.code}`, e.details ?? e.message ?? '', department, refusal);
   }
   return new DepartmentCallError('UNKNOWN', e?.message ?? String(err), department);
 }

@@ -1,8 +1,12 @@
 import { inArray, sql } from 'drizzle-orm';
+import { leaseHeld } from './receive-answer';
 import type { Db } from '../db/client';
 import { inquiryParts } from '../db/schema';
 
-export type ClaimedPart = typeof inquiryParts.$inferSelect;
+export type ClaimedPart = typeof inquiryParts.$inferSelect & {
+  /** The part was running under another lease that expired: its last attempt died with its worker. */
+  takenOver?: boolean;
+};
 
 export interface ClaimOptions {
   workerId: string;
@@ -29,7 +33,7 @@ export async function claimDueParts(db: Db, options: ClaimOptions): Promise<Clai
   return db.transaction(async (tx) => {
     const claimed = await tx.execute(sql`
       WITH due AS MATERIALIZED (
-        SELECT id FROM inquiry_parts
+        SELECT id, status AS previous_status FROM inquiry_parts
         WHERE (status = 'pending' OR (status = 'running' AND lease_expires_at < ${now}::timestamptz))
           AND next_attempt_at <= ${now}::timestamptz
         ORDER BY next_attempt_at, id
@@ -44,10 +48,28 @@ export async function claimDueParts(db: Db, options: ClaimOptions): Promise<Clai
           updated_at = ${now}::timestamptz
       FROM due
       WHERE p.id = due.id
-      RETURNING p.id`);
+      RETURNING p.id, due.previous_status`);
     // Both drivers (node-postgres, PGlite) answer a raw query with `{ rows }`.
-    const ids = (claimed as unknown as { rows: { id: string }[] }).rows.map((r) => r.id);
-    if (ids.length === 0) return [];
-    return tx.select().from(inquiryParts).where(inArray(inquiryParts.id, ids)).orderBy(inquiryParts.nextAttemptAt);
+    const rows = (claimed as unknown as { rows: { id: string; previous_status: string }[] }).rows;
+    if (rows.length === 0) return [];
+    const takenOver = new Set(rows.filter((r) => r.previous_status === 'running').map((r) => r.id));
+    const parts = await tx.select().from(inquiryParts).where(inArray(inquiryParts.id, rows.map((r) => r.id))).orderBy(inquiryParts.nextAttemptAt);
+    return parts.map((part) => ({ ...part, takenOver: takenOver.has(part.id) }));
   });
+}
+
+/**
+ * Extends the lease of a part this worker still holds (same owner, same attempt, still running);
+ * false when it does not hold it any more (taken over after an expiry, or settled).
+ */
+export async function renewLease(
+  db: Db,
+  options: { workerId: string; part: Pick<ClaimedPart, 'id' | 'attempts'>; now: Date; leaseMs: number },
+): Promise<boolean> {
+  const rows = await db
+    .update(inquiryParts)
+    .set({ leaseExpiresAt: new Date(options.now.getTime() + options.leaseMs) })
+    .where(leaseHeld(options.workerId, options.part))
+    .returning({ id: inquiryParts.id });
+  return rows.length > 0;
 }

@@ -54,7 +54,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two workers on one PostgreSQL', (
       partIds.push((await preparePart(db, inquiryId, { department: 'natural_resources' })).id);
     }
     const directory = new FakeDepartmentDirectory({ public_security: slowHonest, natural_resources: slowHonest });
-    const workers = [1, 2].map((n) => startFanoutWorker({ ...base, directory, workerId: `replica-${n}`, batchSize: 4 }));
+    const workers = [1, 2].map((n) => startFanoutWorker({ ...base, directory, workerId: `replica-${n}`, concurrency: 4 }));
 
     const claimedBy = [0, 0];
     for (;;) {

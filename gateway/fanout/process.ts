@@ -1,13 +1,15 @@
-import { and, eq } from 'drizzle-orm';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { and, eq, notExists } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue';
 import type { Db, Tx } from '../db/client';
-import { inquiryParts, resultChunks } from '../db/schema';
+import { inquiryParts, resultChunks, results } from '../db/schema';
 import { DepartmentCallError, PERMANENT_CALL_FAILURES, type DepartmentDirectory } from '../departments/client';
+import { REFUSALS } from '../../proto/refusal';
 import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
 import { issueWarrant, WarrantIssueError, type WarrantSigner } from '../warrants/issue-warrant';
 import type { ClaimedPart } from './claim';
-import { AttemptFailure, leaseHeld, receiveAnswer, recordAnswer } from './receive-answer';
+import { AttemptFailure, leaseHeld, receiveAnswer, recordAnswer, type Answer } from './receive-answer';
 
 export interface ProcessContext {
   db: Db;
@@ -17,6 +19,9 @@ export interface ProcessContext {
   logger: Logger;
   workerId: string;
   callDeadlineMs: number;
+  /** A call that receives nothing for this long is abandoned as a dead connection. */
+  callIdleTimeoutMs?: number;
+  /** Attempts for failures other than transport ones (those are retried until the part's deadline). */
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -48,8 +53,9 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
   if (now.getTime() >= part.deadlineAt.getTime()) {
     return settleFailure(ctx, part, log, null, new AttemptFailure(`deadline passed${lastFailure}`, true));
   }
-  if (part.attempts > ctx.maxAttempts) {
-    // The attempts before ended without a word: their workers died mid-call.
+  if (part.takenOver && part.attempts > ctx.maxAttempts) {
+    // The attempt before ended without a word (its worker died mid-call), and too many did: the
+    // part may be what kills them.
     return settleFailure(ctx, part, log, null, new AttemptFailure(`gave up after ${ctx.maxAttempts} attempts${lastFailure}`, true));
   }
 
@@ -75,24 +81,53 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
     warrantId = warrant.claims.jti;
     log.info({ warrantId }, 'warrant issued, calling department');
 
-    // The call ends before the part's deadline and before the lease runs out. Durations come from
-    // the worker's clock (injectable), the gRPC deadline itself is wall-clock time.
-    const budgetMs = Math.min(
-      ctx.callDeadlineMs,
-      part.deadlineAt.getTime() - now.getTime(),
-      (part.leaseExpiresAt?.getTime() ?? Infinity) - now.getTime(),
-    );
+    // The call ends before the part's deadline; the lease is renewed while it runs (worker.ts).
+    // Durations come from the worker's clock (injectable), the gRPC deadline is wall-clock time.
+    const budgetMs = Math.min(ctx.callDeadlineMs, part.deadlineAt.getTime() - now.getTime());
     const deadline = new Date(Date.now() + Math.max(0, budgetMs));
-    const frames = client.execute(warrant.jws, { deadline, signal: ctx.signal });
+    const frames = client.execute(warrant.jws, { deadline, signal: ctx.signal, idleTimeoutMs: ctx.callIdleTimeoutMs });
     const answer = await receiveAnswer(ctx.db, { part, warrantId, maxAnswerBytes: ctx.maxAnswerBytes }, frames);
 
-    const recorded = await recordAnswer(ctx.db, ctx.audit, { part, workerId: ctx.workerId, warrantId, answer, completedAt: ctx.now() });
+    const recorded = await recordAnswerPatiently(ctx, log, { part, warrantId, answer });
     if (!recorded) throw new LeaseLost();
     log.info({ warrantId, records: answer.records, bytes: answer.bytes }, 'department answered');
     return 'succeeded';
   } catch (err) {
     return settleFailure(ctx, part, log, warrantId, err);
   }
+}
+
+const RECORD_RETRIES_MS = [500, 1000, 2000, 4000];
+
+/**
+ * The answer is received and its chunks stored: a database that drops the connection now must
+ * not cost the department's work. The write is retried a few times (the lease is renewed
+ * meanwhile); a commit whose acknowledgement was lost is recognised by its results row.
+ */
+async function recordAnswerPatiently(
+  ctx: ProcessContext,
+  log: Logger,
+  { part, warrantId, answer }: { part: ClaimedPart; warrantId: string; answer: Answer },
+): Promise<boolean> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await recordAnswer(ctx.db, ctx.audit, { part, workerId: ctx.workerId, warrantId, answer, completedAt: ctx.now() });
+    } catch (err) {
+      const waitMs = RECORD_RETRIES_MS[retry];
+      if (waitMs === undefined || ctx.signal?.aborted) throw err;
+      log.warn({ warrantId, err: errorName(err), retryInMs: waitMs }, 'could not record the answer; trying again');
+      await sleep(waitMs);
+      if (await answerRecorded(ctx.db, part.id, warrantId).catch(() => false)) return true;
+    }
+  }
+}
+
+async function answerRecorded(db: Db, partId: string, warrantId: string): Promise<boolean> {
+  const rows = await db
+    .select({ partId: results.partId })
+    .from(results)
+    .where(and(eq(results.partId, partId), eq(results.warrantId, warrantId)));
+  return rows.length > 0;
 }
 
 /** Exponential backoff: base, 2×base, 4×base … capped. */
@@ -108,10 +143,15 @@ async function settleFailure(
   err: unknown,
 ): Promise<PartOutcome> {
   if (warrantId) {
-    // This attempt's chunks are worthless; a retry writes its own under a new warrant id.
+    // This attempt's chunks are worthless; a retry writes its own under a new warrant id. Unless
+    // they are the part's result after all: a commit whose acknowledgement the connection lost.
+    const recorded = ctx.db
+      .select({ partId: results.partId })
+      .from(results)
+      .where(and(eq(results.partId, part.id), eq(results.warrantId, warrantId)));
     await ctx.db
       .delete(resultChunks)
-      .where(and(eq(resultChunks.partId, part.id), eq(resultChunks.warrantId, warrantId)))
+      .where(and(eq(resultChunks.partId, part.id), eq(resultChunks.warrantId, warrantId), notExists(recorded)))
       .catch((e: unknown) => log.warn({ err: errorName(e) }, 'could not delete the chunks of a failed attempt'));
   }
   if (err instanceof LeaseLost) {
@@ -137,12 +177,13 @@ async function settleFailure(
     return released.length ? 'interrupted' : 'lease_lost';
   }
 
-  const failure = describeFailure(err);
+  const failure = describeFailure(err, part.department);
   if (failure.unexpected) {
     log.error({ err: errorName(err), message: redact(errorMessage(err)), warrantId }, 'attempt failed unexpectedly');
   }
   const nextAttemptAt = new Date(now.getTime() + retryDelayMs(part.attempts, ctx.retryBaseMs, ctx.retryMaxMs));
-  const final = failure.permanent || part.attempts >= ctx.maxAttempts || nextAttemptAt.getTime() >= part.deadlineAt.getTime();
+  const final =
+    failure.permanent || (!failure.transport && part.attempts >= ctx.maxAttempts) || nextAttemptAt.getTime() >= part.deadlineAt.getTime();
   if (!final) {
     const retried = await ctx.db
       .update(inquiryParts)
@@ -153,9 +194,10 @@ async function settleFailure(
     return retried.length ? 'retrying' : 'lease_lost';
   }
 
-  const reason =
-    failure.permanent || part.attempts < ctx.maxAttempts
-      ? failure.reason
+  const reason = failure.permanent
+    ? failure.reason
+    : part.attempts < ctx.maxAttempts || failure.transport
+      ? `${failure.reason} (gave up: the part's deadline comes before another attempt)`
       : `${failure.reason} (gave up after ${part.attempts} attempts)`;
   const failed = await ctx.db.transaction(async (tx: Tx) => {
     const rows = await tx
@@ -175,18 +217,58 @@ async function settleFailure(
   return failed ? 'failed' : 'lease_lost';
 }
 
-function describeFailure(err: unknown): { reason: string; code: string; permanent: boolean; unexpected?: boolean } {
+interface Failure {
+  reason: string;
+  code: string;
+  permanent: boolean;
+  /** Retried until the part's deadline, whatever the attempt count. */
+  transport?: boolean;
+  unexpected?: boolean;
+}
+
+function describeFailure(err: unknown, department: string): Failure {
   if (err instanceof AttemptFailure) return { reason: err.reason, code: err.reason.split(':')[0]!, permanent: err.permanent };
-  if (err instanceof DepartmentCallError) {
-    return {
-      reason: `department: ${err.code}${err.message ? ` ${redact(err.message)}` : ''}`,
-      code: err.code,
-      permanent: PERMANENT_CALL_FAILURES.has(err.code),
-    };
-  }
+  if (err instanceof DepartmentCallError) return describeCallFailure(err, department);
   if (err instanceof WarrantIssueError) return { reason: `warrant: ${err.message}`, code: err.problem, permanent: true };
   // A database or programming error: retry, but tell nothing of its text to the part's readers.
   return { reason: 'internal error', code: 'internal', permanent: false, unexpected: true };
+}
+
+/**
+ * A failed call in words a person reads, saying whose side it was: the department's refusal (its
+ * contract code, with the contract's retry rule), or the way there (transport), or ours. The far
+ * side's own text is kept only for a refusal, redacted; a transport library's text never.
+ */
+export function describeCallFailure(err: DepartmentCallError, department: string): Failure {
+  if (err.refusal) {
+    const spec = REFUSALS[err.refusal];
+    const detail = err.message.startsWith(spec.message) ? err.message : spec.message;
+    return { reason: `${department} refused: ${redact(detail)}`, code: err.refusal, permanent: !spec.retryable };
+  }
+  const got = err.bytesReceived > 0 ? ` after ${mib(err.bytesReceived)} of the answer` : '';
+  if (err.transport) {
+    const what =
+      err.code === 'DEADLINE_EXCEEDED'
+        ? `${department} did not finish within the call deadline${err.bytesReceived > 0 ? ` (${mib(err.bytesReceived)} received)` : ''}`
+        : err.code === 'IDLE'
+          ? `${department} went silent${got}: connection abandoned`
+          : err.code === 'UNAVAILABLE' && err.bytesReceived === 0
+            ? `${department} unreachable`
+            : `connection to ${department} lost${got}`;
+    return { reason: `transport: ${what}`, code: err.code, permanent: false, transport: true };
+  }
+  if (err.code === 'NOT_CONFIGURED') return { reason: `gateway: no adapter configured for ${department}`, code: err.code, permanent: false };
+  if (err.code === 'PROTOCOL') return { reason: `protocol: ${department} sent ${redact(err.message)}`, code: err.code, permanent: false };
+  // A status without a contract code (an adapter of an older contract): its text, redacted.
+  return {
+    reason: `${department} refused: ${err.code}${err.message ? ` ${redact(err.message)}` : ''}`,
+    code: err.code,
+    permanent: PERMANENT_CALL_FAILURES.has(err.code),
+  };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 }
 
 /**

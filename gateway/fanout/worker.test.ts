@@ -155,7 +155,7 @@ describe('fan-out worker (fake departments)', () => {
 
     expect(await w.runOnce()).toBe(1);
     let row = await partRow(part.id);
-    expect(row).toMatchObject({ status: 'pending', attempts: 1, failureReason: 'department: UNAVAILABLE connection refused' });
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, failureReason: 'transport: public_security unreachable' });
     expect(row.nextAttemptAt.getTime()).toBe(t.now().getTime() + 1000);
     expect(await w.runOnce()).toBe(0); // not due before the backoff
 
@@ -170,10 +170,10 @@ describe('fan-out worker (fake departments)', () => {
     expect((await auditOf(inquiryId)).map((e) => e.action)).toEqual(['warrant.issued', 'warrant.issued', 'department.answered']);
   });
 
-  it('fails the part with its reason after maxAttempts', async () => {
+  it('fails the part with its reason after maxAttempts of a refusal a retry may change', async () => {
     const { part, inquiryId } = await onlyPart();
     const t = clock();
-    const directory = new FakeDepartmentDirectory({ public_security: refuseWith('UNAVAILABLE', 'no route') });
+    const directory = new FakeDepartmentDirectory({ public_security: refuseWith('INTERNAL', "the department's data source failed", 'source_failed') });
     const w = worker(directory, { now: t.now, maxAttempts: 2 });
 
     await w.runOnce();
@@ -185,11 +185,33 @@ describe('fan-out worker (fake departments)', () => {
     expect(directory.calls).toHaveLength(2);
     const row = await partRow(part.id);
     expect(row).toMatchObject({ status: 'failed', attempts: 2, leaseOwner: null });
-    expect(row.failureReason).toBe('department: UNAVAILABLE no route (gave up after 2 attempts)');
+    expect(row.failureReason).toBe("public_security refused: the department's data source failed (gave up after 2 attempts)");
     expect(row.completedAt).not.toBeNull();
     const audit = await auditOf(inquiryId);
     expect(audit.map((e) => e.action)).toEqual(['warrant.issued', 'warrant.issued', 'part.failed']);
     expect(audit[2]!.details).toMatchObject({ department: 'public_security', attempts: 2, reason: row.failureReason });
+  });
+
+  it('retries a transport failure past maxAttempts, with capped backoff, until the part is answered', async () => {
+    const { part } = await onlyPart();
+    const t = clock();
+    const answer = answerWith(randomBytes(100), 1);
+    const directory = new FakeDepartmentDirectory({
+      public_security: (call) => (call.number <= 4 ? refuseWith('UNAVAILABLE', 'connect ECONNREFUSED 127.0.0.1:7103 0x7f3a9c')(call) : answer(call)),
+    });
+    const w = worker(directory, { now: t.now, maxAttempts: 2, retryBaseMs: 1000, retryMaxMs: 3000 });
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const before = t.now().getTime();
+      expect(await w.runOnce()).toBe(1);
+      const row = await partRow(part.id);
+      expect(row).toMatchObject({ status: 'pending', failureReason: 'transport: public_security unreachable' });
+      delays.push(row.nextAttemptAt.getTime() - before);
+      t.advance(row.nextAttemptAt.getTime() - before);
+    }
+    expect(delays).toEqual([1000, 2000, 3000, 3000]);
+    expect(await w.runOnce()).toBe(1);
+    expect(await partRow(part.id)).toMatchObject({ status: 'succeeded', attempts: 5 });
   });
 
   it('does not store an answer whose trailer digest does not match the chunks', async () => {
@@ -254,7 +276,11 @@ describe('fan-out worker (fake departments)', () => {
 
     await worker(directory, { retryBaseMs: 10_000 }).runOnce();
 
-    expect(await partRow(part.id)).toMatchObject({ status: 'failed', attempts: 1, failureReason: 'department: UNAVAILABLE down' });
+    expect(await partRow(part.id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      failureReason: "transport: public_security unreachable (gave up: the part's deadline comes before another attempt)",
+    });
   });
 
   it('fails at once on a refusal no retry can change', async () => {
@@ -267,7 +293,24 @@ describe('fan-out worker (fake departments)', () => {
 
     const row = await partRow(part.id);
     expect(row).toMatchObject({ status: 'failed', attempts: 1 });
-    expect(row.failureReason).toBe('department: INVALID_ARGUMENT category not served for subject [redacted]');
+    expect(row.failureReason).toBe('public_security refused: INVALID_ARGUMENT category not served for subject [redacted]');
+  });
+
+  it("fails at once on the contract's permanent refusal, in the contract's words", async () => {
+    const { part, inquiryId } = await onlyPart();
+    const directory = new FakeDepartmentDirectory({
+      public_security: refuseWith('PERMISSION_DENIED', 'warrant recipient key is not certified for the requesting unit by the directory authority', 'recipient_key_not_certified'),
+    });
+
+    await worker(directory, { maxAttempts: 5 }).runOnce();
+
+    expect(directory.calls).toHaveLength(1);
+    expect(await partRow(part.id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      failureReason: 'public_security refused: warrant recipient key is not certified for the requesting unit by the directory authority',
+    });
+    expect((await auditOf(inquiryId)).map((e) => e.action)).toEqual(['warrant.issued', 'part.failed']);
   });
 
   it('takes over the part of a crashed worker once its lease has expired', async () => {

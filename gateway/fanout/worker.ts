@@ -5,35 +5,51 @@ import type { Db } from '../db/client';
 import type { DepartmentDirectory } from '../departments/client';
 import type { AuditWriter } from '../services/audit/append-audit';
 import type { WarrantSigner } from '../warrants/issue-warrant';
-import { claimDueParts } from './claim';
+import { claimDueParts, renewLease, type ClaimedPart } from './claim';
 import { processPart, type ProcessContext } from './process';
 
 export const DEFAULT_CATALOGUE_FILE = fileURLToPath(new URL('../../policies/categories.json', import.meta.url));
+
+/**
+ * The channel a trigger (migration fanout-notify) notifies when a part becomes pending: every
+ * replica listens on it (server.ts) and wakes its worker, so an approval on one replica starts
+ * the fan-out on whichever has a free slot. Polling remains the fallback.
+ */
+export const FANOUT_DUE_CHANNEL = 'qiao_fanout_due';
 
 export interface FanoutWorkerOptions {
   db: Db;
   directory: DepartmentDirectory;
   signer: WarrantSigner;
-  /** Default: policies/categories.json of this repository, read at the first pass. */
+  /** Default: policies/categories.json of this repository, read at the first claim. */
   catalogue?: Catalogue;
   logger: Logger;
   /** Unique per process (e.g. hostname + pid + random): the lease owner. */
   workerId: string;
-  /** How often to look for due parts when nobody calls wake(). */
+  /** How often to look for due parts when nobody calls wake() (the fallback to notifications). */
   pollIntervalMs: number;
-  /** How long a claimed part stays this worker's; must exceed callDeadlineMs. */
+  /**
+   * How long a claimed part stays this worker's without a word from it. Renewed every
+   * `leaseRenewMs` while its call runs, so it is independent of the call deadline: a replica that
+   * dies loses its parts within one lease.
+   */
   leaseMs: number;
+  /** Default: a third of `leaseMs`, so two renewals may fail before the lease runs out. */
+  leaseRenewMs?: number;
   callDeadlineMs: number;
+  /** A call on which nothing arrives for this long is abandoned as a dead connection; default none. */
+  callIdleTimeoutMs?: number;
+  /** Attempts for failures other than transport ones; those are retried until the part's deadline. */
   maxAttempts: number;
   now?: () => Date;
-  /** Parts claimed and run concurrently per pass; default 8. */
-  batchSize?: number;
-  /** Backoff of retries: retryBaseMs × 2^(attempt−1), at most retryMaxMs; defaults 1 s and 60 s. */
+  /** Parts in flight at once; the next is claimed as soon as one of them settles. Default 8. */
+  concurrency?: number;
+  /** Backoff of retries: retryBaseMs × 2^(attempt−1), at most retryMaxMs; defaults 1 s and 30 s. */
   retryBaseMs?: number;
   retryMaxMs?: number;
   /** Largest answer stored for one part; default 1 GiB. */
   maxAnswerBytes?: number;
-  /** false: no polling loop, passes run only through runOnce() (tests). Default true. */
+  /** false: no claims of its own (no polling, wake() does nothing); parts run only through runOnce() (tests). Default true. */
   autoStart?: boolean;
   /** The gateway's audit writer (its commitment key), the same the HTTP services use. */
   audit: AuditWriter;
@@ -42,124 +58,163 @@ export interface FanoutWorkerOptions {
 export interface FanoutWorker {
   /** Look for due parts now (after an approval created some). */
   wake(): void;
-  /** One pass: claim due parts, run them all to an outcome; resolves to the number claimed. */
+  /** Claims due parts into the free slots and runs them to an outcome; resolves to the number claimed. */
   runOnce(): Promise<number>;
   /**
-   * Runs passes until nothing is due: resolves once a pass finds no due part and no pass of this
-   * worker (the polling loop's included) is still running parts. A part whose next attempt is
-   * scheduled later is not due, and is left to its time.
+   * Runs parts until nothing is due: resolves once a claim finds no due part and no part of this
+   * worker is still in flight. A part whose next attempt is scheduled later is not due, and is
+   * left to its time.
    */
   drain(): Promise<void>;
-  /** Stops polling, cancels calls in flight (their parts are handed back), waits for them. */
+  /** Stops claiming, cancels calls in flight (their parts are handed back at once), waits for them. */
   stop(): Promise<void>;
 }
 
+/**
+ * The fan-out of one replica: a fixed number of slots, each running one part at a time. A slot
+ * that frees claims the next due part at once, so a slow or stalled call holds only its own slot
+ * and never delays other parts behind it. While a part runs, its lease is renewed; a renewal
+ * that finds the lease taken cancels the call.
+ */
 export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
-  if (options.leaseMs <= options.callDeadlineMs) {
-    throw new Error(`leaseMs (${options.leaseMs}) must exceed callDeadlineMs (${options.callDeadlineMs}): a call must end before its lease`);
-  }
   if (options.maxAttempts < 1) throw new Error('maxAttempts must be at least 1');
+  const renewMs = options.leaseRenewMs ?? Math.floor(options.leaseMs / 3);
+  if (renewMs <= 0 || renewMs >= options.leaseMs) throw new Error(`leaseRenewMs (${renewMs}) must be between 0 and leaseMs (${options.leaseMs})`);
   const now = options.now ?? (() => new Date());
-  const batchSize = options.batchSize ?? 8;
+  const concurrency = options.concurrency ?? 8;
+  if (concurrency < 1) throw new Error('concurrency must be at least 1');
+  const autoStart = options.autoStart !== false;
   const logger = options.logger.child({ component: 'fanout', workerId: options.workerId });
   const stopping = new AbortController();
   let catalogue: Promise<Catalogue> | null = options.catalogue ? Promise.resolve(options.catalogue) : null;
-  const ctx: Omit<ProcessContext, 'catalogue'> = {
+  const ctx: Omit<ProcessContext, 'catalogue' | 'signal'> = {
     db: options.db,
     directory: options.directory,
     signer: options.signer,
     logger,
     workerId: options.workerId,
     callDeadlineMs: options.callDeadlineMs,
+    callIdleTimeoutMs: options.callIdleTimeoutMs,
     maxAttempts: options.maxAttempts,
     retryBaseMs: options.retryBaseMs ?? 1000,
-    retryMaxMs: options.retryMaxMs ?? 60_000,
+    retryMaxMs: options.retryMaxMs ?? 30_000,
     maxAnswerBytes: options.maxAnswerBytes ?? 1024 ** 3,
     now,
-    signal: stopping.signal,
     audit: options.audit,
   };
-  const inFlight = new Set<Promise<number>>();
+  /** Parts in flight, by part id. */
+  const active = new Map<string, Promise<void>>();
+  /** Claims run one at a time, so the slots are never overcommitted. */
+  let claimQueue: Promise<unknown> = Promise.resolve();
+  let claiming = 0;
 
-  async function pass(): Promise<number> {
+  function loadedCatalogue(): Promise<Catalogue> {
     catalogue ??= loadCatalogue(DEFAULT_CATALOGUE_FILE).catch((err: unknown) => {
-      catalogue = null; // read it again next pass
+      catalogue = null; // read it again next time
       throw err;
     });
-    const processContext: ProcessContext = { ...ctx, catalogue: await catalogue };
-    const parts = await claimDueParts(options.db, { workerId: options.workerId, now: now(), leaseMs: options.leaseMs, limit: batchSize });
-    await Promise.all(
-      parts.map((part) =>
-        processPart(processContext, part).catch((err: unknown) => {
-          // Could not even record the outcome (database gone?): the lease runs out and the part is retried.
-          logger.error({ partId: part.id, err: err instanceof Error ? err.name : typeof err }, 'could not settle part');
-        }),
-      ),
-    );
-    return parts.length;
+    return catalogue;
   }
 
-  function runOnce(): Promise<number> {
-    if (stopping.signal.aborted) return Promise.resolve(0);
-    const run = pass();
-    inFlight.add(run);
-    void run.finally(() => inFlight.delete(run)).catch(() => {});
-    return run;
-  }
-
-  let wakeUp: (() => void) | null = null;
-  let woken = false;
-  function wake(): void {
-    woken = true;
-    wakeUp?.();
-  }
-  function sleep(ms: number): Promise<void> {
-    if (woken) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakeUp = null;
-        resolve();
-      }
-      wakeUp = done;
+  /** Claims due parts into the free slots and starts them; resolves to the parts started. */
+  function claim(): Promise<Promise<void>[]> {
+    claiming += 1;
+    const run = claimQueue.then(async () => {
+      const free = concurrency - active.size;
+      if (free <= 0 || stopping.signal.aborted) return [];
+      const processContext = { ...ctx, catalogue: await loadedCatalogue() };
+      const parts = await claimDueParts(options.db, { workerId: options.workerId, now: now(), leaseMs: options.leaseMs, limit: free });
+      return parts.map((part) => start(processContext, part));
     });
+    claimQueue = run.catch(() => {});
+    return run.finally(() => (claiming -= 1));
   }
 
-  async function loop(): Promise<void> {
-    while (!stopping.signal.aborted) {
-      woken = false;
-      let claimed = 0;
-      try {
-        claimed = await runOnce();
-      } catch (err) {
-        logger.error({ err: err instanceof Error ? err.name : typeof err }, 'fan-out pass failed');
-      }
-      // A full batch means more may be waiting: go again at once.
-      if (claimed < batchSize && !stopping.signal.aborted) await sleep(options.pollIntervalMs);
-    }
+  function start(processContext: Omit<ProcessContext, 'signal'>, part: ClaimedPart): Promise<void> {
+    const cancel = new AbortController();
+    const signal = AbortSignal.any([stopping.signal, cancel.signal]);
+    const renewal = setInterval(() => {
+      renewLease(options.db, { workerId: options.workerId, part, now: now(), leaseMs: options.leaseMs }).then(
+        (held) => {
+          if (!held && !cancel.signal.aborted) {
+            logger.warn({ partId: part.id }, 'lease lost while the call ran: call cancelled');
+            cancel.abort();
+          }
+        },
+        // The database is away: keep the call going; if the lease runs out meanwhile, the fence
+        // of every later write keeps this attempt from applying anything.
+        (err: unknown) => logger.warn({ partId: part.id, err: errorName(err) }, 'could not renew the lease'),
+      );
+    }, renewMs);
+    const done = processPart({ ...processContext, signal }, part)
+      .then(
+        () => {},
+        (err: unknown) => {
+          // Could not even record the outcome (database gone?): the lease runs out and the part is
+          // taken again then, by this replica or another.
+          logger.error({ partId: part.id, err: errorName(err) }, 'could not settle part; it is resumed when its lease runs out');
+        },
+      )
+      .finally(() => {
+        clearInterval(renewal);
+        active.delete(part.id);
+        if (autoStart) fill();
+      });
+    active.set(part.id, done);
+    return done;
   }
-  const looping = options.autoStart === false ? Promise.resolve() : loop();
+
+  /** A wake() that came while a claim ran: that claim may have looked before the new parts existed. */
+  let wanted = false;
+  /** Keeps the slots full: claims until a claim comes back short of the free slots. */
+  function fill(): void {
+    if (stopping.signal.aborted) return;
+    if (claiming > 0) {
+      wanted = true;
+      return;
+    }
+    wanted = false;
+    claim().then(
+      (started) => {
+        if (wanted || (started.length > 0 && active.size < concurrency)) fill();
+      },
+      (err: unknown) => logger.error({ err: errorName(err) }, 'could not claim parts; trying again at the next poll'),
+    );
+  }
+
+  const poll = autoStart ? setInterval(fill, options.pollIntervalMs) : null;
+  if (autoStart) fill();
+
+  async function runOnce(): Promise<number> {
+    if (stopping.signal.aborted) return 0;
+    const started = await claim();
+    await Promise.all(started);
+    return started.length;
+  }
 
   return {
     wake: () => {
-      if (!stopping.signal.aborted) wake();
+      if (autoStart) fill();
     },
     runOnce,
     async drain() {
       for (;;) {
         if ((await runOnce()) > 0) continue;
-        if (inFlight.size === 0) return;
-        // Another pass (the polling loop's) holds parts under lease: not due to us, but not done
-        // either; what it settles may make more due (a retry at once), so look again after it.
-        await Promise.allSettled([...inFlight]);
+        if (active.size === 0) return;
+        // Parts in flight (the loop's, or more than the free slots): what they settle may make
+        // more due (a retry at once), so look again after one of them.
+        await Promise.race(active.values());
       }
     },
     async stop() {
       stopping.abort();
-      wake();
-      await looping;
-      await Promise.allSettled([...inFlight]);
+      if (poll) clearInterval(poll);
+      await claimQueue;
+      await Promise.allSettled([...active.values()]);
     },
   };
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DataSource } from '../../kit/data-source';
+import type { DataSource, SourceRecord } from '../../kit/data-source';
 import type { WarrantSubject } from '../../../proto/warrant';
 import { createPrng, type Prng } from '../demo-world/prng';
 import { demoWorld, LI, MUHUDUNBAO_COOPERATIVE, type DemoWorld } from '../demo-world/world';
@@ -83,19 +83,24 @@ export function createBankSource(options: BankSourceOptions = {}): DataSource {
   };
 }
 
-async function* transactions(subject: WarrantSubject, accounts: Account[]): AsyncGenerator<Record<string, unknown>> {
+/** Transactions per batch: large enough that the kit's per-batch work is noise, small enough to stay a few hundred KiB. */
+const BATCH = 1024;
+
+async function* transactions(subject: WarrantSubject, accounts: Account[]): AsyncGenerator<SourceRecord[]> {
   for (const account of accounts) {
     const prng = createPrng(seedOf('transactions', subject.id, account.accountNo));
+    const txnPrefix = account.accountNo.slice(-6);
     let balance = prng.int(0, 50_000) * 100; // in fen
     let day = Date.UTC(2017, 0, 1);
+    let batch: SourceRecord[] = [];
     for (let n = 0; n < account.transactions; n++) {
       day += prng.int(0, 3) * 3_600_000 + prng.int(0, 3_599) * 1000;
       const { amount, memo, counterparty } = transaction(prng, subject, n);
       const credit = amount > 0 || balance + amount < 0 ? Math.abs(amount) : amount;
       balance += credit;
-      yield {
+      batch.push({
         account_no: account.accountNo,
-        txn_id: `${account.accountNo.slice(-6)}${String(n).padStart(9, '0')}`,
+        txn_id: `${txnPrefix}${String(n).padStart(9, '0')}`,
         posted_at: new Date(day).toISOString(),
         amount: credit / 100,
         balance: balance / 100,
@@ -104,8 +109,13 @@ async function* transactions(subject: WarrantSubject, accounts: Account[]): Asyn
         channel: CHANNELS[prng.int(0, CHANNELS.length - 1)],
         memo,
         teller_id: 'internal',
-      };
+      });
+      if (batch.length === BATCH) {
+        yield batch;
+        batch = [];
+      }
     }
+    if (batch.length > 0) yield batch;
   }
 }
 

@@ -1,16 +1,18 @@
 import { and, asc, eq, gte } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { resultChunks } from '../../db/schema';
+import { copyChunksOut, copyPool } from './chunk-copy';
 
 export interface OpenResultStreamOptions {
-  /** Chunks fetched per query: memory stays at about batchSize × 64 KiB whatever the result's size. */
+  /** Chunks fetched per query (and drizzle's SELECT even on PostgreSQL): memory stays at about batchSize × 64 KiB whatever the result's size. */
   batchSize?: number;
 }
 
 /**
- * The stored ciphertext of one part's answer, chunk by chunk in arrival order, read in bounded
- * batches (keyset pagination on seq), never the whole result at once. Throws if a chunk is
- * missing: a result with a gap must not be served as if it were whole.
+ * The stored ciphertext of one part's answer, chunk by chunk in arrival order, never the whole
+ * result at once. On PostgreSQL one binary COPY out, read as the consumer reads (chunk-copy.ts);
+ * on PGlite in bounded batches (keyset pagination on seq). Throws if a chunk is missing: a result
+ * with a gap must not be served as if it were whole.
  */
 export async function* openResultStream(
   db: DbOrTx,
@@ -18,6 +20,11 @@ export async function* openResultStream(
   warrantId: string,
   options: OpenResultStreamOptions = {},
 ): AsyncIterable<Uint8Array> {
+  const pool = copyPool(db);
+  if (pool && options.batchSize === undefined) {
+    yield* copyChunksOut(pool, partId, warrantId);
+    return;
+  }
   const batchSize = options.batchSize ?? 16;
   let next = 0;
   for (;;) {
