@@ -21,6 +21,8 @@ import * as grpc from '@grpc/grpc-js';
 import { Command } from 'commander';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pino } from 'pino';
+import { DEMO_USERS } from '../demo/users';
+import { withSigning } from '../client/core/signing';
 import { ensureDevPki } from '../certs-dev/pki';
 import { createApiClient } from '../client/core/api-client';
 import { waitForResults } from '../client/core/results';
@@ -215,7 +217,7 @@ if (build.status !== 0) throw new Error('cannot build the command line (scripts/
 /** What the ceiling table needs from the federation run. */
 let measured: { bytes: number; grpc: number; copy: { copyIn: number; copyOut: number } | null; legs: [number, number] } | null = null;
 const dir = await mkdtemp(join(tmpdir(), 'qiao-bench-'));
-const pki = await ensureDevPki({ dir, departments: ['bank'], units: DEMO_UNITS.map((u) => u.id) });
+const pki = await ensureDevPki({ dir, departments: ['bank'], units: DEMO_UNITS.map((u) => u.id), signers: DEMO_USERS });
 const adapter = await startBankAdapter(dir);
 const database = await openTestDatabase();
 const config = parseConfig({
@@ -225,7 +227,13 @@ const config = parseConfig({
 });
 const gateway = await startGateway({ config, logger: pino({ level: 'warn' }), database, seedDemo: true });
 try {
-  const as = async (u: string) => createApiClient({ baseUrl: gateway.url, token: (await devLogin(gateway.url, u)).token });
+  // Each demo user signs with their dev key, as `qiao` does.
+  const as = async (u: string) => {
+    const client = createApiClient({ baseUrl: gateway.url, token: (await devLogin(gateway.url, u)).token });
+    const signer = pki.signers[u]!;
+    const recipient = async (unit: string) => ({ unit, key: pki.units[unit]!.publicJwk, certificate: pki.units[unit]!.keyCertificate });
+    return withSigning(client, signer, { authorityJwk: pki.directoryAuthority.publicJwk, recipient, unitId: signer.claims.unit });
+  };
   const investigator = await as('inv.ejinhoro');
   const { id } = await investigator.submitInquiry({
     caseReference: 'BENCH-1', legalBasis: 'Supervision Law art. 18', purpose: 'benchmark',

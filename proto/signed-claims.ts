@@ -31,6 +31,27 @@ export async function signClaims<T extends object>(
     .sign(await importJWK(privateJwk, 'EdDSA'));
 }
 
+/**
+ * Imported public keys by their members: importing a JWK costs about three times the
+ * verification itself, and a department sees the same few approvers' keys on every warrant.
+ * A pure memo (same members, same key), bounded.
+ */
+type PublicKey = Awaited<ReturnType<typeof importJWK>>;
+const imported = new Map<string, Promise<PublicKey>>();
+const MAX_IMPORTED = 1024;
+
+function importPublic(jwk: JWK): Promise<PublicKey> {
+  const id = `${jwk.kty}\0${jwk.crv}\0${jwk.x}\0${jwk.y ?? ''}`;
+  let key = imported.get(id);
+  if (!key) {
+    if (imported.size >= MAX_IMPORTED) imported.delete(imported.keys().next().value!);
+    key = importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, ...(jwk.y ? { y: jwk.y } : {}) }, 'EdDSA');
+    key.catch(() => imported.delete(id));
+    imported.set(id, key);
+  }
+  return key;
+}
+
 /** Signature first, then the schema; `what` names the object in error messages. */
 export async function verifyClaims<T>(jws: string, typ: string, schema: z.ZodType<T>, publicJwk: JWK, what: string): Promise<T> {
   if ('d' in publicJwk) throw new Error(`${what}: verification was given a private key`);
@@ -44,7 +65,7 @@ export async function verifyClaims<T>(jws: string, typ: string, schema: z.ZodTyp
   if (publicJwk.kid && header.kid !== publicJwk.kid) throw new SignedClaimsError(`${what} is signed with key ${String(header.kid)}, not the expected ${publicJwk.kid}`);
   let payload: Uint8Array;
   try {
-    ({ payload } = await compactVerify(jws, await importJWK(publicJwk, 'EdDSA'), { algorithms: ['EdDSA'] }));
+    ({ payload } = await compactVerify(jws, await importPublic(publicJwk), { algorithms: ['EdDSA'] }));
   } catch {
     throw new SignedClaimsError(`${what} signature does not verify`);
   }

@@ -49,14 +49,29 @@ export function signSignerCertificate(claims: SignerCertificateClaims, authority
   return signClaims(SIGNER_CERT_TYPE, SignerCertificateClaims, claims, authorityPrivateJwk, { canonical: true });
 }
 
+/**
+ * Certificates that verified, by authority key and exact text: a department meets the same few
+ * approvers' certificates on warrant after warrant. A pure memo (the same bytes under the same
+ * key verify the same way; validity in time and revocation are checked by the caller each time).
+ */
+const verified = new Map<string, SignerCertificateClaims>();
+const MAX_VERIFIED = 1024;
+
 /** Checks the authority's signature and the claims; validity at a time is `certificateValidAt`. */
 export async function verifySignerCertificate(cert: string, authorityJwk: JWK): Promise<SignerCertificateClaims> {
+  const id = `${authorityJwk.x}\0${cert}`;
+  const known = verified.get(id);
+  if (known) return structuredClone(known);
+  let claims: SignerCertificateClaims;
   try {
-    return await verifyClaims(cert, SIGNER_CERT_TYPE, SignerCertificateClaims, authorityJwk, 'signing-key certificate');
+    claims = await verifyClaims(cert, SIGNER_CERT_TYPE, SignerCertificateClaims, authorityJwk, 'signing-key certificate');
   } catch (error) {
     if (error instanceof SignedClaimsError) throw new SignerCertificateError(error.message);
     throw error;
   }
+  if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+  verified.set(id, structuredClone(claims));
+  return claims;
 }
 
 export function certificateValidAt(claims: SignerCertificateClaims, unixSeconds: number): boolean {

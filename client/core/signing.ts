@@ -201,8 +201,7 @@ export function withSigning<C extends Pick<ApiClient, 'submitInquiry' | 'approve
   wrapped.submitInquiry = async (body) => {
     if (body.signed) return client.submitInquiry(body);
     const recipient = await opts.recipient(body.onBehalfOf ?? opts.unitId);
-    const subjects = body.subjects.map((s) => ({ ...s }));
-    return client.submitInquiry({ ...(await signSubmission({ ...body, subjects }, signer, { authorityJwk: opts.authorityJwk, recipient })), subjects });
+    return client.submitInquiry(await signSubmission(body, signer, { authorityJwk: opts.authorityJwk, recipient }));
   };
   for (const verb of ['approve', 'reject'] as const) {
     wrapped[verb] = async (id, body) => {
