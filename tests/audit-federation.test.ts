@@ -45,7 +45,7 @@ describe('the audit log of a whole federation', () => {
     const listing = await waitForResults(investigator, id, 0);
     const options = { privateKey: fed.pki.units['150627']!.privateJwk, receiptKeys: directoryReceiptKeys(join(fed.pki.dir, 'directory')) };
     for (const summary of listing.results) await fetchAndDecrypt(investigator, id, summary, options);
-  });
+  }, 180_000); // the federation boots eight department adapters: on a loaded machine that outlasts a minute
   afterAll(async () => {
     await fed?.close();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });

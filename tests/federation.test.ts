@@ -78,7 +78,7 @@ describe('the whole federation, in process', () => {
 
   beforeAll(async () => {
     fed = await bootFederation();
-  });
+  }, 180_000); // the federation boots eight department adapters: on a loaded machine that outlasts a minute
   afterAll(async () => fed?.close());
 
   it('runs an inquiry end to end: submit, approve, fan out over mTLS gRPC, decrypt locally what the departments hold', async () => {

@@ -92,7 +92,7 @@ beforeAll(async () => {
   original = await storedPieces(a.partId, a.warrantId);
   originalReceipt = a.summary.receipt!;
   expect(original.length).toBeGreaterThan(10);
-}, 60_000);
+}, 180_000); // the federation boots eight department adapters: on a loaded machine that outlasts a minute
 afterAll(async () => fed?.close());
 
 describe('a stored result altered at the gateway is refused by the command line, naming the failed check', () => {
