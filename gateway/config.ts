@@ -28,6 +28,7 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_LOG_LEVEL             pino level                                     [info]
  *   QIAO_AUDIT_ORIGIN          the audit log's name in its checkpoints        [qiao.gateway/audit-log]
  *   QIAO_CHECKPOINT_INTERVAL   how often a checkpoint is signed               [1m]
+ *   QIAO_CONSOLE_ORIGINS       web console origins allowed by CORS, comma-separated (https://…; http only on loopback) []
  *
  * Production is the default so that forgetting the variable never leaves the dev token issuer on.
  */
@@ -62,6 +63,8 @@ export interface Config {
   policyDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   audit: { origin: string; checkpointIntervalMs: number };
+  /** Origins of the units' web consoles that may call the API from a browser (CORS); none by default. */
+  consoleOrigins: string[];
 }
 
 export const DEV_DEPARTMENTS = 'public_security=127.0.0.1:7101,natural_resources=127.0.0.1:7102';
@@ -127,6 +130,28 @@ function jwksUrlProblem(text: string): string | null {
   return 'must be an https:// URL (http:// only on the loopback interface)';
 }
 
+/**
+ * `https://console.unit.example,http://127.0.0.1:8081` → origins, or why not. A console origin is
+ * the scheme, host and port the unit serves its console from; no path, no wildcard: a browser
+ * page from any other origin must not be able to use a logged-in user's token.
+ */
+export function parseConsoleOrigins(text: string): string[] | string {
+  const out: string[] = [];
+  for (const raw of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return `${JSON.stringify(raw)} is not an origin like https://console.example.org`;
+    }
+    if (url.origin === 'null' || raw.replace(/\/$/, '') !== url.origin) return `${JSON.stringify(raw)} is not an origin: give scheme, host and port only (${url.origin === 'null' ? 'https://host' : url.origin})`;
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return `${raw} must be https:// (http:// only on the loopback interface)`;
+    if (!out.includes(url.origin)) out.push(url.origin);
+  }
+  return out;
+}
+
 /** `public_security=127.0.0.1:7101,natural_resources=[::1]:7102` → endpoints. */
 export function parseDepartments(text: string): DepartmentEndpoint[] | string {
   const out: DepartmentEndpoint[] = [];
@@ -169,6 +194,7 @@ const Env = z.object({
   QIAO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QIAO_AUDIT_ORIGIN: z.string().regex(/^[^\s+]+$/, 'must be one word without spaces or "+" (it is the checkpoint key name too)').default('qiao.gateway/audit-log'),
   QIAO_CHECKPOINT_INTERVAL: duration(1000, 24 * 3_600_000, '1m'),
+  QIAO_CONSOLE_ORIGINS: z.string().optional(),
 });
 
 /**
@@ -215,6 +241,8 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
   if (e.QIAO_PART_DEADLINE < e.QIAO_CALL_DEADLINE) {
     issues.push({ variable: 'QIAO_PART_DEADLINE', message: 'must not be shorter than QIAO_CALL_DEADLINE' });
   }
+  const consoleOrigins = parseConsoleOrigins(e.QIAO_CONSOLE_ORIGINS ?? '');
+  if (typeof consoleOrigins === 'string') issues.push({ variable: 'QIAO_CONSOLE_ORIGINS', message: consoleOrigins });
   if (issues.length) throw new ConfigError(issues);
 
   return {
@@ -240,5 +268,6 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
     policyDir: path(e.QIAO_POLICY_DIR),
     logLevel: e.QIAO_LOG_LEVEL,
     audit: { origin: e.QIAO_AUDIT_ORIGIN, checkpointIntervalMs: e.QIAO_CHECKPOINT_INTERVAL },
+    consoleOrigins: consoleOrigins as string[],
   };
 }
