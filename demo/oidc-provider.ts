@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import Provider, { type Configuration } from 'oidc-provider';
 import { DEMO_USERS } from './users';
@@ -24,7 +25,8 @@ export const GATEWAY_RESOURCE = 'urn:qiao:gateway';
 export const CONSOLE_CLIENT_ID = 'qiao-console';
 
 export interface DemoProviderOptions {
-  issuer: string;
+  /** Default: `http://<host>:<port>` as it listens (port 0 = any free one). */
+  issuer?: string;
   signingJwk: Record<string, unknown>;
   consoleOrigins: string[];
   audience: string;
@@ -93,6 +95,8 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<{
         },
       },
     },
+    // The console's page calls the token endpoint: only from the console origins it redirects to.
+    clientBasedCORS: (_ctx, origin) => options.consoleOrigins.includes(origin),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // First-party client: the demo users consent by logging in.
     loadExistingGrant: async (ctx) => {
@@ -113,12 +117,11 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<{
       ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>sign-on error</title></head><body><main><h1>登录出错 / Sign-on error</h1><p>${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p></main></body></html>`;
     },
   };
-  const provider = new Provider(options.issuer, configuration);
-  // The demo serves plain http on loopback only.
-  provider.proxy = false;
-  const callback = provider.callback();
+  let provider: Provider | null = null;
+  let callback: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
 
   const interaction = async (req: IncomingMessage, res: ServerResponse, uid: string, action?: string) => {
+    if (!provider) throw new Error('the provider is starting');
     const details = await provider.interactionDetails(req, res);
     if (details.uid !== uid) throw new Error('interaction mismatch');
     if (req.method === 'POST' && action === 'login') {
@@ -136,7 +139,11 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<{
 
   const server = createServer((req, res) => {
     const m = /^\/interaction\/([\w-]+)(?:\/(login))?$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
-    if (!m) return callback(req, res);
+    if (!m) {
+      if (callback) callback(req, res);
+      else res.writeHead(503, { 'retry-after': '1' }).end();
+      return;
+    }
     interaction(req, res, m[1]!, m[2]).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`sign-on error: ${err.message}; start the login again from the console\n`);
@@ -146,7 +153,11 @@ export async function startDemoProvider(options: DemoProviderOptions): Promise<{
     server.once('error', fail);
     server.listen(options.port, options.host ?? '127.0.0.1', () => ok());
   });
-  return { url: options.issuer, close: () => new Promise((ok) => { server.closeAllConnections(); server.close(() => ok()); }) };
+  const { address, port } = server.address() as AddressInfo;
+  const issuer = options.issuer ?? `http://${address}:${port}`;
+  provider = new Provider(issuer, configuration);
+  callback = provider.callback();
+  return { url: issuer, close: () => new Promise((ok) => { server.closeAllConnections(); server.close(() => ok()); }) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -69,23 +69,33 @@ export function contentSecurityPolicy(gateway: string, issuer: string): string {
   ].join('; ');
 }
 
-export async function startConsoleServer(options: ConsoleServerOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export interface ConsoleServer {
+  server: Server;
+  url: string;
+  /** Whom the page talks to; until this is called every request answers 503. */
+  configure(upstream: { gateway: string; issuer: string; directory?: string }): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens first (port 0 = any free one), is told the gateway and issuer after: the issuer must
+ * know the console's origin (its redirect URI) before it starts, and the page only needs to know
+ * the issuer's once it is loaded.
+ */
+export async function listenConsoleServer(options: Omit<ConsoleServerOptions, 'gateway' | 'issuer'>): Promise<ConsoleServer> {
   const dist = resolve(options.dist);
   const index = await readFile(join(dist, 'index.html')).catch(() => {
     throw new Error(`${dist}/index.html not found: build the console first (npm run build:console)`);
   });
-  const csp = contentSecurityPolicy(options.gateway, options.issuer);
-  const config = JSON.stringify({ gateway: originOf(options.gateway, 'gateway'), issuer: options.issuer, clientId: options.clientId });
-  const headers = {
-    'content-security-policy': csp,
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'cross-origin-opener-policy': 'same-origin',
-    'permissions-policy': 'camera=(), microphone=(), geolocation=()',
-  };
+  let upstream: { headers: Record<string, string>; config: string; directory?: string } | null = null;
 
   const server = createServer((req, res) => {
     void (async () => {
+      if (!upstream) {
+        res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('the console is starting\n');
+        return;
+      }
+      const { headers, config, directory } = upstream;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { ...headers, allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('only GET and HEAD\n');
         return;
@@ -95,8 +105,8 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         res.writeHead(200, { ...headers, 'content-type': TYPES['.json']!, 'cache-control': 'no-store' }).end(config);
         return;
       }
-      if (path.startsWith('/directory/') && options.directory) {
-        const root = resolve(options.directory);
+      if (path.startsWith('/directory/') && directory) {
+        const root = resolve(directory);
         const file = normalize(join(root, path.slice('/directory/'.length)));
         const body = file.startsWith(root + sep) && file.endsWith('.pub.jwk') ? await readFile(file).catch(() => null) : null;
         if (body) res.writeHead(200, { ...headers, 'content-type': TYPES['.json']!, 'cache-control': 'no-cache' }).end(body);
@@ -130,8 +140,27 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   return {
     server,
     url: `http://${address}:${port}`,
+    configure({ gateway, issuer, directory }) {
+      const headers = {
+        'content-security-policy': contentSecurityPolicy(gateway, issuer),
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+        'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+      };
+      const config = JSON.stringify({ gateway: originOf(gateway, 'gateway'), issuer, clientId: options.clientId });
+      upstream = { headers, config, ...(directory ?? options.directory ? { directory: directory ?? options.directory } : {}) };
+    },
     close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
   };
+}
+
+export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
+  // Checked before listening, so a bad URL never leaves a port open.
+  contentSecurityPolicy(options.gateway, options.issuer);
+  const server = await listenConsoleServer(options);
+  server.configure({ gateway: options.gateway, issuer: options.issuer });
+  return server;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -43,7 +43,12 @@ export interface Federation {
  * units and users — every server on 127.0.0.1 on a port chosen at run time.
  */
 export async function bootFederation(
-  options: { env?: Record<string, string>; sources?: Partial<Record<string, DataSource>> } = {},
+  options: {
+    env?: Record<string, string>;
+    sources?: Partial<Record<string, DataSource>>;
+    /** Runs once the PKI exists, before the gateway is configured: more configuration (e.g. another token issuer). */
+    beforeGateway?: (pki: DevPki) => Promise<Record<string, string>>;
+  } = {},
 ): Promise<Federation> {
   const dir = await mkdtemp(join(tmpdir(), 'qiao-federation-'));
   const departments = Object.keys(DEMO_DEPARTMENTS);
@@ -72,6 +77,7 @@ export async function bootFederation(
     QIAO_PKI_DIR: dir,
     QIAO_DEPARTMENTS: Object.entries(adapters).map(([name, a]) => `${name}=127.0.0.1:${a.port}`).join(','),
     ...options.env,
+    ...(options.beforeGateway ? await options.beforeGateway(pki) : {}),
   });
   const gatewayLogs: string[] = [];
   const destination = new Writable({ write(chunk, _enc, done) { gatewayLogs.push(String(chunk)); done(); } });
