@@ -19,6 +19,8 @@ export interface ConsoleBuild {
   dir: string;
   /** Bytes of each file, relative to `dir`. */
   files: Record<string, { bytes: number; sha256: string }>;
+  /** Every source file in the bundle, relative to the repository, with the bytes it adds to the script. */
+  inputs: Record<string, number>;
   ms: number;
 }
 
@@ -62,7 +64,8 @@ export async function buildConsole(root = ROOT, outDir = join(root, CONSOLE_BUIL
     files[relative(outDir, file)] = { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
   }
   await writeFile(join(outDir, 'hashes.json'), `${JSON.stringify(files, null, 2)}\n`);
-  return { dir: outDir, files, ms: Date.now() - started };
+  const inputs = Object.fromEntries(Object.entries(result.metafile.outputs[relative(root, js)]?.inputs ?? {}).map(([path, { bytesInOutput }]) => [path, bytesInOutput]));
+  return { dir: outDir, files, inputs, ms: Date.now() - started };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
