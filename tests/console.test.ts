@@ -1,4 +1,6 @@
+import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resultChunks, results } from '../gateway/db/schema';
 import type { Browser } from 'playwright-core';
 import { LI, LI_SON_ELDER, LI_SON_YOUNGER } from '../adapters/departments/demo-world/li-family';
 import { HAVE_CHROMIUM, launchChromium, NO_CHROMIUM } from './console/browser';
@@ -88,6 +90,46 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     const text = (await sons.allTextContents()).join('\n');
     expect(text).toContain(LI_SON_ELDER.id);
     expect(text).toContain(LI_SON_YOUNGER.id);
+    await context.close();
+  });
+
+  it('a stored result altered at the gateway is refused on screen, naming the failed check, and no record is shown', async () => {
+    const { db } = world.fed.gateway.database;
+    const [row] = await db.select().from(results).where(and(eq(results.inquiryId, inquiryId), eq(results.department, 'public_security')));
+    const [chunk] = await db.select().from(resultChunks).where(and(eq(resultChunks.partId, row!.partId), eq(resultChunks.warrantId, row!.warrantId))).orderBy(desc(resultChunks.seq)).limit(1);
+    const data = Buffer.from(chunk!.data);
+    data[data.length - 20]! ^= 1; // inside the last frame's ciphertext
+    await db.update(resultChunks).set({ data }).where(and(eq(resultChunks.partId, chunk!.partId), eq(resultChunks.warrantId, chunk!.warrantId), eq(resultChunks.seq, chunk!.seq)));
+    try {
+      const context = await browser.newContext();
+      recordRequests(context, sent);
+      const page = await logIn(world, context, 'inv.ejinhoro');
+      await page.getByRole('link', { name: '单位密钥' }).click();
+      await page.getByLabel('密钥文件').setInputFiles(world.fed.pki.units['150627']!.privateKeyPath);
+      await page.getByRole('status').filter({ hasText: '已导入单位' }).waitFor();
+      await page.goto(`${world.consoleUrl}/inquiries/${encodeURIComponent(inquiryId)}`);
+      const part = page.locator('article[data-department="public_security"]');
+      await part.getByRole('button', { name: '下载、验证并解密' }).click();
+      const alert = part.getByRole('alert');
+      await alert.waitFor();
+      expect(await alert.textContent()).toMatch(/验证失败（frame-authentication）：public_security: frame-authentication check failed/);
+      await expect(part.locator('table').count()).resolves.toBe(0);
+      await context.close();
+    } finally {
+      data[data.length - 20]! ^= 1;
+      await db.update(resultChunks).set({ data }).where(and(eq(resultChunks.partId, chunk!.partId), eq(resultChunks.warrantId, chunk!.warrantId), eq(resultChunks.seq, chunk!.seq)));
+    }
+  });
+
+  it('another unit\'s investigator cannot reach the inquiry: the page says it does not exist', async () => {
+    const context = await browser.newContext();
+    recordRequests(context, sent);
+    const page = await logIn(world, context, 'inv.alxa');
+    await page.goto(`${world.consoleUrl}/inquiries/${encodeURIComponent(inquiryId)}`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/not found|不存在|no inquiry/i);
+    await expect(page.getByText('EJH-2019-031').count()).resolves.toBe(0);
     await context.close();
   });
 
