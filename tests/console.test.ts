@@ -133,6 +133,25 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     await context.close();
   });
 
+  it('the auditor reads the timeline, filters it, and verifies the log in the browser against the pinned key, then again for consistency', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    recordRequests(context, sent);
+    const page = await logIn(world, context, 'auditor.region');
+    await page.getByRole('link', { name: '审计日志' }).click();
+    await page.locator('tr[data-action="inquiry.approved"]').first().waitFor();
+    await page.getByLabel('操作').selectOption('result.downloaded');
+    const actions = await page.locator('table.audit tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action')));
+    expect(actions.length).toBeGreaterThan(0);
+    expect(new Set(actions)).toEqual(new Set(['result.downloaded']));
+    await page.getByRole('button', { name: '验证日志' }).click();
+    const verified = page.getByRole('status').filter({ hasText: '验证通过' });
+    await verified.waitFor();
+    expect(await verified.textContent()).toContain('首次验证');
+    await page.getByRole('button', { name: '验证日志' }).click();
+    await page.getByRole('status').filter({ hasText: '上次接受的检查点' }).waitFor();
+    await context.close();
+  });
+
   it('no request from the console carries plaintext, and requests go only to the console, the gateway and the issuer', () => {
     const origins = new Set(sent.map((r) => new URL(r.url).origin));
     expect([...origins].sort()).toEqual([world.consoleUrl, world.fed.gateway.url, world.issuer].sort());

@@ -28,6 +28,10 @@ export interface ConsoleServerOptions {
   clientId: string;
   /** The directory's published keys (certs-dev layout: receipts/<department>.pub.jwk). */
   directory?: string;
+  /** The checkpoint key auditors pin (a public Ed25519 JWK), served as /directory/checkpoint-verifier.pub.jwk. */
+  checkpointKey?: string;
+  /** The audit log's name in its checkpoints. */
+  auditOrigin?: string;
   host?: string;
   port?: number;
 }
@@ -73,7 +77,7 @@ export interface ConsoleServer {
   server: Server;
   url: string;
   /** Whom the page talks to; until this is called every request answers 503. */
-  configure(upstream: { gateway: string; issuer: string; directory?: string }): void;
+  configure(upstream: { gateway: string; issuer: string; directory?: string; checkpointKey?: string }): void;
   close(): Promise<void>;
 }
 
@@ -87,7 +91,7 @@ export async function listenConsoleServer(options: Omit<ConsoleServerOptions, 'g
   const index = await readFile(join(dist, 'index.html')).catch(() => {
     throw new Error(`${dist}/index.html not found: build the console first (npm run build:console)`);
   });
-  let upstream: { headers: Record<string, string>; config: string; directory?: string } | null = null;
+  let upstream: { headers: Record<string, string>; config: string; directory?: string; checkpointKey?: string } | null = null;
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -95,7 +99,7 @@ export async function listenConsoleServer(options: Omit<ConsoleServerOptions, 'g
         res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('the console is starting\n');
         return;
       }
-      const { headers, config, directory } = upstream;
+      const { headers, config, directory, checkpointKey } = upstream;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { ...headers, allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('only GET and HEAD\n');
         return;
@@ -103,6 +107,13 @@ export async function listenConsoleServer(options: Omit<ConsoleServerOptions, 'g
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
       if (path === '/config.json') {
         res.writeHead(200, { ...headers, 'content-type': TYPES['.json']!, 'cache-control': 'no-store' }).end(config);
+        return;
+      }
+      if (path === '/directory/checkpoint-verifier.pub.jwk' && checkpointKey) {
+        const body = await readFile(checkpointKey, 'utf8').catch(() => null);
+        // Only ever a public key: a file with a private part is not served.
+        if (body && !('d' in (JSON.parse(body) as object))) res.writeHead(200, { ...headers, 'content-type': TYPES['.json']!, 'cache-control': 'no-cache' }).end(body);
+        else res.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end('no pinned checkpoint key is published here\n');
         return;
       }
       if (path.startsWith('/directory/') && directory) {
@@ -140,7 +151,7 @@ export async function listenConsoleServer(options: Omit<ConsoleServerOptions, 'g
   return {
     server,
     url: `http://${address}:${port}`,
-    configure({ gateway, issuer, directory }) {
+    configure({ gateway, issuer, directory, checkpointKey }) {
       const headers = {
         'content-security-policy': contentSecurityPolicy(gateway, issuer),
         'x-content-type-options': 'nosniff',
@@ -148,8 +159,10 @@ export async function listenConsoleServer(options: Omit<ConsoleServerOptions, 'g
         'cross-origin-opener-policy': 'same-origin',
         'permissions-policy': 'camera=(), microphone=(), geolocation=()',
       };
-      const config = JSON.stringify({ gateway: originOf(gateway, 'gateway'), issuer, clientId: options.clientId });
-      upstream = { headers, config, ...(directory ?? options.directory ? { directory: directory ?? options.directory } : {}) };
+      const config = JSON.stringify({ gateway: originOf(gateway, 'gateway'), issuer, clientId: options.clientId, auditOrigin: options.auditOrigin ?? 'qiao.gateway/audit-log' });
+      const dir = directory ?? options.directory;
+      const key = checkpointKey ?? options.checkpointKey;
+      upstream = { headers, config, ...(dir ? { directory: dir } : {}), ...(key ? { checkpointKey: key } : {}) };
     },
     close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
   };
@@ -173,13 +186,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       port: { type: 'string', default: '8081' },
       dist: { type: 'string', default: '.build/console' },
       directory: { type: 'string' },
+      'checkpoint-key': { type: 'string' },
+      'audit-origin': { type: 'string', default: 'qiao.gateway/audit-log' },
     },
   });
   if (!values.gateway || !values.issuer) {
     console.error('usage: tsx client/console/serve.ts --gateway <url> --issuer <url> [--port 8081] [--dist .build/console]');
     process.exit(2);
   }
-  startConsoleServer({ dist: values.dist!, gateway: values.gateway, issuer: values.issuer, clientId: values['client-id']!, ...(values.directory ? { directory: values.directory } : {}), host: values.host!, port: Number(values.port) }).then(
+  startConsoleServer({ dist: values.dist!, gateway: values.gateway, issuer: values.issuer, clientId: values['client-id']!, ...(values.directory ? { directory: values.directory } : {}), ...(values['checkpoint-key'] ? { checkpointKey: values['checkpoint-key'] } : {}), auditOrigin: values['audit-origin']!, host: values.host!, port: Number(values.port) }).then(
     ({ url }) => console.log(`web console listening on ${url}`),
     (err: Error) => {
       console.error(`console: ${err.message}`);

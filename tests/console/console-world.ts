@@ -31,7 +31,7 @@ export async function bootConsoleWorld(): Promise<ConsoleWorld> {
       return { QIAO_TOKEN_ISSUER: provider.url, QIAO_TOKEN_JWKS_URL: `${provider.url}/jwks`, QIAO_CONSOLE_ORIGINS: consoleServer.url };
     },
   });
-  consoleServer.configure({ gateway: fed.gateway.url, issuer: provider!.url, directory: join(fed.pki.dir, 'directory') });
+  consoleServer.configure({ gateway: fed.gateway.url, issuer: provider!.url, directory: join(fed.pki.dir, 'directory'), checkpointKey: join(fed.pki.dir, 'keys/checkpoint-verifier.jwk') });
   return {
     fed,
     consoleUrl: consoleServer.url,

@@ -7,6 +7,7 @@ import type { ConsoleConfig } from './config';
 import { Console } from './context';
 import { ErrorText } from './error-text';
 import { LANGUAGES } from './i18n';
+import { AuditPage } from './pages/audit';
 import { LoginPage } from './pages/login';
 import { InquiryDetail } from './pages/inquiry-detail';
 import { InquiryList } from './pages/inquiry-list';
@@ -54,6 +55,7 @@ export function App({ config }: { config: ConsoleConfig }) {
   const links = [
     ...(roles.has('investigator') ? [{ path: '/new', label: t('nav.newInquiry') }, { path: '/inquiries', label: t('nav.inquiries') }, { path: '/key', label: t('nav.key') }] : []),
     ...(roles.has('approver') || roles.has('regional_approver') ? [{ path: '/approvals', label: t('nav.approvals') }] : []),
+    ...(roles.has('auditor') || roles.has('department_operator') ? [{ path: '/audit', label: t('nav.audit') }] : []),
   ];
   const home = links[0]?.path ?? '/inquiries';
   const page = path === '/' ? home : path;
@@ -86,6 +88,7 @@ export function App({ config }: { config: ConsoleConfig }) {
         {page === '/inquiries' && <InquiryList mode="mine" />}
         {page === '/approvals' && <InquiryList mode="queue" />}
         {page === '/key' && <UnitKeyPage />}
+        {page === '/audit' && <AuditPage />}
         {inquiryId && <InquiryDetail id={decodeURIComponent(inquiryId)} />}
       </main>
     </Console.Provider>

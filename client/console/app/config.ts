@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** What the unit's static server tells the page (client/console/serve.ts): whom it talks to. */
-export const ConsoleConfig = z.object({ gateway: z.string().url(), issuer: z.string().url(), clientId: z.string().min(1) });
+export const ConsoleConfig = z.object({ gateway: z.string().url(), issuer: z.string().url(), clientId: z.string().min(1), auditOrigin: z.string().min(1) });
 export type ConsoleConfig = z.infer<typeof ConsoleConfig>;
 
 export async function loadConfig(): Promise<ConsoleConfig> {
