@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -23,6 +23,21 @@ export interface ConsoleBuild {
   inputs: Record<string, number>;
   ms: number;
 }
+
+/**
+ * zod's namespace object (`z`, as proto/ imports it) re-exports every locale's messages, so no
+ * bundler can drop them: about 250 KB of the script for messages in 40 languages the console
+ * never shows (the contract's own messages are English, zod's default). Only English is kept.
+ */
+const zodEnglishOnly: import('esbuild').Plugin = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[/\\]node_modules[/\\]zod[/\\]v4[/\\](classic|core)$/.test(args.resolveDir) ? { path: join(args.resolveDir, '../locales/en.js'), namespace: 'zod-locales' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: "export { default as en } from './en.js';", resolveDir: dirname(args.path), loader: 'js' }));
+  },
+};
 
 export async function buildConsole(root = ROOT, outDir = join(root, CONSOLE_BUILD_DIR)): Promise<ConsoleBuild> {
   const started = Date.now();
@@ -47,6 +62,7 @@ export async function buildConsole(root = ROOT, outDir = join(root, CONSOLE_BUIL
     metafile: true,
     logLevel: 'silent',
     tsconfig: join(root, 'client/console/tsconfig.json'),
+    plugins: [zodEnglishOnly],
   });
   const outputs = Object.keys(result.metafile.outputs).map((p) => resolve(root, p));
   const js = outputs.find((p) => p.endsWith('.js'));

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { listenConsoleServer, type ConsoleServer } from '../../client/console/serve';
 import { CONSOLE_CLIENT_ID, startDemoProvider } from '../../demo/oidc-provider';
-import { buildConsole } from '../../scripts/build-console';
+import { buildConsole, type ConsoleBuild } from '../../scripts/build-console';
 import { bootFederation, type Federation } from '../harness/federation';
 
 /**
@@ -17,12 +17,13 @@ export interface ConsoleWorld {
   fed: Federation;
   consoleUrl: string;
   issuer: string;
+  consoleBuild: ConsoleBuild;
   close(): Promise<void>;
 }
 
 export async function bootConsoleWorld(): Promise<ConsoleWorld> {
   const dist = await mkdtemp(join(tmpdir(), 'qiao-console-'));
-  await buildConsole(resolve(import.meta.dirname, '../..'), dist);
+  const consoleBuild = await buildConsole(resolve(import.meta.dirname, '../..'), dist);
   const consoleServer: ConsoleServer = await listenConsoleServer({ dist, clientId: CONSOLE_CLIENT_ID });
   let provider: Awaited<ReturnType<typeof startDemoProvider>> | undefined;
   const fed = await bootFederation({
@@ -36,6 +37,7 @@ export async function bootConsoleWorld(): Promise<ConsoleWorld> {
     fed,
     consoleUrl: consoleServer.url,
     issuer: provider!.url,
+    consoleBuild,
     async close() {
       await consoleServer.close();
       await provider?.close();

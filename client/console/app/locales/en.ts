@@ -65,6 +65,7 @@ export const en: Messages = {
     decided: 'Done: {{decision}}.',
     needComment: 'Write a comment first.',
     back: 'Back',
+    sensitivity: 'Sensitivity',
   },
   results: {
     heading: 'Results',
@@ -109,5 +110,6 @@ export const en: Messages = {
     inquiry: 'Inquiry',
     shown: 'Showing {{shown}} of {{total}}',
   },
+  categoryNames: { household: 'Household registration', household_members: 'Household members and moves', real_estate: 'Real estate rights', grassland_contracts: 'Grassland contracts', bank_accounts: 'Bank accounts', bank_transactions: 'Bank transactions' },
   errors: { generic: 'Something went wrong: {{message}}', requestId: 'request id {{id}}' },
 };

@@ -64,6 +64,7 @@ export const zhCN = {
     decided: '已{{decision}}。',
     needComment: '请填写审批意见。',
     back: '返回',
+    sensitivity: '敏感级别',
   },
   results: {
     heading: '查询结果',
@@ -108,6 +109,7 @@ export const zhCN = {
     inquiry: '查询',
     shown: '显示 {{shown}} / {{total}} 条',
   },
+  categoryNames: { household: '户籍', household_members: '户内成员及迁移记录', real_estate: '不动产登记', grassland_contracts: '草原承包经营权', bank_accounts: '银行账户', bank_transactions: '银行交易流水' },
   errors: { generic: '出错了：{{message}}', requestId: '请求编号 {{id}}' },
 } as const;
 

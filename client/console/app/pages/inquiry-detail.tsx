@@ -50,8 +50,8 @@ export function InquiryDetail({ id }: { id: string }) {
         <dt>{t('form.purpose')}</dt><dd>{inquiry.purpose}</dd>
         <dt>{t('form.subjects')}</dt>
         <dd><ul>{inquiry.subjects.map((s) => <li key={s.id}><span className="subject-id">{formatSubjectId(s.kind, s.id)}</span> ({t(`form.${s.kind}`)})</li>)}</ul></dd>
-        <dt>{t('form.categories')}</dt><dd>{inquiry.categories.join(', ')}</dd>
-        <dt>{t('form.sensitivity', { level: '' })}</dt><dd>{t(`sensitivity.${inquiry.sensitivity}`, { defaultValue: inquiry.sensitivity })}</dd>
+        <dt>{t('form.categories')}</dt><dd>{inquiry.categories.map((c) => t(`categoryNames.${c}`, { defaultValue: c })).join('、')}</dd>
+        <dt>{t('inquiry.sensitivity')}</dt><dd>{t(`sensitivity.${inquiry.sensitivity}`, { defaultValue: inquiry.sensitivity })}</dd>
         <dt>{t('inquiry.unit')}</dt><dd>{inquiry.unitId}{inquiry.submittedFromUnitId ? ` ← ${inquiry.submittedFromUnitId}` : ''}</dd>
         <dt>{t('inquiry.createdBy')}</dt><dd>{inquiry.createdBy.displayName} · {formatDateTime(inquiry.createdAt, i18n.language)}</dd>
       </dl>

@@ -130,7 +130,7 @@ export function NewInquiry() {
               checked={categories.includes(c.name)}
               onChange={(e) => setCategories(e.target.checked ? [...categories, c.name] : categories.filter((x) => x !== c.name))}
             />
-            <code>{c.name}</code> {c.description} <span className={`badge ${c.sensitivity}`}>{t(`sensitivity.${c.sensitivity}`)}</span>
+            <code>{c.name}</code> {t(`categoryNames.${c.name}`, { defaultValue: c.description })} <span className={`badge ${c.sensitivity}`}>{t(`sensitivity.${c.sensitivity}`)}</span>
           </label>
         ))}
         {sensitivity && (
