@@ -19,7 +19,7 @@ export interface ConsoleBuild {
   dir: string;
   /** Bytes of each file, relative to `dir`. */
   files: Record<string, { bytes: number; sha256: string }>;
-  /** Every source file in the bundle, relative to the repository, with the bytes it adds to the script. */
+  /** Every source file in the bundle (entry and chunks), relative to the repository, with the bytes it adds. */
   inputs: Record<string, number>;
   ms: number;
 }
@@ -49,8 +49,10 @@ export async function buildConsole(root = ROOT, outDir = join(root, CONSOLE_BUIL
     entryPoints: [join(root, CONSOLE_ENTRY)],
     outdir: join(outDir, 'assets'),
     entryNames: '[name]-[hash]',
+    chunkNames: 'chunk-[hash]',
     bundle: true,
-    splitting: false,
+    // The login page loads the entry alone; the rest of the console is a chunk loaded after login.
+    splitting: true,
     format: 'esm',
     platform: 'browser',
     target: ['chrome120', 'firefox120', 'safari17'],
@@ -65,13 +67,15 @@ export async function buildConsole(root = ROOT, outDir = join(root, CONSOLE_BUIL
     plugins: [zodEnglishOnly],
   });
   const outputs = Object.keys(result.metafile.outputs).map((p) => resolve(root, p));
-  const js = outputs.find((p) => p.endsWith('.js'));
+  const js = outputs.find((p) => /[/\\]main-[^/\\]+\.js$/.test(p));
   const css = outputs.find((p) => p.endsWith('.css'));
   if (!js) throw new Error('the console build produced no JavaScript');
+  // The chunks the entry imports statically are fetched with it, not after it has been parsed.
+  const preloads = (result.metafile.outputs[relative(root, js)]?.imports ?? []).filter((i) => i.kind === 'import-statement').map((i) => `<link rel="modulepreload" href="/assets/${basename(i.path)}">`);
   const template = await readFile(join(root, CONSOLE_HTML), 'utf8');
   const html = template
     .replace('<!-- styles -->', css ? `<link rel="stylesheet" href="/assets/${basename(css)}">` : '')
-    .replace('<!-- script -->', `<script type="module" src="/assets/${basename(js)}"></script>`);
+    .replace('<!-- script -->', [...preloads, `<script type="module" src="/assets/${basename(js)}"></script>`].join('\n'));
   await writeFile(join(outDir, 'index.html'), html);
 
   const files: ConsoleBuild['files'] = {};
@@ -80,7 +84,8 @@ export async function buildConsole(root = ROOT, outDir = join(root, CONSOLE_BUIL
     files[relative(outDir, file)] = { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
   }
   await writeFile(join(outDir, 'hashes.json'), `${JSON.stringify(files, null, 2)}\n`);
-  const inputs = Object.fromEntries(Object.entries(result.metafile.outputs[relative(root, js)]?.inputs ?? {}).map(([path, { bytesInOutput }]) => [path, bytesInOutput]));
+  const inputs: Record<string, number> = {};
+  for (const output of Object.values(result.metafile.outputs)) for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) inputs[path] = (inputs[path] ?? 0) + bytesInOutput;
   return { dir: outDir, files, inputs, ms: Date.now() - started };
 }
 

@@ -6,7 +6,7 @@ import { currentSession, finishLogin, logout, type Session } from './auth';
 import type { ConsoleConfig } from './config';
 import { Console } from './context';
 import { ErrorText } from './error-text';
-import { LANGUAGES } from './i18n';
+import { LanguageSwitch } from './language-switch';
 import { AuditPage } from './pages/audit';
 import { LoginPage } from './pages/login';
 import { InquiryDetail } from './pages/inquiry-detail';
@@ -92,17 +92,5 @@ export function App({ config }: { config: ConsoleConfig }) {
         {inquiryId && <InquiryDetail id={decodeURIComponent(inquiryId)} />}
       </main>
     </Console.Provider>
-  );
-}
-
-export function LanguageSwitch() {
-  const { t, i18n } = useTranslation();
-  return (
-    <label className="language">
-      {t('app.language')}{' '}
-      <select value={i18n.language} onChange={(e) => void i18n.changeLanguage(e.target.value)}>
-        {LANGUAGES.map((l) => <option key={l.code} value={l.code}>{l.label}</option>)}
-      </select>
-    </label>
   );
 }

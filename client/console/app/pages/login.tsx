@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { startLogin } from '../auth';
 import type { ConsoleConfig } from '../config';
-import { LanguageSwitch } from '../app';
+import { LanguageSwitch } from '../language-switch';
 
 export function LoginPage({ config, error }: { config: ConsoleConfig; error: unknown }) {
   const { t } = useTranslation();
