@@ -470,7 +470,7 @@ export class NdjsonReader {
 /** Decrypts a result arriving as chunks, yielding its plaintext frame by frame as frames authenticate. */
 export async function* decryptFrames(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  privateJwk: JWK,
+  privateJwk: JWK | CryptoKey,
   binding: ResultBinding,
   options: EnvelopeOptions = {},
 ): AsyncGenerator<Uint8Array> {
@@ -482,7 +482,7 @@ export async function* decryptFrames(
 /** Decrypts a result arriving as chunks, yielding records as frames authenticate. */
 export async function* decryptRecords(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  privateJwk: JWK,
+  privateJwk: JWK | CryptoKey,
   binding: ResultBinding,
   options: EnvelopeOptions = {},
 ): AsyncGenerator<Record<string, unknown>> {
@@ -492,7 +492,7 @@ export async function* decryptRecords(
 }
 
 /** The whole result at once: for small results and tests. */
-export async function decryptResult(bytes: Uint8Array, privateJwk: JWK, binding: ResultBinding): Promise<Record<string, unknown>[]> {
+export async function decryptResult(bytes: Uint8Array, privateJwk: JWK | CryptoKey, binding: ResultBinding): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   for await (const record of decryptRecords([bytes], privateJwk, binding)) out.push(record);
   return out;
@@ -507,7 +507,7 @@ function isCryptoKey(key: JWK | CryptoKey): key is CryptoKey {
   return !('kty' in key) && 'algorithm' in key;
 }
 
-export function createDecryptionStream(privateJwk: JWK, binding: ResultBinding): TransformStream<Uint8Array, Uint8Array> {
+export function createDecryptionStream(privateJwk: JWK | CryptoKey, binding: ResultBinding): TransformStream<Uint8Array, Uint8Array> {
   const dec = new ResultDecryptor(privateJwk, binding);
   return new TransformStream({
     async transform(chunk, controller) {
