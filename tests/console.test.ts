@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultChunks, results } from '../gateway/db/schema';
 import type { Browser } from 'playwright-core';
 import { LI, LI_SON_ELDER, LI_SON_YOUNGER } from '../adapters/departments/demo-world/li-family';
-import { HAVE_CHROMIUM, launchChromium, NO_CHROMIUM } from './console/browser';
+import { accessibilityProblems, HAVE_CHROMIUM, launchChromium, NO_CHROMIUM } from './console/browser';
 import { bootConsoleWorld, logIn, recordRequests, type ConsoleWorld, type SentRequest } from './console/console-world';
 
 /**
@@ -31,6 +31,11 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
   it('the investigator logs in at the OpenID Connect provider and submits, with the resident ID checked as typed', async () => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
     recordRequests(context, sent);
+    const login = await context.newPage();
+    await login.goto(`${world.consoleUrl}/`);
+    await login.getByRole('button', { name: '统一身份认证登录' }).waitFor();
+    expect(await accessibilityProblems(login), 'login page').toEqual([]);
+    await login.close();
     const page = await logIn(world, context, 'inv.ejinhoro');
     await page.getByRole('heading', { name: '新建查询' }).waitFor();
     await page.getByLabel('案件编号').fill('EJH-2019-031');
@@ -44,6 +49,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     await expect(page.locator('#subject-0-check').textContent()).resolves.toBe('校验通过');
     for (const c of ['household', 'household_members', 'real_estate', 'grassland_contracts']) await page.getByRole('checkbox', { name: new RegExp(`^${c} `) }).check();
     await expect(page.locator('p.chain').textContent()).resolves.toContain('审批人 ×1');
+    expect(await accessibilityProblems(page), 'new inquiry form').toEqual([]);
     await page.getByRole('button', { name: '提交查询' }).click();
     await page.waitForURL(/\/inquiries\/[^/]+$/);
     inquiryId = decodeURIComponent(page.url().split('/').pop()!);
@@ -56,8 +62,11 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     recordRequests(context, sent);
     const page = await logIn(world, context, 'appr.ordos');
     await page.getByRole('heading', { name: '待我审批' }).waitFor();
+    await page.locator(`tr[data-inquiry="${inquiryId}"]`).waitFor();
+    expect(await accessibilityProblems(page), 'approval queue').toEqual([]);
     await page.locator(`tr[data-inquiry="${inquiryId}"]`).getByRole('link', { name: /查看/ }).click();
     await page.getByLabel('审批意见').fill('同意查询，案件 EJH-2019-031');
+    expect(await accessibilityProblems(page), 'inquiry, approver view').toEqual([]);
     await page.getByRole('button', { name: '批准' }).click();
     await page.getByRole('status').filter({ hasText: '已批准' }).waitFor();
     await context.close();
@@ -90,6 +99,11 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     const text = (await sons.allTextContents()).join('\n');
     expect(text).toContain(LI_SON_ELDER.id);
     expect(text).toContain(LI_SON_YOUNGER.id);
+    expect(await accessibilityProblems(page), 'results').toEqual([]);
+    // The English switch: every label changes, the data does not.
+    await page.getByLabel('语言').selectOption('en');
+    await part.getByText(/Verified: receipt signature/).waitFor();
+    await page.getByRole('link', { name: 'Unit key' }).waitFor();
     await context.close();
   });
 
@@ -149,6 +163,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     expect(await verified.textContent()).toContain('首次验证');
     await page.getByRole('button', { name: '验证日志' }).click();
     await page.getByRole('status').filter({ hasText: '上次接受的检查点' }).waitFor();
+    expect(await accessibilityProblems(page), 'audit log').toEqual([]);
     await context.close();
   });
 
