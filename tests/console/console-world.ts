@@ -21,12 +21,13 @@ export interface ConsoleWorld {
   close(): Promise<void>;
 }
 
-export async function bootConsoleWorld(): Promise<ConsoleWorld> {
+export async function bootConsoleWorld(options: { env?: Record<string, string>; sources?: Parameters<typeof bootFederation>[0] extends infer O ? O extends { sources?: infer S } ? S : never : never } = {}): Promise<ConsoleWorld> {
   const dist = await mkdtemp(join(tmpdir(), 'qiao-console-'));
   const consoleBuild = await buildConsole(resolve(import.meta.dirname, '../..'), dist);
   const consoleServer: ConsoleServer = await listenConsoleServer({ dist, clientId: CONSOLE_CLIENT_ID });
   let provider: Awaited<ReturnType<typeof startDemoProvider>> | undefined;
   const fed = await bootFederation({
+    ...options,
     beforeGateway: async (pki) => {
       provider = await startDemoProvider({ signingJwk: pki.issuerKey.privateJwk as Record<string, unknown>, consoleOrigins: [consoleServer.url], audience: 'qiao-gateway', port: 0 });
       return { QIAO_TOKEN_ISSUER: provider.url, QIAO_TOKEN_JWKS_URL: `${provider.url}/jwks`, QIAO_CONSOLE_ORIGINS: consoleServer.url };

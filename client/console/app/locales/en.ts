@@ -79,6 +79,9 @@ export const en: Messages = {
     filter: 'Filter',
     exportCsv: 'Export CSV',
     exportNdjson: 'Export NDJSON',
+    saveToFile: 'Decrypt and save to a file (large results)',
+    saved: 'Verified and saved: {{records}} records written to {{file}}',
+    noFileApi: 'This browser cannot write a result straight to a file (it needs the File System Access API, as in Chromium or Edge); use the command line: qiao results --out',
     progress: 'Downloaded {{done}} of {{total}}',
   },
   key: {

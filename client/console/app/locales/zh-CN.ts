@@ -78,6 +78,9 @@ export const zhCN = {
     filter: '筛选',
     exportCsv: '导出 CSV',
     exportNdjson: '导出 NDJSON',
+    saveToFile: '解密并保存为文件（大结果）',
+    saved: '已验证并保存：{{records}} 条记录写入 {{file}}',
+    noFileApi: '此浏览器不能把结果直接写入文件（需要 File System Access API，如 Chromium、Edge）；请改用命令行 qiao results --out',
     progress: '已下载 {{done}} / {{total}}',
   },
   key: {
