@@ -114,5 +114,6 @@ export const en: Messages = {
     shown: 'Showing {{shown}} of {{total}}',
   },
   categoryNames: { household: 'Household registration', household_members: 'Household members and moves', real_estate: 'Real estate rights', grassland_contracts: 'Grassland contracts', bank_accounts: 'Bank accounts', bank_transactions: 'Bank transactions' },
+  departments: { public_security: 'Public security', natural_resources: 'Natural resources', bank: 'Bank', finance: 'Finance', civil_affairs: 'Civil affairs', market_regulation: 'Market regulation' },
   errors: { generic: 'Something went wrong: {{message}}', requestId: 'request id {{id}}' },
 };

@@ -1,4 +1,4 @@
-/** 中文（默认）。Every key here has its English twin in en.ts (a unit test checks both have the same keys). */
+/** 中文（默认）。Every key here has its English twin in en.ts: `en: Messages` makes the type check refuse a missing or extra key. */
 export const zhCN = {
   app: { title: '桥 · 纪检监察数据查询控制台', skip: '跳到主要内容', language: '语言', loading: '加载中…' },
   nav: { newInquiry: '新建查询', inquiries: '我的查询', approvals: '待我审批', audit: '审计日志', key: '单位密钥', logout: '退出登录' },
@@ -113,6 +113,7 @@ export const zhCN = {
     shown: '显示 {{shown}} / {{total}} 条',
   },
   categoryNames: { household: '户籍', household_members: '户内成员及迁移记录', real_estate: '不动产登记', grassland_contracts: '草原承包经营权', bank_accounts: '银行账户', bank_transactions: '银行交易流水' },
+  departments: { public_security: '公安', natural_resources: '自然资源', bank: '银行', finance: '财政', civil_affairs: '民政', market_regulation: '市场监管' },
   errors: { generic: '出错了：{{message}}', requestId: '请求编号 {{id}}' },
 } as const;
 

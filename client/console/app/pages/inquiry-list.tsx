@@ -58,7 +58,7 @@ export function InquiryList({ mode }: { mode: 'mine' | 'queue' }) {
                 <td>{formatDateTime(i.createdAt, i18n.language)}</td>
                 <td>{i.caseReference}<br /><small>{i.purpose}</small></td>
                 <td><span className={`status ${i.status}`}>{t(`status.${i.status}`)}</span></td>
-                <td>{i.parts.map((p) => `${p.department}: ${t(`status.${p.status}`)}`).join(' · ') || '—'}</td>
+                <td>{i.parts.map((p) => `${t(`departments.${p.department}`, { defaultValue: p.department })}：${t(`status.${p.status}`)}`).join(' · ') || '—'}</td>
                 <td><a href={`/inquiries/${i.id}`} onClick={(e) => { e.preventDefault(); navigate(`/inquiries/${encodeURIComponent(i.id)}`); }}>{t('list.open')}<span className="sr-only"> {i.caseReference}</span></a></td>
               </tr>
             ))}

@@ -131,7 +131,7 @@ export function ResultsView({ inquiryId }: { inquiryId: string }) {
         const state = parts[r.department] ?? { phase: 'idle' };
         return (
           <article key={r.department} className="part" data-department={r.department}>
-            <h4>{r.department} · {r.categories.join(', ')} · {t('results.records', { count: r.records ?? 0 })}</h4>
+            <h4>{t(`departments.${r.department}`, { defaultValue: r.department })} · {r.categories.map((c) => t(`categoryNames.${c}`, { defaultValue: c })).join('、')} · {t('results.records', { count: r.records ?? 0 })}</h4>
             {state.phase !== 'running' && state.phase !== 'done' && (
               <div className="part-actions">
                 <button type="button" onClick={() => void open(r.department)}>{t('results.decrypt')}</button>
