@@ -48,7 +48,7 @@ export function InquiryList({ mode }: { mode: 'mine' | 'queue' }) {
               <th scope="col">{t('list.created')}</th>
               <th scope="col">{t('list.case')}</th>
               <th scope="col">{t('list.status')}</th>
-              <th scope="col">{t('list.parts')}</th>
+              <th scope="col">{mode === 'queue' ? t('form.categories') : t('list.parts')}</th>
               <th scope="col"><span className="sr-only">{t('list.open')}</span></th>
             </tr>
           </thead>
@@ -58,7 +58,16 @@ export function InquiryList({ mode }: { mode: 'mine' | 'queue' }) {
                 <td>{formatDateTime(i.createdAt, i18n.language)}</td>
                 <td>{i.caseReference}<br /><small>{i.purpose}</small></td>
                 <td><span className={`status ${i.status}`}>{t(`status.${i.status}`)}</span></td>
+                {mode === 'queue' ? (
+                  <td>
+                    {i.categories.map((c) => t(`categoryNames.${c}`, { defaultValue: c })).join('、')}
+                    <br />
+                    <span className={`badge ${i.sensitivity}`}>{t(`sensitivity.${i.sensitivity}`, { defaultValue: i.sensitivity })}</span>{' '}
+                    <small>{i.subjects.length} · {i.legalBasis}</small>
+                  </td>
+                ) : (
                 <td>{i.parts.map((p) => `${t(`departments.${p.department}`, { defaultValue: p.department })}：${t(`status.${p.status}`)}`).join(' · ') || '—'}</td>
+                )}
                 <td><a href={`/inquiries/${i.id}`} onClick={(e) => { e.preventDefault(); navigate(`/inquiries/${encodeURIComponent(i.id)}`); }}>{t('list.open')}<span className="sr-only"> {i.caseReference}</span></a></td>
               </tr>
             ))}
