@@ -5,9 +5,8 @@ const CONSOLE = 'http://127.0.0.1:8081';
 let gw: TestGateway;
 let closed: TestGateway;
 beforeAll(async () => {
-  gw = await createTestGateway({ env: { QIAO_CONSOLE_ORIGINS: `${CONSOLE},https://console.ordos.example` } });
-  closed = await createTestGateway();
-});
+  [gw, closed] = await Promise.all([createTestGateway({ env: { QIAO_CONSOLE_ORIGINS: `${CONSOLE},https://console.ordos.example` } }), createTestGateway()]);
+}, 120_000);
 afterAll(async () => {
   await gw?.close();
   await closed?.close();
