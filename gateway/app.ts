@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { JWK } from 'jose';
@@ -118,6 +119,20 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       'request',
     );
   });
+  // The units' web consoles are served from their own origins (never by the gateway): only those
+  // configured may read answers in a browser. No cookies are used, so no credentials mode.
+  if (deps.config.consoleOrigins.length) {
+    const allowed = new Set(deps.config.consoleOrigins);
+    app.use(
+      cors({
+        origin: (origin) => (allowed.has(origin) ? origin : null),
+        allowMethods: ['GET', 'POST'],
+        allowHeaders: ['authorization', 'content-type'],
+        exposeHeaders: ['x-request-id', 'retry-after', 'content-length', 'content-disposition', 'x-qiao-format', 'x-qiao-sha256', 'x-qiao-records', 'x-qiao-warrant-id'],
+        maxAge: 600,
+      }),
+    );
+  }
   app.use(secureHeaders());
   app.use(async (c, next) => {
     await next();

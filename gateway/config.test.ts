@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, parseDepartments, parseDuration } from './config';
+import { ConfigError, parseConfig, parseConsoleOrigins, parseDepartments, parseDuration } from './config';
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -129,5 +129,21 @@ describe('parseDuration', () => {
     expect(parseDuration('250ms')).toBe(250);
     expect(parseDuration('15m')).toBe(900_000);
     expect(parseDuration('15')).toBeNull();
+  });
+});
+
+describe('parseConsoleOrigins', () => {
+  it('takes origins, https or loopback http, without duplicates', () => {
+    expect(parseConsoleOrigins('https://console.ordos.example, http://127.0.0.1:8081,https://console.ordos.example/')).toEqual(['https://console.ordos.example', 'http://127.0.0.1:8081']);
+    expect(parseConsoleOrigins('')).toEqual([]);
+  });
+
+  it('refuses paths, wildcards and clear text off the loopback interface, naming the entry', () => {
+    expect(parseConsoleOrigins('https://console.example/app')).toMatch(/not an origin.*https:\/\/console.example/);
+    expect(parseConsoleOrigins('*')).toMatch(/"\*" is not an origin/);
+    expect(parseConsoleOrigins('http://console.example')).toMatch(/must be https/);
+    expect(configError({ QIAO_MODE: 'development', QIAO_CONSOLE_ORIGINS: 'http://10.0.0.5:8081' }).issues).toEqual([
+      { variable: 'QIAO_CONSOLE_ORIGINS', message: 'http://10.0.0.5:8081 must be https:// (http:// only on the loopback interface)' },
+    ]);
   });
 });

@@ -37,6 +37,7 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_EVENTS_POLL_INTERVAL  how often event streams look for changes made on any replica [200ms]
  *   QIAO_DIRECTORY_CHECK_INTERVAL how often a replica checks whether units or users changed (cached tree and token principals) [1s]
  *   QIAO_DENIALS_PER_MINUTE    refused requests audited one by one per user and minute; past it 429 and one counting entry [20]
+ *   QIAO_CONSOLE_ORIGINS       web console origins allowed by CORS, comma-separated (https://…; http only on loopback) []
  *
  * Production is the default so that forgetting the variable never leaves the dev token issuer on.
  */
@@ -87,6 +88,8 @@ export interface Config {
   eventsPollIntervalMs: number;
   /** At most this often a request checks whether the directory changed (then the cached tree and principals are dropped). */
   directoryCheckIntervalMs: number;
+  /** Origins of the units' web consoles that may call the API from a browser (CORS); none by default. */
+  consoleOrigins: string[];
 }
 
 export const DEV_DEPARTMENTS = 'public_security=127.0.0.1:7101,natural_resources=127.0.0.1:7102';
@@ -152,6 +155,28 @@ function jwksUrlProblem(text: string): string | null {
   return 'must be an https:// URL (http:// only on the loopback interface)';
 }
 
+/**
+ * `https://console.unit.example,http://127.0.0.1:8081` → origins, or why not. A console origin is
+ * the scheme, host and port the unit serves its console from; no path, no wildcard: a browser
+ * page from any other origin must not be able to use a logged-in user's token.
+ */
+export function parseConsoleOrigins(text: string): string[] | string {
+  const out: string[] = [];
+  for (const raw of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return `${JSON.stringify(raw)} is not an origin like https://console.example.org`;
+    }
+    if (url.origin === 'null' || raw.replace(/\/$/, '') !== url.origin) return `${JSON.stringify(raw)} is not an origin: give scheme, host and port only (${url.origin === 'null' ? 'https://host' : url.origin})`;
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return `${raw} must be https:// (http:// only on the loopback interface)`;
+    if (!out.includes(url.origin)) out.push(url.origin);
+  }
+  return out;
+}
+
 /** `public_security=127.0.0.1:7101,natural_resources=[::1]:7102` → endpoints. */
 export function parseDepartments(text: string): DepartmentEndpoint[] | string {
   const out: DepartmentEndpoint[] = [];
@@ -211,6 +236,7 @@ const Env = z.object({
     }
     return ms;
   }),
+  QIAO_CONSOLE_ORIGINS: z.string().optional(),
 });
 
 /**
@@ -260,6 +286,8 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
   if (e.QIAO_HTTP_REQUEST_TIMEOUT < e.QIAO_HTTP_HEADERS_TIMEOUT) {
     issues.push({ variable: 'QIAO_HTTP_REQUEST_TIMEOUT', message: 'must not be shorter than QIAO_HTTP_HEADERS_TIMEOUT' });
   }
+  const consoleOrigins = parseConsoleOrigins(e.QIAO_CONSOLE_ORIGINS ?? '');
+  if (typeof consoleOrigins === 'string') issues.push({ variable: 'QIAO_CONSOLE_ORIGINS', message: consoleOrigins });
   if (issues.length) throw new ConfigError(issues);
 
   return {
@@ -298,5 +326,6 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
     denialsPerMinute: e.QIAO_DENIALS_PER_MINUTE,
     eventsPollIntervalMs: e.QIAO_EVENTS_POLL_INTERVAL,
     directoryCheckIntervalMs: e.QIAO_DIRECTORY_CHECK_INTERVAL,
+    consoleOrigins: consoleOrigins as string[],
   };
 }

@@ -85,3 +85,9 @@ export function decodeBase64(text: string): Uint8Array {
   if (encodeBase64(out) !== text) throw new TypeError(`${JSON.stringify(text.slice(0, 40))} is not canonical base64`);
   return out;
 }
+
+/**
+ * `bytes` as WebCrypto's argument type. The DOM's typings (the console's type check) accept only
+ * views of an ArrayBuffer, not of a SharedArrayBuffer; Node's accept both. No bytes are copied.
+ */
+export const bufferSource = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;

@@ -1,4 +1,4 @@
-import { concatBytes, decodeBase64, decodeBase64url, encodeBase64, encodeU32, encodeUtf8, readU32 } from './bytes';
+import { bufferSource, concatBytes, decodeBase64, decodeBase64url, encodeBase64, encodeU32, encodeUtf8, readU32 } from './bytes';
 import { sha256 } from './hash';
 
 /**
@@ -93,7 +93,7 @@ export function noteVerifierFromJwk(name: string, jwk: { kty?: string; crv?: str
   return { name, keyId: noteKeyId(name, raw), publicKey: raw };
 }
 
-const importVerifyKey = (raw: Uint8Array) => crypto.subtle.importKey('raw', raw, ED25519, false, ['verify']);
+const importVerifyKey = (raw: Uint8Array) => crypto.subtle.importKey('raw', bufferSource(raw), ED25519, false, ['verify']);
 
 /**
  * A note signer from an Ed25519 private JWK and a key name. The JWK's `x` is checked against its
@@ -112,8 +112,8 @@ export async function noteSigner(name: string, privateJwk: Ed25519PrivateJwk): P
   }
   const publicKey = checkRawKey(decodeBase64url(x));
   const probe = encodeUtf8(`qiao checkpoint key check\n`);
-  const signature = await crypto.subtle.sign(ED25519, privateKey, probe);
-  if (!(await crypto.subtle.verify(ED25519, await importVerifyKey(publicKey), signature, probe))) {
+  const signature = await crypto.subtle.sign(ED25519, privateKey, bufferSource(probe));
+  if (!(await crypto.subtle.verify(ED25519, await importVerifyKey(publicKey), signature, bufferSource(probe)))) {
     throw new CheckpointError('the checkpoint key\'s x is not the public key of its d');
   }
   return { name, keyId: noteKeyId(name, publicKey), publicKey, privateKey };
@@ -123,7 +123,7 @@ export async function noteSigner(name: string, privateJwk: Ed25519PrivateJwk): P
 export async function signNote(text: string, signer: NoteSigner): Promise<string> {
   if (!text.endsWith('\n')) throw new CheckpointError('a note text must end with a newline');
   if (text.includes('\n\n')) throw new CheckpointError('a note text must not contain a blank line');
-  const sig = new Uint8Array(await crypto.subtle.sign(ED25519, signer.privateKey, encodeUtf8(text)));
+  const sig = new Uint8Array(await crypto.subtle.sign(ED25519, signer.privateKey, bufferSource(encodeUtf8(text))));
   return `${text}\n${SIG_PREFIX}${signer.name} ${encodeBase64(concatBytes([encodeU32(signer.keyId), sig]))}\n`;
 }
 
@@ -152,7 +152,7 @@ export async function openNote(note: string, verifier: NoteVerifier): Promise<st
     if (bytes.length < 5) throw new CheckpointError('a signature line is too short');
     if (name !== verifier.name || readU32(bytes) !== verifier.keyId) continue;
     key ??= await importVerifyKey(verifier.publicKey);
-    if (!(await crypto.subtle.verify(ED25519, key, bytes.subarray(4), encodeUtf8(text)))) {
+    if (!(await crypto.subtle.verify(ED25519, key, bufferSource(bytes.subarray(4)), bufferSource(encodeUtf8(text))))) {
       throw new CheckpointError(`the signature of ${name} does not verify: the note was altered or not signed by the pinned key`);
     }
     found = true;

@@ -1,5 +1,5 @@
-import { CompactEncrypt, compactDecrypt, importJWK, type JWK } from 'jose';
-import { concatBytes, decodeUtf8, encodeU16, encodeU32, encodeUtf8, readU32, writeU64 } from './bytes';
+import { CompactEncrypt, compactDecrypt, importJWK, type CryptoKey, type JWK } from 'jose';
+import { bufferSource, concatBytes, decodeUtf8, encodeU16, encodeU32, encodeUtf8, readU32, writeU64 } from './bytes';
 import { sha256 } from './hash';
 
 /**
@@ -104,11 +104,11 @@ export type CreateFrameCipher = (frameKey: Uint8Array) => Promise<FrameCipher>;
  * without WebCrypto's per-call copies and thread hop (README, "Performance").
  */
 export const webCryptoFrameCipher: CreateFrameCipher = async (frameKey) => {
-  const key = await crypto.subtle.importKey('raw', frameKey, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  const key = await crypto.subtle.importKey('raw', bufferSource(frameKey), 'AES-GCM', false, ['encrypt', 'decrypt']);
   return {
-    seal: async (iv, additionalData, plaintext) => new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData }, key, plaintext)),
+    seal: async (iv, additionalData, plaintext) => new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(additionalData) }, key, bufferSource(plaintext))),
     open: (iv, additionalData, body) =>
-      crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData }, key, body).then(
+      crypto.subtle.decrypt({ name: 'AES-GCM', iv: bufferSource(iv), additionalData: bufferSource(additionalData) }, key, bufferSource(body)).then(
         (plaintext) => new Uint8Array(plaintext),
         () => null,
       ),
@@ -282,8 +282,12 @@ export class ResultDecryptor {
   private readonly framesInFlight: number;
   private readonly createFrameCipher: CreateFrameCipher;
 
+  /**
+   * `privateKey`: the unit's private JWK, or a WebCrypto ECDH key (the console keeps the unit key
+   * as a non-extractable CryptoKey in IndexedDB, so no JWK of it exists in the page).
+   */
   constructor(
-    private readonly privateJwk: JWK,
+    private readonly privateKey: JWK | CryptoKey,
     private readonly binding: ResultBinding,
     options: EnvelopeOptions = {},
   ) {
@@ -371,7 +375,7 @@ export class ResultDecryptor {
     const jwe = decodeUtf8(jweBytes);
     let plaintext: Uint8Array;
     try {
-      const key = await importJWK({ ...this.privateJwk, alg: RESULT_ALG }, RESULT_ALG);
+      const key = isCryptoKey(this.privateKey) ? this.privateKey : await importJWK({ ...this.privateKey, alg: RESULT_ALG }, RESULT_ALG);
       ({ plaintext } = await compactDecrypt(jwe, key, {
         keyManagementAlgorithms: [RESULT_ALG],
         contentEncryptionAlgorithms: [RESULT_ENC],
@@ -525,7 +529,7 @@ export class NdjsonLines {
 /** Decrypts a result arriving as chunks, yielding its plaintext frame by frame as frames authenticate. */
 export async function* decryptFrames(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  privateJwk: JWK,
+  privateJwk: JWK | CryptoKey,
   binding: ResultBinding,
   options: EnvelopeOptions = {},
 ): AsyncGenerator<Uint8Array> {
@@ -537,7 +541,7 @@ export async function* decryptFrames(
 /** Decrypts a result arriving as chunks, yielding records as frames authenticate. */
 export async function* decryptRecords(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  privateJwk: JWK,
+  privateJwk: JWK | CryptoKey,
   binding: ResultBinding,
   options: EnvelopeOptions = {},
 ): AsyncGenerator<Record<string, unknown>> {
@@ -547,7 +551,7 @@ export async function* decryptRecords(
 }
 
 /** The whole result at once: for small results and tests. */
-export async function decryptResult(bytes: Uint8Array, privateJwk: JWK, binding: ResultBinding): Promise<Record<string, unknown>[]> {
+export async function decryptResult(bytes: Uint8Array, privateJwk: JWK | CryptoKey, binding: ResultBinding): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   for await (const record of decryptRecords([bytes], privateJwk, binding)) out.push(record);
   return out;
@@ -557,7 +561,12 @@ export async function decryptResult(bytes: Uint8Array, privateJwk: JWK, binding:
  * The decryptor as a WHATWG stream, for a browser that reads a download with `fetch`:
  * `response.body.pipeThrough(createDecryptionStream(key, binding))` gives the NDJSON plaintext.
  */
-export function createDecryptionStream(privateJwk: JWK, binding: ResultBinding): TransformStream<Uint8Array, Uint8Array> {
+/** A WebCrypto key rather than a JWK (a JWK is a plain object with `kty`; a CryptoKey has `type` and `algorithm`). */
+function isCryptoKey(key: JWK | CryptoKey): key is CryptoKey {
+  return !('kty' in key) && 'algorithm' in key;
+}
+
+export function createDecryptionStream(privateJwk: JWK | CryptoKey, binding: ResultBinding): TransformStream<Uint8Array, Uint8Array> {
   const dec = new ResultDecryptor(privateJwk, binding);
   return new TransformStream({
     async transform(chunk, controller) {

@@ -11,10 +11,13 @@ import { ensureDevPki } from '../certs-dev/pki';
 import { DEMO_USERS } from '../demo/users';
 import { DEMO_UNITS } from '../demo/units';
 import { buildCli } from './build-cli';
+import { buildConsole } from './build-console';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PKI_DIR = resolve(ROOT, process.env.QIAO_PKI_DIR ?? '.dev');
 const HTTP_PORT = process.env.QIAO_HTTP_PORT ?? '8080';
+const CONSOLE_PORT = process.env.QIAO_CONSOLE_PORT ?? '8081';
+const OIDC_PORT = process.env.QIAO_OIDC_PORT ?? '8090';
 const DEPARTMENTS = ['public_security', 'natural_resources', 'bank', 'finance', 'civil_affairs', 'market_regulation', 'vehicle_administration', 'organisation'];
 /**
  * The embedded database writes large bytea values slowly (a few MB/s) and holds them in memory,
@@ -139,6 +142,15 @@ async function main() {
     (err: Error) => console.error(`qiao: the command line could not be built (${err.message}); ./qiao runs it from the TypeScript sources`),
   );
 
+  const consoleBuild = await buildConsole();
+  const mainJs = Object.entries(consoleBuild.files).find(([f]) => f.endsWith('.js'));
+  console.log(`web console built in ${consoleBuild.ms} ms (${mainJs ? `${(mainJs[1].bytes / 1024).toFixed(0)} KiB of script` : 'no script'})`);
+  const consoleOrigin = `http://127.0.0.1:${CONSOLE_PORT}`;
+  const issuer = `http://127.0.0.1:${OIDC_PORT}`;
+  // The console logs in at a real OpenID Connect provider; it signs with the dev issuer's key, so
+  // the command line's development tokens verify against the same JWKS.
+  await launch('oidc-provider', 'demo/oidc-provider.ts', ['--issuer', issuer, '--signing-key', resolve(pki.dir, 'keys/dev-issuer.jwk'), '--console', consoleOrigin], {}, /OpenID Connect provider listening on/);
+
   const addresses = await Promise.all(
     DEPARTMENTS.map(async (dept) => {
       // The gateway starts after the adapters: they fetch its JWKS on the first warrant, not now.
@@ -160,10 +172,16 @@ async function main() {
     QIAO_PKI_DIR: pki.dir,
     QIAO_DEPARTMENTS: addresses.join(','),
     QIAO_SEED_DEMO: 'true',
+    QIAO_TOKEN_ISSUER: issuer,
+    QIAO_TOKEN_JWKS_URL: `${issuer}/jwks`,
+    QIAO_CONSOLE_ORIGINS: consoleOrigin,
     // The bank's 1 GB answer takes longer than the default 30 s call deadline.
     QIAO_CALL_DEADLINE: '5m',
   }, /gateway listening on (http:\/\/\S+)/);
-  console.log(instructions(`http://127.0.0.1:${HTTP_PORT}`, Date.now() - started));
+  const gatewayUrl = `http://127.0.0.1:${HTTP_PORT}`;
+  await launch('console', 'client/console/serve.ts', ['--gateway', gatewayUrl, '--issuer', issuer, '--port', CONSOLE_PORT, '--dist', consoleBuild.dir, '--directory', resolve(pki.dir, 'directory'), '--checkpoint-key', resolve(pki.dir, 'keys/checkpoint-verifier.jwk')], {}, /web console listening on/);
+  console.log(instructions(gatewayUrl, Date.now() - started));
+  console.log(`\nWeb console: ${consoleOrigin}/ (log in as inv.ejinhoro, appr.ordos or auditor.region at the demo sign-on ${issuer})`);
 }
 
 function instructions(gateway: string, ms: number): string {

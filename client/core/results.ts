@@ -1,4 +1,4 @@
-import type { JWK } from 'jose';
+import type { CryptoKey, JWK } from 'jose';
 import { encodeHex } from '../../proto/bytes';
 import { createSha256, type CreateSha256 } from '../../proto/hash';
 import { ReceiptError, verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
@@ -56,7 +56,8 @@ export async function waitForResults(api: ApiClient, inquiryId: string, timeoutM
 export type ReceiptKeyLookup = (department: string) => Promise<JWK>;
 
 export interface DecryptOptions {
-  privateKey: JWK;
+  /** The unit's private key: a JWK (command line) or a non-extractable WebCrypto key (console). */
+  privateKey: JWK | CryptoKey;
   receiptKeys: ReceiptKeyLookup;
   /** Called after each downloaded chunk with the bytes so far and the total. */
   onProgress?: (bytes: number, total: number) => void;

@@ -55,6 +55,8 @@ export async function bootFederation(
     revoke?: string[];
     /** The gateway's log level; its lines are kept in `gatewayLogs` (default debug, as tests read them). */
     logLevel?: 'debug' | 'info' | 'warn';
+    /** Runs once the PKI exists, before the gateway is configured: more configuration (e.g. another token issuer). */
+    beforeGateway?: (pki: DevPki) => Promise<Record<string, string>>;
   } = {},
 ): Promise<Federation> {
   const dir = await mkdtemp(join(tmpdir(), 'qiao-federation-'));
@@ -86,6 +88,7 @@ export async function bootFederation(
     QIAO_PKI_DIR: dir,
     QIAO_DEPARTMENTS: Object.entries(adapters).map(([name, a]) => `${name}=127.0.0.1:${a.port}`).join(','),
     ...options.env,
+    ...(options.beforeGateway ? await options.beforeGateway(pki) : {}),
   });
   const gatewayLogs: string[] = [];
   const destination = new Writable({ write(chunk, _enc, done) { gatewayLogs.push(String(chunk)); done(); } });

@@ -1,0 +1,35 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useConsole } from '../context';
+import { forgetUnitKey, importUnitKey, loadUnitKey, type StoredUnitKey } from '../keystore';
+
+export function UnitKeyPage() {
+  const { t } = useTranslation();
+  const { me } = useConsole();
+  const [stored, setStored] = useState<StoredUnitKey | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => void loadUnitKey(me.unit.id).then(setStored), [me.unit.id]);
+
+  async function onFile(file: File | undefined) {
+    if (!file) return;
+    setProblem(null);
+    try {
+      setStored(await importUnitKey(me.unit.id, await file.text()));
+    } catch (err) {
+      setProblem((err as Error).message);
+    }
+  }
+
+  return (
+    <section>
+      <h2>{t('key.heading')}</h2>
+      <p>{t('key.intro')}</p>
+      <p role="status">{stored ? t('key.imported', { unit: `${me.unit.nameZh} (${stored.unitId})`, thumbprint: stored.thumbprint }) : t('key.none')}</p>
+      <label>
+        {t('key.file')} <input type="file" accept=".jwk,application/json" onChange={(e) => void onFile(e.target.files?.[0])} />
+      </label>
+      {problem && <p role="alert" className="error">{t('key.bad', { message: problem })}</p>}
+      {stored && <button type="button" onClick={() => void forgetUnitKey(me.unit.id).then(() => setStored(null))}>{t('key.forget')}</button>}
+    </section>
+  );
+}

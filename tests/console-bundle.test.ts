@@ -1,0 +1,53 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsole, type ConsoleBuild } from '../scripts/build-console';
+
+/**
+ * What the web console's bundle is made of, read from the build itself (the dependency checker
+ * cannot parse JSX): only the console, client/core, the browser-safe contract and libraries —
+ * no gateway or adapter code, nothing Node-only — and within its size budget (README).
+ */
+export const MAIN_SCRIPT_BUDGET_GZIP = 120 * 1024;
+
+let dir: string;
+let build: ConsoleBuild;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'qiao-console-bundle-'));
+  build = await buildConsole(resolve(import.meta.dirname, '..'), dir);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('the web console bundle', () => {
+  it('holds no code of the gateway, the adapters, the command line or the Node-only contract', () => {
+    const ours = Object.keys(build.inputs).filter((p) => !p.startsWith('node_modules/'));
+    expect(ours.some((p) => p.startsWith('client/console/app/'))).toBe(true);
+    expect(ours.filter((p) => /^(gateway|adapters|client\/cli|certs-dev|scripts)\/|^proto\/(grpc|node)\//.test(p))).toEqual([]);
+    const packages = Object.keys(build.inputs).filter((p) => /node_modules\/(@grpc|pg|@electric-sql|drizzle-orm|hono|pino|node-forge)\//.test(p));
+    expect(packages).toEqual([]);
+  });
+
+  it('loads its script and style sheet from its own origin only, with no inline script', async () => {
+    const html = await readFile(join(dir, 'index.html'), 'utf8');
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]![1]).toMatch(/ src="\/assets\/main-[A-Z0-9]+\.js"/);
+    // Everything else the page links is a style sheet or a module of the same origin.
+    for (const [, href] of html.matchAll(/<link [^>]*href="([^"]+)"/g)) expect(href).toMatch(/^\/assets\/(main|chunk)-[A-Z0-9]+\.(js|css)$/);
+    expect(scripts[0]![2]).toBe('');
+    expect(html).not.toMatch(/https?:\/\//);
+    const hashes = JSON.parse(await readFile(join(dir, 'hashes.json'), 'utf8')) as Record<string, { sha256: string }>;
+    expect(Object.keys(hashes).sort()).toEqual(Object.keys(build.files).sort());
+  });
+
+  it('keeps the script of the first page (the entry and the chunks it imports) within its budget', async () => {
+    const html = await readFile(join(dir, 'index.html'), 'utf8');
+    const first = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(first.some((f) => /^assets\/main-/.test(f))).toBe(true);
+    let gzipped = 0;
+    for (const f of first) gzipped += gzipSync(await readFile(join(dir, f)), { level: 9 }).length;
+    expect(gzipped).toBeLessThan(MAIN_SCRIPT_BUDGET_GZIP);
+  });
+});

@@ -1,0 +1,181 @@
+import { and, desc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resultChunks, results } from '../gateway/db/schema';
+import type { Browser } from 'playwright-core';
+import { LI, LI_SON_ELDER, LI_SON_YOUNGER } from '../adapters/departments/demo-world/li-family';
+import { accessibilityProblems, HAVE_CHROMIUM, launchChromium, NO_CHROMIUM } from './console/browser';
+import { bootConsoleWorld, logIn, recordRequests, type ConsoleWorld, type SentRequest } from './console/console-world';
+
+/**
+ * The Muhudunbao case in the web console, in real Chromium, across three people: the Ejin Horo
+ * investigator asks about village director Li, the Ordos approver approves, the investigator
+ * imports the unit key into the browser and decrypts: the page shows Li's two sons joining his
+ * household on 2017-03-15. Every request the pages send is kept and checked for plaintext.
+ */
+if (!HAVE_CHROMIUM) console.warn(NO_CHROMIUM);
+
+describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao case', () => {
+  let world: ConsoleWorld;
+  let browser: Browser;
+  const sent: SentRequest[] = [];
+  let inquiryId: string;
+
+  beforeAll(async () => {
+    [world, browser] = await Promise.all([bootConsoleWorld(), launchChromium()]);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await world?.close();
+  });
+
+  it('the investigator logs in at the OpenID Connect provider and submits, with the resident ID checked as typed', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    recordRequests(context, sent);
+    const login = await context.newPage();
+    await login.goto(`${world.consoleUrl}/`);
+    await login.getByRole('button', { name: '统一身份认证登录' }).waitFor();
+    expect(await accessibilityProblems(login), 'login page').toEqual([]);
+    await login.close();
+    const page = await logIn(world, context, 'inv.ejinhoro');
+    await page.getByRole('heading', { name: '新建查询' }).waitFor();
+    await page.getByLabel('案件编号').fill('EJH-2019-031');
+    await page.getByLabel('法律依据').fill('《监察法》第十八条');
+    await page.getByLabel('查询目的').fill('核查草原补贴申报');
+    const id = page.getByLabel('证件号码');
+    // A wrong check character is refused with the API's own message, before anything is sent.
+    await id.fill(`${LI.id.slice(0, 17)}${LI.id.endsWith('4') ? '5' : '4'}`);
+    await expect(page.locator('#subject-0-check').textContent()).resolves.toMatch(/check character/);
+    await id.fill(LI.id);
+    await expect(page.locator('#subject-0-check').textContent()).resolves.toBe('校验通过');
+    for (const c of ['household', 'household_members', 'real_estate', 'grassland_contracts']) await page.getByRole('checkbox', { name: new RegExp(`^${c} `) }).check();
+    await expect(page.locator('p.chain').textContent()).resolves.toContain('审批人 ×1');
+    expect(await accessibilityProblems(page), 'new inquiry form').toEqual([]);
+    await page.getByRole('button', { name: '提交查询' }).click();
+    await page.waitForURL(/\/inquiries\/[^/]+$/);
+    inquiryId = decodeURIComponent(page.url().split('/').pop()!);
+    await page.getByText('待审批').first().waitFor();
+    await context.close();
+  });
+
+  it('the Ordos approver finds it in the queue and approves it with a comment', async () => {
+    const context = await browser.newContext();
+    recordRequests(context, sent);
+    const page = await logIn(world, context, 'appr.ordos');
+    await page.getByRole('heading', { name: '待我审批' }).waitFor();
+    await page.locator(`tr[data-inquiry="${inquiryId}"]`).waitFor();
+    expect(await accessibilityProblems(page), 'approval queue').toEqual([]);
+    await page.locator(`tr[data-inquiry="${inquiryId}"]`).getByRole('link', { name: /查看/ }).click();
+    await page.getByLabel('审批意见').fill('同意查询，案件 EJH-2019-031');
+    expect(await accessibilityProblems(page), 'inquiry, approver view').toEqual([]);
+    await page.getByRole('button', { name: '批准' }).click();
+    await page.getByRole('status').filter({ hasText: '已批准' }).waitFor();
+    await context.close();
+    await world.fed.drain();
+  });
+
+  it('the investigator imports the unit key, then downloads, verifies and decrypts in the browser: Li\'s two sons joined on 2017-03-15', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    recordRequests(context, sent);
+    const page = await logIn(world, context, 'inv.ejinhoro');
+    await page.getByRole('link', { name: '单位密钥' }).click();
+    await page.getByLabel('密钥文件').setInputFiles(world.fed.pki.units['150627']!.privateKeyPath);
+    await page.getByRole('status').filter({ hasText: '已导入单位' }).waitFor();
+    // Non-extractable: the page itself cannot read the private key back.
+    // (A string: this file is type-checked without the DOM's types.)
+    const extractable = await page.evaluate(`(async () => {
+      const db = await new Promise((ok) => { const r = indexedDB.open('qiao-console'); r.onsuccess = () => ok(r.result); });
+      const stored = await new Promise((ok) => { const r = db.transaction('unit-keys').objectStore('unit-keys').get('150627'); r.onsuccess = () => ok(r.result); });
+      return { extractable: stored.key.extractable, exported: await crypto.subtle.exportKey('jwk', stored.key).then(() => 'exported', (e) => e.name) };
+    })()`);
+    expect(extractable).toEqual({ extractable: false, exported: 'InvalidAccessError' });
+
+    await page.goto(`${world.consoleUrl}/inquiries/${encodeURIComponent(inquiryId)}`);
+    const part = page.locator('article[data-department="public_security"]');
+    await part.getByRole('button', { name: '下载、验证并解密' }).click();
+    await part.getByText(/已验证：回执签名/).waitFor();
+    const members = part.locator('div[data-category="household_members"] tbody tr');
+    const sons = members.filter({ hasText: '2017-03-15' });
+    await expect(sons.count()).resolves.toBe(2);
+    const text = (await sons.allTextContents()).join('\n');
+    expect(text).toContain(LI_SON_ELDER.id);
+    expect(text).toContain(LI_SON_YOUNGER.id);
+    expect(await accessibilityProblems(page), 'results').toEqual([]);
+    // The English switch: every label changes, the data does not.
+    await page.getByLabel('语言').selectOption('en');
+    await part.getByText(/Verified: receipt signature/).waitFor();
+    await page.getByRole('link', { name: 'Unit key' }).waitFor();
+    await context.close();
+  });
+
+  it('a stored result altered at the gateway is refused on screen, naming the failed check, and no record is shown', async () => {
+    const { db } = world.fed.gateway.database;
+    const [row] = await db.select().from(results).where(and(eq(results.inquiryId, inquiryId), eq(results.department, 'public_security')));
+    const [chunk] = await db.select().from(resultChunks).where(and(eq(resultChunks.partId, row!.partId), eq(resultChunks.warrantId, row!.warrantId))).orderBy(desc(resultChunks.seq)).limit(1);
+    const data = Buffer.from(chunk!.data);
+    data[data.length - 20]! ^= 1; // inside the last frame's ciphertext
+    await db.update(resultChunks).set({ data }).where(and(eq(resultChunks.partId, chunk!.partId), eq(resultChunks.warrantId, chunk!.warrantId), eq(resultChunks.seq, chunk!.seq)));
+    try {
+      const context = await browser.newContext();
+      recordRequests(context, sent);
+      const page = await logIn(world, context, 'inv.ejinhoro');
+      await page.getByRole('link', { name: '单位密钥' }).click();
+      await page.getByLabel('密钥文件').setInputFiles(world.fed.pki.units['150627']!.privateKeyPath);
+      await page.getByRole('status').filter({ hasText: '已导入单位' }).waitFor();
+      await page.goto(`${world.consoleUrl}/inquiries/${encodeURIComponent(inquiryId)}`);
+      const part = page.locator('article[data-department="public_security"]');
+      await part.getByRole('button', { name: '下载、验证并解密' }).click();
+      const alert = part.getByRole('alert');
+      await alert.waitFor();
+      expect(await alert.textContent()).toMatch(/验证失败（frame-authentication）：public_security: frame-authentication check failed/);
+      await expect(part.locator('table').count()).resolves.toBe(0);
+      await context.close();
+    } finally {
+      data[data.length - 20]! ^= 1;
+      await db.update(resultChunks).set({ data }).where(and(eq(resultChunks.partId, chunk!.partId), eq(resultChunks.warrantId, chunk!.warrantId), eq(resultChunks.seq, chunk!.seq)));
+    }
+  });
+
+  it('another unit\'s investigator cannot reach the inquiry: the page says it does not exist', async () => {
+    const context = await browser.newContext();
+    recordRequests(context, sent);
+    const page = await logIn(world, context, 'inv.alxa');
+    await page.goto(`${world.consoleUrl}/inquiries/${encodeURIComponent(inquiryId)}`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/not found|不存在|no inquiry/i);
+    await expect(page.getByText('EJH-2019-031').count()).resolves.toBe(0);
+    await context.close();
+  });
+
+  it('the auditor reads the timeline, filters it, and verifies the log in the browser against the pinned key, then again for consistency', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    recordRequests(context, sent);
+    const page = await logIn(world, context, 'auditor.region');
+    await page.getByRole('link', { name: '审计日志' }).click();
+    await page.locator('tr[data-action="inquiry.approved"]').first().waitFor();
+    await page.getByLabel('操作').selectOption('result.downloaded');
+    const actions = await page.locator('table.audit tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action')));
+    expect(actions.length).toBeGreaterThan(0);
+    expect(new Set(actions)).toEqual(new Set(['result.downloaded']));
+    await page.getByRole('button', { name: '验证日志' }).click();
+    const verified = page.getByRole('status').filter({ hasText: '验证通过' });
+    await verified.waitFor();
+    expect(await verified.textContent()).toContain('首次验证');
+    await page.getByRole('button', { name: '验证日志' }).click();
+    await page.getByRole('status').filter({ hasText: '上次接受的检查点' }).waitFor();
+    expect(await accessibilityProblems(page), 'audit log').toEqual([]);
+    await context.close();
+  });
+
+  it('no request from the console carries plaintext, and requests go only to the console, the gateway and the issuer', () => {
+    const origins = new Set(sent.map((r) => new URL(r.url).origin));
+    expect([...origins].sort()).toEqual([world.consoleUrl, world.fed.gateway.url, world.issuer].sort());
+    // What only decryption reveals: the sons' names and ids, the date they moved in.
+    // And the unit's private key, which is imported into the browser and never uploaded.
+    const secrets = [LI_SON_ELDER.id, LI_SON_YOUNGER.id, LI_SON_ELDER.name, LI_SON_YOUNGER.name, '2017-03-15', world.fed.pki.units['150627']!.privateJwk.d!];
+    const leaks = sent.filter((r) => secrets.some((s) => `${r.url}\n${JSON.stringify(r.headers)}\n${r.body ?? ''}`.includes(s)));
+    expect(leaks).toEqual([]);
+    // The download itself was made (the ciphertext came through the gateway).
+    expect(sent.some((r) => r.url.startsWith(`${world.fed.gateway.url}/v1/inquiries/`) && r.url.endsWith('/results/public_security'))).toBe(true);
+  });
+});
