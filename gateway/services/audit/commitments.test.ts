@@ -25,6 +25,12 @@ describe('the gateway’s commitments (node:crypto) against the contract’s vec
     expect(await computeCommitment(decodeCommitmentKey(vector.keyFile), 'subject', '150627196803120034')).toBe(writer.commit('subject', '150627196803120034'));
   });
 
+  it('replaces ids that are refused as subjects too: a wrong check character, a birth date in the future', () => {
+    for (const id of ['150627196803120035', '15062720991231003X']) {
+      expect(writer.commitFreeText(`subject ${id} refused`)).toBe(`subject ${writer.commit('subject', id)} refused`);
+    }
+  });
+
   it('refuses a key shorter than 32 bytes', () => {
     expect(() => createAuditWriter(new Uint8Array(16))).toThrow('the audit commitment key must be at least 32 bytes, not 16');
   });

@@ -1,6 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
 import { COMMITMENT_PREFIX, commitmentMessage, MIN_COMMITMENT_KEY_BYTES, type CommitmentKind } from '../../../proto/audit-commitment';
-import { residentIdProblem } from '../../../proto/subjects';
 
 export type { CommitmentKind };
 
@@ -28,6 +27,7 @@ export interface AuditWriter {
 }
 
 const CREDIT_CODE = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
+const RESIDENT_ID = /^\d{17}[\dX]$/;
 const EMBEDDED_CODE = /(?<![0-9A-Z])[0-9A-Z]{18}(?![0-9A-Z])/g;
 
 export function createAuditWriter(commitmentKey: Uint8Array): AuditWriter {
@@ -38,8 +38,10 @@ export function createAuditWriter(commitmentKey: Uint8Array): AuditWriter {
   return {
     keyId,
     commit,
-    // A reason or an echoed error may quote an id: an 18-character run that is a valid resident
-    // id number or has a credit code's shape is replaced; numbers and words are left alone.
-    commitFreeText: (text) => text.replace(EMBEDDED_CODE, (code) => (residentIdProblem(code) === null || CREDIT_CODE.test(code) ? commit('subject', code) : code)),
+    // A reason or an echoed error may quote an id: an 18-character run with the shape of a
+    // resident id number or of a credit code is replaced; numbers and words are left alone. The
+    // shape, not validity: a mistyped or refused id (wrong check character, a birth date the
+    // submission schema refuses) is still somebody's id, or close enough to find them.
+    commitFreeText: (text) => text.replace(EMBEDDED_CODE, (code) => (RESIDENT_ID.test(code) || CREDIT_CODE.test(code) ? commit('subject', code) : code)),
   };
 }
