@@ -177,15 +177,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     listWarrants: (id) => call(endpoints.listWarrants, { params: { id } }),
     async downloadResult(id, department) {
       const endpoint = endpoints.downloadResult;
-      const res = await exchange(endpoint, pathOf(endpoint, { params: { id, department } }), undefined);
-      if (!res.ok) throw await toApiError(endpoint, res);
-      try {
-        readAnswer(endpoint, { status: res.status, headers: headersOf(res), body: undefined });
-      } catch (err) {
-        await res.body?.cancel();
-        if (err instanceof ContractViolation) throw invalidResponse(endpoint, res, err);
-        throw err;
-      }
+      const res = await openStream(endpoint, await exchange(endpoint, pathOf(endpoint, { params: { id, department } }), undefined));
       if (!res.body) throw invalidResponse(endpoint, res, new ContractViolation(routeName(endpoint), res.status, [{ path: '', message: 'no body' }]));
       const h = ResultDownloadHeaders.parse(headersOf(res));
       return {
@@ -199,15 +191,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     async *followInquiry(id, options = {}) {
       const endpoint = endpoints.inquiryEvents;
-      const res = await exchange(endpoint, pathOf(endpoint, { params: { id } }), undefined, { accept: EVENT_STREAM, ...(options.signal ? { signal: options.signal } : {}) });
-      if (!res.ok) throw await toApiError(endpoint, res);
-      try {
-        readAnswer(endpoint, { status: res.status, headers: headersOf(res), body: undefined });
-      } catch (err) {
-        await res.body?.cancel();
-        if (err instanceof ContractViolation) throw invalidResponse(endpoint, res, err);
-        throw err;
-      }
+      const res = await openStream(endpoint, await exchange(endpoint, pathOf(endpoint, { params: { id } }), undefined, { accept: EVENT_STREAM, ...(options.signal ? { signal: options.signal } : {}) }));
       if (!res.body) return;
       const route = routeName(endpoint);
       for await (const message of readServerSentEvents(res.body, options.signal)) {
@@ -253,6 +237,19 @@ function parseJson(text: string): unknown {
 }
 
 const headersOf = (res: Response): Record<string, string> => Object.fromEntries(res.headers.entries());
+
+/** A streamed answer (a download, an event stream): an error envelope as ApiError, the status and headers checked against the contract before the body is read. */
+async function openStream(endpoint: Endpoint, res: Response): Promise<Response> {
+  if (!res.ok) throw await toApiError(endpoint, res);
+  try {
+    readAnswer(endpoint, { status: res.status, headers: headersOf(res), body: undefined });
+  } catch (err) {
+    await res.body?.cancel();
+    if (err instanceof ContractViolation) throw invalidResponse(endpoint, res, err);
+    throw err;
+  }
+  return res;
+}
 
 function invalidResponse(endpoint: Endpoint, res: Response, violation: ContractViolation): ApiError {
   return new ApiError(
