@@ -228,6 +228,23 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     await context.close();
   });
 
+  it('the console server publishes the keys the page signs against, public halves only', async () => {
+    const get = (path: string) => fetch(`${world.consoleUrl}${path}`);
+    const authority = await get('/directory/authority.pub.jwk');
+    expect(authority.status).toBe(200);
+    expect(await authority.json()).toEqual(world.fed.pki.directoryAuthority.publicJwk);
+    const unitKey = await get('/units/150627/encryption.pub.jwk');
+    expect(unitKey.status).toBe(200);
+    expect((await unitKey.json()) as object).not.toHaveProperty('d');
+    await expect(get('/units/150627/encryption.cert.jws').then(async (r) => (await r.text()).trim())).resolves.toBe(world.fed.pki.units['150627']!.keyCertificate.trim());
+    // The private unit key beside them, and anything outside the two names, is never served as a file.
+    for (const path of ['/units/150627/encryption.jwk', '/units/150627/../150627/encryption.jwk', '/units/150627/%2e%2e/150627/encryption.jwk']) {
+      const r = await get(path);
+      expect(await r.text(), path).not.toContain(world.fed.pki.units['150627']!.privateJwk.d!);
+    }
+    expect((await get('/units/999999/encryption.pub.jwk')).status).toBe(404);
+  });
+
   it('no request from the console carries plaintext, and requests go only to the console, the gateway and the issuer', () => {
     const origins = new Set(sent.map((r) => new URL(r.url).origin));
     expect([...origins].sort()).toEqual([world.consoleUrl, world.fed.gateway.url, world.issuer].sort());
