@@ -1,8 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultChunks, results } from '../gateway/db/schema';
 import type { Browser, Page } from 'playwright-core';
 import { devPkiPaths } from '../certs-dev/layout';
+import { signSignerCertificate } from '../proto/signer-certificate';
 import { LI, LI_SON_ELDER, LI_SON_YOUNGER } from '../adapters/departments/demo-world/li-family';
 import { accessibilityProblems, HAVE_CHROMIUM, launchChromium, NO_CHROMIUM } from './console/browser';
 import { bootConsoleWorld, logIn, recordRequests, type ConsoleWorld, type SentRequest } from './console/console-world';
@@ -186,6 +190,17 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     await expect(pick(other.privateJwk, other.certificate)).resolves.toMatch(/该证书属于其他单位/);
     // The unit's encryption key is not a signing key.
     await expect(pick(world.fed.pki.units['150627']!.privateKeyPath, mine.certificate)).resolves.toMatch(/不含 Ed25519 签名密钥/);
+    // A colleague's of the same unit, certified as approver, not investigator.
+    const approver = devPkiPaths(world.fed.pki.dir).signer('appr.alxa');
+    await expect(pick(approver.privateJwk, approver.certificate)).resolves.toMatch(/该证书未认证您的角色/);
+    // One's own key under a certificate by the directory authority that has expired.
+    const expiredDir = await mkdtemp(join(tmpdir(), 'qiao-expired-'));
+    try {
+      await writeFile(join(expiredDir, 'signing.cert.jws'), await signSignerCertificate({ ...world.fed.pki.signers['inv.alxa']!.claims, nbf: 1, exp: 2 }, world.fed.pki.directoryAuthority.privateJwk));
+      await expect(pick(mine.privateJwk, join(expiredDir, 'signing.cert.jws'))).resolves.toMatch(/证书已过期或尚未生效/);
+    } finally {
+      await rm(expiredDir, { recursive: true, force: true });
+    }
     await page.getByLabel('语言').selectOption('en');
     await page.getByRole('heading', { name: 'My signing key' }).waitFor();
     await page.getByLabel('Signing key file (signing.jwk)').setInputFiles(other.privateJwk);
