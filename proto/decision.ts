@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { encodeBase64url, encodeUtf8 } from './bytes';
 import { sha256 } from './hash';
 import { certifiedSignerJwk, SignerRole, type SignerCertificateClaims } from './signer-certificate';
-import { SignedClaimsError, signClaims, verifyClaims } from './signed-claims';
+import { SignedClaimsError, signClaims, verifyClaims, type SigningKey } from './signed-claims';
 
 /**
  * A signed decision: one approver's approval or rejection of one inquiry statement, signed on
@@ -38,8 +38,8 @@ export class DecisionError extends Error {
 
 export const commentDigest = (comment: string): string => encodeBase64url(sha256(encodeUtf8(comment)));
 
-export function signDecision(claims: DecisionClaims, signerPrivateJwk: JWK): Promise<string> {
-  return signClaims(DECISION_TYPE, DecisionClaims, claims, signerPrivateJwk, { canonical: true });
+export function signDecision(claims: DecisionClaims, signer: SigningKey): Promise<string> {
+  return signClaims(DECISION_TYPE, DecisionClaims, claims, signer, { canonical: true });
 }
 
 export async function verifyDecision(jws: string, signer: SignerCertificateClaims): Promise<DecisionClaims> {

@@ -4,7 +4,7 @@ import { encodeBase64url, encodeUtf8 } from './bytes';
 import { canonicalJson } from './canonical-json';
 import { sha256 } from './hash';
 import { certifiedSignerJwk, SIGNER_KEY_ID, type SignerCertificateClaims } from './signer-certificate';
-import { SignedClaimsError, signClaims, verifyClaims } from './signed-claims';
+import { SignedClaimsError, signClaims, verifyClaims, type SigningKey } from './signed-claims';
 import { OrganisationSubject, PersonSubject } from './subjects';
 
 /**
@@ -86,8 +86,8 @@ export function makeDisclosures(categories: readonly string[], subjects: readonl
   return categories.map((category) => ({ category, subjects: plain, salt: newSalt() }));
 }
 
-export function signStatement(claims: StatementClaims, signerPrivateJwk: JWK): Promise<string> {
-  return signClaims(STATEMENT_TYPE, StatementClaims, claims, signerPrivateJwk, { canonical: true });
+export function signStatement(claims: StatementClaims, signer: SigningKey): Promise<string> {
+  return signClaims(STATEMENT_TYPE, StatementClaims, claims, signer, { canonical: true });
 }
 
 /** The key id in a statement's or decision's header, read before anything is verified (to find its certificate). */

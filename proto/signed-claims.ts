@@ -1,4 +1,4 @@
-import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { z } from 'zod';
 import { canonicalJson } from './canonical-json';
 
@@ -16,19 +16,26 @@ export class SignedClaimsError extends Error {
  * certificates and revocation lists), so another implementation that rebuilds the claims gets the
  * same bytes; the older formats keep JSON.stringify, which their vectors fix.
  */
+/**
+ * A private Ed25519 key to sign with: a JWK with its `kid` (read from a key file), or a WebCrypto
+ * key — in the browser a non-extractable one that script can use but never read — with its `kid`.
+ */
+export type SigningKey = JWK | { key: CryptoKey; kid: string };
+
 export async function signClaims<T extends object>(
   typ: string,
   schema: z.ZodType<T>,
   claims: T,
-  privateJwk: JWK,
+  signingKey: SigningKey,
   opts: { canonical?: boolean } = {},
 ): Promise<string> {
-  if (!privateJwk.kid) throw new Error(`${typ} signing key has no kid`);
+  if (!signingKey.kid) throw new Error(`${typ} signing key has no kid`);
   const valid = schema.parse(claims);
   const text = opts.canonical ? canonicalJson(valid) : JSON.stringify(valid);
+  const key = 'key' in signingKey && typeof signingKey.key === 'object' ? signingKey.key : await importJWK(signingKey as JWK, 'EdDSA');
   return new CompactSign(new TextEncoder().encode(text))
-    .setProtectedHeader({ alg: 'EdDSA', typ, kid: privateJwk.kid })
-    .sign(await importJWK(privateJwk, 'EdDSA'));
+    .setProtectedHeader({ alg: 'EdDSA', typ, kid: signingKey.kid })
+    .sign(key);
 }
 
 /**

@@ -179,7 +179,7 @@ async function main() {
     QIAO_CALL_DEADLINE: '5m',
   }, /gateway listening on (http:\/\/\S+)/);
   const gatewayUrl = `http://127.0.0.1:${HTTP_PORT}`;
-  await launch('console', 'client/console/serve.ts', ['--gateway', gatewayUrl, '--issuer', issuer, '--port', CONSOLE_PORT, '--dist', consoleBuild.dir, '--directory', resolve(pki.dir, 'directory'), '--checkpoint-key', resolve(pki.dir, 'keys/checkpoint-verifier.jwk')], {}, /web console listening on/);
+  await launch('console', 'client/console/serve.ts', ['--gateway', gatewayUrl, '--issuer', issuer, '--port', CONSOLE_PORT, '--dist', consoleBuild.dir, '--directory', resolve(pki.dir, 'directory'), '--units', resolve(pki.dir, 'units'), '--checkpoint-key', resolve(pki.dir, 'keys/checkpoint-verifier.jwk')], {}, /web console listening on/);
   console.log(instructions(gatewayUrl, Date.now() - started));
   console.log(`\nWeb console: ${consoleOrigin}/ (log in as inv.ejinhoro, appr.ordos or auditor.region at the demo sign-on ${issuer})`);
 }

@@ -1,7 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultChunks, results } from '../gateway/db/schema';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { devPkiPaths } from '../certs-dev/layout';
+import { signSignerCertificate } from '../proto/signer-certificate';
 import { LI, LI_SON_ELDER, LI_SON_YOUNGER } from '../adapters/departments/demo-world/li-family';
 import { accessibilityProblems, HAVE_CHROMIUM, launchChromium, NO_CHROMIUM } from './console/browser';
 import { bootConsoleWorld, logIn, recordRequests, type ConsoleWorld, type SentRequest } from './console/console-world';
@@ -13,6 +18,19 @@ import { bootConsoleWorld, logIn, recordRequests, type ConsoleWorld, type SentRe
  * household on 2017-03-15. Every request the pages send is kept and checked for plaintext.
  */
 if (!HAVE_CHROMIUM) console.warn(NO_CHROMIUM);
+
+/** As each user does once: picks their signing.jwk and signing.cert.jws on the signing-key page. */
+async function importSigningKey(world: ConsoleWorld, page: Page, username: string, opts: { checkA11y?: boolean } = {}): Promise<void> {
+  const files = devPkiPaths(world.fed.pki.dir).signer(username);
+  await page.getByRole('navigation').getByRole('link', { name: '我的签名密钥' }).click();
+  await page.getByRole('heading', { name: '我的签名密钥' }).waitFor();
+  await page.getByRole('status').filter({ hasText: '尚未导入签名密钥' }).waitFor();
+  if (opts.checkA11y) expect(await accessibilityProblems(page), 'signing-key page').toEqual([]);
+  await page.getByLabel('签名密钥文件（signing.jwk）').setInputFiles(files.privateJwk);
+  await page.getByLabel('证书文件（signing.cert.jws）').setInputFiles(files.certificate);
+  await page.getByRole('button', { name: '核验并导入' }).click();
+  await page.getByRole('status').filter({ hasText: '已导入签名密钥' }).waitFor();
+}
 
 describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao case', () => {
   let world: ConsoleWorld;
@@ -38,6 +56,19 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     await login.close();
     const page = await logIn(world, context, 'inv.ejinhoro');
     await page.getByRole('heading', { name: '新建查询' }).waitFor();
+    // Without a signing key the form says what to do, and does not submit.
+    await page.getByText('请先导入您的签名密钥').first().waitFor();
+    await expect(page.getByRole('button', { name: '提交查询' }).isDisabled()).resolves.toBe(true);
+    await importSigningKey(world, page, 'inv.ejinhoro', { checkA11y: true });
+    // Non-extractable: the page itself cannot read the signing key back.
+    const signingKey = await page.evaluate(`(async () => {
+      const db = await new Promise((ok) => { const r = indexedDB.open('qiao-console'); r.onsuccess = () => ok(r.result); });
+      const stored = await new Promise((ok) => { const r = db.transaction('signing-keys').objectStore('signing-keys').get('inv.ejinhoro'); r.onsuccess = () => ok(r.result); });
+      return { type: stored.privateKey.type, algorithm: stored.privateKey.algorithm.name, extractable: stored.privateKey.extractable, usages: stored.privateKey.usages, exported: await crypto.subtle.exportKey('jwk', stored.privateKey).then(() => 'exported', (e) => e.name) };
+    })()`);
+    expect(signingKey).toEqual({ type: 'private', algorithm: 'Ed25519', extractable: false, usages: ['sign'], exported: 'InvalidAccessError' });
+    await page.getByRole('navigation').getByRole('link', { name: '新建查询' }).click();
+    await page.getByRole('heading', { name: '新建查询' }).waitFor();
     await page.getByLabel('案件编号').fill('EJH-2019-031');
     await page.getByLabel('法律依据').fill('《监察法》第十八条');
     await page.getByLabel('查询目的').fill('核查草原补贴申报');
@@ -61,6 +92,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     const context = await browser.newContext();
     recordRequests(context, sent);
     const page = await logIn(world, context, 'appr.ordos');
+    await page.getByRole('heading', { name: '待我审批' }).waitFor();
+    await importSigningKey(world, page, 'appr.ordos');
+    await page.getByRole('navigation').getByRole('link', { name: '待我审批' }).click();
     await page.getByRole('heading', { name: '待我审批' }).waitFor();
     await page.locator(`tr[data-inquiry="${inquiryId}"]`).waitFor();
     expect(await accessibilityProblems(page), 'approval queue').toEqual([]);
@@ -135,6 +169,48 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     }
   });
 
+  it('a signing key that does not fit is refused before it is stored, saying why in Chinese and in English', async () => {
+    const context = await browser.newContext();
+    recordRequests(context, sent);
+    const page = await logIn(world, context, 'inv.alxa');
+    const mine = devPkiPaths(world.fed.pki.dir).signer('inv.alxa');
+    const other = devPkiPaths(world.fed.pki.dir).signer('inv.ejinhoro');
+    await page.getByRole('navigation').getByRole('link', { name: '我的签名密钥' }).click();
+    const pick = async (key: string, certificate: string) => {
+      await page.getByLabel('签名密钥文件（signing.jwk）').setInputFiles(key);
+      await page.getByLabel('证书文件（signing.cert.jws）').setInputFiles(certificate);
+      await page.getByRole('button', { name: '核验并导入' }).click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      return alert.textContent();
+    };
+    // Someone else's key with one's own certificate.
+    await expect(pick(other.privateJwk, mine.certificate)).resolves.toMatch(/此密钥不是证书所认证的密钥/);
+    // Another unit's key and certificate (Ejin Horo's, for an Alxa investigator).
+    await expect(pick(other.privateJwk, other.certificate)).resolves.toMatch(/该证书属于其他单位/);
+    // The unit's encryption key is not a signing key.
+    await expect(pick(world.fed.pki.units['150627']!.privateKeyPath, mine.certificate)).resolves.toMatch(/不含 Ed25519 签名密钥/);
+    // A colleague's of the same unit, certified as approver, not investigator.
+    const approver = devPkiPaths(world.fed.pki.dir).signer('appr.alxa');
+    await expect(pick(approver.privateJwk, approver.certificate)).resolves.toMatch(/该证书未认证您的角色/);
+    // One's own key under a certificate by the directory authority that has expired.
+    const expiredDir = await mkdtemp(join(tmpdir(), 'qiao-expired-'));
+    try {
+      await writeFile(join(expiredDir, 'signing.cert.jws'), await signSignerCertificate({ ...world.fed.pki.signers['inv.alxa']!.claims, nbf: 1, exp: 2 }, world.fed.pki.directoryAuthority.privateJwk));
+      await expect(pick(mine.privateJwk, join(expiredDir, 'signing.cert.jws'))).resolves.toMatch(/证书已过期或尚未生效/);
+    } finally {
+      await rm(expiredDir, { recursive: true, force: true });
+    }
+    await page.getByLabel('语言').selectOption('en');
+    await page.getByRole('heading', { name: 'My signing key' }).waitFor();
+    await page.getByLabel('Signing key file (signing.jwk)').setInputFiles(other.privateJwk);
+    await page.getByLabel('Certificate file (signing.cert.jws)').setInputFiles(mine.certificate);
+    await page.getByRole('button', { name: 'Check and import' }).click();
+    await page.getByRole('alert').filter({ hasText: 'This key is not the one the certificate certifies' }).waitFor();
+    await expect(page.getByRole('status').textContent()).resolves.toMatch(/No signing key imported yet/);
+    await context.close();
+  });
+
   it('another unit\'s investigator cannot reach the inquiry: the page says it does not exist', async () => {
     const context = await browser.newContext();
     recordRequests(context, sent);
@@ -167,12 +243,30 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     await context.close();
   });
 
+  it('the console server publishes the keys the page signs against, public halves only', async () => {
+    const get = (path: string) => fetch(`${world.consoleUrl}${path}`);
+    const authority = await get('/directory/authority.pub.jwk');
+    expect(authority.status).toBe(200);
+    expect(await authority.json()).toEqual(world.fed.pki.directoryAuthority.publicJwk);
+    const unitKey = await get('/units/150627/encryption.pub.jwk');
+    expect(unitKey.status).toBe(200);
+    expect((await unitKey.json()) as object).not.toHaveProperty('d');
+    await expect(get('/units/150627/encryption.cert.jws').then(async (r) => (await r.text()).trim())).resolves.toBe(world.fed.pki.units['150627']!.keyCertificate.trim());
+    // The private unit key beside them, and anything outside the two names, is never served as a file.
+    for (const path of ['/units/150627/encryption.jwk', '/units/150627/../150627/encryption.jwk', '/units/150627/%2e%2e/150627/encryption.jwk']) {
+      const r = await get(path);
+      expect(await r.text(), path).not.toContain(world.fed.pki.units['150627']!.privateJwk.d!);
+    }
+    expect((await get('/units/999999/encryption.pub.jwk')).status).toBe(404);
+  });
+
   it('no request from the console carries plaintext, and requests go only to the console, the gateway and the issuer', () => {
     const origins = new Set(sent.map((r) => new URL(r.url).origin));
     expect([...origins].sort()).toEqual([world.consoleUrl, world.fed.gateway.url, world.issuer].sort());
     // What only decryption reveals: the sons' names and ids, the date they moved in.
     // And the unit's private key, which is imported into the browser and never uploaded.
-    const secrets = [LI_SON_ELDER.id, LI_SON_YOUNGER.id, LI_SON_ELDER.name, LI_SON_YOUNGER.name, '2017-03-15', world.fed.pki.units['150627']!.privateJwk.d!];
+    // And each user's signing key, imported the same way.
+    const secrets = [LI_SON_ELDER.id, LI_SON_YOUNGER.id, LI_SON_ELDER.name, LI_SON_YOUNGER.name, '2017-03-15', world.fed.pki.units['150627']!.privateJwk.d!, world.fed.pki.signers['inv.ejinhoro']!.privateJwk.d!, world.fed.pki.signers['appr.ordos']!.privateJwk.d!];
     const leaks = sent.filter((r) => secrets.some((s) => `${r.url}\n${JSON.stringify(r.headers)}\n${r.body ?? ''}`.includes(s)));
     expect(leaks).toEqual([]);
     // The download itself was made (the ciphertext came through the gateway).

@@ -6,11 +6,14 @@
  * authorization-code exchange is a request of the page), no frames, no plugins.
  *
  *   tsx client/console/serve.ts --gateway http://127.0.0.1:8080 --issuer http://127.0.0.1:8090 \
- *     [--directory .dev/directory] [--port 8081] [--dist .build/console]
+ *     [--directory .dev/directory] [--units .dev/units] [--port 8081] [--dist .build/console]
  *
  * `/config.json` tells the page which gateway and issuer it talks to; `/directory/…` serves the
  * directory's published public keys (`*.pub.jwk`: the departments' receipt keys) from the unit's
  * copy, so the page checks receipts against the directory, never against the gateway's word;
+ * `/units/<code>/encryption.pub.jwk` and `encryption.cert.jws` serve a unit's published
+ * encryption key and the directory authority's certificate of it (what a signed statement names;
+ * never the private encryption.jwk beside them);
  * every other path that is not a file is the page itself (the app routes in the browser:
  * /callback, /inquiries/…).
  */
@@ -28,6 +31,8 @@ export interface ConsoleServerOptions {
   clientId: string;
   /** The directory's published keys (certs-dev layout: receipts/<department>.pub.jwk). */
   directory?: string;
+  /** The units' published encryption keys and certificates (certs-dev layout: <code>/encryption.pub.jwk, encryption.cert.jws). */
+  units?: string;
   /** The checkpoint key auditors pin (a public Ed25519 JWK), served as /directory/checkpoint-verifier.pub.jwk. */
   checkpointKey?: string;
   /** The audit log's name in its checkpoints. */
@@ -77,7 +82,7 @@ export interface ConsoleServer {
   server: Server;
   url: string;
   /** Whom the page talks to; until this is called every request answers 503. */
-  configure(upstream: { gateway: string; issuer: string; directory?: string; checkpointKey?: string }): void;
+  configure(upstream: { gateway: string; issuer: string; directory?: string; units?: string; checkpointKey?: string }): void;
   close(): Promise<void>;
 }
 
@@ -91,7 +96,7 @@ export async function listenConsoleServer(options: Omit<ConsoleServerOptions, 'g
   const index = await readFile(join(dist, 'index.html')).catch(() => {
     throw new Error(`${dist}/index.html not found: build the console first (npm run build:console)`);
   });
-  let upstream: { headers: Record<string, string>; config: string; directory?: string; checkpointKey?: string } | null = null;
+  let upstream: { headers: Record<string, string>; config: string; directory?: string; units?: string; checkpointKey?: string } | null = null;
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -99,7 +104,7 @@ export async function listenConsoleServer(options: Omit<ConsoleServerOptions, 'g
         res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('the console is starting\n');
         return;
       }
-      const { headers, config, directory, checkpointKey } = upstream;
+      const { headers, config, directory, units, checkpointKey } = upstream;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { ...headers, allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('only GET and HEAD\n');
         return;
@@ -122,6 +127,15 @@ export async function listenConsoleServer(options: Omit<ConsoleServerOptions, 'g
         const body = file.startsWith(root + sep) && file.endsWith('.pub.jwk') ? await readFile(file).catch(() => null) : null;
         if (body) res.writeHead(200, { ...headers, 'content-type': TYPES['.json']!, 'cache-control': 'no-cache' }).end(body);
         else res.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end(`the directory publishes no key at ${path}\n`);
+        return;
+      }
+      // A unit's public encryption key and its certificate, the two names only: never encryption.jwk.
+      const unitFile = /^\/units\/(\d{6})\/(encryption\.pub\.jwk|encryption\.cert\.jws)$/.exec(path);
+      if (unitFile && units) {
+        const body = await readFile(join(resolve(units), unitFile[1]!, unitFile[2]!), 'utf8').catch(() => null);
+        const isPublic = body !== null && (unitFile[2] === 'encryption.cert.jws' || !('d' in (JSON.parse(body) as object)));
+        if (body && isPublic) res.writeHead(200, { ...headers, 'content-type': unitFile[2]!.endsWith('.jwk') ? TYPES['.json']! : 'text/plain; charset=utf-8', 'cache-control': 'no-cache' }).end(body);
+        else res.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end(`no published key of unit ${unitFile[1]} at ${path}\n`);
         return;
       }
       const file = normalize(join(dist, path));
@@ -151,7 +165,7 @@ export async function listenConsoleServer(options: Omit<ConsoleServerOptions, 'g
   return {
     server,
     url: `http://${address}:${port}`,
-    configure({ gateway, issuer, directory, checkpointKey }) {
+    configure({ gateway, issuer, directory, units, checkpointKey }) {
       const headers = {
         'content-security-policy': contentSecurityPolicy(gateway, issuer),
         'x-content-type-options': 'nosniff',
@@ -162,7 +176,8 @@ export async function listenConsoleServer(options: Omit<ConsoleServerOptions, 'g
       const config = JSON.stringify({ gateway: originOf(gateway, 'gateway'), issuer, clientId: options.clientId, auditOrigin: options.auditOrigin ?? 'qiao.gateway/audit-log' });
       const dir = directory ?? options.directory;
       const key = checkpointKey ?? options.checkpointKey;
-      upstream = { headers, config, ...(dir ? { directory: dir } : {}), ...(key ? { checkpointKey: key } : {}) };
+      const unitsDir = units ?? options.units;
+      upstream = { headers, config, ...(dir ? { directory: dir } : {}), ...(unitsDir ? { units: unitsDir } : {}), ...(key ? { checkpointKey: key } : {}) };
     },
     close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
   };
@@ -186,6 +201,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       port: { type: 'string', default: '8081' },
       dist: { type: 'string', default: '.build/console' },
       directory: { type: 'string' },
+      units: { type: 'string' },
       'checkpoint-key': { type: 'string' },
       'audit-origin': { type: 'string', default: 'qiao.gateway/audit-log' },
     },
@@ -194,7 +210,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error('usage: tsx client/console/serve.ts --gateway <url> --issuer <url> [--port 8081] [--dist .build/console]');
     process.exit(2);
   }
-  startConsoleServer({ dist: values.dist!, gateway: values.gateway, issuer: values.issuer, clientId: values['client-id']!, ...(values.directory ? { directory: values.directory } : {}), ...(values['checkpoint-key'] ? { checkpointKey: values['checkpoint-key'] } : {}), auditOrigin: values['audit-origin']!, host: values.host!, port: Number(values.port) }).then(
+  startConsoleServer({ dist: values.dist!, gateway: values.gateway, issuer: values.issuer, clientId: values['client-id']!, ...(values.directory ? { directory: values.directory } : {}), ...(values.units ? { units: values.units } : {}), ...(values['checkpoint-key'] ? { checkpointKey: values['checkpoint-key'] } : {}), auditOrigin: values['audit-origin']!, host: values.host!, port: Number(values.port) }).then(
     ({ url }) => console.log(`web console listening on ${url}`),
     (err: Error) => {
       console.error(`console: ${err.message}`);

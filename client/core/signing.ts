@@ -1,4 +1,4 @@
-import { decodeJwt, type JWK } from 'jose';
+import { CompactSign, compactVerify, decodeJwt, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { InquiryView, SignedDecision, SubmitInquiry } from '../../proto/api/inquiries';
 import type { ApiClient } from './api-client';
 import { commentDigest, DecisionError, signDecision, verifyDecision } from '../../proto/decision';
@@ -15,6 +15,7 @@ import {
   verifyStatement,
 } from '../../proto/inquiry-statement';
 import { KeyCertificateError, verifyKeyCertificate } from '../../proto/key-certificate';
+import type { SigningKey } from '../../proto/signed-claims';
 import {
   certificateValidAt,
   SignerCertificateError,
@@ -30,12 +31,49 @@ import {
  */
 export class SigningError extends Error {
   override readonly name = 'SigningError';
+  /** What `checkSigner` found wrong, for a page to say in its own language. */
+  constructor(
+    message: string,
+    readonly problem?: 'certificate' | 'wrong-key' | 'not-valid-now' | 'other-unit' | 'other-role',
+  ) {
+    super(message);
+  }
 }
 
-export interface Signer {
+/**
+ * The user's own signing key and the directory authority's certificate of it
+ * (qiao-signer-cert+jwt): a private JWK read from the key file (the command line), or a
+ * non-extractable Ed25519 WebCrypto key (the console keeps it in IndexedDB; script can sign with
+ * it but never read it).
+ */
+export type Signer = FileSigner | BrowserSigner;
+export interface FileSigner {
   privateJwk: JWK;
-  /** The directory authority's certificate of the key (qiao-signer-cert+jwt). */
+  privateKey?: never;
   certificate: string;
+}
+export interface BrowserSigner {
+  privateKey: CryptoKey;
+  privateJwk?: never;
+  certificate: string;
+}
+
+/** The key to sign with, under the key id its certificate names. */
+function signingKeyOf(signer: Signer, kid: string): SigningKey {
+  return signer.privateKey ? { key: signer.privateKey, kid } : { ...signer.privateJwk, kid };
+}
+
+/** Whether `signer` holds the private half of `publicJwk`: it signs a probe, the certified key verifies it. */
+async function holdsKey(signer: Signer, publicJwk: JWK): Promise<boolean> {
+  if (signer.privateJwk) return signer.privateJwk.x === publicJwk.x;
+  const probe = new TextEncoder().encode('qiao signing-key possession probe');
+  const jws = await new CompactSign(probe).setProtectedHeader({ alg: 'EdDSA' }).sign(signer.privateKey);
+  try {
+    await compactVerify(jws, await importJWK({ kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x } as JWK, 'EdDSA'));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Checks the user's own certificate before signing anything with it: the clearest place to say what is wrong. */
@@ -44,14 +82,14 @@ export async function checkSigner(signer: Signer, opts: { authorityJwk: JWK; uni
   try {
     cert = await verifySignerCertificate(signer.certificate, opts.authorityJwk);
   } catch (error) {
-    if (error instanceof SignerCertificateError) throw new SigningError(`your signing-key certificate does not verify with the directory authority's key: ${error.message}`);
+    if (error instanceof SignerCertificateError) throw new SigningError(`your signing-key certificate does not verify with the directory authority's key: ${error.message}`, 'certificate');
     throw error;
   }
-  if (signer.privateJwk.x !== cert.key.x) throw new SigningError(`your key file does not hold the key your certificate (key id ${cert.kid}) certifies`);
+  if (!(await holdsKey(signer, cert.key as JWK))) throw new SigningError(`your key file does not hold the key your certificate (key id ${cert.kid}) certifies`, 'wrong-key');
   const now = Math.floor((opts.now ?? new Date()).getTime() / 1000);
-  if (!certificateValidAt(cert, now)) throw new SigningError(`your signing-key certificate (key id ${cert.kid}) is not valid now; ask the directory for a new one`);
-  if (cert.unit !== opts.unitId) throw new SigningError(`your signing key is certified for unit ${cert.unit}, not your unit ${opts.unitId}`);
-  if (!cert.roles.includes(opts.role)) throw new SigningError(`your signing key is not certified as ${opts.role} (it is certified as ${cert.roles.join(', ')})`);
+  if (!certificateValidAt(cert, now)) throw new SigningError(`your signing-key certificate (key id ${cert.kid}) is not valid now; ask the directory for a new one`, 'not-valid-now');
+  if (cert.unit !== opts.unitId) throw new SigningError(`your signing key is certified for unit ${cert.unit}, not your unit ${opts.unitId}`, 'other-unit');
+  if (!cert.roles.includes(opts.role)) throw new SigningError(`your signing key is not certified as ${opts.role} (it is certified as ${cert.roles.join(', ')})`, 'other-role');
   return cert;
 }
 
@@ -87,7 +125,7 @@ export async function signSubmission(
       disclosures: disclosures.map(disclosureDigest).sort(),
       iat: Math.floor((opts.now ?? new Date()).getTime() / 1000),
     },
-    { ...signer.privateJwk, kid: cert.kid },
+    signingKeyOf(signer, cert.kid),
   );
   return { ...request, signed: { statement, certificate: signer.certificate, caseSalt, disclosures } };
 }
@@ -116,7 +154,7 @@ export async function signDecisionOn(
       comment_sha256: commentDigest(comment),
       iat: Math.floor((opts.now ?? new Date()).getTime() / 1000),
     },
-    { ...signer.privateJwk, kid },
+    signingKeyOf(signer, kid),
   );
   return { decision: signed, certificate: signer.certificate };
 }

@@ -33,7 +33,7 @@ export async function bootConsoleWorld(options: { env?: Record<string, string>; 
       return { QIAO_TOKEN_ISSUER: provider.url, QIAO_TOKEN_JWKS_URL: `${provider.url}/jwks`, QIAO_CONSOLE_ORIGINS: consoleServer.url };
     },
   });
-  consoleServer.configure({ gateway: fed.gateway.url, issuer: provider!.url, directory: join(fed.pki.dir, 'directory'), checkpointKey: join(fed.pki.dir, 'keys/checkpoint-verifier.jwk') });
+  consoleServer.configure({ gateway: fed.gateway.url, issuer: provider!.url, directory: join(fed.pki.dir, 'directory'), units: join(fed.pki.dir, 'units'), checkpointKey: join(fed.pki.dir, 'keys/checkpoint-verifier.jwk') });
   return {
     fed,
     consoleUrl: consoleServer.url,

@@ -10,7 +10,8 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { LI } from '../../adapters/departments/demo-world/li-family';
 import { HAVE_CHROMIUM, launchChromium, NO_CHROMIUM } from './browser';
-import { bootConsoleWorld, logIn } from './console-world';
+import { devPkiPaths } from '../../certs-dev/layout';
+import { bootConsoleWorld, logIn, type ConsoleWorld } from './console-world';
 
 const OUT = resolve(import.meta.dirname, '../../docs/console');
 const VIEWPORT = { width: 1366, height: 860 };
@@ -30,6 +31,17 @@ async function firstLoad(page: Page, url: string, ready: () => Promise<unknown>)
   return { readyMs, loadMs: Number(loadMs) };
 }
 
+/** Each user's signing key, picked once on the signing-key page (as a person does); `name` shoots the page. */
+async function importSigningKey(world: ConsoleWorld, page: Page, username: string, name?: string) {
+  const files = devPkiPaths(world.fed.pki.dir).signer(username);
+  await page.getByRole('navigation').getByRole('link', { name: '我的签名密钥' }).click();
+  await page.getByLabel('签名密钥文件（signing.jwk）').setInputFiles(files.privateJwk);
+  await page.getByLabel('证书文件（signing.cert.jws）').setInputFiles(files.certificate);
+  await page.getByRole('button', { name: '核验并导入' }).click();
+  await page.getByRole('status').filter({ hasText: '已导入签名密钥' }).waitFor();
+  if (name) await shot(page, name);
+}
+
 async function main() {
   if (!HAVE_CHROMIUM) {
     console.error(NO_CHROMIUM);
@@ -45,6 +57,8 @@ async function main() {
     await shot(login, 'login');
 
     const page = await logIn(world, inv, 'inv.ejinhoro');
+    await importSigningKey(world, page, 'inv.ejinhoro', 'signing-key');
+    await page.getByRole('navigation').getByRole('link', { name: '新建查询' }).click();
     await page.getByLabel('案件编号').fill('EJH-2019-031');
     await page.getByLabel('法律依据').fill('《监察法》第十八条');
     await page.getByLabel('查询目的').fill('核查木呼敦包村村委会主任李某家庭草原补贴申报');
@@ -57,6 +71,8 @@ async function main() {
 
     const appr = await browser.newContext({ viewport: VIEWPORT });
     const approver = await logIn(world, appr, 'appr.ordos');
+    await importSigningKey(world, approver, 'appr.ordos');
+    await approver.getByRole('navigation').getByRole('link', { name: '待我审批' }).click();
     await approver.locator('table.inquiries tbody tr').first().waitFor();
     await shot(approver, 'approval-queue');
     await approver.goto(`${world.consoleUrl}${inquiryPath}`);

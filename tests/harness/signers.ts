@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { KEY_CERT_ISSUER, signKeyCertificate, type KeyCertificateClaims } from '../../proto/key-certificate';
 import { signSignerCertificate, type SignerRole } from '../../proto/signer-certificate';
-import type { Signer } from '../../client/core/signing';
+import type { FileSigner } from '../../client/core/signing';
 
 /**
  * A directory authority of its own for a test: certifies signing keys of test users and unit
@@ -11,7 +11,7 @@ export interface TestDirectory {
   publicJwk: JWK;
   privateJwk: JWK;
   /** A fresh Ed25519 key certified for `unit` and `roles` (validity and key overridable, to make bad ones). */
-  signer(unit: string, roles: SignerRole[], o?: { nbf?: number; exp?: number; certifyKey?: JWK }): Promise<Signer & { kid: string }>;
+  signer(unit: string, roles: SignerRole[], o?: { nbf?: number; exp?: number; certifyKey?: JWK }): Promise<FileSigner & { kid: string }>;
   unitKey(unit: string, key: JWK): Promise<{ unit: string; key: JWK; certificate: string }>;
 }
 

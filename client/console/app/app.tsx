@@ -12,6 +12,7 @@ import { LoginPage } from './pages/login';
 import { InquiryDetail } from './pages/inquiry-detail';
 import { InquiryList } from './pages/inquiry-list';
 import { NewInquiry } from './pages/new-inquiry';
+import { SigningKeyPage } from './pages/signing-key';
 import { UnitKeyPage } from './pages/unit-key';
 import { navigate, usePath } from './router';
 
@@ -55,6 +56,7 @@ export function App({ config }: { config: ConsoleConfig }) {
   const links = [
     ...(roles.has('investigator') ? [{ path: '/new', label: t('nav.newInquiry') }, { path: '/inquiries', label: t('nav.inquiries') }, { path: '/key', label: t('nav.key') }] : []),
     ...(roles.has('approver') || roles.has('regional_approver') ? [{ path: '/approvals', label: t('nav.approvals') }] : []),
+    ...(roles.has('investigator') || roles.has('approver') || roles.has('regional_approver') ? [{ path: '/signing-key', label: t('nav.signingKey') }] : []),
     ...(roles.has('auditor') || roles.has('department_operator') ? [{ path: '/audit', label: t('nav.audit') }] : []),
   ];
   const home = links[0]?.path ?? '/inquiries';
@@ -88,6 +90,7 @@ export function App({ config }: { config: ConsoleConfig }) {
         {page === '/inquiries' && <InquiryList mode="mine" />}
         {page === '/approvals' && <InquiryList mode="queue" />}
         {page === '/key' && <UnitKeyPage />}
+        {page === '/signing-key' && <SigningKeyPage />}
         {page === '/audit' && <AuditPage />}
         {inquiryId && <InquiryDetail id={decodeURIComponent(inquiryId)} />}
       </main>

@@ -1,4 +1,6 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { SIGNER_ROLES, type SignerRole } from '../../../proto/signer-certificate';
+import { checkSigner, SigningError, type BrowserSigner } from '../../core/signing';
 
 /**
  * The unit's private key in this browser: imported once from the unit's key file as a
@@ -7,6 +9,8 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
  */
 const DB = 'qiao-console';
 const STORE = 'unit-keys';
+/** Each user's own signing key (non-extractable Ed25519) with its certificate, by username. */
+const SIGNING_STORE = 'signing-keys';
 
 export interface StoredUnitKey {
   unitId: string;
@@ -17,18 +21,22 @@ export interface StoredUnitKey {
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: 'unitId' });
+    const request = indexedDB.open(DB, 2);
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: 'unitId' });
+      if (!db.objectStoreNames.contains(SIGNING_STORE)) db.createObjectStore(SIGNING_STORE, { keyPath: 'username' });
+    };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error ?? new Error('IndexedDB cannot be opened'));
   });
 }
 
-async function run<T>(mode: IDBTransactionMode, action: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+async function run<T>(mode: IDBTransactionMode, action: (store: IDBObjectStore) => IDBRequest<T>, storeName = STORE): Promise<T> {
   const db = await open();
   try {
     return await new Promise<T>((resolve, reject) => {
-      const request = action(db.transaction(STORE, mode).objectStore(STORE));
+      const request = action(db.transaction(storeName, mode).objectStore(storeName));
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
     });
@@ -60,4 +68,82 @@ export async function loadUnitKey(unitId: string): Promise<StoredUnitKey | null>
 
 export async function forgetUnitKey(unitId: string): Promise<void> {
   await run('readwrite', (s) => s.delete(unitId));
+}
+
+export interface StoredSigningKey extends BrowserSigner {
+  username: string;
+  kid: string;
+  unitId: string;
+  roles: SignerRole[];
+  /** Certificate validity end, ISO 8601. */
+  expiresAt: string;
+  importedAt: string;
+}
+
+/** Why a signing key was refused, for the page to say in zh-CN or English (`signingKey.problems.*`). */
+export class SigningKeyImportError extends Error {
+  override readonly name = 'SigningKeyImportError';
+  constructor(
+    readonly problem: 'not-json' | 'not-ed25519' | 'public-only' | 'no-certificate' | 'no-role' | NonNullable<SigningError['problem']>,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/**
+ * The user's own signing key (signing.jwk) and its certificate (signing.cert.jws): the key is
+ * imported as a non-extractable Ed25519 key, the certificate checked against the directory
+ * authority's key — for this key, this unit and each signing role the user has, valid now —
+ * and only then both are kept in IndexedDB under the username.
+ */
+export async function importSigningKey(
+  user: { username: string; unitId: string; roles: readonly string[] },
+  keyText: string,
+  certificateText: string,
+  authorityJwk: JWK,
+): Promise<StoredSigningKey> {
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(keyText) as JWK;
+  } catch {
+    throw new SigningKeyImportError('not-json', 'the key file is not JSON: choose your signing.jwk');
+  }
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') throw new SigningKeyImportError('not-ed25519', 'the key is not an Ed25519 key: choose your signing.jwk');
+  if (!jwk.d) throw new SigningKeyImportError('public-only', 'the file holds a public key only: choose the private key file signing.jwk');
+  const certificate = certificateText.trim();
+  if (!certificate) throw new SigningKeyImportError('no-certificate', 'the certificate file is empty: choose signing.cert.jws');
+  const privateKey = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d, ext: false }, { name: 'Ed25519' }, false, ['sign']);
+  const roles = SIGNER_ROLES.filter((r) => user.roles.includes(r));
+  if (roles.length === 0) throw new SigningKeyImportError('no-role', 'you have no role that signs (investigator, approver, regional approver)');
+  const signer: BrowserSigner = { privateKey, certificate };
+  let claims: Awaited<ReturnType<typeof checkSigner>> | undefined;
+  for (const role of roles) {
+    try {
+      claims = await checkSigner(signer, { authorityJwk, unitId: user.unitId, role });
+    } catch (error) {
+      if (error instanceof SigningError && error.problem) throw new SigningKeyImportError(error.problem, error.message);
+      throw error;
+    }
+  }
+  const stored: StoredSigningKey = {
+    username: user.username,
+    privateKey,
+    certificate,
+    kid: claims!.kid,
+    unitId: claims!.unit,
+    roles: claims!.roles,
+    expiresAt: new Date(claims!.exp * 1000).toISOString(),
+    importedAt: new Date().toISOString(),
+  };
+  await run('readwrite', (s) => s.put(stored), SIGNING_STORE);
+  return stored;
+}
+
+export async function loadSigningKey(username: string): Promise<StoredSigningKey | null> {
+  return (await run<StoredSigningKey | undefined>('readonly', (s) => s.get(username) as IDBRequest<StoredSigningKey | undefined>, SIGNING_STORE)) ?? null;
+}
+
+export async function forgetSigningKey(username: string): Promise<void> {
+  await run('readwrite', (s) => s.delete(username), SIGNING_STORE);
 }

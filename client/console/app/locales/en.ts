@@ -2,7 +2,7 @@ import type { Messages } from './zh-CN';
 
 export const en: Messages = {
   app: { title: 'Qiao · inquiry console', skip: 'Skip to main content', language: 'Language', loading: 'Loading…' },
-  nav: { newInquiry: 'New inquiry', inquiries: 'My inquiries', approvals: 'Awaiting my approval', audit: 'Audit log', key: 'Unit key', logout: 'Log out' },
+  nav: { newInquiry: 'New inquiry', inquiries: 'My inquiries', approvals: 'Awaiting my approval', audit: 'Audit log', key: 'Unit key', signingKey: 'My signing key', logout: 'Log out' },
   login: {
     heading: 'Log in',
     intro: "Log in with your unit's single sign-on. This console is served by your unit's own server; results are decrypted in this browser and plaintext never leaves it.",
@@ -92,6 +92,31 @@ export const en: Messages = {
     none: 'No key imported yet.',
     forget: 'Delete the key from this browser',
     bad: 'Cannot import: {{message}}',
+  },
+  signingKey: {
+    heading: 'My signing key',
+    intro: 'Every inquiry you submit and every decision you make is signed with your own key. Pick your key file (signing.jwk) and its certificate (signing.cert.jws) once: the certificate is checked against the directory authority\'s key, and the key is kept in this browser as a non-extractable key (IndexedDB), never uploaded.',
+    keyFile: 'Signing key file (signing.jwk)',
+    certificateFile: 'Certificate file (signing.cert.jws)',
+    import: 'Check and import',
+    imported: 'Signing key {{kid}} imported: unit {{unit}}, certified as {{roles}}, valid until {{expires}}.',
+    none: 'No signing key imported yet: you cannot submit, approve or reject until you import one.',
+    forget: 'Delete my signing key from this browser',
+    bad: 'Cannot import: {{message}}',
+    needed: 'Import your signing key first (My signing key): the gateway accepts only signed inquiries and decisions.',
+    problems: {
+      'pick-both': 'Choose both files: the key (signing.jwk) and its certificate (signing.cert.jws).',
+      'not-json': 'The key file is not JSON; choose signing.jwk.',
+      'not-ed25519': 'The key file does not hold an Ed25519 signing key; choose signing.jwk, not the unit key.',
+      'public-only': 'The key file holds a public key only; choose the private key file signing.jwk.',
+      'no-certificate': 'The certificate file is empty; choose signing.cert.jws.',
+      'no-role': 'Your account has no role that signs (investigator, approver, regional approver).',
+      certificate: 'The certificate is not signed by the directory authority.',
+      'wrong-key': 'This key is not the one the certificate certifies: choose the key and certificate from the same folder.',
+      'not-valid-now': 'The certificate has expired or is not valid yet: ask the directory for a new one.',
+      'other-unit': 'The certificate is for another unit than yours.',
+      'other-role': 'The certificate does not certify your role.',
+    },
   },
   audit: {
     heading: 'Audit log',

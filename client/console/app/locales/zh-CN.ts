@@ -1,7 +1,7 @@
 /** 中文（默认）。Every key here has its English twin in en.ts: `en: Messages` makes the type check refuse a missing or extra key. */
 export const zhCN = {
   app: { title: '桥 · 纪检监察数据查询控制台', skip: '跳到主要内容', language: '语言', loading: '加载中…' },
-  nav: { newInquiry: '新建查询', inquiries: '我的查询', approvals: '待我审批', audit: '审计日志', key: '单位密钥', logout: '退出登录' },
+  nav: { newInquiry: '新建查询', inquiries: '我的查询', approvals: '待我审批', audit: '审计日志', key: '单位密钥', signingKey: '我的签名密钥', logout: '退出登录' },
   login: {
     heading: '登录',
     intro: '使用所在单位的统一身份认证登录。本控制台由本单位服务器提供，解密在浏览器内完成，明文不离开本机。',
@@ -91,6 +91,31 @@ export const zhCN = {
     none: '尚未导入密钥。',
     forget: '删除本浏览器中的密钥',
     bad: '无法导入：{{message}}',
+  },
+  signingKey: {
+    heading: '我的签名密钥',
+    intro: '您提交的每一项查询、作出的每一项审批决定都用您本人的密钥签名。请选择一次您的密钥文件（signing.jwk）及其证书（signing.cert.jws）：证书将用目录机构的公钥核验，密钥以不可导出的形式保存在本浏览器中（IndexedDB），不会上传。',
+    keyFile: '签名密钥文件（signing.jwk）',
+    certificateFile: '证书文件（signing.cert.jws）',
+    import: '核验并导入',
+    imported: '已导入签名密钥 {{kid}}：单位 {{unit}}，认证角色 {{roles}}，有效期至 {{expires}}。',
+    none: '尚未导入签名密钥：导入之前无法提交、批准或驳回。',
+    forget: '删除本浏览器中的签名密钥',
+    bad: '无法导入：{{message}}',
+    needed: '请先导入您的签名密钥（我的签名密钥）：网关只接受已签名的查询和审批决定。',
+    problems: {
+      'pick-both': '请选择两个文件：密钥（signing.jwk）及其证书（signing.cert.jws）。',
+      'not-json': '密钥文件不是 JSON，请选择 signing.jwk。',
+      'not-ed25519': '密钥文件不含 Ed25519 签名密钥，请选择 signing.jwk，而不是单位密钥。',
+      'public-only': '密钥文件只含公钥，请选择私钥文件 signing.jwk。',
+      'no-certificate': '证书文件为空，请选择 signing.cert.jws。',
+      'no-role': '您的账号没有需要签名的角色（调查人员、审批人、自治区审批人）。',
+      certificate: '该证书不是目录机构签发的。',
+      'wrong-key': '此密钥不是证书所认证的密钥：请选择同一文件夹中的密钥和证书。',
+      'not-valid-now': '证书已过期或尚未生效：请向目录机构申请新证书。',
+      'other-unit': '该证书属于其他单位，不是您的单位。',
+      'other-role': '该证书未认证您的角色。',
+    },
   },
   audit: {
     heading: '审计日志',

@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
+import { signDecisionOn } from '../../../core/signing';
 import { useTranslation } from 'react-i18next';
 import type { InquiryView } from '../../../../proto/api/inquiries';
 import { useConsole } from '../context';
 import { ErrorText } from '../error-text';
 import { formatDateTime, formatSubjectId } from '../format';
+import { loadSigningKey } from '../keystore';
 import { navigate } from '../router';
 import { awaitsMe } from './inquiry-list';
 import { ResultsView } from './results-view';
@@ -30,7 +32,18 @@ export function InquiryDetail({ id }: { id: string }) {
     }
     setError(null);
     try {
-      setInquiry(decision === 'approve' ? await api.approve(id, { comment }) : await api.reject(id, { comment }));
+      const signer = await loadSigningKey(me.user.username);
+      if (!signer) {
+        setError(new Error(t('signingKey.needed')));
+        return;
+      }
+      // Signed over the statement as this page shows it, fetched afresh (the chain may have moved on).
+      const current = await api.getInquiry(id);
+      // A rejection names the role it is made in: the awaited step's, if this key is certified for it.
+      const awaited = current.approvals.next?.role;
+      const role = awaited === 'approver' || awaited === 'regional_approver' ? (signer.roles.includes(awaited) ? awaited : signer.roles.includes('approver') ? 'approver' : 'regional_approver') : 'approver';
+      const signed = await signDecisionOn(current, decision, comment, signer, { role });
+      setInquiry(decision === 'approve' ? await api.approve(id, { comment, signed }) : await api.reject(id, { comment, signed }));
       setNotice(t('inquiry.decided', { decision: t(`inquiry.${decision}`) }));
       setComment('');
     } catch (err) {

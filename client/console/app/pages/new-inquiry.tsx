@@ -1,10 +1,13 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { creditCodeProblem, residentIdProblem } from '../../../../proto/subjects';
 import { ApiError } from '../../../core/api-client';
+import { signSubmission } from '../../../core/signing';
 import { CATEGORIES, chainFor, highestSensitivity } from '../catalogue';
 import { useConsole } from '../context';
+import { authorityKey, unitEncryptionKey } from '../directory';
 import { ErrorText } from '../error-text';
+import { loadSigningKey, type StoredSigningKey } from '../keystore';
 import { navigate } from '../router';
 
 interface SubjectDraft {
@@ -21,7 +24,10 @@ function subjectProblem(s: SubjectDraft): string | null {
 
 export function NewInquiry() {
   const { t } = useTranslation();
-  const { api } = useConsole();
+  const { api, me } = useConsole();
+  // undefined: still looking in IndexedDB; null: none imported.
+  const [signer, setSigner] = useState<StoredSigningKey | null | undefined>(undefined);
+  useEffect(() => void loadSigningKey(me.user.username).then(setSigner, () => setSigner(null)), [me.user.username]);
   const [caseReference, setCaseReference] = useState('');
   const [legalBasis, setLegalBasis] = useState('');
   const [purpose, setPurpose] = useState('');
@@ -45,18 +51,25 @@ export function NewInquiry() {
       setError(new Error(t('form.fixErrors')));
       return;
     }
+    if (!signer) {
+      setError(new Error(t('signingKey.needed')));
+      return;
+    }
     setBusy(true);
     setError(null);
     setFieldErrors({});
     try {
-      const created = await api.submitInquiry({
+      const request = {
         caseReference,
         legalBasis,
         purpose,
         subjects: subjects.map((s) => ({ kind: s.kind, id: s.id.trim().toUpperCase() })),
         categories,
         ...(entrusted && onBehalfOf ? { onBehalfOf: onBehalfOf.trim() } : {}),
-      } as Parameters<typeof api.submitInquiry>[0]);
+      } as Parameters<typeof signSubmission>[0];
+      // The recipient's key comes from the unit's own server, its certificate checked against the directory authority in signSubmission.
+      const [authorityJwk, recipient] = await Promise.all([authorityKey(), unitEncryptionKey(request.onBehalfOf ?? me.unit.id)]);
+      const created = await api.submitInquiry(await signSubmission(request, signer, { authorityJwk, recipient }));
       navigate(`/inquiries/${encodeURIComponent(created.id)}`);
     } catch (err) {
       if (err instanceof ApiError && err.details) setFieldErrors(Object.fromEntries(err.details.map((d) => [d.path, d.message])));
@@ -71,6 +84,11 @@ export function NewInquiry() {
   return (
     <form onSubmit={submit} className="inquiry-form" noValidate>
       <h2>{t('form.heading')}</h2>
+      {signer === null && (
+        <p className="notice">
+          {t('signingKey.needed')} <a href="/signing-key" onClick={(e) => { e.preventDefault(); navigate('/signing-key'); }}>{t('nav.signingKey')}</a>
+        </p>
+      )}
       <label>
         {t('form.caseReference')}
         <input required value={caseReference} onChange={(e) => setCaseReference(e.target.value)} name="caseReference" />
@@ -151,7 +169,7 @@ export function NewInquiry() {
         </label>
       )}
       <ErrorText error={error} />
-      <button type="submit" className="primary" disabled={busy}>{t('form.submit')}</button>
+      <button type="submit" className="primary" disabled={busy || !signer}>{t('form.submit')}</button>
     </form>
   );
 }
