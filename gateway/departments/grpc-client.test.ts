@@ -137,16 +137,20 @@ describe('gRPC department client over mutual TLS', () => {
     expect(other).toMatchObject({ code: 'PERMISSION_DENIED', refusal: null });
   });
 
-  it('abandons a call on which nothing arrives for the idle timeout, long before its deadline', async () => {
+  /** A department that sends the header and then nothing more: a call that went silent. */
+  const silentAfterHeader = async () => {
     const department = await startDepartment({
       serverCert: pki.departments.public_security!,
       clientCa: pki.caCert,
       execute: (_w, call) => {
         call.write({ header: { format: 'f', warrantId: 'w', department: 'public_security' } });
-        // … and then nothing more.
       },
     });
-    const client = gatewayClient('public_security', department.port);
+    return gatewayClient('public_security', department.port);
+  };
+
+  it('abandons a call on which nothing arrives for the idle timeout, long before its deadline', async () => {
+    const client = await silentAfterHeader();
 
     const err = await callError(collect(client.execute('w', { deadline: soon(600_000), idleTimeoutMs: 300 })));
 
@@ -154,15 +158,7 @@ describe('gRPC department client over mutual TLS', () => {
   });
 
   it('gives up at the call deadline', async () => {
-    const department = await startDepartment({
-      serverCert: pki.departments.public_security!,
-      clientCa: pki.caCert,
-      execute: (_w, call) => {
-        call.write({ header: { format: 'f', warrantId: 'w', department: 'public_security' } });
-        // … and then nothing more.
-      },
-    });
-    const client = gatewayClient('public_security', department.port);
+    const client = await silentAfterHeader();
 
     const err = await callError(collect(client.execute('w', { deadline: soon(300) })));
 
