@@ -29,6 +29,7 @@ import { resultRoutes } from './routes/results';
 import { warrantRoutes } from './routes/warrants';
 import { wellKnownRoutes } from './routes/well-known';
 import { describeError } from './logger';
+import { traceRequests } from './trace-requests';
 import type { CheckpointSigning } from './services/audit/checkpoints';
 import type { DepartmentHealth } from './departments/health';
 import { catalogueRoutes } from './routes/catalogue';
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     c.header('x-request-id', id);
     await next();
   });
+  app.use(traceRequests());
   app.use(async (c, next) => {
     c.set('services', services);
     const started = performance.now();
