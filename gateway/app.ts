@@ -135,7 +135,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       }),
     );
   }
-  app.use(secureHeaders());
+  // HSTS only where the origin is HTTPS (this listener's, or the TLS-terminating proxy's): on
+  // plain loopback HTTP it would be meaningless, and browsers ignore it there anyway.
+  const https = Boolean(deps.config.http.tls) || deps.config.http.behindTlsProxy;
+  app.use(secureHeaders({ strictTransportSecurity: https ? 'max-age=31536000; includeSubDomains' : false }));
   app.use(async (c, next) => {
     await next();
     c.header('cache-control', 'no-store');

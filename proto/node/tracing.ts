@@ -35,6 +35,8 @@ export function startTracing(options: { serviceName: string; env: Record<string,
     async shutdown() {
       await provider.shutdown();
       trace.disable();
+      propagation.disable();
+      context.disable();
     },
   };
 }
