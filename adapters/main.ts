@@ -43,7 +43,10 @@ async function main(): Promise<void> {
 
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ department: args.department, signal }, 'shutting down');
-    void adapter.close().then(() => tracing.shutdown()).then(() => process.exit(0));
+    void adapter
+      .close()
+      .then(() => tracing.shutdown().catch((err: Error) => logger.warn({ err: err.message }, 'could not send the last spans')))
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

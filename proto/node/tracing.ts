@@ -13,15 +13,17 @@ export interface Tracing {
 /**
  * Registers the process's tracer provider, once, at start (a process entry calls it, never a
  * library). With `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) set, spans
- * go there by OTLP over HTTP/protobuf in batches, and the exporter reads the other standard
- * `OTEL_EXPORTER_OTLP_*` settings itself. Without one nothing is recorded: the sampler says no to
+ * go there by OTLP over HTTP/protobuf in batches (the exporter reads the other standard
+ * `OTEL_EXPORTER_OTLP_*` settings, headers and timeout, from the process environment itself). Without one nothing is recorded: the sampler says no to
  * every span, so a span costs what a no-op one does, but the W3C trace context still flows (ids
  * generated, propagated in HTTP and gRPC, not sampled) and log lines still carry a trace id that
  * the gateway's and the department's logs share.
  */
 export function startTracing(options: { serviceName: string; env: Record<string, string | undefined>; processors?: SpanProcessor[] }): Tracing {
-  const endpoint = options.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || options.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const processors = options.processors ?? (endpoint ? [new BatchSpanProcessor(new OTLPTraceExporter())] : []);
+  // The signal's own endpoint is used as it is; the general one is a base the path is added to (the OTLP spec's rule).
+  const base = options.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const url = options.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
+  const processors = options.processors ?? (url ? [new BatchSpanProcessor(new OTLPTraceExporter({ url }))] : []);
   const exporting = processors.length > 0;
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.env.OTEL_SERVICE_NAME || options.serviceName }),
@@ -33,10 +35,13 @@ export function startTracing(options: { serviceName: string; env: Record<string,
   return {
     exporting,
     async shutdown() {
-      await provider.shutdown();
-      trace.disable();
-      propagation.disable();
-      context.disable();
+      try {
+        await provider.shutdown();
+      } finally {
+        trace.disable();
+        propagation.disable();
+        context.disable();
+      }
     },
   };
 }
