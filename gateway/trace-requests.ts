@@ -16,7 +16,7 @@ export function traceRequests(): MiddlewareHandler<AppEnv> {
     const caller = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent: c.req.header('traceparent') ?? '' }));
     const links: Link[] = caller && isSpanContextValid(caller) ? [{ context: caller }] : [];
     const span = tracer.startSpan(
-      `${c.req.method}`,
+      c.req.method,
       { kind: SpanKind.SERVER, root: true, links, attributes: { 'http.request.method': c.req.method, 'qiao.request_id': requestId } },
       ROOT_CONTEXT,
     );
