@@ -39,10 +39,12 @@ const variants: Record<string, () => Tracing | null> = {
   'spans recorded (in-memory exporter)': () =>
     startTracing({ serviceName: 'bench', env: {}, processors: [new BatchSpanProcessor(new InMemorySpanExporter(), { maxQueueSize: 100_000 })] }),
 };
-const results = new Map<string, { wallUs: number; cpuUs: number }[]>();
+const results = new Map<string, { wallUs: number; cpuUs: number }[]>(Object.keys(variants).map((name) => [name, []]));
 await run(); // warm-up
+const order = Object.entries(variants);
 for (let round = 0; round < ROUNDS; round++) {
-  for (const [name, start] of Object.entries(variants)) {
+  // Each round starts with another variant, so none always runs right after the same one.
+  for (const [name, start] of [...order.slice(round % order.length), ...order.slice(0, round % order.length)]) {
     const tracing = start();
     results.set(name, [...(results.get(name) ?? []), await run()]);
     await tracing?.shutdown();

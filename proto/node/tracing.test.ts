@@ -55,6 +55,12 @@ describe('startTracing', () => {
     }
   });
 
+  it('registers nothing with OTEL_SDK_DISABLED=true: no trace ids at all', async () => {
+    tracing = startTracing({ serviceName: 'test', env: { OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' } });
+    expect(tracing.exporting).toBe(false);
+    await inSpan(tracer(), 'nothing', {}, async () => expect(activeTraceId()).toBeUndefined());
+  });
+
   it("records with a processor: a span that throws ends with status ERROR and the error's name, never its message", async () => {
     const exporter = new InMemorySpanExporter();
     tracing = startTracing({ serviceName: 'test', env: {}, processors: [new SimpleSpanProcessor(exporter)] });

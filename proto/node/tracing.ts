@@ -17,9 +17,12 @@ export interface Tracing {
  * `OTEL_EXPORTER_OTLP_*` settings, headers and timeout, from the process environment itself). Without one nothing is recorded: the sampler says no to
  * every span, so a span costs what a no-op one does, but the W3C trace context still flows (ids
  * generated, propagated in HTTP and gRPC, not sampled) and log lines still carry a trace id that
- * the gateway's and the department's logs share.
+ * the gateway's and the department's logs share. `OTEL_SDK_DISABLED=true` registers nothing at
+ * all: every span is the API's no-op, and log lines carry no trace id.
  */
 export function startTracing(options: { serviceName: string; env: Record<string, string | undefined>; processors?: SpanProcessor[] }): Tracing {
+  // The standard switch for none of it: no provider at all, the API's no-op tracer, no trace ids.
+  if (options.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true' && !options.processors) return { exporting: false, shutdown: async () => {} };
   // The signal's own endpoint is used as it is; the general one is a base the path is added to (the OTLP spec's rule).
   const base = options.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const url = options.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
