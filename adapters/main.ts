@@ -4,6 +4,8 @@ import { ConfigError, loadAdapterPki, parseAdapterArgs } from './config';
 import { DEMO_DEPARTMENTS } from './departments';
 import { loadApprovalRules } from './kit/approval-rules';
 import { startAdapter } from './kit/server';
+import { createAdapterLogger } from './kit/telemetry';
+import { startTracing } from '../proto/node/tracing';
 
 /**
  * Process entry of a demo department adapter:
@@ -18,7 +20,9 @@ async function main(): Promise<void> {
     throw new ConfigError(`unknown department ${args.department}; demo departments: ${Object.keys(DEMO_DEPARTMENTS).join(', ')}`);
   }
   const pki = await loadAdapterPki(args.pkiDir, args.department);
-  const logger = pino({ name: `adapter-${args.department}` }, pino.destination({ dest: 2, sync: true }));
+  // Spans go by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise only trace ids flow.
+  const tracing = startTracing({ serviceName: `qiao-adapter-${args.department}`, env: process.env });
+  const logger = createAdapterLogger(`adapter-${args.department}`, pino.destination({ dest: 2, sync: true }));
   const adapter = await startAdapter({
     department: args.department,
     displayName: demo.displayName,
@@ -39,7 +43,10 @@ async function main(): Promise<void> {
 
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ department: args.department, signal }, 'shutting down');
-    void adapter.close().then(() => process.exit(0));
+    void adapter
+      .close()
+      .then(() => tracing.shutdown().catch((err: Error) => logger.warn({ err: err.message }, 'could not send the last spans')))
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

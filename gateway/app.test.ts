@@ -27,6 +27,8 @@ describe('createApp', () => {
     const res = await gw.as(gw.users.investigator).me();
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    // Plain loopback HTTP: no HSTS, which only an HTTPS origin may say (tests/https.test.ts).
+    expect(res.headers.get('strict-transport-security')).toBeNull();
   });
 
   it('turns a raw database error into an opaque 500 with the request id, logged by its code without SQL text or parameters', async () => {

@@ -29,6 +29,7 @@ import { resultRoutes } from './routes/results';
 import { warrantRoutes } from './routes/warrants';
 import { wellKnownRoutes } from './routes/well-known';
 import { describeError } from './logger';
+import { traceRequests } from './trace-requests';
 import type { CheckpointSigning } from './services/audit/checkpoints';
 import type { DepartmentHealth } from './departments/health';
 import { catalogueRoutes } from './routes/catalogue';
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     c.header('x-request-id', id);
     await next();
   });
+  app.use(traceRequests());
   app.use(async (c, next) => {
     c.set('services', services);
     const started = performance.now();
@@ -133,7 +135,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       }),
     );
   }
-  app.use(secureHeaders());
+  // HSTS only where the origin is HTTPS (this listener's, or the TLS-terminating proxy's): on
+  // plain loopback HTTP it would be meaningless, and browsers ignore it there anyway.
+  const https = Boolean(deps.config.http.tls) || deps.config.http.behindTlsProxy;
+  app.use(secureHeaders({ strictTransportSecurity: https ? 'max-age=31536000; includeSubDomains' : false }));
   app.use(async (c, next) => {
     await next();
     c.header('cache-control', 'no-store');

@@ -105,6 +105,27 @@ describe('parseConfig', () => {
     expect(configError({ ...base, QIAO_TOKEN_JWKS_URL: 'https://idp/jwks', QIAO_TOKEN_JWKS_FILE: 'j' }).issues[0]?.variable).toBe('QIAO_TOKEN_JWKS_FILE');
   });
 
+  it('serves plain HTTP only on loopback: elsewhere HTTPS, or a TLS-terminating proxy said in so many words', () => {
+    const dev = { QIAO_MODE: 'development' };
+    for (const host of ['127.0.0.1', '127.3.2.1', '::1', '[::1]', 'localhost']) {
+      expect(parseConfig({ ...dev, QIAO_HTTP_HOST: host }).http).toMatchObject({ host, behindTlsProxy: false });
+    }
+    for (const host of ['0.0.0.0', '::', '10.1.2.3', 'gateway.example.org']) {
+      const err = configError({ ...dev, QIAO_HTTP_HOST: host });
+      expect(err.issues).toEqual([
+        {
+          variable: 'QIAO_HTTP_HOST',
+          message: `${host} is not a loopback address, and the gateway refuses to serve plain HTTP there (bearer tokens and signed decisions would cross the network in clear): set QIAO_TLS_CERT_FILE and QIAO_TLS_KEY_FILE to serve HTTPS, or QIAO_BEHIND_TLS_PROXY=true if a TLS-terminating proxy in front of it is the only way in`,
+        },
+      ]);
+    }
+    const https = parseConfig({ ...dev, QIAO_HTTP_HOST: '0.0.0.0', QIAO_TLS_CERT_FILE: 'tls/gw.crt', QIAO_TLS_KEY_FILE: '/etc/qiao/gw.key' }, { cwd: '/srv/qiao' });
+    expect(https.http).toMatchObject({ host: '0.0.0.0', tls: { certFile: '/srv/qiao/tls/gw.crt', keyFile: '/etc/qiao/gw.key' }, behindTlsProxy: false });
+    expect(parseConfig({ ...dev, QIAO_HTTP_HOST: '0.0.0.0', QIAO_BEHIND_TLS_PROXY: 'true' }).http).toMatchObject({ behindTlsProxy: true });
+    expect(configError({ ...dev, QIAO_TLS_CERT_FILE: 'gw.crt' }).issues).toEqual([{ variable: 'QIAO_TLS_KEY_FILE', message: 'must be set too: HTTPS needs both the certificate and its key' }]);
+    expect(configError({ ...dev, QIAO_BEHIND_TLS_PROXY: 'yes' }).issues).toEqual([{ variable: 'QIAO_BEHIND_TLS_PROXY', message: 'must be true or false' }]);
+  });
+
   it('treats empty variables as unset and ignores unrelated ones', () => {
     const config = parseConfig({ QIAO_MODE: 'development', QIAO_HTTP_PORT: '', PATH: '/bin' });
     expect(config.http.port).toBe(8080);

@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEPARTMENT_NAME } from '../proto/identity';
@@ -10,6 +11,8 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_MODE                  development | production                        [production]
  *   QIAO_HTTP_HOST             listen address                                 [127.0.0.1]
  *   QIAO_HTTP_PORT             listen port, 0 = any free one                  [8080]
+ *   QIAO_TLS_CERT_FILE, QIAO_TLS_KEY_FILE  PEM certificate (chain) and key: the listener speaks HTTPS []
+ *   QIAO_BEHIND_TLS_PROXY      true: plain HTTP on a non-loopback address is served to a TLS-terminating proxy [false]
  *   DATABASE_URL               postgres://… ; unset = embedded PGlite         []
  *   QIAO_DATA_DIR              PGlite data folder when DATABASE_URL is unset  [.data/pglite]
  *   QIAO_PKI_DIR               dev PKI folder (certs-dev layout)              [.dev]
@@ -61,6 +64,13 @@ export interface Config {
     /** Node's `requestTimeout`: the whole request must have arrived by then (not the answer). */
     requestTimeoutMs: number;
     keepAliveTimeoutMs: number;
+    /** HTTPS with this certificate (chain) and key, PEM files read at start; absent = plain HTTP. */
+    tls?: { certFile: string; keyFile: string };
+    /**
+     * Plain HTTP reaches the gateway only through a TLS-terminating proxy in front of it: allowed on
+     * a non-loopback address, and the answers say HSTS as the proxy's HTTPS origin would.
+     */
+    behindTlsProxy: boolean;
   };
   database: { url: string } | { dataDir: string };
   pkiDir: string;
@@ -141,6 +151,13 @@ const integer = (min: number, max: number, fallback: number) =>
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
+/** 127.0.0.0/8, ::1 and `localhost`: addresses no other machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (bare === 'localhost' || bare === '::1') return true;
+  return isIPv4(bare) && bare.startsWith('127.');
+}
+
 /** Why a JWKS URL is not acceptable, or null: keys fetched in clear text could be swapped on the way. */
 function jwksUrlProblem(text: string): string | null {
   let url: URL;
@@ -197,6 +214,9 @@ const Env = z.object({
   QIAO_MODE: z.enum(MODES, { error: () => `must be one of ${MODES.join(', ')}` }).default('production'),
   QIAO_HTTP_HOST: nonEmpty.default('127.0.0.1'),
   QIAO_HTTP_PORT: integer(0, 65535, 8080),
+  QIAO_TLS_CERT_FILE: nonEmpty.optional(),
+  QIAO_TLS_KEY_FILE: nonEmpty.optional(),
+  QIAO_BEHIND_TLS_PROXY: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
   DATABASE_URL: z
     .string()
     .trim()
@@ -286,6 +306,20 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
   if (e.QIAO_HTTP_REQUEST_TIMEOUT < e.QIAO_HTTP_HEADERS_TIMEOUT) {
     issues.push({ variable: 'QIAO_HTTP_REQUEST_TIMEOUT', message: 'must not be shorter than QIAO_HTTP_HEADERS_TIMEOUT' });
   }
+  if ((e.QIAO_TLS_CERT_FILE === undefined) !== (e.QIAO_TLS_KEY_FILE === undefined)) {
+    const missing = e.QIAO_TLS_CERT_FILE === undefined ? 'QIAO_TLS_CERT_FILE' : 'QIAO_TLS_KEY_FILE';
+    issues.push({ variable: missing, message: 'must be set too: HTTPS needs both the certificate and its key' });
+  }
+  const tls = e.QIAO_TLS_CERT_FILE !== undefined && e.QIAO_TLS_KEY_FILE !== undefined ? { certFile: path(e.QIAO_TLS_CERT_FILE), keyFile: path(e.QIAO_TLS_KEY_FILE) } : undefined;
+  const behindTlsProxy = e.QIAO_BEHIND_TLS_PROXY === 'true';
+  if (!tls && !behindTlsProxy && !isLoopbackHost(e.QIAO_HTTP_HOST)) {
+    issues.push({
+      variable: 'QIAO_HTTP_HOST',
+      message:
+        `${e.QIAO_HTTP_HOST} is not a loopback address, and the gateway refuses to serve plain HTTP there (bearer tokens and signed decisions would cross the network in clear): ` +
+        'set QIAO_TLS_CERT_FILE and QIAO_TLS_KEY_FILE to serve HTTPS, or QIAO_BEHIND_TLS_PROXY=true if a TLS-terminating proxy in front of it is the only way in',
+    });
+  }
   const consoleOrigins = parseConsoleOrigins(e.QIAO_CONSOLE_ORIGINS ?? '');
   if (typeof consoleOrigins === 'string') issues.push({ variable: 'QIAO_CONSOLE_ORIGINS', message: consoleOrigins });
   if (issues.length) throw new ConfigError(issues);
@@ -298,6 +332,8 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
       headersTimeoutMs: e.QIAO_HTTP_HEADERS_TIMEOUT,
       requestTimeoutMs: e.QIAO_HTTP_REQUEST_TIMEOUT,
       keepAliveTimeoutMs: e.QIAO_HTTP_KEEPALIVE_TIMEOUT,
+      ...(tls ? { tls } : {}),
+      behindTlsProxy,
     },
     database: e.DATABASE_URL ? { url: e.DATABASE_URL } : { dataDir: path(e.QIAO_DATA_DIR) },
     pkiDir,

@@ -1,4 +1,5 @@
 import { DrizzleQueryError } from 'drizzle-orm';
+import { logContext } from './telemetry';
 import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
@@ -9,6 +10,8 @@ export function createLogger(options: { level?: string; destination?: Destinatio
   return pino(
     {
       level: options.level ?? 'info',
+      // The trace id, and within a request its id, on every line (gateway/telemetry.ts).
+      mixin: logContext,
       base: { service: 'qiao-gateway' },
       redact: {
         paths: ['token', '*.token', 'authorization', '*.authorization', '*.headers.authorization', 'subjects', '*.subjects', 'body', '*.body'],

@@ -7,6 +7,7 @@ import './runtime-flags';
 import { ConfigError, parseConfig } from './config';
 import { createLogger } from './logger';
 import { startGateway } from './server';
+import { startTracing } from '../proto/node/tracing';
 
 async function main() {
   let config;
@@ -19,6 +20,8 @@ async function main() {
     }
     throw err;
   }
+  // Spans go by OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise only trace ids flow.
+  const tracing = startTracing({ serviceName: 'qiao-gateway', env: process.env });
   const logger = createLogger({ level: config.logLevel });
   const gateway = await startGateway({ config, logger, seedDemo: process.env.QIAO_SEED_DEMO === 'true' });
   logger.info({ url: gateway.url, mode: config.mode, database: gateway.database.kind }, 'gateway ready');
@@ -30,6 +33,8 @@ async function main() {
     closing = true;
     logger.info({ signal }, 'gateway stopping');
     await gateway.close();
+    // Spans still buffered go to the collector now; one that is away costs them, not the stop.
+    await tracing.shutdown().catch((err: Error) => logger.warn({ err: err.message }, 'could not send the last spans'));
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,5 +1,8 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { hostname } from 'node:os';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -120,7 +123,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
   const { port } = server.address() as AddressInfo;
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${config.http.tls ? 'https' : 'http'}://${host}:${port}`,
     database,
     drain: () => fanout.drain(),
     async close() {
@@ -146,15 +149,18 @@ export async function startGateway(options: { config: Config; logger: Logger; da
  * first two every `connectionsCheckingInterval` (default 30 s), so it checks as often as the
  * shortest of them needs. None of them bounds the answer: downloads and event streams run on.
  */
-export function listen(fetch: Parameters<typeof serve>[0]['fetch'], http: Config['http']): Promise<ServerType> {
+export async function listen(fetch: Parameters<typeof serve>[0]['fetch'], http: Omit<Config['http'], 'behindTlsProxy'>): Promise<ServerType> {
   const { host: hostname, port } = http;
+  const tls = http.tls ? await readTlsFiles(http.tls) : undefined;
   return new Promise((resolve, reject) => {
     const server = serve(
       {
         fetch,
         hostname,
         port,
+        ...(tls ? { createServer: createHttpsServer } : {}),
         serverOptions: {
+          ...tls,
           headersTimeout: http.headersTimeoutMs,
           requestTimeout: http.requestTimeoutMs,
           connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(http.headersTimeoutMs / 2))),
@@ -167,4 +173,19 @@ export function listen(fetch: Parameters<typeof serve>[0]['fetch'], http: Config
       reject(err.code === 'EADDRINUSE' ? new Error(`${hostname}:${port} is already in use: stop the other process or set QIAO_HTTP_PORT`) : err),
     );
   });
+}
+
+/** The listener's certificate and key, read once at start; a missing or unreadable file says which variable names it. */
+async function readTlsFiles(tls: NonNullable<Config['http']['tls']>): Promise<{ cert: string; key: string }> {
+  const read = (file: string, variable: string) =>
+    readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`cannot read ${file} (${variable}): ${err.code ?? err.message}`);
+    });
+  const [cert, key] = await Promise.all([read(tls.certFile, 'QIAO_TLS_CERT_FILE'), read(tls.keyFile, 'QIAO_TLS_KEY_FILE')]);
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new Error(`QIAO_TLS_CERT_FILE and QIAO_TLS_KEY_FILE (${tls.certFile}, ${tls.keyFile}) are not a PEM certificate and its key: ${(err as Error).message}`);
+  }
+  return { cert, key };
 }

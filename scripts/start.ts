@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ensureDevPki } from '../certs-dev/pki';
 import { DEMO_USERS } from '../demo/users';
@@ -27,6 +27,13 @@ const DEPARTMENTS = ['public_security', 'natural_resources', 'bank', 'finance', 
 const ON_POSTGRES = Boolean(process.env.DATABASE_URL);
 const BANK_VOLUME = ON_POSTGRES ? undefined : '200000';
 const LOG_DIR = resolve(ROOT, '.data/logs');
+/**
+ * `QIAO_HTTPS=1 npm start`: the gateway serves HTTPS with the dev PKI's server certificate
+ * (localhost, 127.0.0.1), and every process that calls it — the adapters fetching its JWKS, the
+ * command line — trusts the dev CA through Node's NODE_EXTRA_CA_CERTS (`./qiao` sets it from
+ * QIAO_CA_FILE).
+ */
+const HTTPS = ['1', 'true'].includes(process.env.QIAO_HTTPS ?? '');
 
 /**
  * Node flags of every process the launcher starts. `--no-turbo-inline-js-wasm-calls`: under load
@@ -151,14 +158,17 @@ async function main() {
   // the command line's development tokens verify against the same JWKS.
   await launch('oidc-provider', 'demo/oidc-provider.ts', ['--issuer', issuer, '--signing-key', resolve(pki.dir, 'keys/dev-issuer.jwk'), '--console', consoleOrigin], {}, /OpenID Connect provider listening on/);
 
+  const caFile = resolve(pki.dir, 'pki/ca.crt');
+  const trustDevCa = HTTPS ? { NODE_EXTRA_CA_CERTS: caFile } : {};
+  const scheme = HTTPS ? 'https' : 'http';
   const addresses = await Promise.all(
     DEPARTMENTS.map(async (dept) => {
       // The gateway starts after the adapters: they fetch its JWKS on the first warrant, not now.
-      const jwks = `http://127.0.0.1:${HTTP_PORT}/.well-known/jwks.json`;
+      const jwks = `${scheme}://127.0.0.1:${HTTP_PORT}/.well-known/jwks.json`;
       const args = ['--department', dept, '--port', '0', '--pki-dir', pki.dir, '--gateway-jwks-url', jwks];
       if (dept === 'bank' && BANK_VOLUME) args.push('--demo-volume', BANK_VOLUME);
       // A restarted adapter comes back on the port it chose first: the gateway knows it by that.
-      const m = await launch(dept, 'adapters/main.ts', args, {}, /listening on (\S+:(\d+))/, (ready) =>
+      const m = await launch(dept, 'adapters/main.ts', args, trustDevCa, /listening on (\S+:(\d+))/, (ready) =>
         args.map((a, i) => (args[i - 1] === '--port' ? ready[2]! : a)),
       );
       return `${dept}=${m[1]}`;
@@ -177,18 +187,31 @@ async function main() {
     QIAO_CONSOLE_ORIGINS: consoleOrigin,
     // The bank's 1 GB answer takes longer than the default 30 s call deadline.
     QIAO_CALL_DEADLINE: '5m',
-  }, /gateway listening on (http:\/\/\S+)/);
-  const gatewayUrl = `http://127.0.0.1:${HTTP_PORT}`;
+    ...(HTTPS ? { QIAO_TLS_CERT_FILE: resolve(pki.dir, 'pki/gateway-server.crt'), QIAO_TLS_KEY_FILE: resolve(pki.dir, 'pki/gateway-server.key'), ...trustDevCa } : {}),
+  }, /gateway listening on (https?:\/\/\S+)/);
+  const gatewayUrl = `${scheme}://127.0.0.1:${HTTP_PORT}`;
   await launch('console', 'client/console/serve.ts', ['--gateway', gatewayUrl, '--issuer', issuer, '--port', CONSOLE_PORT, '--dist', consoleBuild.dir, '--directory', resolve(pki.dir, 'directory'), '--units', resolve(pki.dir, 'units'), '--checkpoint-key', resolve(pki.dir, 'keys/checkpoint-verifier.jwk')], {}, /web console listening on/);
   console.log(instructions(gatewayUrl, Date.now() - started));
   console.log(`\nWeb console: ${consoleOrigin}/ (log in as inv.ejinhoro, appr.ordos or auditor.region at the demo sign-on ${issuer})`);
+  if (HTTPS) console.log(`It calls the gateway at ${gatewayUrl}: the browser must trust the dev CA (${caFile}) for that, or run the demo without QIAO_HTTPS.`);
 }
 
 function instructions(gateway: string, ms: number): string {
-  const gw = gateway === 'http://127.0.0.1:8080' ? '' : ` --gateway ${gateway}`;
+  const gw = gateway === 'http://127.0.0.1:8080' || HTTPS ? '' : ` --gateway ${gateway}`;
+  const relativeCa = `${relative(ROOT, PKI_DIR) || '.'}/pki/ca.crt`;
+  const https = HTTPS
+    ? `
+The gateway speaks HTTPS with the dev PKI's certificate. In that terminal, first point the command
+line at it and have it trust the dev CA:
+
+  export QIAO_GATEWAY=${gateway} QIAO_CA_FILE=${relativeCa}
+`
+    : '';
+  const curlCa = HTTPS ? ` --cacert ${relativeCa}` : '';
+  const nodeCa = HTTPS ? `NODE_EXTRA_CA_CERTS=${relativeCa} ` : '';
   return `
 Qiao demo federation is up (${(ms / 1000).toFixed(1)} s): gateway ${gateway}, departments ${DEPARTMENTS.join(', ')}.
-
+${https}
 Try the Muhudunbao case in a second terminal, from this folder:
 
   1. An investigator of the Ejin Horo Banner commission asks about village director Li:
@@ -214,7 +237,7 @@ Try the Muhudunbao case in a second terminal, from this folder:
 
 What can be asked of whom, and which departments answer: ./qiao${gw} --as inv.ejinhoro catalogue
 Other things to try: ./qiao --help · ./qiao --as inv.ejinhoro list · ./qiao --as appr.ordos show <inquiry-id>
-With curl:  TOKEN=$(./qiao${gw} token inv.ejinhoro); curl -H "authorization: Bearer $TOKEN" ${gateway}/v1/inquiries
+With curl:  TOKEN=$(./qiao${gw} token inv.ejinhoro); curl${curlCa} -H "authorization: Bearer $TOKEN" ${gateway}/v1/inquiries
 Demo users: inv.ejinhoro, appr.ordos, inv.alxa, appr.alxa, inv.region, appr.region, auditor.region (see demo/users.ts).
 
 A big answer: the bank transactions of the Muhudunbao cooperative (${ON_POSTGRES ? '≈ 970 MiB' : '≈ 57 MiB on the embedded database; ≈ 970 MiB with DATABASE_URL'}),
@@ -233,7 +256,7 @@ Evidence of an inquiry in one file, verified offline with the pinned keys only:
 
 The audit log, checked as an auditor would, and by a department against its own served-warrant log:
      ./qiao${gw} --as auditor.region audit verify
-     npx tsx adapters/reconcile.ts --department public_security --gateway ${gateway} --as ops.public_security \\
+     ${nodeCa}npx tsx adapters/reconcile.ts --department public_security --gateway ${gateway} --as ops.public_security \\
         --log .data/adapters/public_security/served-log.ndjson --checkpoint-key .dev/keys/checkpoint-verifier.jwk \\
         --state .data/adapters/public_security/audit-state.json
 

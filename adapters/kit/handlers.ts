@@ -13,6 +13,10 @@ import { createRefusalRecorder, peerAddress, type RefusalRecorder } from './refu
 import type { ServedLog } from './served-log';
 import { CallCancelled, streamAnswer } from './stream';
 import type { WarrantKeySource } from './warrant-keys';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { extractTraceContext } from '../../proto/grpc/trace-context';
+import { inSpan } from '../../proto/node/tracing';
+import { inCallScope, setScopeWarrant, tracer } from './telemetry';
 
 export interface HandlerDeps {
   department: string;
@@ -80,43 +84,66 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
       const warrantSha256 = createHash('sha256').update(warrant ?? '').digest('hex');
       let claims: WarrantClaims | undefined;
       let accepted = false;
-      void (async () => {
-        checkClientIdentity(call.getAuthContext().sslPeerCertificate);
-        claims = await checkWarrant(warrant, { department, keys: deps.warrantKeys });
-        await checkRecipientKey(claims, deps.directoryAuthorityKey);
-        checkScope(claims, source.categories);
-        await checkEvidence(claims, { authorityJwk: deps.directoryAuthorityKey, revocations: deps.revocations, rules: deps.approvalRules });
-        const { jti, inquiry_id: inquiryId } = claims;
+      // The call's span continues the gateway's trace (traceparent in the metadata); the call's
+      // log lines carry its trace id and, once the signature checked out, the warrant's jti.
+      const parent = extractTraceContext(call.metadata);
+      const span = tracer.startSpan(
+        'qiao.department.v1.Department/Execute',
+        { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.service': 'qiao.department.v1.Department', 'rpc.method': 'Execute', 'qiao.department': department } },
+        parent,
+      );
+      const serve = async () => {
+        const checked = await inSpan(tracer, 'warrant.check', {}, async (checking) => {
+          checkClientIdentity(call.getAuthContext().sslPeerCertificate);
+          // Kept outside as soon as the signature holds: a refusal after it names the warrant.
+          const verified = (claims = await checkWarrant(warrant, { department, keys: deps.warrantKeys }));
+          checking.setAttribute('qiao.warrant_jti', verified.jti);
+          setScopeWarrant(verified.jti);
+          span.setAttributes({ 'qiao.warrant_jti': verified.jti, 'qiao.inquiry_id': verified.inquiry_id });
+          await checkRecipientKey(verified, deps.directoryAuthorityKey);
+          checkScope(verified, source.categories);
+          await checkEvidence(verified, { authorityJwk: deps.directoryAuthorityKey, revocations: deps.revocations, rules: deps.approvalRules });
+          return verified;
+        });
+        const { jti, inquiry_id: inquiryId } = checked;
         // Checked and claimed in one synchronous step: two calls with one jti cannot both pass
         // while the first one's `accepted` line is still being written.
-        checkNotReplayed(claims, { wasUsed: (id) => claimed.has(id) || servedLog.wasUsed(id) });
+        checkNotReplayed(checked, { wasUsed: (id) => claimed.has(id) || servedLog.wasUsed(id) });
         claimed.add(jti);
         await servedLog.append({ outcome: 'accepted', jti, warrantSha256, inquiryId });
         accepted = true;
-        const served = await streamAnswer(call, {
-          claims,
-          department,
-          batches: projectedBatches(claims, source),
-          receiptKey: deps.receiptKey,
+        const served = await inSpan(tracer, 'answer.serve', {}, async (serving) => {
+          const result = await streamAnswer(call, {
+            claims: checked,
+            department,
+            batches: projectedBatches(checked, source),
+            receiptKey: deps.receiptKey,
+          });
+          serving.setAttributes({ 'qiao.records': result.records, 'qiao.bytes': result.bytes });
+          return result;
         });
         await servedLog.append({
           outcome: 'served', jti, warrantSha256, inquiryId,
           records: served.records, bytes: served.bytes, ciphertextSha256: served.sha256,
         });
         logger.info({ department, jti, records: served.records, bytes: served.bytes }, 'warrant served');
-      })().catch(async (error: unknown) => {
+      };
+      const settle = async (error: unknown) => {
         const jti = claims?.jti;
         const reason = error instanceof Refusal ? error.code : error instanceof CallCancelled ? 'cancelled' : 'internal';
         const written = accepted
           ? servedLog.append({ outcome: 'failed', warrantSha256, reason, ...(jti ? { jti, inquiryId: claims!.inquiry_id } : {}) })
           : refusals.record({ warrantSha256, reason, peer: peerAddress(call.getPeer()), ...(jti ? { jti, inquiryId: claims!.inquiry_id } : {}) });
         await written.catch((e: unknown) => logger.error({ department, error: errorName(e) }, 'cannot write the served-warrant log'));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
+        if (error instanceof Refusal) span.setAttribute('qiao.refusal', error.code);
         if (error instanceof CallCancelled) {
           logger.warn({ department, jti }, 'caller cancelled mid-answer');
           return;
         }
         call.emit('error', refuse(error, jti));
-      });
+      };
+      void context.with(trace.setSpan(parent, span), () => inCallScope(() => serve().catch(settle))).finally(() => span.end());
     },
   };
 }

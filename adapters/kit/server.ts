@@ -3,7 +3,8 @@ import { createRevocationSource, type RevocationSource } from './revocations';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { JWK } from 'jose';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createAdapterLogger } from './telemetry';
 import { DEPARTMENT_NAME } from '../../proto/identity';
 import { DEPARTMENT_SERVICE_NAME, DepartmentService } from '../../proto/grpc/department';
 import { assertValidSource, type DataSource } from './data-source';
@@ -57,7 +58,7 @@ export async function startAdapter(options: StartAdapterOptions): Promise<Runnin
   if (options.warrantKeys.some((k) => 'd' in k)) throw new Error('warrant keys must be public keys');
   if ('d' in options.directoryAuthorityKey) throw new Error('the directory authority key must be its public key');
   if (!options.receiptKey.d || !options.receiptKey.kid) throw new Error('the receipt key must be a private Ed25519 JWK with a kid');
-  const logger = options.logger ?? pino({ name: 'qiao-adapter' });
+  const logger = options.logger ?? createAdapterLogger('qiao-adapter');
   const servedLog = await openServedLog(options.servedLogFile);
   const warrantKeys = createWarrantKeySource({ pinned: options.warrantKeys, jwksUrl: options.warrantJwksUrl, cooldownMs: options.jwksCooldownMs, logger });
 

@@ -8,6 +8,8 @@ import { NODE_ENVELOPE } from '../../proto/node/primitives';
 import { RESULT_FORMAT, ResultEncryptor } from '../../proto/result-envelope';
 import type { WarrantClaims } from '../../proto/warrant';
 import type { NdjsonBatch } from './project';
+import { inSpan } from '../../proto/node/tracing';
+import { tracer } from './telemetry';
 
 type Call = ServerWritableStream<ExecuteRequest, ResultFrameOut>;
 
@@ -51,7 +53,8 @@ export async function streamAnswer(
 ): Promise<Served> {
   const { claims, department } = opts;
   const it = opts.batches[Symbol.asyncIterator]();
-  let next = await it.next();
+  // The first batch is the data source's lookup of the subjects (later batches stream on).
+  let next = await inSpan(tracer, 'source.lookup', {}, () => it.next());
   const enc = await ResultEncryptor.create(claims.recipient.key, { warrantId: claims.jti, department }, NODE_ENVELOPE);
   const digest = createHash('sha256');
   let bytes = 0;

@@ -1,9 +1,14 @@
 import { checkServerIdentity as checkTlsHostname, type PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { injectTraceContext } from '../../proto/grpc/trace-context';
+import { tracer } from '../telemetry';
 import { departmentHostname } from '../../proto/identity';
 import { parseRefusalCode, REFUSAL_METADATA_KEY } from '../../proto/refusal';
 import { DepartmentClient as GrpcDepartmentStub, type DescribeResponse, type ResultFrame } from '../../proto/grpc/department';
 import { DepartmentCallError, type DepartmentClient, type DepartmentDirectory, type ExecuteOptions } from './client';
+
+const EXECUTE_SPAN = 'qiao.department.v1.Department/Execute';
 
 /** PEM material of the gateway's side of the mutual-TLS channel. */
 export interface GatewayTls {
@@ -105,7 +110,14 @@ async function* executeCall(
   { deadline, signal, idleTimeoutMs }: ExecuteOptions,
 ): AsyncIterable<ResultFrame> {
   if (signal?.aborted) throw new DepartmentCallError('CANCELLED', 'call cancelled before it started', department);
-  const call = stub.execute({ warrant }, new grpc.Metadata(), { deadline });
+  // A client span whose context travels in the call's metadata (W3C traceparent): the
+  // department's spans are its children. Ids only; the warrant itself is never an attribute.
+  const span = tracer.startSpan(EXECUTE_SPAN, {
+    kind: SpanKind.CLIENT,
+    attributes: { 'rpc.system': 'grpc', 'rpc.service': 'qiao.department.v1.Department', 'rpc.method': 'Execute', 'qiao.department': department },
+  });
+  const call = stub.execute({ warrant }, injectTraceContext(new grpc.Metadata(), trace.setSpan(context.active(), span)), { deadline });
+  let frames = 0;
   const cancel = () => call.cancel();
   signal?.addEventListener('abort', cancel, { once: true });
   let idle = false;
@@ -124,14 +136,20 @@ async function* executeCall(
     for await (const frame of call as AsyncIterable<ResultFrame>) {
       // Silence is the department's, not ours: the clock stops while the frame is being stored.
       clearTimeout(idleTimer);
+      frames += 1;
       yield normalizeFrame(frame, department);
       arm();
     }
     finished = true;
   } catch (err) {
-    if (idle) throw new DepartmentCallError('IDLE', `nothing arrived for ${idleTimeoutMs} ms`, department);
-    throw toCallError(err, department);
+    const failure = idle ? new DepartmentCallError('IDLE', `nothing arrived for ${idleTimeoutMs} ms`, department) : toCallError(err, department);
+    span.setAttribute('rpc.grpc.status_text', failure.code);
+    if (failure.refusal) span.setAttribute('qiao.refusal', failure.refusal);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: failure.code });
+    throw failure;
   } finally {
+    span.setAttribute('qiao.frames', frames);
+    span.end();
     clearTimeout(idleTimer);
     signal?.removeEventListener('abort', cancel);
     if (!finished) {

@@ -9,6 +9,9 @@ import { REFUSALS } from '../../proto/refusal';
 import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
 import { issueWarrant, WarrantIssueError, type WarrantSigner } from '../warrants/issue-warrant';
 import type { ClaimedPart } from './claim';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import { contextFromTraceparent, inSpan } from '../../proto/node/tracing';
+import { tracer } from '../telemetry';
 import { AttemptFailure, leaseHeld, receiveAnswer, recordAnswer, type Answer } from './receive-answer';
 
 export interface ProcessContext {
@@ -46,7 +49,18 @@ class LeaseLost extends Error {}
  * lost its part cannot overwrite the work of the one that took it over, and the results row
  * (keyed by part) is written at most once.
  */
-export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promise<PartOutcome> {
+export function processPart(ctx: ProcessContext, part: ClaimedPart): Promise<PartOutcome> {
+  const attributes = { 'qiao.inquiry_id': part.inquiryId, 'qiao.part_id': part.id, 'qiao.department': part.department, 'qiao.attempt': part.attempts };
+  // A child of the request that made the part pending: one trace from the approval to the answer.
+  return inSpan(tracer, 'fanout.part', { attributes }, async (span) => {
+    const outcome = await attemptPart(ctx, part, span);
+    span.setAttribute('qiao.part_outcome', outcome);
+    if (outcome === 'failed') span.setStatus({ code: SpanStatusCode.ERROR, message: 'part failed' });
+    return outcome;
+  }, contextFromTraceparent(part.traceParent));
+}
+
+async function attemptPart(ctx: ProcessContext, part: ClaimedPart, span: Span): Promise<PartOutcome> {
   const log = ctx.logger.child({ partId: part.id, inquiryId: part.inquiryId, department: part.department, attempt: part.attempts });
   const now = ctx.now();
   const lastFailure = part.failureReason ? ` (last failure: ${part.failureReason})` : '';
@@ -62,23 +76,28 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
   let warrantId: string | null = null;
   try {
     const client = ctx.directory.client(part.department);
-    const warrant = await issueWarrant(ctx.db, {
-      part,
-      signer: ctx.signer,
-      catalogue: ctx.catalogue,
-      now,
-      attempt: part.attempts,
-      audit: ctx.audit,
-      fence: async (tx, claims) => {
-        const held = await tx
-          .update(inquiryParts)
-          .set({ warrantId: claims.jti, updatedAt: now })
-          .where(leaseHeld(ctx.workerId, part))
-          .returning({ id: inquiryParts.id });
-        if (held.length === 0) throw new LeaseLost();
-      },
+    const warrant = await inSpan(tracer, 'warrant.issue', {}, async (issuing) => {
+      const issued = await issueWarrant(ctx.db, {
+        part,
+        signer: ctx.signer,
+        catalogue: ctx.catalogue,
+        now,
+        attempt: part.attempts,
+        audit: ctx.audit,
+        fence: async (tx, claims) => {
+          const held = await tx
+            .update(inquiryParts)
+            .set({ warrantId: claims.jti, updatedAt: now })
+            .where(leaseHeld(ctx.workerId, part))
+            .returning({ id: inquiryParts.id });
+          if (held.length === 0) throw new LeaseLost();
+        },
+      });
+      issuing.setAttribute('qiao.warrant_jti', issued.claims.jti);
+      return issued;
     });
     warrantId = warrant.claims.jti;
+    span.setAttribute('qiao.warrant_jti', warrantId);
     log.info({ warrantId }, 'warrant issued, calling department');
 
     // The call ends before the part's deadline; the lease is renewed while it runs (worker.ts).
@@ -88,7 +107,9 @@ export async function processPart(ctx: ProcessContext, part: ClaimedPart): Promi
     const frames = client.execute(warrant.jws, { deadline, signal: ctx.signal, idleTimeoutMs: ctx.callIdleTimeoutMs });
     const answer = await receiveAnswer(ctx.db, { part, warrantId, maxAnswerBytes: ctx.maxAnswerBytes }, frames);
 
-    const recorded = await recordAnswerPatiently(ctx, log, { part, warrantId, answer });
+    const recorded = await inSpan(tracer, 'answer.record', { attributes: { 'qiao.records': answer.records, 'qiao.bytes': answer.bytes } }, () =>
+      recordAnswerPatiently(ctx, log, { part, warrantId: warrant.claims.jti, answer }),
+    );
     if (!recorded) throw new LeaseLost();
     log.info({ warrantId, records: answer.records, bytes: answer.bytes }, 'department answered');
     return 'succeeded';

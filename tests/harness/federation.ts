@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { DEMO_DEPARTMENTS } from '../../adapters/departments';
 import { loadApprovalRules, startAdapter, type ApprovalRules, type DataSource, type RunningAdapter } from '../../adapters/kit';
+import { createAdapterLogger } from '../../adapters/kit/telemetry';
 import { ensureDevPki, type DevPki } from '../../certs-dev/pki';
 import { createApiClient, type ApiClient } from '../../client/core/api-client';
 import { devLogin } from '../../client/core/session';
@@ -23,6 +24,8 @@ export interface Federation {
   adapters: Record<string, RunningAdapter>;
   /** Every line the gateway logged, as written. */
   gatewayLogs: string[];
+  /** Every line the adapters logged (only with `adapterLogLevel`). */
+  adapterLogs: string[];
   /** An API client acting as a demo user (tokens from the development issuer). */
   as(username: string): Promise<ApiClient>;
   /**
@@ -55,6 +58,8 @@ export async function bootFederation(
     revoke?: string[];
     /** The gateway's log level; its lines are kept in `gatewayLogs` (default debug, as tests read them). */
     logLevel?: 'debug' | 'info' | 'warn';
+    /** The adapters' log level; their lines are kept in `adapterLogs` (default silent). */
+    adapterLogLevel?: 'debug' | 'info' | 'warn';
     /** Runs once the PKI exists, before the gateway is configured: more configuration (e.g. another token issuer). */
     beforeGateway?: (pki: DevPki) => Promise<Record<string, string>>;
   } = {},
@@ -62,7 +67,10 @@ export async function bootFederation(
   const dir = await mkdtemp(join(tmpdir(), 'qiao-federation-'));
   const departments = Object.keys(DEMO_DEPARTMENTS);
   const pki = await ensureDevPki({ dir, departments, units: DEMO_UNITS.map((u) => u.id), signers: DEMO_USERS, ...(options.revoke ? { revoke: options.revoke } : {}) });
-  const quiet = pino({ level: 'silent' });
+  const adapterLogs: string[] = [];
+  const adapterLogger = options.adapterLogLevel
+    ? createAdapterLogger('adapter', { write: (line: string) => void adapterLogs.push(line) }, options.adapterLogLevel)
+    : pino({ level: 'silent' });
   const adapters: Record<string, RunningAdapter> = {};
   for (const [name, dept] of Object.entries(DEMO_DEPARTMENTS)) {
     const { cert, key } = pki.departments[name]!;
@@ -79,7 +87,7 @@ export async function bootFederation(
       servedLogFile: join(dir, 'served', `${name}.ndjson`),
       host: '127.0.0.1',
       port: 0,
-      logger: quiet,
+      logger: adapterLogger,
     });
   }
   const config = parseConfig({
@@ -111,6 +119,7 @@ export async function bootFederation(
     gateway,
     adapters,
     gatewayLogs,
+    adapterLogs,
     as,
     async runInquiry(input) {
       const investigator = await as(input.investigator);

@@ -26,6 +26,11 @@ export const inquiryParts = pgTable(
     /** The `jti` of the warrant of the latest attempt. */
     warrantId: text('warrant_id'),
     failureReason: text('failure_reason'),
+    /**
+     * The W3C trace context of the request that made the part pending (the last approval): the
+     * worker's span continues that trace. Ids only; null when that request was not traced.
+     */
+    traceParent: text('trace_parent'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     completedAt: timestamp('completed_at', { withTimezone: true }),

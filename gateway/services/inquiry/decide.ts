@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { asc, eq } from 'drizzle-orm';
 import { CatalogueError, departmentsFor } from '../../catalogue';
 import type { Tx } from '../../db/client';
@@ -17,6 +18,7 @@ import { loadInquiryViews, type InquiryRow } from './view';
 import { verifyDecisionSignature } from './signatures';
 import { statementDigest } from '../../../proto/inquiry-statement';
 import type { SignerRole } from '../../../proto/signer-certificate';
+import { activeTraceparent } from '../../../proto/node/tracing';
 
 type Outcome =
   | { kind: 'decided'; view: InquiryView; final: boolean }
@@ -46,6 +48,7 @@ export async function decideInquiry(
     const found = await findInquiry(tx, id, { forUpdate: true, now, ancestry: ctx.directory.ancestry });
     if (!found) return { kind: 'not_found' };
     const { row, resource } = found;
+    trace.getActiveSpan()?.setAttribute('qiao.inquiry_id', row.id);
     const canRead = ctx.policy.authorize(ctx.principal, 'inquiry.read', resource);
     if (!canRead.allowed) {
       await auditDenial(tx, ctx, { attempted: action, verdict: canRead, inquiryId: row.id, hidden: true });
@@ -164,8 +167,10 @@ async function createParts(ctx: RequestContext, tx: Tx, row: InquiryRow): Promis
     throw new ServiceError('failed_precondition', 'the inquiry names a category that is no longer in the catalogue', { cause: err });
   }
   const deadlineAt = new Date(ctx.clock().getTime() + ctx.partDeadlineMs);
+  // The worker's span continues the trace of this approving request (gateway/fanout/process.ts).
+  const traceParent = activeTraceparent();
   await tx
     .insert(inquiryParts)
-    .values([...byDepartment].map(([department, categories]) => ({ inquiryId: row.id, department, categories, deadlineAt })));
+    .values([...byDepartment].map(([department, categories]) => ({ inquiryId: row.id, department, categories, deadlineAt, traceParent })));
   return [...byDepartment.keys()];
 }

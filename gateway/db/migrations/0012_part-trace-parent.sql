@@ -1,0 +1,1 @@
+ALTER TABLE "inquiry_parts" ADD COLUMN "trace_parent" text;
