@@ -189,7 +189,15 @@ export const InquiryView = z
       }),
     ),
     /** The signed statement with its certificate; null for an inquiry submitted unsigned. */
-    signed: z.object({ statement: z.string(), certificate: z.string() }).nullable().optional(),
+    signed: z
+      .object({
+        statement: z.string(),
+        certificate: z.string(),
+        /** The salt of the statement's case_commitment: with it, whoever holds the case reference checks that it is the signed one. */
+        caseSalt: z.string().optional(),
+      })
+      .nullable()
+      .optional(),
     parts: z.array(InquiryPart),
     createdAt: timestamp(),
     updatedAt: timestamp(),

@@ -74,7 +74,7 @@ export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[], 
           decidedAt: d.decidedAt.toISOString(),
           signed: d.signature && d.certificate ? { decision: d.signature, certificate: d.certificate } : null,
         })),
-      signed: row.statement ? { statement: row.statement.statement, certificate: row.statement.certificate } : null,
+      signed: row.statement ? { statement: row.statement.statement, certificate: row.statement.certificate, caseSalt: row.statement.caseSalt } : null,
       parts: ownParts.map((p) => ({
         department: p.department,
         categories: p.categories,
