@@ -1,7 +1,8 @@
 import type { JWK } from 'jose';
 import { encodeBase64url } from '../../proto/bytes';
 import { EvidenceError, type OpenedEvidence } from '../../proto/evidence';
-import type { EvidenceTrust } from './evidence';
+import type { NoteVerifier } from '../../proto/checkpoint';
+import type { ReceiptKeyLookup } from './results';
 
 /**
  * Check `keys` of an evidence package: the public keys it carries under keys/ (what it was made
@@ -9,6 +10,14 @@ import type { EvidenceTrust } from './evidence';
  * verified with a carried key; a package made against other keys is named here, before any
  * signature check could fail less clearly.
  */
+
+/** The verifier's pinned public keys (what `EvidenceTrust` holds). */
+export interface PinnedKeys {
+  authorityJwk: JWK;
+  warrantKeys: JWK[];
+  checkpointKey: NoteVerifier;
+  receiptKeys: ReceiptKeyLookup;
+}
 
 const samePublicKey = (a: JWK, b: JWK) => a.kty === b.kty && a.crv === b.crv && a.x === b.x && a.y === b.y && a.n === b.n && a.e === b.e;
 
@@ -26,7 +35,7 @@ function publicOnly(path: string, jwk: unknown): JWK {
   return jwk as JWK;
 }
 
-export async function checkCarriedKeys(pkg: OpenedEvidence, trust: EvidenceTrust, departments: readonly string[]): Promise<void> {
+export async function checkCarriedKeys(pkg: OpenedEvidence, trust: PinnedKeys, departments: readonly string[]): Promise<void> {
   const fail = (path: string) => new EvidenceError('keys', `${path} is not the key pinned here: the package was made against another directory or gateway`);
   if (!samePublicKey(publicOnly('keys/authority.pub.jwk', carried(pkg, 'keys/authority.pub.jwk')), trust.authorityJwk)) throw fail('keys/authority.pub.jwk');
   const jwks = carried(pkg, 'keys/warrant-jwks.json') as { keys?: unknown[] };
