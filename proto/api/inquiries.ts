@@ -165,6 +165,8 @@ export const InquiryView = z
     submittedFromUnitId: z.string().nullable(),
     /** A follow-up inquiry: the inquiry it follows from; null for a first inquiry. */
     parentId: z.string().nullable(),
+    /** The follow-up inquiries that name this one as parent (same unit), oldest first: lineage without the listing. Reading each is authorized on its own. */
+    followUps: z.array(z.string()).optional(),
     createdBy: z.object({ id: z.string(), username: z.string(), displayName: z.string() }),
     caseReference: z.string(),
     legalBasis: z.string(),
