@@ -45,7 +45,7 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
-  await gw.close();
+  await gw?.close();
   await rm(listDir, { recursive: true, force: true });
 });
 
@@ -102,6 +102,11 @@ describe('submission', () => {
     await refused({ ...good, legalBasis: 'another basis' }, /legal_basis differs/);
     await refused({ ...good, categories: ['household'] }, /one per category/);
     await refused({ ...good, caseReference: 'EJH-other' }, /case_commitment differs/);
+    // A follow-up's parent is signed: one added to, or dropped from, the request after signing is refused.
+    const parentId = '8a1f3b2c-4d5e-4f60-9a7b-8c9d0e1f2a3b';
+    await refused({ ...good, parentId }, /parent_id differs/);
+    const { parentId: _dropped, ...unlinked } = await signedBody({ parentId });
+    await refused(unlinked, /parent_id differs/);
     await refused({ ...good, subjects: [...good.subjects, { kind: 'organisation', id: '93150627MA0N2K7P26' }] }, /must be the request's subjects/);
   });
 });

@@ -51,6 +51,7 @@ export async function checkSignatures(
   const statement = await verifyStatement(signed.statement, statementCert);
   if (statement.unit !== inquiry.unitId) throw fail(`the statement is for unit ${statement.unit}, inquiry.json for ${inquiry.unitId}`);
   if (statement.legal_basis !== inquiry.legalBasis) throw fail('the statement signs another legal basis than inquiry.json shows');
+  if ((statement.parent_id ?? null) !== inquiry.parentId) throw fail(`inquiry.json says it follows from ${inquiry.parentId ?? 'no inquiry'}, the statement signs ${statement.parent_id ?? 'none'}`);
   if (signed.caseSalt !== undefined && statement.case_commitment !== caseCommitment(inquiry.caseReference, signed.caseSalt)) {
     throw fail('the case reference of inquiry.json is not the one the statement commits to');
   }

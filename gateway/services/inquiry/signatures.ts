@@ -107,6 +107,8 @@ export async function verifySubmission(
   if (claims.unit !== unit.id) throw differs('unit');
   if (claims.legal_basis !== body.legalBasis) throw differs('legal_basis');
   if (claims.case_commitment !== caseCommitment(body.caseReference, signed.caseSalt)) throw differs('case_commitment');
+  // A follow-up's link to its parent is the investigator's word, not the gateway's: signed, or refused.
+  if ((claims.parent_id ?? null) !== (body.parentId ?? null)) throw differs('parent_id');
   if (claims.recipient.unit !== unit.id) throw differs('recipient.unit');
   if (!unit.encryptionKey) throw new ServiceError('failed_precondition', `unit ${unit.id} has no encryption key in the directory`);
   if (claims.recipient.key_thumbprint !== (await recipientKeyThumbprint(unit.encryptionKey))) {
