@@ -13,7 +13,7 @@ import { createSha256, sha256, type CreateSha256 } from './hash';
  * verifier's own pinned keys (client/core/evidence.ts), never against keys the package brings.
  */
 
-export const EVIDENCE_FORMAT = 'qiao-evidence-v1';
+export const EVIDENCE_FORMAT = 'qiao-evidence-v2';
 export const EVIDENCE_MIMETYPE = 'application/vnd.qiao.evidence+zip';
 export const MANIFEST_PATH = 'META-INF/manifest.json';
 const PATH = /^(?!\/)(?!.*\.\.)[A-Za-z0-9._/-]{1,200}$/;
