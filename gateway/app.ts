@@ -6,6 +6,7 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { JWK } from 'jose';
+import type { RevocationSource } from '../proto/node/revocation-source';
 import type { Logger } from 'pino';
 import { authenticate } from './auth/authenticate';
 import type { DevIssuer } from './auth/dev-issuer';
@@ -67,6 +68,8 @@ export interface AppDeps {
   audit: AuditWriter;
   /** The directory authority's public key (`<pki>/directory/authority.pub.jwk`): signing-key certificates are checked with it. */
   directoryAuthorityKey?: JWK;
+  /** The directory's revocation list as departments fetch it; server.ts always builds one with the authority key (fail-closed). */
+  revocations?: RevocationSource;
   /** Whether each department's adapter answers, for GET /v1/catalogue. */
   departmentHealth?: DepartmentHealth;
   /** Refusals per user audited one by one; default one at `config.denialsPerMinute` whose counts nobody flushes (tests). */
@@ -87,7 +90,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     fanout: deps.fanout,
     results: deps.results,
     audit: deps.audit,
-    signatures: { required: deps.config.signatures.required, ...(deps.directoryAuthorityKey ? { authorityJwk: deps.directoryAuthorityKey } : {}) },
+    signatures: {
+      required: deps.config.signatures.required,
+      ...(deps.directoryAuthorityKey ? { authorityJwk: deps.directoryAuthorityKey } : {}),
+      ...(deps.revocations ? { revocations: deps.revocations } : {}),
+    },
     ...(deps.departmentHealth ? { departmentHealth: deps.departmentHealth } : {}),
     denials: deps.denials ?? createDenialLimiter(deps.config.denialsPerMinute),
     directory: createDirectoryCache({ db: deps.db, checkIntervalMs: deps.config.directoryCheckIntervalMs, logger: deps.logger }),

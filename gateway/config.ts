@@ -39,6 +39,8 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_HTTP_KEEPALIVE_TIMEOUT an idle kept-alive connection is closed after   [5s]
  *   QIAO_EVENTS_POLL_INTERVAL  how often event streams look for changes made on any replica [200ms]
  *   QIAO_DIRECTORY_CHECK_INTERVAL how often a replica checks whether units or users changed (cached tree and token principals) [1s]
+ *   QIAO_REVOCATIONS           the directory's signed revocation list, URL or file, read at submit and approve [<pki>/directory/revocations.jws]
+ *   QIAO_REVOCATIONS_MAX_AGE   refuse signed submissions and decisions (503) while the freshest list is older than this [48h]
  *   QIAO_DENIALS_PER_MINUTE    refused requests audited one by one per user and minute; past it 429 and one counting entry [20]
  *   QIAO_CONSOLE_ORIGINS       web console origins allowed by CORS, comma-separated (https://…; http only on loopback) []
  *
@@ -91,7 +93,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   audit: { origin: string; checkpointIntervalMs: number };
   /** Whether an inquiry must come with the investigator's signed statement (docs/formats.md, "Signed inquiries and approvals"). */
-  signatures: { required: boolean };
+  /** `revocations`: where the directory's signed revocation list is read (URL or file), and how old it may be before submit and approve fail closed. */
+  signatures: { required: boolean; revocations: { location: string; maxAgeSec: number } };
   /** Refused requests audited one by one per user and minute; past it they answer 429 and are counted in one entry. */
   denialsPerMinute: number;
   /** How often this replica's event streams look for changes (one query for all of them). */
@@ -243,6 +246,8 @@ const Env = z.object({
   QIAO_AUDIT_ORIGIN: z.string().regex(/^[^\s+]+$/, 'must be one word without spaces or "+" (it is the checkpoint key name too)').default('qiao.gateway/audit-log'),
   QIAO_CHECKPOINT_INTERVAL: duration(1000, 24 * 3_600_000, '1m'),
   QIAO_REQUIRE_SIGNATURES: z.enum(['true', 'false'], { message: 'must be true or false' }).default('true'),
+  QIAO_REVOCATIONS: nonEmpty.optional(),
+  QIAO_REVOCATIONS_MAX_AGE: duration(60_000, 30 * 86_400_000, '48h'),
   QIAO_HTTP_HEADERS_TIMEOUT: duration(100, 10 * 60_000, '10s'),
   QIAO_HTTP_REQUEST_TIMEOUT: duration(100, 60 * 60_000, '30s'),
   QIAO_HTTP_KEEPALIVE_TIMEOUT: duration(100, 10 * 60_000, '5s'),
@@ -358,7 +363,10 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
     policyDir: path(e.QIAO_POLICY_DIR),
     logLevel: e.QIAO_LOG_LEVEL,
     audit: { origin: e.QIAO_AUDIT_ORIGIN, checkpointIntervalMs: e.QIAO_CHECKPOINT_INTERVAL },
-    signatures: { required: e.QIAO_REQUIRE_SIGNATURES === 'true' },
+    signatures: {
+      required: e.QIAO_REQUIRE_SIGNATURES === 'true',
+      revocations: { location: e.QIAO_REVOCATIONS ?? join(pkiDir, 'directory', 'revocations.jws'), maxAgeSec: Math.floor(e.QIAO_REVOCATIONS_MAX_AGE / 1000) },
+    },
     denialsPerMinute: e.QIAO_DENIALS_PER_MINUTE,
     eventsPollIntervalMs: e.QIAO_EVENTS_POLL_INTERVAL,
     directoryCheckIntervalMs: e.QIAO_DIRECTORY_CHECK_INTERVAL,

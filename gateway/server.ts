@@ -25,6 +25,7 @@ import { hashPolicyFiles, recordConfiguration } from './services/audit/record-co
 import { createAuditWriter } from './services/audit/commitments';
 import { createDenialLimiter, startDenialFlush } from './services/audit/denial-limit';
 import { openResultStream } from './services/result/read-result';
+import { createRevocationSource } from '../proto/node/revocation-source';
 
 export interface RunningGateway {
   url: string;
@@ -99,6 +100,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
 
   const denials = createDenialLimiter(config.denialsPerMinute);
   const denialFlush = startDenialFlush({ db: database.db, limiter: denials, audit, logger });
+  const authorityKey = await loadDirectoryAuthorityKey(config.pkiDir);
   const app = createApp({
     denials,
     auditCheckpoints,
@@ -114,7 +116,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     results: { openResultStream: (partId, warrantId) => openResultStream(database.db, partId, warrantId) },
     warrantJwks: keys.warrantJwks,
     audit,
-    directoryAuthorityKey: await loadDirectoryAuthorityKey(config.pkiDir),
+    ...(authorityKey ? { directoryAuthorityKey: authorityKey, revocations: createRevocationSource({ ...config.signatures.revocations, authorityJwk: authorityKey, logger }) } : {}),
     departmentHealth: createDepartmentHealth(directory),
   });
 

@@ -45,6 +45,11 @@ describe('approval vectors', () => {
     }
     for (const d of v.disclosures) expect(disclosureDigest(d as never)).toBe(v.disclosureDigests[d.category as keyof typeof v.disclosureDigests]);
     expect(statementDigest(v.statement)).toBe(v.statementSha256);
+    // A follow-up names its parent in the signed claims; without it a statement is the same v1 as before.
+    expect(payload(v.followUp.statement)).toBe(canonicalJson(v.followUp.statementClaims));
+    expect(await signStatement(v.followUp.statementClaims as StatementClaims, S.investigator.privateJwk as JWK)).toBe(v.followUp.statement);
+    expect(v.followUp.statementClaims.parent_id).toBe(v.statementClaims.inquiry_id);
+    expect('parent_id' in v.statementClaims).toBe(false);
     expect(await verifyRevocationList(v.revocationList, { authorityJwk: authority })).toEqual(v.revocationClaims);
   });
 

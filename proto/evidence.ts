@@ -1,7 +1,7 @@
-import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
+import { strFromU8, strToU8, unzipSync, Zip, ZipDeflate, ZipPassThrough, zipSync, type Zippable } from 'fflate';
 import { z } from 'zod';
 import { encodeHex } from './bytes';
-import { sha256 } from './hash';
+import { createSha256, sha256, type CreateSha256 } from './hash';
 
 /**
  * The evidence package (`.qiao-evidence`, docs/formats.md "Evidence package"): one ZIP file that
@@ -13,7 +13,7 @@ import { sha256 } from './hash';
  * verifier's own pinned keys (client/core/evidence.ts), never against keys the package brings.
  */
 
-export const EVIDENCE_FORMAT = 'qiao-evidence-v1';
+export const EVIDENCE_FORMAT = 'qiao-evidence-v2';
 export const EVIDENCE_MIMETYPE = 'application/vnd.qiao.evidence+zip';
 export const MANIFEST_PATH = 'META-INF/manifest.json';
 const PATH = /^(?!\/)(?!.*\.\.)[A-Za-z0-9._/-]{1,200}$/;
@@ -37,19 +37,101 @@ export class EvidenceError extends Error {
   }
 }
 
+const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
+const packagePath = (p: string) => PATH.test(p) && p !== 'mimetype' && !p.startsWith('META-INF/');
+const manifestBytes = (manifest: EvidenceManifest) => strToU8(`${JSON.stringify(manifest, null, 2)}\n`);
+
 /** Packs files (path → bytes) with their manifest. Deterministic for the same input: entries sorted, fixed timestamps. */
 export function packEvidence(inquiryId: string, files: Readonly<Record<string, Uint8Array>>, createdAt: Date): Uint8Array {
   const paths = Object.keys(files).sort();
-  for (const p of paths) if (!PATH.test(p) || p === 'mimetype' || p.startsWith('META-INF/')) throw new Error(`cannot pack ${p}: not a package path`);
+  for (const p of paths) if (!packagePath(p)) throw new Error(`cannot pack ${p}: not a package path`);
   const manifest: EvidenceManifest = {
     format: EVIDENCE_FORMAT, inquiryId, createdAt: createdAt.toISOString(),
     files: paths.map((path) => ({ path, bytes: files[path]!.length, sha256: encodeHex(sha256(files[path]!)) })),
   };
-  const mtime = new Date('2000-01-01T00:00:00Z');
+  const mtime = FIXED_MTIME;
   const zip: Zippable = { mimetype: [strToU8(EVIDENCE_MIMETYPE), { level: 0, mtime }] };
-  zip[MANIFEST_PATH] = [strToU8(`${JSON.stringify(manifest, null, 2)}\n`), { mtime }];
+  zip[MANIFEST_PATH] = [manifestBytes(manifest), { mtime }];
   for (const p of paths) zip[p] = [files[p]!, { mtime }];
   return zipSync(zip);
+}
+
+/**
+ * Writes a package as a stream, one file after the other, so that a ciphertext of any size passes
+ * through in chunks and is never held whole: the manifest, which needs every file's digest, is
+ * the last entry (a reader finds it by name; only `mimetype` has a fixed place). Each chunk is
+ * handed to `sink` and awaited before the next is read, so memory stays at a chunk or two.
+ * ZIP without ZIP64: a package stays under 4 GiB.
+ */
+export class EvidenceWriter {
+  private readonly zip: Zip;
+  private readonly out: Uint8Array[] = [];
+  private failure: Error | undefined;
+  private readonly listed: EvidenceManifest['files'] = [];
+  private finished = false;
+
+  constructor(
+    private readonly inquiryId: string,
+    private readonly createdAt: Date,
+    private readonly sink: (chunk: Uint8Array) => Promise<void>,
+    /** node:crypto's in Node (ten times faster on a large ciphertext than the portable default). */
+    private readonly newSha256: CreateSha256 = createSha256,
+  ) {
+    this.zip = new Zip((error, chunk) => {
+      if (error) this.failure = error;
+      else this.out.push(chunk);
+    });
+    const mimetype = new ZipPassThrough('mimetype');
+    mimetype.mtime = FIXED_MTIME;
+    this.zip.add(mimetype);
+    mimetype.push(strToU8(EVIDENCE_MIMETYPE), true);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
+    while (this.out.length) await this.sink(this.out.shift()!);
+  }
+
+  /** Adds one file; `data` is its bytes or a stream of them (stored uncompressed: ciphertext does not compress). */
+  async add(path: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+    if (this.finished) throw new Error(`cannot add ${path}: the package is finished`);
+    if (!packagePath(path)) throw new Error(`cannot pack ${path}: not a package path`);
+    if (this.listed.some((f) => f.path === path)) throw new Error(`cannot pack ${path} twice`);
+    const streamed = !(data instanceof Uint8Array);
+    const file = streamed ? new ZipPassThrough(path) : new ZipDeflate(path);
+    file.mtime = FIXED_MTIME;
+    this.zip.add(file);
+    const digest = this.newSha256();
+    let bytes = 0;
+    if (!streamed) {
+      digest.update(data);
+      bytes = data.length;
+      file.push(data, true);
+    } else {
+      for await (const chunk of data) {
+        digest.update(chunk);
+        bytes += chunk.length;
+        file.push(chunk);
+        await this.flush();
+      }
+      file.push(new Uint8Array(0), true);
+    }
+    await this.flush();
+    this.listed.push({ path, bytes, sha256: encodeHex(digest.digest()) });
+  }
+
+  /** Writes the manifest and the ZIP's central directory. */
+  async finish(): Promise<EvidenceManifest> {
+    this.finished = true;
+    const manifest: EvidenceManifest = { format: EVIDENCE_FORMAT, inquiryId: this.inquiryId, createdAt: this.createdAt.toISOString(), files: [...this.listed].sort((a, b) => (a.path < b.path ? -1 : 1)) };
+    const file = new ZipDeflate(MANIFEST_PATH);
+    file.mtime = FIXED_MTIME;
+    this.zip.add(file);
+    file.push(manifestBytes(manifest), true);
+    this.zip.end();
+    await this.flush();
+    return manifest;
+  }
 }
 
 export interface OpenedEvidence {

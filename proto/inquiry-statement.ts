@@ -57,6 +57,8 @@ export const StatementClaims = z.strictObject({
     .refine((d) => d.every((x, i) => i === 0 || d[i - 1]! < x), { message: 'must be sorted and unique' }),
   /** When it was signed, Unix seconds; the signer's certificate must be valid then. */
   iat: z.number().int().nonnegative(),
+  /** A follow-up inquiry (二次查询): the inquiry it follows from. Absent for a first inquiry; optional so that statements signed before it existed stay valid v1. */
+  parent_id: z.uuid().optional(),
 });
 export type StatementClaims = z.infer<typeof StatementClaims>;
 

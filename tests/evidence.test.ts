@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LI, LI_SON_ELDER } from '../adapters/departments/demo-world/world';
-import { directoryReceiptKeys } from '../client/cli/directory-keys';
-import { collectEvidence, verifyEvidence, type EvidenceTrust } from '../client/core/evidence';
-import { parseCheckpointKey } from '../proto/audit-log';
+import { evidenceSources, evidenceTrust } from '../client/cli/evidence-files';
+import { collectEvidenceBytes, verifyEvidence, type EvidenceTrust } from '../client/core/evidence';
+import type { ApiClient } from '../client/core/api-client';
+import { signRevocationList } from '../proto/revocation-list';
+import { signSignerCertificate } from '../proto/signer-certificate';
 import { noteSigner, openNote, parseCheckpoint, signCheckpoint } from '../proto/checkpoint';
 import { EVIDENCE_MIMETYPE, openEvidence, packEvidence } from '../proto/evidence';
 import { bootFederation, type Federation } from './harness/federation';
@@ -18,6 +20,7 @@ let trust: EvidenceTrust;
 let a: Uint8Array;
 let b: Uint8Array;
 let inquiryA: string;
+let auditor: ApiClient;
 
 const dec = new TextDecoder();
 /** The package with some of its files replaced, re-packed with a manifest that matches: only the deeper checks can tell. */
@@ -44,15 +47,11 @@ beforeAll(async () => {
   const inquiryB = await fed.runInquiry({ investigator: 'inv.ejinhoro', approvers: ['appr.ordos'], categories, subjects: [{ kind: 'person', id: LI_SON_ELDER.id }] });
   await fed.drain();
   const investigator = await fed.as('inv.ejinhoro');
-  const auditor = await fed.as('auditor.region');
-  a = await collectEvidence(investigator, auditor, inquiryA);
-  b = await collectEvidence(investigator, auditor, inquiryB);
-  trust = {
-    warrantKeys: fed.pki.warrantKey.publicJwks.keys,
-    receiptKeys: directoryReceiptKeys(join(fed.pki.dir, 'directory')),
-    checkpointKey: parseCheckpointKey(await readFile(join(fed.pki.dir, 'keys', 'checkpoint-verifier.jwk'), 'utf8'), ORIGIN),
-    origin: ORIGIN,
-  };
+  auditor = await fed.as('auditor.region');
+  const sources = await evidenceSources(fed.pki.dir);
+  a = await collectEvidenceBytes(investigator, auditor, inquiryA, sources);
+  b = await collectEvidenceBytes(investigator, auditor, inquiryB, sources);
+  trust = await evidenceTrust(fed.pki.dir, ORIGIN);
 }, 240_000);
 afterAll(() => fed?.close());
 
@@ -62,7 +61,11 @@ describe('an evidence package', () => {
     expect(report.inquiry.id).toBe(inquiryA);
     expect(report.results.map((r) => r.department)).toEqual(['finance', 'public_security']);
     expect(report.warrants).toBe(2);
-    expect(report.checks).toEqual(['container', 'manifest', 'file-digest', 'inquiry', 'warrant', 'receipt', 'ciphertext', 'checkpoint', 'audit-inclusion', 'audit-binding']);
+    expect(report.checks).toEqual(['container', 'manifest', 'file-digest', 'inquiry', 'warrant', 'revocations', 'signatures', 'unit-key', 'keys', 'receipt', 'ciphertext', 'checkpoint', 'audit-inclusion', 'audit-consistency', 'audit-binding']);
+    // Who asked and who approved, by their certified keys.
+    expect(report.signatures.investigator).toBe(fed.pki.signers['inv.ejinhoro']!.claims.kid);
+    expect(report.signatures.approvers).toEqual([fed.pki.signers['appr.ordos']!.claims.kid]);
+    expect(report.latest.size).toBeGreaterThanOrEqual(report.checkpoint.size);
     // The audit trail of the inquiry: submitted, approved, each warrant issued and answered, each result downloaded for the export.
     const actions = (JSON.parse(dec.decode(openEvidence(a).files['audit/entries.json'])) as { entries: { entry: string }[] }).entries.map((e) => JSON.parse(e.entry).action);
     expect(actions).toEqual(expect.arrayContaining(['inquiry.submitted', 'inquiry.approved', 'warrant.issued', 'department.answered', 'result.downloaded']));
@@ -82,8 +85,8 @@ describe('an evidence package', () => {
     const flipped = repack(a, (f) => { const c = f['results/finance.bin']!.slice(); c[100] = c[100]! ^ 1; f['results/finance.bin'] = c; });
     expect(await refusal(flipped)).toMatch(/^ciphertext check failed: results\/finance\.bin .* is not what finance's receipt signs/);
     const edited = repack(a, (f) => { f['inquiry.json'] = strToU8(dec.decode(f['inquiry.json']).replace(/"caseReference": "[^"]*"/, '"caseReference": "FORGED"')); });
-    // The case reference reaches neither warrants nor log in the clear (a pseudonym, a keyed commitment): nothing offline binds it yet.
-    expect(await refusal(edited)).toBe('verified');
+    // The case reference reaches neither warrants nor log in the clear, but the signed statement commits to it with the salt inquiry.json carries.
+    expect(await refusal(edited)).toBe('signatures check failed: the case reference of inquiry.json is not the one the statement commits to');
     // What the warrants and the log do carry is bound: legal basis, subjects, categories, approvals.
     const text = (f: Record<string, Uint8Array>) => dec.decode(f['inquiry.json']);
     expect(await refusal(repack(a, (f) => { f['inquiry.json'] = strToU8(text(f).replace(/"legalBasis": "[^"]*"/, '"legalBasis": "another law"')); }))).toMatch(/^warrant check failed: warrant \S+ carries another legal basis than inquiry\.json/);
@@ -118,7 +121,78 @@ describe('an evidence package', () => {
     expect(await refusal(repack(a, (f) => { f['warrants.json'] = other['warrants.json']!; }))).toMatch(/^warrant check failed: warrants\.json lists the warrants of inquiry \S+, not /);
     const relabelled = repack(a, (f) => { f['warrants.json'] = strToU8(dec.decode(other['warrants.json']!).replace(/"inquiryId": "[^"]+"/, `"inquiryId": "${inquiryA}"`)); });
     expect(await refusal(relabelled)).toMatch(/^warrant check failed: warrant \S+ is for inquiry \S+, not /);
-    expect(await refusal(repack(a, (f) => { f['audit/entries.json'] = other['audit/entries.json']!; f['audit/checkpoint.txt'] = other['audit/checkpoint.txt']!; }))).toMatch(/^audit-binding check failed: audit\/entries\.json holds entries of another inquiry/);
+    expect(await refusal(repack(a, (f) => { for (const p of ['audit/entries.json', 'audit/checkpoint.txt', 'audit/latest-checkpoint.txt', 'audit/consistency.json']) f[p] = other[p]!; }))).toMatch(/^audit-binding check failed: audit\/entries\.json holds entries of another inquiry/);
+  });
+});
+
+describe('the signatures in a package', () => {
+  type Decision = { username: string; decision: string; signed: { decision: string; certificate: string } | null };
+  const editInquiry = (change: (inquiry: { decisions: Decision[] }) => void) =>
+    repack(a, (f) => {
+      const inquiry = JSON.parse(dec.decode(f['inquiry.json'])) as { decisions: Decision[] };
+      change(inquiry);
+      f['inquiry.json'] = strToU8(JSON.stringify(inquiry));
+    });
+
+  it('refuses an approval whose signature was altered, or a decision dropped', async () => {
+    const altered = editInquiry((i) => {
+      const jws = i.decisions[0]!.signed!.decision;
+      i.decisions[0]!.signed!.decision = `${jws.slice(0, -6)}${jws.slice(-6) === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA'}`;
+    });
+    expect(await refusal(altered)).toMatch(/^signatures check failed: decision 1 \(appr\.ordos, approve\) of inquiry\.json: /);
+    const dropped = editInquiry((i) => { i.decisions = []; });
+    expect(await refusal(dropped)).toMatch(/^signatures check failed: warrant \S+ to \S+ carries 1 signed approvals, inquiry\.json shows 0 \(0 of inquiry\.json not in the warrant, 1 of the warrant not in inquiry\.json\)/);
+    const unsigned = editInquiry((i) => { i.decisions[0]!.signed = null; });
+    expect(await refusal(unsigned)).toBe('signatures check failed: decision 1 (appr.ordos, approve) of inquiry.json is not signed');
+  });
+
+  it("refuses an approver's certificate of another unit, though the directory authority signed it", async () => {
+    const approver = fed.pki.signers['appr.ordos']!;
+    const banner = await signSignerCertificate({ ...approver.claims, unit: '150627' }, fed.pki.directoryAuthority.privateJwk);
+    expect(await refusal(editInquiry((i) => { i.decisions[0]!.signed!.certificate = banner; }))).toMatch(
+      /^signatures check failed: the approvals of inquiry\.json: signer_wrong_unit: approval 1: key \S+ is certified for unit 150627, not the inquiry's league or region/,
+    );
+  });
+
+  it('refuses an approver on the revocation list, a list the authority did not sign, and keys that are not the pinned ones', async () => {
+    const kid = fed.pki.signers['appr.ordos']!.claims.kid;
+    const now = Math.floor(Date.now() / 1000);
+    const revoking = await signRevocationList({ iss: 'qiao-directory', iat: now, serial: now, revoked: [{ kid, revoked_at: now }] }, fed.pki.directoryAuthority.privateJwk);
+    expect(await refusal(repack(a, (f) => { f['directory/revocations.jws'] = strToU8(revoking); }))).toMatch(new RegExp(`^signatures check failed: decision 1 \\(appr\\.ordos, approve\\) of inquiry\\.json: key ${kid} is on the directory’s revocation list`));
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const forged = await signRevocationList({ iss: 'qiao-directory', iat: now, serial: now, revoked: [] }, { ...privateKey.export({ format: 'jwk' }), kid: 'stranger' } as never);
+    expect(await refusal(repack(a, (f) => { f['directory/revocations.jws'] = strToU8(forged); }))).toMatch(/^revocations check failed: directory\/revocations\.jws: /);
+    const otherKey = JSON.stringify(fed.pki.receiptKeys['public_security']!.publicJwk);
+    expect(await refusal(repack(a, (f) => { f['keys/receipts/finance.pub.jwk'] = strToU8(otherKey); }))).toBe(
+      'keys check failed: keys/receipts/finance.pub.jwk is not the key pinned here: the package was made against another directory or gateway',
+    );
+  });
+});
+
+describe('the consistency proof to the latest checkpoint', () => {
+  const part = (pkg: Uint8Array, path: string) => openEvidence(pkg).files[path]!;
+  it('verifies from the proofs’ checkpoint to a later one, and is refused from another tree size or another log', async () => {
+    const from = parseCheckpoint(await openNote(dec.decode(part(a, 'audit/checkpoint.txt')), trust.checkpointKey)).size;
+    const later = part(b, 'audit/latest-checkpoint.txt');
+    const to = parseCheckpoint(await openNote(dec.decode(later), trust.checkpointKey)).size;
+    expect(to).toBeGreaterThan(from);
+    const proof = await auditor.consistencyProof({ from, to });
+    expect(proof.proof.length).toBeGreaterThan(0);
+    const grown = repack(a, (f) => { f['audit/latest-checkpoint.txt'] = later; f['audit/consistency.json'] = strToU8(JSON.stringify(proof)); });
+    expect((await verifyEvidence(grown, trust)).latest.size).toBe(to);
+
+    // b's own consistency proof starts at b's tree, not a's.
+    expect(await refusal(repack(a, (f) => { f['audit/latest-checkpoint.txt'] = later; f['audit/consistency.json'] = part(b, 'audit/consistency.json'); }))).toMatch(
+      new RegExp(`^audit-consistency check failed: audit/consistency\\.json proves \\d+ → ${to} entries, the checkpoints sign ${from} and ${to}`),
+    );
+    const shorter = await auditor.consistencyProof({ from: from - 1, to });
+    expect(await refusal(repack(a, (f) => { f['audit/latest-checkpoint.txt'] = later; f['audit/consistency.json'] = strToU8(JSON.stringify({ ...shorter, from })); }))).toMatch(
+      new RegExp(`^audit-consistency check failed: from ${from} to ${to} entries: `),
+    );
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const stranger = await noteSigner(ORIGIN, privateKey.export({ format: 'jwk' }) as never);
+    const otherLog = await signCheckpoint(parseCheckpoint(await openNote(dec.decode(later), trust.checkpointKey)), stranger);
+    expect(await refusal(repack(a, (f) => { f['audit/latest-checkpoint.txt'] = strToU8(otherLog); f['audit/consistency.json'] = strToU8(JSON.stringify(proof)); }))).toMatch(/^audit-consistency check failed: audit\/latest-checkpoint\.txt: /);
   });
 });
 
@@ -141,7 +215,7 @@ describe('qiao evidence export and verify', () => {
     const verified = await qiao(['evidence', 'verify', file]);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toContain(`evidence of inquiry ${inquiryA} verifies`);
-    expect(verified.stdout).toContain('checks passed: container, manifest, file-digest, inquiry, warrant, receipt, ciphertext, checkpoint, audit-inclusion, audit-binding\n');
+    expect(verified.stdout).toContain('checks passed: container, manifest, file-digest, inquiry, warrant, revocations, signatures, unit-key, keys, receipt, ciphertext, checkpoint, audit-inclusion, audit-consistency, audit-binding\n');
     expect(verified.stdout).toContain('not checked (pass --key with the unit\'s private key): records/finance.ndjson, records/public_security.ndjson');
     const key = join(fed.pki.dir, 'units', '150627', 'encryption.jwk');
     const withKey = await qiao(['evidence', 'verify', file, '--key', key]);
@@ -149,6 +223,8 @@ describe('qiao evidence export and verify', () => {
     const files = openEvidence(new Uint8Array(await readFile(file))).files;
     expect(Object.keys(files)).toEqual(expect.arrayContaining(['report.html', 'findings/subsidy-after-leaving.json', 'records/finance.ndjson']));
     expect(dec.decode(files['report.html'])).toContain('Subsidies paid after the recipient left the household');
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['directory/revocations.jws', 'keys/authority.pub.jwk', 'keys/receipts/finance.pub.jwk', 'audit/latest-checkpoint.txt', 'audit/consistency.json']));
+    expect(verified.stdout).toContain(`statement signed by key ${fed.pki.signers['inv.ejinhoro']!.claims.kid}, decisions by ${fed.pki.signers['appr.ordos']!.claims.kid}`);
     expect(dec.decode(files['records/finance.ndjson'])).toContain('"declared_area_mu":356');
 
     const forgedRecords = join(fed.pki.dir, 'forged-records.qiao-evidence');

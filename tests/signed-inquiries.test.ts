@@ -6,6 +6,11 @@ import { createTestGateway, type TestGateway, type TestUser } from '../gateway/t
 import { auditEvents } from '../gateway/db/schema';
 import { eq } from 'drizzle-orm';
 import { createTestDirectory, type TestDirectory } from './harness/signers';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRevocationSource, type RevocationSource } from '../proto/node/revocation-source';
+import { signRevocationList } from '../proto/revocation-list';
 
 /**
  * The gateway checks the investigator's signed statement at submission and each approver's
@@ -16,9 +21,22 @@ let gw: TestGateway;
 let dir: TestDirectory;
 let signers: Record<'investigator' | 'approver' | 'regional' | 'regional2', Signer & { kid: string }>;
 
+/** The directory's list as the gateway reads it: a file, re-read by each test that publishes a new one. */
+let revocations: RevocationSource;
+async function publishRevocations(kids: string[], issuedSecAgo = 0): Promise<void> {
+  const iat = Math.floor(Date.now() / 1000) - issuedSecAgo;
+  const file = join(listDir, `revocations-${++listSerial}.jws`);
+  await writeFile(file, await signRevocationList({ iss: 'qiao-directory', iat, serial: listSerial, revoked: kids.map((kid) => ({ kid, revoked_at: iat })) }, dir.privateJwk));
+  revocations = createRevocationSource({ location: file, authorityJwk: dir.publicJwk, maxAgeSec: 3600, logger: { warn: () => {} } });
+}
+let listDir: string;
+let listSerial = 0;
+
 beforeAll(async () => {
   dir = await createTestDirectory();
-  gw = await createTestGateway({ env: { QIAO_REQUIRE_SIGNATURES: 'true' }, directoryAuthorityKey: dir.publicJwk });
+  listDir = await mkdtemp(join(tmpdir(), 'qiao-revocations-'));
+  await publishRevocations([]);
+  gw = await createTestGateway({ env: { QIAO_REQUIRE_SIGNATURES: 'true' }, directoryAuthorityKey: dir.publicJwk, revocations: { revoked: () => revocations.revoked() } });
   signers = {
     investigator: await dir.signer(gw.units.banner, ['investigator']),
     approver: await dir.signer(gw.units.league, ['approver']),
@@ -26,7 +44,10 @@ beforeAll(async () => {
     regional2: await dir.signer(gw.units.region, ['regional_approver', 'approver']),
   };
 });
-afterAll(() => gw.close());
+afterAll(async () => {
+  await gw?.close();
+  await rm(listDir, { recursive: true, force: true });
+});
 
 const recipient = () => dir.unitKey(gw.units.banner, testUnitKey(gw.units.banner).publicJwk);
 
@@ -57,7 +78,7 @@ describe('submission', () => {
     const view = res.body as InquiryView;
     const claims = JSON.parse(Buffer.from(body.signed.statement.split('.')[1]!, 'base64url').toString()) as { inquiry_id: string };
     expect(view.id).toBe(claims.inquiry_id);
-    expect(view.signed).toEqual({ statement: body.signed.statement, certificate: body.signed.certificate });
+    expect(view.signed).toEqual({ statement: body.signed.statement, certificate: body.signed.certificate, caseSalt: body.signed.caseSalt });
     const [entry] = await gw.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, view.id));
     expect((entry!.details as { signature?: { kid: string } }).signature?.kid).toBe(signers.investigator.kid);
   });
@@ -81,6 +102,11 @@ describe('submission', () => {
     await refused({ ...good, legalBasis: 'another basis' }, /legal_basis differs/);
     await refused({ ...good, categories: ['household'] }, /one per category/);
     await refused({ ...good, caseReference: 'EJH-other' }, /case_commitment differs/);
+    // A follow-up's parent is signed: one added to, or dropped from, the request after signing is refused.
+    const parentId = '8a1f3b2c-4d5e-4f60-9a7b-8c9d0e1f2a3b';
+    await refused({ ...good, parentId }, /parent_id differs/);
+    const { parentId: _dropped, ...unlinked } = await signedBody({ parentId });
+    await refused(unlinked, /parent_id differs/);
     await refused({ ...good, subjects: [...good.subjects, { kind: 'organisation', id: '93150627MA0N2K7P26' }] }, /must be the request's subjects/);
   });
 });
@@ -134,5 +160,45 @@ describe('decisions', () => {
       [gw.units.region, 'regional_approver'],
       [gw.units.region, 'regional_approver'],
     ]);
+  });
+});
+
+describe('the revocation list', () => {
+  const denials = async (inquiryId?: string) =>
+    (await gw.db.select().from(auditEvents).where(eq(auditEvents.action, 'authorization.denied')))
+      .filter((e) => (inquiryId ? e.inquiryId === inquiryId : true))
+      .map((e) => e.details as { attempted: string; reason: string });
+
+  it('refuses a submission and a decision signed by a revoked key, 403 with an audit entry, from the same signed list departments read', async () => {
+    const revokedInvestigator = await dir.signer(gw.units.banner, ['investigator']);
+    const pending = await submitted();
+    await publishRevocations([revokedInvestigator.kid, signers.approver.kid]);
+    try {
+      const res = await gw.as(gw.users.investigator).submitInquiry(await signedBody({}, revokedInvestigator));
+      expect(res.status, JSON.stringify(res.body)).toBe(403);
+      expect(JSON.stringify(res.body)).toContain(`signing key ${revokedInvestigator.kid} is on the directory's revocation list`);
+      expect((await denials()).some((d) => d.attempted === 'inquiry.submit' && d.reason.includes(revokedInvestigator.kid))).toBe(true);
+
+      const approved = await decide(gw.users.approver, signers.approver, pending.id, 'approve');
+      expect(approved.status, JSON.stringify(approved.body)).toBe(403);
+      expect(JSON.stringify(approved.body)).toContain(`signing key ${signers.approver.kid} is on the directory's revocation list`);
+      expect(await denials(pending.id)).toEqual([expect.objectContaining({ attempted: 'inquiry.approve', reason: expect.stringContaining(signers.approver.kid) })]);
+      expect(((await gw.as(gw.users.investigator).getInquiry(pending.id)).body as InquiryView).decisions).toEqual([]);
+    } finally {
+      await publishRevocations([]);
+    }
+    expect((await decide(gw.users.approver, signers.approver, pending.id, 'approve')).status).toBe(200);
+  });
+
+  it('fails closed while the freshest list is older than allowed', async () => {
+    await publishRevocations([], 7200);
+    try {
+      const res = await gw.as(gw.users.investigator).submitInquiry(await signedBody());
+      expect(res.status, JSON.stringify(res.body)).toBe(503);
+      expect(JSON.stringify(res.body)).toMatch(/cannot check signing keys against the directory's revocation list: the freshest revocation list is \d+ s old, more than the 3600 s allowed/);
+    } finally {
+      await publishRevocations([]);
+    }
+    expect((await gw.as(gw.users.investigator).submitInquiry(await signedBody())).status).toBe(201);
   });
 });

@@ -1,5 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { open, readFile, stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { JWK } from 'jose';
 import type { ApiClient } from '../core/api-client';
@@ -20,7 +20,8 @@ export function evidenceCommand(deps: { api: () => Promise<ApiClient>; apiAs: (u
     .option('--findings <model...>', 'also carry the findings of these comparison models over the records (implies --with-records)')
     .option('--models <dir>', 'the comparison models', 'models')
     .option('--key <file>', 'the unit private key (JWK); default: <pki-dir>/units/<unit>/encryption.jwk')
-    .action(async (id: string, o: { out: string; auditAs: string; withRecords?: boolean; findings?: string[]; models: string; key?: string }) => {
+    .option('--revocations <file>', 'the directory authority’s signed revocation list as departments fetch it (default: <pki-dir>/directory/revocations.jws)')
+    .action(async (id: string, o: { out: string; auditAs: string; withRecords?: boolean; findings?: string[]; models: string; key?: string; revocations?: string }) => {
       const { collectEvidence } = await import('../core/evidence');
       const api = await deps.api();
       let records;
@@ -34,30 +35,38 @@ export function evidenceCommand(deps: { api: () => Promise<ApiClient>; apiAs: (u
           findings.push({ model: model.name, title: model.title, findings: await runModel(model, records, resolveParameters(model, [])) });
         }
       }
-      const pkg = await collectEvidence(api, await deps.apiAs(o.auditAs), id, { ...(records ? { records } : {}), ...(o.findings ? { findings } : {}) });
-      await writeFile(o.out, pkg, { mode: 0o600 });
-      console.log(`evidence of inquiry ${id} written to ${o.out} (${pkg.length} bytes); check it with: ./qiao evidence verify ${o.out}`);
+      const { evidenceSources } = await import('./evidence-files');
+      const sources = await evidenceSources(deps.pkiDir(), o.revocations);
+      // Streamed to the file: a ciphertext of any size passes through in chunks.
+      const file = await open(o.out, 'w', 0o600);
+      let manifest;
+      try {
+        manifest = await collectEvidence(api, await deps.apiAs(o.auditAs), id, async (chunk) => void (await file.write(chunk)), sources, {
+          ...(records ? { records } : {}), ...(o.findings ? { findings } : {}), createSha256: () => createHash('sha256'),
+        });
+      } finally {
+        await file.close();
+      }
+      const bytes = (await stat(o.out)).size;
+      console.log(`evidence of inquiry ${id} written to ${o.out} (${manifest.files.length} files, ${bytes} bytes); check it with: ./qiao evidence verify ${o.out}`);
     });
   evidence
     .command('verify <file>')
     .description('check a package offline with the pinned keys only; names the check that fails')
-    .option('--trust-dir <dir>', 'the pinned keys: keys/warrant-jwks.json, keys/checkpoint-verifier.jwk, directory/ (default: <pki-dir>)')
+    .option('--trust-dir <dir>', 'the pinned keys: keys/warrant-jwks.json, keys/checkpoint-verifier.jwk, directory/authority.pub.jwk, directory/receipts/ (default: <pki-dir>)')
     .addOption(new Option('--origin <name>', 'the audit log’s name in its checkpoints').env('QIAO_AUDIT_ORIGIN').default('qiao.gateway/audit-log'))
     .option('--key <file>', "the unit's private key (JWK): checks carried records against the ciphertext")
     .action(async (file: string, o: { trustDir?: string; origin: string; key?: string }) => {
-      const [{ verifyEvidence }, { parseCheckpointKey }, { directoryReceiptKeys }, { EvidenceError }] = await Promise.all([
-        import('../core/evidence'), import('../../proto/audit-log'), import('./directory-keys'), import('../../proto/evidence'),
-      ]);
-      const dir = o.trustDir ?? deps.pkiDir();
-      const warrantKeys = (JSON.parse(await readFile(join(dir, 'keys', 'warrant-jwks.json'), 'utf8')) as { keys: JWK[] }).keys;
-      const checkpointKey = parseCheckpointKey(await readFile(join(dir, 'keys', 'checkpoint-verifier.jwk'), 'utf8'), o.origin);
+      const [{ verifyEvidence }, { evidenceTrust }, { EvidenceError }] = await Promise.all([import('../core/evidence'), import('./evidence-files'), import('../../proto/evidence')]);
+      const trust = await evidenceTrust(o.trustDir ?? deps.pkiDir(), o.origin);
       try {
         const unitKey = o.key ? await deps.readKey(o.key) : undefined;
-        const report = await verifyEvidence(new Uint8Array(await readFile(file)), { warrantKeys, receiptKeys: directoryReceiptKeys(join(dir, 'directory')), checkpointKey, origin: o.origin, ...(unitKey ? { unitKey } : {}) });
+        const report = await verifyEvidence(new Uint8Array(await readFile(file)), { ...trust, ...(unitKey ? { unitKey } : {}) });
         const i = report.inquiry;
         console.log(`evidence of inquiry ${i.id} verifies: case ${i.caseReference}, unit ${i.unitId}, submitted by ${i.createdBy.username}; approved by ${i.decisions.filter((d) => d.decision === 'approve').map((d) => d.username).join(', ')}`);
         console.log(`  ${report.warrants} warrants signed by the gateway; answers: ${report.results.map((r) => `${r.department} (${r.records} records, ${r.bytes} bytes)`).join(', ')}`);
-        console.log(`  ${report.auditEntries} audit entries proved into checkpoint ${report.checkpoint.size}; checks passed: ${report.checks.join(', ')}`);
+        console.log(`  statement signed by key ${report.signatures.investigator}, decisions by ${report.signatures.approvers.join(', ')}, certified by the pinned directory authority (revocation list ${report.revocations.serial} of ${new Date(report.revocations.issuedAt * 1000).toISOString()})`);
+        console.log(`  ${report.auditEntries} audit entries proved into checkpoint ${report.checkpoint.size}, consistent with checkpoint ${report.latest.size}; checks passed: ${report.checks.join(', ')}`);
         if (report.unchecked.length) console.log(`  not checked (pass --key with the unit's private key): ${report.unchecked.join(', ')}`);
       } catch (error) {
         if (!(error instanceof EvidenceError)) throw error;

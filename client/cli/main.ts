@@ -153,11 +153,12 @@ program
     const [{ verifyInquirySignatures }, { readAuthorityKey }] = await signing();
     const checked = await verifyInquirySignatures(i, await readAuthorityKey(o.directory ?? join(globals().pkiDir, 'directory')));
     console.log(`inquiry ${i.id}  status: ${i.status}\nunit: ${i.unitId}  submitted by ${i.createdBy.username} at ${i.createdAt}`);
-    // Lineage: up through the parents, and the follow-ups of this one among the inquiries the caller may see.
+    // Lineage: up through the parents, and down to the follow-ups of this one.
     const ancestors: string[] = [];
     for (let p = i.parentId; p && ancestors.length < 20; p = (await client.getInquiry(p)).parentId) ancestors.push(p);
     if (ancestors.length) console.log(`follow-up of: ${ancestors.join(' ← ')}`);
-    const followUps = (await client.listInquiries({ limit: 200 })).items.filter((x) => x.parentId === i.id).map((x) => `${x.id} (${x.status})`);
+    // The inquiry names its follow-ups itself; one the caller may not read is shown without its status.
+    const followUps = await Promise.all((i.followUps ?? []).map(async (c) => `${c} (${await client.getInquiry(c).then((x) => x.status, () => 'not readable')})`));
     if (followUps.length) console.log(`follow-ups: ${followUps.join(', ')}`);
     console.log(`case: ${i.caseReference}\nlegal basis: ${i.legalBasis}\npurpose: ${i.purpose}`);
     console.log(`subjects: ${i.subjects.map((s) => s.id).join(', ')}\ncategories: ${i.categories.join(', ')}`);

@@ -19,7 +19,7 @@ export function renderEvidenceReport(input: {
   inquiry: InquiryView;
   warrants: IssuedWarrant[];
   results: ResultSummary[];
-  audit: { size: number; actions: { index: number; action: string; at: string }[] };
+  audit: { size: number; latest: number; actions: { index: number; action: string; at: string }[] };
   findings?: { model: string; title: string; findings: Finding[] }[];
   createdAt: Date;
 }): string {
@@ -36,13 +36,13 @@ small{color:#555}code{font-size:9pt;word-break:break-all}@media print{body{margi
 ${table(['case', 'legal basis', 'purpose', 'unit', 'submitted by', 'submitted at', 'status', 'follow-up of'], [[i.caseReference, i.legalBasis, i.purpose, i.unitId, i.createdBy.username, i.createdAt, i.status, i.parentId ?? '']])}
 ${table(['subjects', 'categories', 'sensitivity'], [[i.subjects.map((s) => s.id).join(', '), i.categories.join(', '), i.sensitivity]])}
 <h2>Decisions</h2>
-${table(['approver', 'decision', 'comment', 'at'], i.decisions.map((d) => [d.username, d.decision, d.comment, d.decidedAt]))}
+${table(['approver', 'decision', 'comment', 'at', 'signed'], i.decisions.map((d) => [d.username, d.decision, d.comment, d.decidedAt, d.signed ? 'yes' : 'no']))}
 <h2>Warrants</h2>
 ${table(['department', 'warrant id', 'issued', 'expires', 'SHA-256'], input.warrants.map((w) => [w.department, w.warrantId, w.issuedAt, w.expiresAt, w.sha256]))}
 <h2>Answers</h2>
 ${table(['department', 'records', 'bytes', 'ciphertext SHA-256', 'warrant id'], input.results.map((r) => [r.department, r.records, r.bytes, r.sha256, r.warrantId]))}
 <h2>Audit log</h2>
-<p>${input.audit.actions.length} entries of this inquiry, each with an inclusion proof to the signed checkpoint of ${input.audit.size} entries.</p>
+<p>${input.audit.actions.length} entries of this inquiry, each with an inclusion proof to the signed checkpoint of ${input.audit.size} entries, and a consistency proof from it to the latest checkpoint at the export (${input.audit.latest} entries).</p>
 ${table(['index', 'action', 'at'], input.audit.actions.map((a) => [a.index, a.action, a.at]))}
 ${findings ? `<h2>Comparison findings</h2>${findings}` : ''}
 </body></html>

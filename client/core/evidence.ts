@@ -3,18 +3,20 @@ import { decodeJwt } from 'jose';
 import { InquiryWarrants, type IssuedWarrant } from '../../proto/api/warrants';
 import { InquiryView } from '../../proto/api/inquiries';
 import { ResultSummary } from '../../proto/api/results';
-import { auditLeafHash, decodeProof, parseAuditEntry, type AuditLogEntry } from '../../proto/audit-log';
+import { auditLeafHash, ConsistencyProofAnswer, decodeProof, parseAuditEntry, type AuditLogEntry } from '../../proto/audit-log';
 import { listEntries } from '../../proto/audit-client';
 import { encodeHex } from '../../proto/bytes';
 import { openCheckpoint, type Checkpoint, type NoteVerifier } from '../../proto/checkpoint';
-import { EvidenceError, openEvidence, packEvidence } from '../../proto/evidence';
-import { sha256 } from '../../proto/hash';
-import { verifyInclusion } from '../../proto/merkle';
+import { EvidenceError, EvidenceWriter, openEvidence, type EvidenceManifest } from '../../proto/evidence';
+import { sha256, type CreateSha256 } from '../../proto/hash';
+import { verifyConsistency, verifyInclusion } from '../../proto/merkle';
 import { verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
 import { NdjsonReader, ResultDecryptor } from '../../proto/result-envelope';
 import { verifyWarrant, type WarrantClaims } from '../../proto/warrant';
 import type { ApiClient } from './api-client';
 import { renderEvidenceReport } from './evidence-report';
+import { checkCarriedKeys } from './evidence-keys';
+import { checkRevocations, checkSignatures, checkUnitKey, type SignatureReport } from './evidence-signatures';
 import type { Finding, SourcedRecord } from './models';
 import type { ReceiptKeyLookup } from './results';
 
@@ -29,46 +31,53 @@ import type { ReceiptKeyLookup } from './results';
 const enc = new TextEncoder();
 const json = (value: unknown) => enc.encode(`${JSON.stringify(value, null, 2)}\n`);
 
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+async function* chunks(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
   const reader = stream.getReader();
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  for (let next = await reader.read(); !next.done; next = await reader.read()) {
-    parts.push(next.value);
-    length += next.value.length;
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) yield next.value;
+  } finally {
+    reader.releaseLock();
   }
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+}
+
+export interface EvidenceSources {
+  /** The directory authority's signed revocation list as of the export (what departments fetch). */
+  revocations: string;
+  /**
+   * The public keys the package was made with, carried under keys/ so an outsider sees what to
+   * pin: `authority.pub.jwk`, `warrant-jwks.json`, `checkpoint-verifier.jwk`,
+   * `receipts/<department>.pub.jwk`. The verifier compares them with its own pinned copies.
+   */
+  keys: Record<string, Uint8Array>;
 }
 
 /**
- * Everything about one inquiry, as a package. `api` is the requesting unit's investigator (the
- * inquiry, warrants, results); `auditApi` one who reads the audit log and may ask for a fresh
- * checkpoint (an auditor), taken after the downloads so that it covers every entry of the inquiry.
- * `extra` adds files on request (decrypted records, comparison findings, a report).
+ * Everything about one inquiry, written as a package to `sink` chunk by chunk (a ciphertext
+ * passes through, never held whole). `api` is the requesting unit's investigator (the inquiry,
+ * warrants, results); `auditApi` one who reads the audit log and may ask for a fresh checkpoint
+ * (an auditor), taken after the downloads so that it covers every entry of the inquiry, then
+ * another one and the consistency proof between the two. `records` and `findings` add files on
+ * request (decrypted records, comparison findings).
  */
 export async function collectEvidence(
   api: ApiClient,
   auditApi: ApiClient,
   inquiryId: string,
-  options: { records?: SourcedRecord[]; findings?: { model: string; title: string; findings: Finding[] }[]; now?: Date } = {},
-): Promise<Uint8Array> {
+  sink: (chunk: Uint8Array) => Promise<void>,
+  sources: EvidenceSources,
+  options: { records?: SourcedRecord[]; findings?: { model: string; title: string; findings: Finding[] }[]; now?: Date; createSha256?: CreateSha256 } = {},
+): Promise<EvidenceManifest> {
   const now = options.now ?? new Date();
-  const files: Record<string, Uint8Array> = {};
+  const out = new EvidenceWriter(inquiryId, now, sink, options.createSha256);
   const inquiry = await api.getInquiry(inquiryId);
-  files['inquiry.json'] = json(inquiry);
+  await out.add('inquiry.json', json(inquiry));
   const warrants = await api.listWarrants(inquiryId);
-  files['warrants.json'] = json(warrants);
+  await out.add('warrants.json', json(warrants));
   const listing = await api.listResults(inquiryId);
   const answered = listing.results.filter((r) => r.status === 'succeeded');
   for (const summary of answered) {
-    files[`results/${summary.department}.json`] = json(summary);
-    files[`results/${summary.department}.bin`] = await readAll((await api.downloadResult(inquiryId, summary.department)).body);
+    await out.add(`results/${summary.department}.json`, json(summary));
+    await out.add(`results/${summary.department}.bin`, chunks((await api.downloadResult(inquiryId, summary.department)).body));
   }
   await auditApi.signCheckpoint();
   const cp = await auditApi.auditCheckpoint();
@@ -77,17 +86,38 @@ export async function collectEvidence(
     if (parseAuditEntry(e.entry).inquiryId !== inquiryId) continue;
     entries.push({ ...e, proof: (await auditApi.inclusionProof({ index: e.index, size: cp.size })).proof });
   }
-  files['audit/checkpoint.txt'] = enc.encode(cp.checkpoint);
-  files['audit/entries.json'] = json({ size: cp.size, entries });
+  await out.add('audit/checkpoint.txt', enc.encode(cp.checkpoint));
+  await out.add('audit/entries.json', json({ size: cp.size, entries }));
+  // The latest checkpoint when the export ends, and the proof that the log grew from the proofs' tree to it without rewriting it.
+  await auditApi.signCheckpoint();
+  const latest = await auditApi.auditCheckpoint();
+  await out.add('audit/latest-checkpoint.txt', enc.encode(latest.checkpoint));
+  await out.add('audit/consistency.json', json(await auditApi.consistencyProof({ from: cp.size, to: latest.size })));
+  await out.add('directory/revocations.jws', enc.encode(sources.revocations));
+  for (const [path, bytes] of Object.entries(sources.keys)) await out.add(`keys/${path}`, bytes);
   // On request: the records as decrypted here (checked against the ciphertext by `verify --key`), and comparison findings.
   for (const summary of answered) {
     const own = options.records?.filter((r) => r.inquiryId === inquiryId && r.department === summary.department);
-    if (own) files[`records/${summary.department}.ndjson`] = enc.encode(own.map((r) => `${JSON.stringify(r.record)}\n`).join(''));
+    if (own) await out.add(`records/${summary.department}.ndjson`, enc.encode(own.map((r) => `${JSON.stringify(r.record)}\n`).join('')));
   }
-  for (const f of options.findings ?? []) files[`findings/${f.model}.json`] = json({ model: f.model, title: f.title, findings: f.findings });
+  for (const f of options.findings ?? []) await out.add(`findings/${f.model}.json`, json({ model: f.model, title: f.title, findings: f.findings }));
   const actions = entries.map((e) => ({ index: e.index, ...(({ action, at }) => ({ action, at }))(parseAuditEntry(e.entry)) }));
-  files['report.html'] = enc.encode(renderEvidenceReport({ inquiry, warrants: warrants.warrants, results: answered, audit: { size: cp.size, actions }, ...(options.findings ? { findings: options.findings } : {}), createdAt: now }));
-  return packEvidence(inquiryId, files, now);
+  await out.add('report.html', enc.encode(renderEvidenceReport({ inquiry, warrants: warrants.warrants, results: answered, audit: { size: cp.size, latest: latest.size, actions }, ...(options.findings ? { findings: options.findings } : {}), createdAt: now })));
+  return out.finish();
+}
+
+/** collectEvidence into one array: for packages that fit in memory (tests, small inquiries). */
+export async function collectEvidenceBytes(...args: [ApiClient, ApiClient, string, EvidenceSources, Parameters<typeof collectEvidence>[5]?]): Promise<Uint8Array> {
+  const [api, auditApi, inquiryId, sources, options] = args;
+  const parts: Uint8Array[] = [];
+  await collectEvidence(api, auditApi, inquiryId, async (c) => void parts.push(c), sources, options);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 export interface EvidenceTrust {
@@ -95,6 +125,8 @@ export interface EvidenceTrust {
   warrantKeys: JWK[];
   /** The departments' receipt keys as the directory publishes them. */
   receiptKeys: ReceiptKeyLookup;
+  /** The pinned directory authority key: it certified the signing keys of the statement and decisions and the unit's encryption key. */
+  authorityJwk: JWK;
   /** The audit log's checkpoint key and the log's name. */
   checkpointKey: NoteVerifier;
   origin: string;
@@ -105,6 +137,11 @@ export interface EvidenceTrust {
 export interface EvidenceReport {
   inquiry: InquiryView;
   checkpoint: Checkpoint;
+  /** The latest checkpoint at the export, proved consistent with `checkpoint`. */
+  latest: Checkpoint;
+  /** Key ids of the statement's signer and of each decision's (docs/formats.md, "Signing-key certificate"). */
+  signatures: SignatureReport;
+  revocations: { serial: number; issuedAt: number };
   warrants: number;
   results: { department: string; records: number; bytes: number }[];
   auditEntries: number;
@@ -161,8 +198,20 @@ export async function verifyEvidence(bytes: Uint8Array, trust: EvidenceTrust): P
   }
   checks.push('warrant');
 
+  // Who asked and who approved: the signatures against the pinned authority key, exactly as the warrants carry them.
+  const revocations = await checkRevocations(pkg.files['directory/revocations.jws'] ? pkg.text('directory/revocations.jws') : undefined, trust.authorityJwk);
+  checks.push('revocations');
+  const claimsList = [...warrants.values()].map((w) => w.claims);
+  const signatures = await checkSignatures(inquiry, claimsList, { authorityJwk: trust.authorityJwk, revocations });
+  checks.push('signatures');
+  await checkUnitKey(inquiry, claimsList, trust.authorityJwk);
+  checks.push('unit-key');
+  const departmentsAnswered = Object.keys(pkg.files).filter((p) => /^results\/[a-z_]+\.json$/.test(p)).map((p) => p.slice(8, -5));
+  await checkCarriedKeys(pkg, trust, departmentsAnswered);
+  checks.push('keys');
+
   // Each answer: the department's receipt (pinned key) over this warrant and exactly this ciphertext.
-  const departments = Object.keys(pkg.files).filter((p) => /^results\/[a-z_]+\.json$/.test(p)).map((p) => p.slice(8, -5));
+  const departments = departmentsAnswered;
   const results: { department: string; summary: ResultSummary; receipt: ReceiptClaims; ciphertextSha256: string }[] = [];
   for (const department of departments) {
     const summary = parse('receipt', `results/${department}.json`, () => ResultSummary.parse(JSON.parse(pkg.text(`results/${department}.json`))));
@@ -193,6 +242,13 @@ export async function verifyEvidence(bytes: Uint8Array, trust: EvidenceTrust): P
     entries.push(parseAuditEntry(e.entry));
   }
   checks.push('audit-inclusion');
+  const latest = await attempt('audit-consistency', 'audit/latest-checkpoint.txt', () => openCheckpoint(pkg.text('audit/latest-checkpoint.txt'), trust.checkpointKey, trust.origin));
+  const consistency = parse('audit-consistency', 'audit/consistency.json', () => ConsistencyProofAnswer.parse(JSON.parse(pkg.text('audit/consistency.json'))));
+  if (consistency.from !== checkpoint.size || consistency.to !== latest.size) {
+    throw new EvidenceError('audit-consistency', `audit/consistency.json proves ${consistency.from} → ${consistency.to} entries, the checkpoints sign ${checkpoint.size} and ${latest.size}`);
+  }
+  parse('audit-consistency', `from ${checkpoint.size} to ${latest.size} entries`, () => verifyConsistency(checkpoint.size, latest.size, checkpoint.root, latest.root, decodeProof(consistency.proof)));
+  checks.push('audit-consistency');
 
   // The log tells the same story: this inquiry's submission and approval, each warrant issued, each answer as received.
   const fail = (message: string) => new EvidenceError('audit-binding', message);
@@ -240,7 +296,7 @@ export async function verifyEvidence(bytes: Uint8Array, trust: EvidenceTrust): P
   if (recordFiles.length && trust.unitKey) checks.push('records');
   return {
     unchecked,
-    inquiry, checkpoint, warrants: warrants.size, auditEntries: entries.length, checks,
+    inquiry, checkpoint, latest, signatures, revocations: { serial: revocations.serial, issuedAt: revocations.iat }, warrants: warrants.size, auditEntries: entries.length, checks,
     results: results.map((r) => ({ department: r.department, records: r.receipt.records, bytes: r.receipt.bytes })),
   };
 }

@@ -124,6 +124,7 @@ export async function signSubmission(
       recipient: { unit, key_thumbprint: await recipientKeyThumbprint(key) },
       disclosures: disclosures.map(disclosureDigest).sort(),
       iat: Math.floor((opts.now ?? new Date()).getTime() / 1000),
+      ...(request.parentId ? { parent_id: request.parentId } : {}),
     },
     signingKeyOf(signer, cert.kid),
   );

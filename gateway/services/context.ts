@@ -1,4 +1,5 @@
 import type { JWK } from 'jose';
+import type { RevocationSource } from '../../proto/node/revocation-source';
 import type { Logger } from 'pino';
 import type { Principal } from '../auth/principal';
 import type { Catalogue } from '../catalogue';
@@ -38,7 +39,8 @@ export interface Services {
   /** The audit log's commitment key and its id: what `appendAudit` needs besides the transaction. */
   audit: AuditWriter;
   /** Signed statements and decisions: required or not, and the directory authority key their certificates are checked with. */
-  signatures: { required: boolean; authorityJwk?: JWK };
+  /** `revocations`: the directory's signed revocation list (proto/node/revocation-source.ts), checked at submit and decide. */
+  signatures: { required: boolean; authorityJwk?: JWK; revocations?: RevocationSource };
   /** Probes the departments' adapters for the catalogue; absent in tests without departments. */
   departmentHealth?: DepartmentHealth;
   /** Counts refused requests per user: past the rate they answer 429 and are audited as one count. */

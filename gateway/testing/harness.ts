@@ -27,6 +27,7 @@ import { request, TestCaller, type ApiResponse, type RequestOptions } from './ap
 import { residentId } from './subjects';
 import { createTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from './test-issuer';
 import { createDenialLimiter, type DenialLimiter } from '../services/audit/denial-limit';
+import type { RevocationSource } from '../../proto/node/revocation-source';
 
 export { TestCaller, type ApiResponse, type RequestOptions } from './api-client';
 export type { TestIssuer } from './test-issuer';
@@ -86,6 +87,8 @@ export interface TestGatewayOptions {
   mode?: Mode;
   /** The directory authority's public key, for tests of signed statements and decisions. */
   directoryAuthorityKey?: JWK;
+  /** The directory's revocation list the gateway checks signing keys against at submit and decide. */
+  revocations?: RevocationSource;
   /** Reuse an open database (it is seeded idempotently and not closed by `close()`). */
   database?: Database;
   catalogue?: Catalogue;
@@ -219,6 +222,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.auditCheckpoints ? { auditCheckpoints: options.auditCheckpoints } : {}),
     ...(options.directoryAuthorityKey ? { directoryAuthorityKey: options.directoryAuthorityKey } : {}),
+    ...(options.revocations ? { revocations: options.revocations } : {}),
     ...(options.departmentHealth ? { departmentHealth: options.departmentHealth } : {}),
   });
 

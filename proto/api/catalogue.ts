@@ -52,8 +52,8 @@ export const catalogueEndpoints = {
     tags: ['directory'],
     security: BEARER,
     responses: {
-      200: jsonAnswer('the catalogue, readable by every signed-in user', CatalogueView),
-      ...errorAnswers(...BEARER_ERRORS),
+      200: jsonAnswer('the catalogue, readable by every signed-in user unless a policy says otherwise (Cedar action read_catalogue)', CatalogueView),
+      ...errorAnswers(...BEARER_ERRORS, 403, 429),
     },
   }),
 };

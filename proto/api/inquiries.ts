@@ -165,6 +165,8 @@ export const InquiryView = z
     submittedFromUnitId: z.string().nullable(),
     /** A follow-up inquiry: the inquiry it follows from; null for a first inquiry. */
     parentId: z.string().nullable(),
+    /** The follow-up inquiries that name this one as parent (same unit), oldest first: lineage without the listing. Reading each is authorized on its own. */
+    followUps: z.array(z.string()).optional(),
     createdBy: z.object({ id: z.string(), username: z.string(), displayName: z.string() }),
     caseReference: z.string(),
     legalBasis: z.string(),
@@ -189,7 +191,15 @@ export const InquiryView = z
       }),
     ),
     /** The signed statement with its certificate; null for an inquiry submitted unsigned. */
-    signed: z.object({ statement: z.string(), certificate: z.string() }).nullable().optional(),
+    signed: z
+      .object({
+        statement: z.string(),
+        certificate: z.string(),
+        /** The salt of the statement's case_commitment: with it, whoever holds the case reference checks that it is the signed one. */
+        caseSalt: z.string().optional(),
+      })
+      .nullable()
+      .optional(),
     parts: z.array(InquiryPart),
     createdAt: timestamp(),
     updatedAt: timestamp(),

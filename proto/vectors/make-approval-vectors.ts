@@ -58,6 +58,9 @@ const statementClaims: StatementClaims = {
   iat: 1715000000,
 };
 const statement = await signStatement(statementClaims, signers.investigator.privateJwk);
+// A follow-up inquiry's statement: the same request but its own id, naming its parent.
+const followUpClaims: StatementClaims = { ...statementClaims, inquiry_id: '8a1f3b2c-4d5e-4f60-9a7b-8c9d0e1f2a3b', parent_id: statementClaims.inquiry_id, iat: 1715000200 };
+const followUp = { statementClaims: followUpClaims, statement: await signStatement(followUpClaims, signers.investigator.privateJwk) };
 const decide = async (who: keyof typeof signers, step: number, role: SignerRole, comment: string, iat: number) => {
   const claims: DecisionClaims = { v: 1, inquiry_id: statementClaims.inquiry_id, statement_sha256: statementDigest(statement), decision: 'approve', step, role, comment_sha256: commentDigest(comment), iat };
   return { comment, claims, decision: await signDecision(claims, signers[who].privateJwk), certificate: signers[who].certificate };
@@ -77,7 +80,7 @@ const evidence: WarrantEvidence = {
 
 writeFileSync(file, `${JSON.stringify({
   description:
-    'Signing-key certificates (authority = key-certificate-v1.json publicJwk), an inquiry statement with its disclosures, three signed approvals, a revocation list, and the `evidence` member of a public_security warrant for `scope` (that department serves household only). Verify at Unix time `verifyAt`. Every payload is the RFC 8785 form of its `claims`; Ed25519 is deterministic, so signing the claims with the private keys reproduces each JWS.',
+    'Signing-key certificates (authority = key-certificate-v1.json publicJwk), an inquiry statement with its disclosures, three signed approvals, a revocation list, the statement of a follow-up naming its parent (`followUp`, optional `parent_id`), and the `evidence` member of a public_security warrant for `scope` (that department serves household only). Verify at Unix time `verifyAt`. Every payload is the RFC 8785 form of its `claims`; Ed25519 is deterministic, so signing the claims with the private keys reproduces each JWS.',
   verifyAt: 1715000100,
   authorityPublicJwk: authority.publicJwk,
   signers,
@@ -91,6 +94,7 @@ writeFileSync(file, `${JSON.stringify({
   approvals,
   revocationClaims,
   revocationList: await signRevocationList(revocationClaims, authority.privateJwk),
+  followUp,
   scope: { inquiry_id: statementClaims.inquiry_id, legal_basis: statementClaims.legal_basis, subjects, categories: ['household'], recipient: { unit: '150627', key: keyCertVector.claims.key } },
   evidence,
 }, null, 2)}\n`);

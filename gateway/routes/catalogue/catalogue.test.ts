@@ -1,8 +1,13 @@
+import { cp, mkdtemp, appendFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEvents } from '../../db/schema';
 import type { CatalogueView } from '../../../proto/api/catalogue';
 import { DepartmentCallError, type DepartmentDirectory } from '../../departments/client';
 import { createDepartmentHealth } from '../../departments/health';
-import { createTestGateway, type TestGateway } from '../../testing/harness';
+import { createTestGateway, REPO_POLICY_DIR, type TestGateway } from '../../testing/harness';
 
 /** public_security answers, natural_resources is configured but down, the others are not configured. */
 const directory: DepartmentDirectory = {
@@ -57,4 +62,30 @@ describe('GET /v1/catalogue', () => {
     for (const who of [gw.users.approver, gw.users.auditor, gw.users.departmentOperator]) expect((await read(who)).categories.length).toBeGreaterThan(5);
     expect((await gw.as(null).call('readCatalogue')).status).toBe(401);
   });
+});
+
+describe('GET /v1/catalogue under an edited policy', () => {
+  it('is refused 403 where a forbid says so, naming the policy, and the refusal is audited', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qiao-policies-'));
+    await cp(REPO_POLICY_DIR, dir, { recursive: true });
+    await appendFile(join(dir, 'results-and-oversight.cedar'), `
+// Department operators see their own department's data flow, not what others hold.
+@id("operators-do-not-read-catalogue")
+@reason("the catalogue is for the units that ask, not for department operators")
+forbid (principal, action == Action::"read_catalogue", resource)
+when { principal.roles.contains("department_operator") };
+`);
+    const edited = await createTestGateway({ policyDir: dir });
+    try {
+      const refused = await edited.as(edited.users.departmentOperator).call('readCatalogue');
+      expect(refused.status).toBe(403);
+      expect(JSON.stringify(refused.body)).toContain('the catalogue is for the units that ask, not for department operators');
+      const entries = await edited.db.select().from(auditEvents).where(eq(auditEvents.action, 'authorization.denied'));
+      expect(entries.map((e) => e.details)).toEqual([expect.objectContaining({ attempted: 'catalogue.read', policyIds: ['operators-do-not-read-catalogue'] })]);
+      expect((await edited.as(edited.users.investigator).call('readCatalogue')).status).toBe(200);
+    } finally {
+      await edited.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -29,7 +29,13 @@ describe('POST /v1/inquiries with parentId (follow-up inquiry)', () => {
     const [submitted] = await gw.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'inquiry.submitted'), eq(auditEvents.inquiryId, res.body.id)));
     expect(submitted!.details).toMatchObject({ parentId: parent.id, categories: ['real_estate'] });
     // A colleague of the same unit may follow up too: the parent is readable to them.
-    expect((await gw.as(gw.users.colleague).submitInquiry(followUpOf(parent))).status).toBe(201);
+    const second = await gw.as(gw.users.colleague).submitInquiry(followUpOf(parent));
+    expect(second.status).toBe(201);
+    // The parent names its follow-ups itself, oldest first: lineage does not depend on the listing's page.
+    expect((await gw.as(gw.users.investigator).getInquiry(parent.id)).body.followUps).toEqual(expect.arrayContaining([res.body.id, second.body.id]));
+    const named = (await gw.as(gw.users.investigator).getInquiry(parent.id)).body.followUps!;
+    expect(named.indexOf(res.body.id)).toBeLessThan(named.indexOf(second.body.id));
+    expect((await gw.as(gw.users.investigator).getInquiry(res.body.id)).body.followUps).toEqual([]);
   });
 
   it('refuses a follow-up that changes the case reference or the legal basis, naming the field', async () => {

@@ -15,7 +15,7 @@ import type { DecideInquiry, InquiryView } from '../../../proto/api/inquiries';
 import { resolveStep } from './submit';
 import { requiredApprovals } from '../../policy/approval-policy';
 import { loadInquiryViews, type InquiryRow } from './view';
-import { verifyDecisionSignature } from './signatures';
+import { RevokedSigner, verifyDecisionSignature } from './signatures';
 import { statementDigest } from '../../../proto/inquiry-statement';
 import type { SignerRole } from '../../../proto/signer-certificate';
 import { activeTraceparent } from '../../../proto/node/tracing';
@@ -85,14 +85,21 @@ export async function decideInquiry(
 
     const step = decision === 'approve' ? progress.next!.index : null;
     const next = progress.next;
-    const signature = await verifyDecisionSignature(ctx, {
-      inquiryId: row.id,
-      statement: row.statement,
-      decision,
-      step: step === null || !next ? null : { index: step, role: next.role as SignerRole },
-      comment: body.comment,
-      signed: body.signed,
-    });
+    let signature;
+    try {
+      signature = await verifyDecisionSignature(ctx, {
+        inquiryId: row.id,
+        statement: row.statement,
+        decision,
+        step: step === null || !next ? null : { index: step, role: next.role as SignerRole },
+        comment: body.comment,
+        signed: body.signed,
+      });
+    } catch (error) {
+      if (!(error instanceof RevokedSigner)) throw error;
+      await auditDenial(tx, ctx, { attempted: action, verdict: { reason: error.message, policyIds: [] }, inquiryId: row.id });
+      return { kind: 'denied', reason: error.message };
+    }
     const [saved] = await tx
       .insert(inquiryDecisions)
       .values({

@@ -19,11 +19,33 @@ import {
   type SignerRole,
 } from '../../../proto/signer-certificate';
 import type { StoredStatement } from '../../db/schema';
+import { RevocationListError } from '../../../proto/revocation-list';
 import { ServiceError } from '../../errors';
 import type { RequestContext } from '../context';
 
 /** How far a signature's own time may be from the gateway's clock. */
 const CLOCK_SKEW_SEC = 600;
+
+/** A signature by a key the directory has revoked: refused 403, and the attempt is audited by the caller (submit, decide). */
+export class RevokedSigner extends ServiceError {
+  constructor(readonly kid: string) {
+    super('permission_denied', `signing key ${kid} is on the directory's revocation list; it counts for nothing: ask the directory for a new key and certificate`);
+  }
+}
+
+/** The same signed list the departments fetch, fail-closed: without a fresh one nothing signed is accepted. */
+async function notRevoked(ctx: RequestContext, kid: string): Promise<void> {
+  const source = ctx.signatures.revocations;
+  if (!source) return;
+  let revoked: ReadonlySet<string>;
+  try {
+    revoked = await source.revoked();
+  } catch (error) {
+    if (error instanceof RevocationListError) throw new ServiceError('unavailable', `cannot check signing keys against the directory's revocation list: ${error.message}; try again once the gateway can read a fresh list`);
+    throw error;
+  }
+  if (revoked.has(kid)) throw new RevokedSigner(kid);
+}
 
 const refuse = (path: string, message: string) =>
   new ServiceError('invalid_argument', `${path}: ${message}`, { details: [{ path, message }] });
@@ -44,6 +66,7 @@ async function callerCertificate(ctx: RequestContext, path: string, certificate:
     throw error;
   }
   if (signedKeyId(jws) !== cert.kid) throw refuse(`${path}.certificate`, `certifies key ${cert.kid}, but the signature names another key`);
+  await notRevoked(ctx, cert.kid);
   const now = Math.floor(ctx.clock().getTime() / 1000);
   if (!certificateValidAt(cert, now)) throw refuse(`${path}.certificate`, `key ${cert.kid} is not certified now (valid ${cert.nbf}–${cert.exp}); ask the directory for a new certificate`);
   if (cert.unit !== ctx.principal.unitId) throw refuse(`${path}.certificate`, `key ${cert.kid} is certified for unit ${cert.unit}, not yours (${ctx.principal.unitId})`);
@@ -84,6 +107,8 @@ export async function verifySubmission(
   if (claims.unit !== unit.id) throw differs('unit');
   if (claims.legal_basis !== body.legalBasis) throw differs('legal_basis');
   if (claims.case_commitment !== caseCommitment(body.caseReference, signed.caseSalt)) throw differs('case_commitment');
+  // A follow-up's link to its parent is the investigator's word, not the gateway's: signed, or refused.
+  if ((claims.parent_id ?? null) !== (body.parentId ?? null)) throw differs('parent_id');
   if (claims.recipient.unit !== unit.id) throw differs('recipient.unit');
   if (!unit.encryptionKey) throw new ServiceError('failed_precondition', `unit ${unit.id} has no encryption key in the directory`);
   if (claims.recipient.key_thumbprint !== (await recipientKeyThumbprint(unit.encryptionKey))) {

@@ -2,7 +2,8 @@ import { unknownCategories } from '../../catalogue';
 import { eq } from 'drizzle-orm';
 import { inquiries, units, type ApprovalStepRecord } from '../../db/schema';
 import { statementDigest } from '../../../proto/inquiry-statement';
-import { verifySubmission } from './signatures';
+import { RevokedSigner, verifySubmission } from './signatures';
+import { auditDenial } from '../audit/audit-denial';
 import { ServiceError } from '../../errors';
 import { requiredApprovals, type ChainStep } from '../../policy/approval-policy';
 import type { UnitRef } from '../../policy/authorize';
@@ -38,7 +39,11 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
     throw new ServiceError('invalid_argument', details.map((d) => `${d.path}: ${d.message}`).join('; '), { details });
   }
   const [unitRow] = await ctx.db.select({ id: units.id, encryptionKey: units.encryptionKey }).from(units).where(eq(units.id, unitId));
-  const signed = await verifySubmission(ctx, body, { id: unitId, encryptionKey: unitRow?.encryptionKey ?? null });
+  const signed = await verifySubmission(ctx, body, { id: unitId, encryptionKey: unitRow?.encryptionKey ?? null }).catch(async (error: unknown) => {
+    // A revoked key is an attempt the log must show, though nothing else is written.
+    if (error instanceof RevokedSigner) await ctx.db.transaction((tx) => auditDenial(tx, ctx, { attempted: 'inquiry.submit', verdict: { reason: error.message, policyIds: [] } }));
+    throw error;
+  });
   const parentId = await checkFollowUp(ctx, body, unitId);
   const { sensitivity, chain } = requiredApprovals(ctx.approvals, ctx.catalogue, body.categories);
   const approvalChain = chain.map((step) => resolveStep(step, unitPath));

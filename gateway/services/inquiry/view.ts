@@ -11,7 +11,7 @@ export type { InquiryView };
 
 export type InquiryRow = typeof inquiries.$inferSelect;
 
-/** Builds the views of the given rows with three queries, whatever their number. */
+/** Builds the views of the given rows with four queries, whatever their number. */
 export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[], now: Date): Promise<InquiryView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
@@ -41,6 +41,11 @@ export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[], 
     .from(inquiryParts)
     .where(inArray(inquiryParts.inquiryId, ids))
     .orderBy(asc(inquiryParts.department));
+  const children = await db
+    .select({ id: inquiries.id, parentId: inquiries.parentId })
+    .from(inquiries)
+    .where(inArray(inquiries.parentId, ids))
+    .orderBy(asc(inquiries.createdAt), asc(inquiries.id));
   const creatorById = new Map(creators.map((c) => [c.id, c]));
   return rows.map((row) => {
     const ownParts = parts.filter((p) => p.inquiryId === row.id);
@@ -51,6 +56,7 @@ export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[], 
       unitId: row.unitId,
       submittedFromUnitId: row.submittedFromUnitId,
       parentId: row.parentId,
+      followUps: children.filter((c) => c.parentId === row.id).map((c) => c.id),
       createdBy: creatorById.get(row.createdBy) ?? { id: row.createdBy, username: '(unknown)', displayName: '(unknown)' },
       caseReference: row.caseReference,
       legalBasis: row.legalBasis,
@@ -74,7 +80,7 @@ export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[], 
           decidedAt: d.decidedAt.toISOString(),
           signed: d.signature && d.certificate ? { decision: d.signature, certificate: d.certificate } : null,
         })),
-      signed: row.statement ? { statement: row.statement.statement, certificate: row.statement.certificate } : null,
+      signed: row.statement ? { statement: row.statement.statement, certificate: row.statement.certificate, caseSalt: row.statement.caseSalt } : null,
       parts: ownParts.map((p) => ({
         department: p.department,
         categories: p.categories,

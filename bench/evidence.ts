@@ -1,0 +1,64 @@
+import { createHash, randomFillSync } from 'node:crypto';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { EvidenceWriter } from '../proto/evidence';
+
+/**
+ * `npm run bench:evidence [-- --mib N]`: what writing an evidence package costs in memory. A
+ * ciphertext of N MiB (default 970, the large answer of `npm run bench`) arrives in 64 KiB chunks,
+ * as `qiao evidence export` reads it from the gateway, and goes into a package on disk, once
+ * streamed through EvidenceWriter (what export does) and once the way export did before — the
+ * whole answer read into memory, then zipped in one call — at a size that fits (`--baseline-mib`,
+ * default 200). Prints seconds and the peak RSS above the start of each.
+ */
+const arg = (name: string, fallback: number) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const MIB = 1024 * 1024;
+const CHUNK = 64 * 1024;
+
+async function* ciphertext(mib: number): AsyncIterable<Uint8Array> {
+  for (let sent = 0; sent < mib * MIB; sent += CHUNK) yield randomFillSync(new Uint8Array(CHUNK));
+}
+
+async function measure(what: string, run: (file: string) => Promise<void>, dir: string): Promise<void> {
+  globalThis.gc?.();
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const file = join(dir, `${what.replace(/\W+/g, '-')}.qiao-evidence`);
+  const started = performance.now();
+  await run(file);
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  console.log(`${what}: ${((performance.now() - started) / 1000).toFixed(1)} s, package ${((await stat(file)).size / MIB).toFixed(0)} MiB, peak RSS +${((peak - base) / MIB).toFixed(0)} MiB`);
+  await rm(file);
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'qiao-bench-evidence-'));
+try {
+  const mib = arg('mib', 970);
+  await measure(`streamed, ${mib} MiB ciphertext`, async (file) => {
+    const out = await open(file, 'w');
+    const writer = new EvidenceWriter('bench', new Date(), async (c) => void (await out.write(c)), () => createHash('sha256'));
+    await writer.add('results/bank.bin', ciphertext(mib));
+    await writer.finish();
+    await out.close();
+  }, dir);
+  const baseline = arg('baseline-mib', 200);
+  await measure(`in memory (before), ${baseline} MiB ciphertext`, async (file) => {
+    const parts: Uint8Array[] = [];
+    for await (const c of ciphertext(baseline)) parts.push(c);
+    const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (whole.set(p, at), at + p.length), 0);
+    parts.length = 0;
+    const out = await open(file, 'w');
+    await out.write(zipSync({ 'results/bank.bin': whole }));
+    await out.close();
+  }, dir);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
