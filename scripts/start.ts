@@ -155,7 +155,7 @@ async function main() {
     DEPARTMENTS.map(async (dept) => {
       // The gateway starts after the adapters: they fetch its JWKS on the first warrant, not now.
       const jwks = `http://127.0.0.1:${HTTP_PORT}/.well-known/jwks.json`;
-      const args = ['--department', dept, '--port', '0', '--pki-dir', pki.dir, '--gateway-jwks-url', jwks];
+      const args = ['--department', dept, '--port', '0', '--metrics-port', '0', '--pki-dir', pki.dir, '--gateway-jwks-url', jwks];
       if (dept === 'bank' && BANK_VOLUME) args.push('--demo-volume', BANK_VOLUME);
       // A restarted adapter comes back on the port it chose first: the gateway knows it by that.
       const m = await launch(dept, 'adapters/main.ts', args, {}, /listening on (\S+:(\d+))/, (ready) =>

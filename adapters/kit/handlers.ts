@@ -7,6 +7,7 @@ import type { ApprovalRules } from './approval-rules';
 import { checkClientIdentity, checkEvidence, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant } from './checks';
 import type { RevocationSource } from './revocations';
 import type { DataSource } from './data-source';
+import type { AdapterMetrics } from './metrics';
 import { projectedBatches } from './project';
 import { Refusal } from './refusal';
 import { createRefusalRecorder, peerAddress, type RefusalRecorder } from './refusal-record';
@@ -17,6 +18,8 @@ import type { WarrantKeySource } from './warrant-keys';
 export interface HandlerDeps {
   department: string;
   displayName: string;
+  /** What Describe reports as this adapter's version. */
+  version?: string;
   source: DataSource;
   warrantKeys: WarrantKeySource;
   /** The directory authority's public key: recipient keys must be certified by it. */
@@ -31,6 +34,8 @@ export interface HandlerDeps {
   /** How refused calls reach the served log; default: a recorder on `servedLog` with one-minute windows. */
   refusals?: RefusalRecorder;
   logger: Logger;
+  /** Counts every Execute call by outcome and refusal code (metrics.ts). */
+  metrics?: AdapterMetrics;
 }
 
 /**
@@ -71,6 +76,7 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
       callback(null, {
         department,
         displayName: deps.displayName,
+        version: deps.version ?? '',
         categories: Object.entries(source.categories).map(([name, fields]) => ({ name, fields: [...fields] })),
       });
     },
@@ -80,6 +86,8 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
       const warrantSha256 = createHash('sha256').update(warrant ?? '').digest('hex');
       let claims: WarrantClaims | undefined;
       let accepted = false;
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
       void (async () => {
         checkClientIdentity(call.getAuthContext().sslPeerCertificate);
         claims = await checkWarrant(warrant, { department, keys: deps.warrantKeys });
@@ -104,9 +112,14 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
           records: served.records, bytes: served.bytes, ciphertextSha256: served.sha256,
         });
         logger.info({ department, jti, records: served.records, bytes: served.bytes }, 'warrant served');
+        deps.metrics?.call('served', null, seconds());
+        deps.metrics?.served(served.records, served.bytes);
       })().catch(async (error: unknown) => {
         const jti = claims?.jti;
         const reason = error instanceof Refusal ? error.code : error instanceof CallCancelled ? 'cancelled' : 'internal';
+        // Refused before the lookup; failed once accepted (the source, or the stream, broke).
+        const outcome = error instanceof CallCancelled ? 'cancelled' : accepted ? 'failed' : 'refused';
+        deps.metrics?.call(outcome, outcome === 'cancelled' ? null : error instanceof Refusal ? error.code : 'source_failed', seconds());
         const written = accepted
           ? servedLog.append({ outcome: 'failed', warrantSha256, reason, ...(jti ? { jti, inquiryId: claims!.inquiry_id } : {}) })
           : refusals.record({ warrantSha256, reason, peer: peerAddress(call.getPeer()), ...(jti ? { jti, inquiryId: claims!.inquiry_id } : {}) });
