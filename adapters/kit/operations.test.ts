@@ -94,7 +94,7 @@ function listServices(tls: ClientTls): Promise<string[]> {
     call.on('data', (response) => {
       call.end();
       client.close();
-      resolve((response.list_services_response?.service ?? []).map((s) => s.name).sort());
+      resolve((response.list_services_response?.service ?? []).map((s: { name: string }) => s.name).sort());
     });
     call.on('error', (error) => {
       client.close();
