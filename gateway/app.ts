@@ -36,6 +36,7 @@ import type { DepartmentHealth } from './departments/health';
 import type { GatewayMetrics } from './metrics/registry';
 import type { ReadinessProbes } from './services/health/check-ready';
 import { catalogueRoutes } from './routes/catalogue';
+import { departmentRoutes } from './routes/departments';
 import type { AuditWriter } from './services/audit/commitments';
 import { createDenialLimiter, type DenialLimiter } from './services/audit/denial-limit';
 import { createInquiryWatch } from './services/inquiry/watch';
@@ -185,6 +186,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/v1/*', authenticate(deps.tokens));
   app.route('/', meRoutes());
   app.route('/', catalogueRoutes());
+  app.route('/', departmentRoutes());
   app.route('/', inquiryRoutes());
   app.route('/', inquiryEventRoutes());
   app.route('/', resultRoutes());

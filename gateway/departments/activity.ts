@@ -33,14 +33,18 @@ export interface DepartmentActivityEntry {
 }
 
 export interface DepartmentActivity {
+  /** When it started counting. */
+  readonly since: string;
   record: CallObserver;
   get(department: string): DepartmentActivityEntry;
 }
 
-export function createDepartmentActivity(): DepartmentActivity {
+export function createDepartmentActivity(clock: () => Date = () => new Date()): DepartmentActivity {
   const seen = new Map<string, DepartmentActivityEntry>();
+  const since = clock().toISOString();
   const empty = (): DepartmentActivityEntry => ({ lastSuccessAt: null, lastFailure: null, refusals: {}, calls: 0 });
   return {
+    since,
     record(call) {
       const entry = seen.get(call.department) ?? empty();
       entry.calls += 1;

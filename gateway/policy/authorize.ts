@@ -23,6 +23,7 @@ export const ACTIONS = {
   'audit.read_entries': 'read_audit_entries',
   'audit.read_proofs': 'read_audit_proofs',
   'audit.checkpoint': 'request_checkpoint',
+  'department.read': 'read_departments',
   administer: 'administer',
 } as const;
 export type Action = keyof typeof ACTIONS;
@@ -49,7 +50,9 @@ export type Resource =
   /** The audit log as a whole (`department` null), or one department's entries of it. */
   | { kind: 'audit_log'; department: string | null }
   /** The warrants issued for an inquiry: all of them (`department` null), or one department's. */
-  | { kind: 'warrants'; inquiryUnitPath: readonly UnitRef[]; department: string | null };
+  | { kind: 'warrants'; inquiryUnitPath: readonly UnitRef[]; department: string | null }
+  /** The departments view as a whole (`department` null), or one department's entry of it. */
+  | { kind: 'departments'; department: string | null };
 
 /** What approve and reject decisions also depend on: the next step of the chain. */
 export interface DecisionContext {
@@ -83,6 +86,7 @@ const DEFAULT_DENIAL: Record<Action, string> = {
   'audit.read_entries': 'the audit log is read by auditors, and by a department operator for its own entries',
   'audit.read_proofs': 'audit checkpoints and proofs are for auditors and department operators',
   'audit.checkpoint': 'checkpoints are requested by auditors and administrators',
+  'department.read': 'the departments view is for auditors, administrators and a department operator (its own department)',
   administer: 'no policy lets you administer that unit',
 };
 
@@ -125,6 +129,9 @@ export function createPolicyEngine(loaded: LoadedCedarPolicies, options: { onErr
           attrs: { unit: entityRef('Unit', unitId), department: resource.department ?? '' },
           parents: [unitUid(unitId)],
         });
+      } else if (resource.kind === 'departments') {
+        resourceUid = { type: 'Departments', id: resource.department ?? '*' };
+        entities.set(`Departments:${resourceUid.id}`, { uid: resourceUid, attrs: { department: resource.department ?? '' }, parents: [] });
       } else if (resource.kind === 'audit_log') {
         resourceUid = { type: 'AuditLog', id: resource.department ?? '*' };
         entities.set(`AuditLog:${resourceUid.id}`, { uid: resourceUid, attrs: { department: resource.department ?? '' }, parents: [] });
