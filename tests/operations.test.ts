@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { DEMO_DEPARTMENTS } from '../adapters/departments';
@@ -116,6 +118,30 @@ describe('the departments view', () => {
     expect(byName.finance).toMatchObject({ lastSuccessAt: null, refusals: { source_failed: 1 }, lastFailure: { outcome: 'refused' } });
     expect(JSON.stringify(view)).not.toContain(LI.id);
   });
+
+  it('is what `qiao departments` prints, and refuses an investigator with the reason', async () => {
+    const run = (as: string) => {
+      const child = spawn(join(import.meta.dirname, '..', 'qiao'), ['--gateway', world.fed.gateway.url, '--as', as, '--pki-dir', world.fed.pki.dir, '--state-dir', join(world.fed.pki.dir, 'cli-state'), 'departments'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: join(import.meta.dirname, '..'),
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+      child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+      return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+    };
+    const ok = await run('auditor.region');
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    const line = (name: string) => ok.stdout.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
+    expect(line('public_security')).toMatch(/serving\s+qiao-adapter-kit\/\S+\s+household/);
+    expect(line('finance')).toMatch(/refused.*source_failed 1/);
+    expect(ok.stdout).toMatch(/calls counted by the gateway replica that answered, since /);
+    const refused = await run('inv.ejinhoro');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/auditors, administrators and a department operator/);
+  }, 120_000);
 
   it.skipIf(!HAVE_CHROMIUM)('lists them on the console page for the auditor, in Chinese, accessibly', async () => {
     const browser: Browser = await launchChromium();
