@@ -14,8 +14,9 @@ import { PART_STATUSES } from '../db/schema/inquiry-parts';
  * What the database knows (inquiries by state, parts by department and status, the fan-out queue,
  * the audit tree and its last checkpoint) is read when Prometheus scrapes: a few aggregate queries
  * under a statement timeout, cached for `databaseCacheMs`, so a scrape every few seconds from
- * several scrapers costs one round of queries. A database that does not answer leaves those
- * gauges without samples and `qiao_database_up` at 0; /metrics itself still answers.
+ * several scrapers costs one round of queries. A database that does not answer leaves the
+ * labelled ones without samples, the others NaN (unknown, not 0: no rule fires on them), and
+ * `qiao_database_up` at 0; /metrics itself still answers.
  */
 
 
@@ -129,11 +130,10 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   });
   new Gauge({
     name: 'qiao_db_pool_waiting',
-    help: 'Queries waiting for a connection of the PostgreSQL pool; no sample on the embedded database',
+    help: 'Queries waiting for a connection of the PostgreSQL pool; 0 on the embedded database, which has none',
     registers: [registry],
     collect() {
-      this.reset();
-      if (pool) this.set(pool().waiting);
+      this.set(pool ? pool().waiting : 0);
     },
   });
 
@@ -186,9 +186,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     help: 'Parts due for a department call that no replica has claimed yet (from the database)',
     registers: [registry],
     async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (s) this.set(s.queueDepth);
+      this.set((await snapshot())?.queueDepth ?? Number.NaN);
     },
   });
   new Gauge({
@@ -196,19 +194,16 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     help: 'Entries in the audit log (its Merkle tree size, from the database)',
     registers: [registry],
     async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (s) this.set(s.auditTreeSize);
+      this.set((await snapshot())?.auditTreeSize ?? Number.NaN);
     },
   });
   new Gauge({
     name: 'qiao_audit_checkpoint_age_seconds',
-    help: 'Time since the latest signed audit checkpoint; no sample before the first',
+    help: 'Time since the latest signed audit checkpoint; NaN before the first',
     registers: [registry],
     async collect() {
-      this.reset();
-      const s = await snapshot();
-      if (s?.latestCheckpointAt) this.set(Math.max(0, (clock().getTime() - s.latestCheckpointAt.getTime()) / 1000));
+      const at = (await snapshot())?.latestCheckpointAt;
+      this.set(at ? Math.max(0, (clock().getTime() - at.getTime()) / 1000) : Number.NaN);
     },
   });
 
