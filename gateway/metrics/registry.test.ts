@@ -48,8 +48,8 @@ describe('gateway metrics', () => {
   });
 
   it('still answers when the database fails or hangs: its gauges are empty or NaN and qiao_database_up is 0', async () => {
-    const failing = { transaction: () => Promise.reject(new Error('connection refused')) } as unknown as Db;
-    const hanging = { transaction: () => new Promise(() => {}) } as unknown as Db;
+    const failing = { transaction: () => Promise.reject(new Error('connection refused')), execute: () => Promise.reject(new Error('connection refused')) } as unknown as Db;
+    const hanging = { transaction: () => new Promise(() => {}), execute: () => new Promise(() => {}) } as unknown as Db;
     for (const db of [failing, hanging]) {
       const metrics = createGatewayMetrics({ db, fanoutSlots: { inUse: () => 0, capacity: 8 }, databaseCacheMs: 0, databaseTimeoutMs: 200, pool: () => ({ total: 4, idle: 1, waiting: 2 }) });
       const { text, contentType } = await metrics.exposition();
@@ -65,6 +65,18 @@ describe('gateway metrics', () => {
       expect(samplesOf(text, 'qiao_fanout_slots')).toEqual({ '': 8 });
       expect(Object.keys(samplesOf(text, 'process_cpu_seconds_total'))).toHaveLength(1);
     }
+  });
+
+  it('keeps qiao_database_up at 1 when only the aggregate queries time out (a large table, not a database down)', async () => {
+    const slow = new Proxy(database.db, {
+      get(target, key, receiver) {
+        if (key === 'transaction') return () => new Promise(() => {});
+        return Reflect.get(target, key, receiver);
+      },
+    }) as Db;
+    const { text } = await createGatewayMetrics({ db: slow, fanoutSlots: { inUse: () => 0, capacity: 1 }, databaseTimeoutMs: 200 }).exposition();
+    expect(samplesOf(text, 'qiao_database_up')).toEqual({ '': 1 });
+    expect(samplesOf(text, 'qiao_inquiries')).toEqual({});
   });
 
   it('labels requests by the route pattern it is given and counts calls, bytes and refusals by department', async () => {

@@ -138,18 +138,27 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   });
 
   // What the database knows: one snapshot per `cacheMs`, shared by every gauge below.
-  let cached: { at: number; snapshot: Promise<DatabaseSnapshot | null> } | null = null;
-  const snapshot = (): Promise<DatabaseSnapshot | null> => {
+  // `up` is a plain round trip, apart from the aggregates: a large table that makes them time out
+  // must not look like a database that is down.
+  let cached: { at: number; up: Promise<boolean>; snapshot: Promise<DatabaseSnapshot | null> } | null = null;
+  const refresh = () => {
     const now = Date.now();
-    if (!cached || now - cached.at > cacheMs) cached = { at: now, snapshot: readSnapshot(options.db, timeoutMs).catch(() => null) };
-    return cached.snapshot;
+    if (!cached || now - cached.at > cacheMs) {
+      cached = {
+        at: now,
+        up: withTimeout(options.db.execute(sql`select 1`), timeoutMs).then(() => true, () => false),
+        snapshot: readSnapshot(options.db, timeoutMs).catch(() => null),
+      };
+    }
+    return cached;
   };
+  const snapshot = (): Promise<DatabaseSnapshot | null> => refresh().snapshot;
   new Gauge({
     name: 'qiao_database_up',
-    help: "1 when the last scrape's database queries answered, 0 when they failed or timed out",
+    help: '1 when the database answered a round trip (select 1) at the last scrape, 0 when it failed or timed out',
     registers: [registry],
     async collect() {
-      this.set((await snapshot()) ? 1 : 0);
+      this.set((await refresh().up) ? 1 : 0);
     },
   });
   new Gauge({
@@ -224,12 +233,21 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   };
 }
 
-/** The database's share of a scrape: aggregate queries in one read-only transaction under a statement timeout. */
-async function readSnapshot(db: Db, timeoutMs: number): Promise<DatabaseSnapshot> {
+/** `promise`, or a rejection after `timeoutMs`. */
+async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the metrics queries took longer than ${timeoutMs} ms`)), timeoutMs);
   });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The database's share of a scrape: aggregate queries in one transaction under a statement timeout. */
+function readSnapshot(db: Db, timeoutMs: number): Promise<DatabaseSnapshot> {
   const read = db.transaction(async (tx) => {
     await tx.execute(sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`));
     const rows = <T>(result: unknown) => ((result as { rows?: T[] }).rows ?? (result as T[]));
@@ -248,9 +266,5 @@ async function readSnapshot(db: Db, timeoutMs: number): Promise<DatabaseSnapshot
       latestCheckpointAt: checkpoint ? new Date(checkpoint.created_at) : null,
     };
   });
-  try {
-    return await Promise.race([read, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(read, timeoutMs);
 }
