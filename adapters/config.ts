@@ -21,6 +21,9 @@ export const AdapterArgs = z.object({
   revocationsMaxAge: z.coerce.number().int().min(60).max(30 * 86_400).default(48 * 3600),
   /** This department's own minimum approvals; default the demo department's approval-rules.json. */
   approvalRules: z.string().min(1).optional(),
+  /** The operations listener (GET /metrics, GET /ready); none without a port. */
+  metricsHost: z.string().min(1),
+  metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
   /** Demo bank only: how many transactions the Muhudunbao cooperative's account streams (benchmarks). */
   demoVolume: z.coerce.number().int().positive().optional(),
 });
@@ -42,6 +45,8 @@ export function parseAdapterArgs(argv: readonly string[]): AdapterArgs {
     .option('--revocations <location>', "the directory's revocation list, URL or file (default <pki-dir>/directory/revocations.jws)")
     .option('--revocations-max-age <seconds>', 'refuse every warrant while the freshest revocation list is older than this', '172800')
     .option('--approval-rules <file>', "this department's own minimum approvals (default the demo department's approval-rules.json)")
+    .option('--metrics-host <host>', 'where the operations listener (GET /metrics, GET /ready) listens', '127.0.0.1')
+    .option('--metrics-port <port>', 'its port (0 = any free one); without it there is no operations listener')
     .option('--demo-volume <count>', 'demo bank only: transactions of the Muhudunbao cooperative (default 3400000, ≈ 970 MiB)')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });

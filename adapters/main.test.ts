@@ -68,8 +68,10 @@ describe('adapters/main.ts', () => {
 describe('adapter configuration', () => {
   it('parses arguments with defaults and refuses bad ones with a clear message', () => {
     expect(parseAdapterArgs(['--department', 'public_security', '--port', '7101'])).toEqual({
-      department: 'public_security', host: '127.0.0.1', port: 7101, pkiDir: '.dev', revocationsMaxAge: 172800,
+      department: 'public_security', host: '127.0.0.1', port: 7101, pkiDir: '.dev', revocationsMaxAge: 172800, metricsHost: '127.0.0.1',
     });
+    expect(parseAdapterArgs(['--department', 'public_security', '--metrics-port', '9201'])).toMatchObject({ metricsHost: '127.0.0.1', metricsPort: 9201 });
+    expect(() => parseAdapterArgs(['--department', 'public_security', '--metrics-port', 'x'])).toThrow(/--metrics-port/);
     expect(() => parseAdapterArgs([])).toThrow(/--department/);
     expect(() => parseAdapterArgs(['--department', 'Public Security'])).toThrow(/--department must be a snake_case/);
     expect(() => parseAdapterArgs(['--department', 'public_security', '--port', 'http'])).toThrow(/--port/);

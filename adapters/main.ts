@@ -9,8 +9,9 @@ import { startTracing } from '../proto/node/tracing';
 
 /**
  * Process entry of a demo department adapter:
- *   tsx adapters/main.ts --department public_security --port 7101 --pki-dir .dev
- * Prints exactly one line on stdout when ready ("adapter <dept> listening on <host>:<port>");
+ *   tsx adapters/main.ts --department public_security --port 7101 --pki-dir .dev [--metrics-port 9201]
+ * Prints exactly one line on stdout when ready ("adapter <dept> listening on <host>:<port>", then
+ * " (metrics <url>/metrics)" with an operations listener);
  * logs go to stderr as JSON (pino). SIGINT/SIGTERM close gracefully.
  */
 async function main(): Promise<void> {
@@ -38,8 +39,10 @@ async function main(): Promise<void> {
     host: args.host,
     port: args.port,
     logger,
+    ...(args.metricsPort !== undefined ? { metrics: { host: args.metricsHost, port: args.metricsPort } } : {}),
   });
-  process.stdout.write(`adapter ${args.department} listening on ${args.host}:${adapter.port}\n`);
+  const metrics = adapter.metricsUrl ? ` (metrics ${adapter.metricsUrl}/metrics)` : '';
+  process.stdout.write(`adapter ${args.department} listening on ${args.host}:${adapter.port}${metrics}\n`);
 
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ department: args.department, signal }, 'shutting down');

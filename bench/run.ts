@@ -221,7 +221,7 @@ const pki = await ensureDevPki({ dir, departments: ['bank'], units: DEMO_UNITS.m
 const adapter = await startBankAdapter(dir);
 const database = await openTestDatabase();
 const config = parseConfig({
-  QIAO_MODE: 'development', QIAO_HTTP_PORT: '0', QIAO_PKI_DIR: dir,
+  QIAO_MODE: 'development', QIAO_HTTP_PORT: '0', QIAO_METRICS_PORT: '0', QIAO_PKI_DIR: dir,
   QIAO_DEPARTMENTS: `bank=127.0.0.1:${adapter.port}`,
   QIAO_CALL_DEADLINE: '10m',
 });

@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
+import { matchedRoutes } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import type { JWK } from 'jose';
 import type { RevocationSource } from '../proto/node/revocation-source';
@@ -32,8 +33,12 @@ import { wellKnownRoutes } from './routes/well-known';
 import { describeError } from './logger';
 import { traceRequests } from './trace-requests';
 import type { CheckpointSigning } from './services/audit/checkpoints';
+import type { DepartmentActivity } from './departments/activity';
 import type { DepartmentHealth } from './departments/health';
+import type { GatewayMetrics } from './metrics/registry';
+import type { ReadinessProbes } from './services/health/check-ready';
 import { catalogueRoutes } from './routes/catalogue';
+import { departmentRoutes } from './routes/departments';
 import type { AuditWriter } from './services/audit/commitments';
 import { createDenialLimiter, type DenialLimiter } from './services/audit/denial-limit';
 import { createInquiryWatch } from './services/inquiry/watch';
@@ -74,6 +79,12 @@ export interface AppDeps {
   departmentHealth?: DepartmentHealth;
   /** Refusals per user audited one by one; default one at `config.denialsPerMinute` whose counts nobody flushes (tests). */
   denials?: DenialLimiter;
+  /** Prometheus metrics (gateway/metrics): every request is counted by route pattern and status. */
+  metrics?: GatewayMetrics;
+  /** What this replica saw of each department's calls, for GET /v1/departments. */
+  departmentActivity?: DepartmentActivity;
+  /** Readiness probes of GET /ready beyond the database (the checkpoint signer). */
+  readiness?: ReadinessProbes;
 }
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -96,11 +107,29 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       ...(deps.revocations ? { revocations: deps.revocations } : {}),
     },
     ...(deps.departmentHealth ? { departmentHealth: deps.departmentHealth } : {}),
+    departments: deps.config.departments.map((d) => d.name),
+    ...(deps.departmentActivity ? { departmentActivity: deps.departmentActivity } : {}),
+    ...(deps.readiness ? { probes: deps.readiness } : {}),
     denials: deps.denials ?? createDenialLimiter(deps.config.denialsPerMinute),
     directory: createDirectoryCache({ db: deps.db, checkIntervalMs: deps.config.directoryCheckIntervalMs, logger: deps.logger }),
     watch: createInquiryWatch({ db: deps.db, intervalMs: deps.config.eventsPollIntervalMs, logger: deps.logger }),
   };
   const app = new OpenAPIHono<AppEnv>();
+
+  // Outermost, so it times everything; the route is the pattern that matched, never the raw path
+  // (which carries inquiry and part ids).
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.use(async (c, next) => {
+      const started = performance.now();
+      try {
+        await next();
+      } finally {
+        const route = matchedRoutes(c).findLast((r) => r.method !== 'ALL')?.path ?? 'unmatched';
+        metrics.httpRequest({ method: c.req.method, route, status: c.res.status }, (performance.now() - started) / 1000);
+      }
+    });
+  }
 
   // Always the gateway's own id, never one a client sent: audit entries carry it, and a client
   // must not be able to make two requests look like one.
@@ -169,6 +198,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('/v1/*', authenticate(deps.tokens));
   app.route('/', meRoutes());
   app.route('/', catalogueRoutes());
+  app.route('/', departmentRoutes());
   app.route('/', inquiryRoutes());
   app.route('/', inquiryEventRoutes());
   app.route('/', resultRoutes());

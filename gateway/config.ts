@@ -43,6 +43,8 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_REVOCATIONS_MAX_AGE   refuse signed submissions and decisions (503) while the freshest list is older than this [48h]
  *   QIAO_DENIALS_PER_MINUTE    refused requests audited one by one per user and minute; past it 429 and one counting entry [20]
  *   QIAO_CONSOLE_ORIGINS       web console origins allowed by CORS, comma-separated (https://…; http only on loopback) []
+ *   QIAO_METRICS_HOST          where /metrics (Prometheus) listens, apart from the API [127.0.0.1]
+ *   QIAO_METRICS_PORT          its port, 0 = any free one, off = no metrics listener [9180]
  *
  * Production is the default so that forgetting the variable never leaves the dev token issuer on.
  */
@@ -103,6 +105,8 @@ export interface Config {
   directoryCheckIntervalMs: number;
   /** Origins of the units' web consoles that may call the API from a browser (CORS); none by default. */
   consoleOrigins: string[];
+  /** The Prometheus listener (/metrics), never on the API's port; null = none. */
+  metrics: { host: string; port: number } | null;
 }
 
 export const DEV_DEPARTMENTS = 'public_security=127.0.0.1:7101,natural_resources=127.0.0.1:7102';
@@ -262,6 +266,8 @@ const Env = z.object({
     return ms;
   }),
   QIAO_CONSOLE_ORIGINS: z.string().optional(),
+  QIAO_METRICS_HOST: nonEmpty.default('127.0.0.1'),
+  QIAO_METRICS_PORT: z.union([z.literal('off'), integer(0, 65535, 9180)], { error: () => 'expected a port from 0 to 65535, or off' }).default(9180),
 });
 
 /**
@@ -327,6 +333,9 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
   }
   const consoleOrigins = parseConsoleOrigins(e.QIAO_CONSOLE_ORIGINS ?? '');
   if (typeof consoleOrigins === 'string') issues.push({ variable: 'QIAO_CONSOLE_ORIGINS', message: consoleOrigins });
+  if (e.QIAO_METRICS_PORT !== 'off' && e.QIAO_METRICS_PORT !== 0 && e.QIAO_METRICS_PORT === e.QIAO_HTTP_PORT && e.QIAO_METRICS_HOST === e.QIAO_HTTP_HOST) {
+    issues.push({ variable: 'QIAO_METRICS_PORT', message: 'must differ from QIAO_HTTP_PORT: metrics are served on a listener of their own, never on the API' });
+  }
   if (issues.length) throw new ConfigError(issues);
 
   return {
@@ -371,5 +380,6 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
     eventsPollIntervalMs: e.QIAO_EVENTS_POLL_INTERVAL,
     directoryCheckIntervalMs: e.QIAO_DIRECTORY_CHECK_INTERVAL,
     consoleOrigins: consoleOrigins as string[],
+    metrics: e.QIAO_METRICS_PORT === 'off' ? null : { host: e.QIAO_METRICS_HOST, port: e.QIAO_METRICS_PORT },
   };
 }

@@ -25,7 +25,7 @@ async function main() {
   const logger = createLogger({ level: config.logLevel });
   const gateway = await startGateway({ config, logger, seedDemo: process.env.QIAO_SEED_DEMO === 'true' });
   logger.info({ url: gateway.url, mode: config.mode, database: gateway.database.kind }, 'gateway ready');
-  console.log(`gateway listening on ${gateway.url}`);
+  console.log(`gateway listening on ${gateway.url}${gateway.metricsUrl ? ` (metrics ${gateway.metricsUrl}/metrics)` : ''}`);
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -16,19 +16,24 @@ import type { Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import { seedDemo } from './demo/seed';
 import { createGrpcDepartmentDirectory } from './departments/grpc-client';
+import { createDepartmentActivity } from './departments/activity';
 import { createDepartmentHealth } from './departments/health';
+import { listenMetrics } from './metrics/listener';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics/registry';
 import { FANOUT_DUE_CHANNEL, startFanoutWorker } from './fanout/worker';
 import { loadAuditKeys, loadDirectoryAuthorityKey, loadGatewayKeys, loadUnitPublicKeys } from './keys';
-import { noteSigner } from '../proto/checkpoint';
+import { noteSigner, type NoteSigner } from '../proto/checkpoint';
 import { startCheckpointSchedule } from './services/audit/checkpoints';
 import { hashPolicyFiles, recordConfiguration } from './services/audit/record-configuration';
-import { createAuditWriter } from './services/audit/commitments';
+import { createAuditWriter, type AuditWriter } from './services/audit/commitments';
 import { createDenialLimiter, startDenialFlush } from './services/audit/denial-limit';
 import { openResultStream } from './services/result/read-result';
 import { createRevocationSource } from '../proto/node/revocation-source';
 
 export interface RunningGateway {
   url: string;
+  /** The metrics listener (`…/metrics`), when QIAO_METRICS_PORT is not off. */
+  metricsUrl?: string;
   database: Database;
   /** Runs this replica's fan-out until no department part is due (FanoutWorker.drain): for tests. */
   drain(): Promise<void>;
@@ -46,7 +51,9 @@ export async function startGateway(options: { config: Config; logger: Logger; da
   const { policy, approvals } = await loadPolicies(config.policyDir, catalogue, logger);
   const [keys, { tokens, devIssuer }, auditKeys] = await Promise.all([loadGatewayKeys(config.pkiDir), loadAuth(config), loadAuditKeys(config.pkiDir)]);
   // One writer per gateway, handed to every part that appends: the key is never module state.
-  const audit = createAuditWriter(auditKeys.commitmentKey);
+  // Metrics are made once the database and the fan-out exist; the writer counts into them from then on.
+  let metrics: GatewayMetrics | undefined;
+  const audit: AuditWriter = { ...createAuditWriter(auditKeys.commitmentKey), appended: (actions) => metrics?.auditAppended(actions) };
   const auditCheckpoints = { origin: config.audit.origin, signer: await noteSigner(config.audit.origin, auditKeys.checkpointKey) };
 
   const database =
@@ -77,6 +84,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
   if (recorded.length) logger.info({ recorded }, 'policy or key change recorded in the audit log');
 
   const directory = createGrpcDepartmentDirectory({ tls: keys.tls, endpoints: config.departments });
+  const departmentActivity = createDepartmentActivity();
   const fanout = startFanoutWorker({
     db: database.db,
     directory,
@@ -91,6 +99,15 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     callIdleTimeoutMs: config.fanout.callIdleTimeoutMs,
     maxAttempts: config.fanout.maxAttempts,
     audit,
+    observeCall: (call) => {
+      departmentActivity.record(call);
+      metrics?.departmentCall(call);
+    },
+  });
+  metrics = createGatewayMetrics({
+    db: database.db,
+    ...(database.poolStats ? { pool: database.poolStats } : {}),
+    fanoutSlots: { inUse: () => fanout.inFlight(), capacity: config.fanout.concurrency },
   });
 
   // An approval or a handed-back part on any replica wakes this one's worker at once.
@@ -118,14 +135,20 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     audit,
     ...(authorityKey ? { directoryAuthorityKey: authorityKey, revocations: createRevocationSource({ ...config.signatures.revocations, authorityJwk: authorityKey, logger }) } : {}),
     departmentHealth: createDepartmentHealth(directory),
+    departmentActivity,
+    metrics,
+    readiness: { checkpointSigner: () => probeSigner(auditCheckpoints.signer) },
   });
 
   const sweep = startExpirySweep({ db: database.db, logger, intervalMs: 60_000, audit });
   const server = await listen(app.fetch, config.http);
+  const metricsListener = config.metrics ? await listenMetrics(metrics, config.metrics) : null;
+  if (metricsListener) logger.info({ url: `${metricsListener.url}/metrics` }, 'metrics listening');
   const { port } = server.address() as AddressInfo;
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
   return {
     url: `${config.http.tls ? 'https' : 'http'}://${host}:${port}`,
+    ...(metricsListener ? { metricsUrl: metricsListener.url } : {}),
     database,
     drain: () => fanout.drain(),
     async close() {
@@ -135,6 +158,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
       const stopped = fanout.stop();
       await unlisten();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await metricsListener?.close();
       await stopped;
       await sweep.stop();
       await checkpoints.stop();
@@ -190,4 +214,9 @@ async function readTlsFiles(tls: NonNullable<Config['http']['tls']>): Promise<{ 
     throw new Error(`QIAO_TLS_CERT_FILE and QIAO_TLS_KEY_FILE (${tls.certFile}, ${tls.keyFile}) are not a PEM certificate and its key: ${(err as Error).message}`);
   }
   return { cert, key };
+}
+
+/** Whether the checkpoint key still signs (readiness): one Ed25519 signature over a fixed text. */
+async function probeSigner(signer: NoteSigner): Promise<void> {
+  await crypto.subtle.sign({ name: 'Ed25519' }, signer.privateKey, new TextEncoder().encode('qiao readiness probe\n'));
 }

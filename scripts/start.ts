@@ -161,22 +161,25 @@ async function main() {
   const caFile = resolve(pki.dir, 'pki/ca.crt');
   const trustDevCa = HTTPS ? { NODE_EXTRA_CA_CERTS: caFile } : {};
   const scheme = HTTPS ? 'https' : 'http';
+  const metrics: string[] = [];
   const addresses = await Promise.all(
     DEPARTMENTS.map(async (dept) => {
       // The gateway starts after the adapters: they fetch its JWKS on the first warrant, not now.
       const jwks = `${scheme}://127.0.0.1:${HTTP_PORT}/.well-known/jwks.json`;
-      const args = ['--department', dept, '--port', '0', '--pki-dir', pki.dir, '--gateway-jwks-url', jwks];
+      const args = ['--department', dept, '--port', '0', '--metrics-port', '0', '--pki-dir', pki.dir, '--gateway-jwks-url', jwks];
       if (dept === 'bank' && BANK_VOLUME) args.push('--demo-volume', BANK_VOLUME);
       // A restarted adapter comes back on the port it chose first: the gateway knows it by that.
-      const m = await launch(dept, 'adapters/main.ts', args, trustDevCa, /listening on (\S+:(\d+))/, (ready) =>
+      const m = await launch(dept, 'adapters/main.ts', args, trustDevCa, /listening on (\S+:(\d+))(?: \(metrics (\S+)\))?/, (ready) =>
         args.map((a, i) => (args[i - 1] === '--port' ? ready[2]! : a)),
       );
+      if (m[3]) metrics.push(`${dept} ${m[3]}`);
       return `${dept}=${m[1]}`;
     }),
   );
   console.log(`department adapters listening: ${addresses.join(', ')}`);
+  console.log(`department metrics (Prometheus): ${metrics.join(', ')}`);
 
-  await launch('gateway', 'gateway/main.ts', [], {
+  const gatewayReady = await launch('gateway', 'gateway/main.ts', [], {
     QIAO_MODE: 'development',
     QIAO_HTTP_PORT: HTTP_PORT,
     QIAO_PKI_DIR: pki.dir,
@@ -188,7 +191,8 @@ async function main() {
     // The bank's 1 GB answer takes longer than the default 30 s call deadline.
     QIAO_CALL_DEADLINE: '5m',
     ...(HTTPS ? { QIAO_TLS_CERT_FILE: resolve(pki.dir, 'pki/gateway-server.crt'), QIAO_TLS_KEY_FILE: resolve(pki.dir, 'pki/gateway-server.key'), ...trustDevCa } : {}),
-  }, /gateway listening on (https?:\/\/\S+)/);
+  }, /gateway listening on (https?:\/\/\S+)(?: \(metrics (\S+)\))?/);
+  if (gatewayReady[2]) console.log(`gateway metrics (Prometheus): ${gatewayReady[2]}`);
   const gatewayUrl = `${scheme}://127.0.0.1:${HTTP_PORT}`;
   await launch('console', 'client/console/serve.ts', ['--gateway', gatewayUrl, '--issuer', issuer, '--port', CONSOLE_PORT, '--dist', consoleBuild.dir, '--directory', resolve(pki.dir, 'directory'), '--units', resolve(pki.dir, 'units'), '--checkpoint-key', resolve(pki.dir, 'keys/checkpoint-verifier.jwk')], {}, /web console listening on/);
   console.log(instructions(gatewayUrl, Date.now() - started));

@@ -17,6 +17,12 @@ export interface DataSource {
    * than the encryption (README, "Performance").
    */
   lookup(category: string, subject: WarrantSubject): Promise<readonly SourceRecord[]> | AsyncIterable<readonly SourceRecord[]>;
+  /**
+   * Whether the source can answer now (a connection, a query of one row): resolves when it can,
+   * rejects when not. Checked at start and then every few seconds; while it fails, the adapter's
+   * gRPC health says NOT_SERVING and its /ready 503. Absent: always healthy (in-memory sources).
+   */
+  health?(): Promise<void>;
 }
 
 /** One record as a source returns it: any fields, internal ones included; the kit projects it. */

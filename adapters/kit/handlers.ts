@@ -7,6 +7,7 @@ import type { ApprovalRules } from './approval-rules';
 import { checkClientIdentity, checkEvidence, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant } from './checks';
 import type { RevocationSource } from './revocations';
 import type { DataSource } from './data-source';
+import type { AdapterMetrics } from './metrics';
 import { projectedBatches } from './project';
 import { Refusal } from './refusal';
 import { createRefusalRecorder, peerAddress, type RefusalRecorder } from './refusal-record';
@@ -21,6 +22,8 @@ import { inCallScope, setScopeWarrant, tracer } from './telemetry';
 export interface HandlerDeps {
   department: string;
   displayName: string;
+  /** What Describe reports as this adapter's version. */
+  version?: string;
   source: DataSource;
   warrantKeys: WarrantKeySource;
   /** The directory authority's public key: recipient keys must be certified by it. */
@@ -35,6 +38,8 @@ export interface HandlerDeps {
   /** How refused calls reach the served log; default: a recorder on `servedLog` with one-minute windows. */
   refusals?: RefusalRecorder;
   logger: Logger;
+  /** Counts every Execute call by outcome and refusal code (metrics.ts). */
+  metrics?: AdapterMetrics;
 }
 
 /**
@@ -75,6 +80,7 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
       callback(null, {
         department,
         displayName: deps.displayName,
+        version: deps.version ?? '',
         categories: Object.entries(source.categories).map(([name, fields]) => ({ name, fields: [...fields] })),
       });
     },
@@ -84,6 +90,8 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
       const warrantSha256 = createHash('sha256').update(warrant ?? '').digest('hex');
       let claims: WarrantClaims | undefined;
       let accepted = false;
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
       // The call's span continues the gateway's trace (traceparent in the metadata); the call's
       // log lines carry its trace id and, once the signature checked out, the warrant's jti.
       const parent = extractTraceContext(call.metadata);
@@ -127,10 +135,15 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
           records: served.records, bytes: served.bytes, ciphertextSha256: served.sha256,
         });
         logger.info({ department, jti, records: served.records, bytes: served.bytes }, 'warrant served');
+        deps.metrics?.call('served', null, seconds());
+        deps.metrics?.served(served.records, served.bytes);
       };
       const settle = async (error: unknown) => {
         const jti = claims?.jti;
         const reason = error instanceof Refusal ? error.code : error instanceof CallCancelled ? 'cancelled' : 'internal';
+        // Refused before the lookup; failed once accepted (the source, or the stream, broke).
+        const outcome = error instanceof CallCancelled ? 'cancelled' : accepted ? 'failed' : 'refused';
+        deps.metrics?.call(outcome, outcome === 'cancelled' ? null : error instanceof Refusal ? error.code : 'source_failed', seconds());
         const written = accepted
           ? servedLog.append({ outcome: 'failed', warrantSha256, reason, ...(jti ? { jti, inquiryId: claims!.inquiry_id } : {}) })
           : refusals.record({ warrantSha256, reason, peer: peerAddress(call.getPeer()), ...(jti ? { jti, inquiryId: claims!.inquiry_id } : {}) });

@@ -1,4 +1,5 @@
-export { startAdapter, type RunningAdapter, type StartAdapterOptions } from './server';
+export { ADAPTER_KIT_VERSION, startAdapter, type RunningAdapter, type StartAdapterOptions } from './server';
+export { ADAPTER_OUTCOMES, createAdapterMetrics, type AdapterMetrics, type AdapterOutcome } from './metrics';
 export { assertValidSource, RESERVED_FIELDS, type DataSource, type SourceRecord } from './data-source';
 export { checkClientIdentity, checkEvidence, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant, MAX_WARRANT_SUBJECTS } from './checks';
 export { ApprovalRules, checkApprovalRules, loadApprovalRules, requirementsFor } from './approval-rules';

@@ -13,7 +13,7 @@ import { decryptResult, FRAME_PLAINTEXT_BYTES, RESULT_FORMAT } from '../../proto
 import type { WarrantClaims, WarrantSubject } from '../../proto/warrant';
 import type { DataSource } from './data-source';
 import { REFUSAL_METADATA_KEY, type RefusalCode } from './refusal';
-import { startAdapter, type RunningAdapter } from './server';
+import { ADAPTER_KIT_VERSION, startAdapter, type RunningAdapter } from './server';
 import {
   checkHealth,
   connectDepartment,
@@ -190,6 +190,7 @@ describe('a gateway client with a valid warrant', () => {
       department: DEPARTMENT,
       displayName: 'Public Security (test)',
       categories: Object.entries(source.categories).map(([name, fields]) => ({ name, fields })),
+      version: ADAPTER_KIT_VERSION,
     });
   });
 });

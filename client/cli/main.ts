@@ -17,6 +17,7 @@ import { createSessionStore } from './session-files';
 import { registerWithdraw } from './withdraw';
 import { registerCompare } from './compare';
 import { registerCatalogue } from './catalogue';
+import { registerDepartments } from './departments';
 import { registerFollowUp } from './follow-up';
 import { evidenceCommand } from './evidence';
 import { renderApprovals } from '../core/approvals';
@@ -257,6 +258,7 @@ program
 program.addCommand(auditCommand(api, globals));
 registerCompare(program, { api, pkiDir: () => globals().pkiDir, readKey });
 registerCatalogue(program, api);
+registerDepartments(program, api);
 registerFollowUp(program, { api, pkiDir: () => globals().pkiDir, readKey, submitSigned }, signingOptions);
 program.addCommand(evidenceCommand({ api, apiAs, pkiDir: () => globals().pkiDir, readKey }));
 

@@ -78,6 +78,8 @@ export interface ApiClient {
   me(): Promise<Answer<'me'>>;
   /** What can be asked: categories, fields, sensitivity, approval chains, department health. */
   catalogue(): Promise<Answer<'readCatalogue'>>;
+  /** The departments as the gateway sees them: health, version, categories, last success and failure, refusals (operators). */
+  departments(): Promise<Answer<'listDepartments'>>;
   submitInquiry(body: BodyOf<E['submitInquiry']>): Promise<Answer<'submitInquiry'>>;
   listInquiries(query?: QueryOf<E['listInquiries']>): Promise<Answer<'listInquiries'>>;
   getInquiry(id: string): Promise<Answer<'getInquiry'>>;
@@ -167,6 +169,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     devToken: (body) => call(endpoints.devToken, { body }),
     me: () => call(endpoints.me),
     catalogue: () => call(endpoints.readCatalogue),
+    departments: () => call(endpoints.listDepartments),
     submitInquiry: (body) => call(endpoints.submitInquiry, { body }),
     listInquiries: (query) => call(endpoints.listInquiries, { ...(query ? { query } : {}) }),
     getInquiry: (id) => call(endpoints.getInquiry, { params: { id } }),

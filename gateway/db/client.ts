@@ -25,6 +25,8 @@ export interface Database {
    * to the function that stops listening.
    */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /** The PostgreSQL pool's connections (all, idle) and the queries waiting for one; absent for PGlite. */
+  poolStats?: () => { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -75,7 +77,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await pool.end();
       throw new Error(`cannot migrate the PostgreSQL database at ${redactUrl(options.url)}: ${(err as Error).message}`);
     }
-    return { db, kind: 'postgres', listen: (channel, onNotify) => listenPg(options.url, channel, onNotify, lost), close: () => pool.end() };
+    return {
+      db,
+      kind: 'postgres',
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      listen: (channel, onNotify) => listenPg(options.url, channel, onNotify, lost),
+      close: () => pool.end(),
+    };
   }
   const client = options.pglite ?? new PGlite(options.dataDir);
   const db = drizzlePglite(client, { schema }) as unknown as Db;

@@ -3,6 +3,9 @@ import type { DepartmentDirectory } from './client';
 export interface DepartmentHealthEntry {
   health: 'serving' | 'unreachable' | 'not_configured';
   displayName: string | null;
+  /** The adapter's version and the categories it serves, as its Describe says; null when it did not answer. */
+  version: string | null;
+  categories: string[] | null;
   checkedAt: string;
 }
 
@@ -20,12 +23,19 @@ export function createDepartmentHealth(directory: DepartmentDirectory, options: 
   const cache = new Map<string, { at: number; entry: Promise<DepartmentHealthEntry> }>();
   const probe = async (department: string): Promise<DepartmentHealthEntry> => {
     const checkedAt = clock().toISOString();
-    if (!directory.departments().includes(department)) return { health: 'not_configured', displayName: null, checkedAt };
+    const none = { displayName: null, version: null, categories: null, checkedAt };
+    if (!directory.departments().includes(department)) return { health: 'not_configured', ...none };
     try {
       const described = await directory.client(department).describe({ deadline: new Date(Date.now() + timeoutMs) });
-      return { health: 'serving', displayName: described.displayName, checkedAt };
+      return {
+        health: 'serving',
+        displayName: described.displayName,
+        version: described.version || null,
+        categories: described.categories.map((c) => c.name),
+        checkedAt,
+      };
     } catch {
-      return { health: 'unreachable', displayName: null, checkedAt };
+      return { health: 'unreachable', ...none };
     }
   };
   return {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue';
 import type { Db, Tx } from '../db/client';
 import { inquiryParts, resultChunks, results } from '../db/schema';
+import type { CallObserver, DepartmentCallRecord } from '../departments/activity';
 import { DepartmentCallError, PERMANENT_CALL_FAILURES, type DepartmentDirectory } from '../departments/client';
 import { REFUSALS } from '../../proto/refusal';
 import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
@@ -35,6 +36,8 @@ export interface ProcessContext {
   signal?: AbortSignal;
   /** Writes the warrant, answer and failure entries with the gateway's commitment key. */
   audit: AuditWriter;
+  /** Told how each call to a department ended (metrics, the departments view). */
+  observeCall?: CallObserver;
 }
 
 export type PartOutcome = 'succeeded' | 'retrying' | 'failed' | 'lease_lost' | 'interrupted';
@@ -74,6 +77,8 @@ async function attemptPart(ctx: ProcessContext, part: ClaimedPart, span: Span): 
   }
 
   let warrantId: string | null = null;
+  /** When the department call started; null before it and once its end is observed. */
+  let callStarted: number | null = null;
   try {
     const client = ctx.directory.client(part.department);
     const warrant = await inSpan(tracer, 'warrant.issue', {}, async (issuing) => {
@@ -104,8 +109,11 @@ async function attemptPart(ctx: ProcessContext, part: ClaimedPart, span: Span): 
     // Durations come from the worker's clock (injectable), the gRPC deadline is wall-clock time.
     const budgetMs = Math.min(ctx.callDeadlineMs, part.deadlineAt.getTime() - now.getTime());
     const deadline = new Date(Date.now() + Math.max(0, budgetMs));
+    callStarted = performance.now();
     const frames = client.execute(warrant.jws, { deadline, signal: ctx.signal, idleTimeoutMs: ctx.callIdleTimeoutMs });
     const answer = await receiveAnswer(ctx.db, { part, warrantId, maxAnswerBytes: ctx.maxAnswerBytes }, frames);
+    observeCall(ctx, part.department, callStarted, { outcome: 'answered', bytes: answer.bytes });
+    callStarted = null;
 
     const recorded = await inSpan(tracer, 'answer.record', { attributes: { 'qiao.records': answer.records, 'qiao.bytes': answer.bytes } }, () =>
       recordAnswerPatiently(ctx, log, { part, warrantId: warrant.claims.jti, answer }),
@@ -114,8 +122,24 @@ async function attemptPart(ctx: ProcessContext, part: ClaimedPart, span: Span): 
     log.info({ warrantId, records: answer.records, bytes: answer.bytes }, 'department answered');
     return 'succeeded';
   } catch (err) {
+    if (callStarted !== null && !ctx.signal?.aborted) observeCall(ctx, part.department, callStarted, callOutcome(err, part.department));
     return settleFailure(ctx, part, log, warrantId, err);
   }
+}
+
+function observeCall(ctx: ProcessContext, department: string, started: number, ended: Omit<DepartmentCallRecord, 'department' | 'seconds' | 'at'>): void {
+  ctx.observeCall?.({ department, seconds: (performance.now() - started) / 1000, at: ctx.now(), ...ended });
+}
+
+/** How a failed call ended, for the metrics and the departments view. */
+function callOutcome(err: unknown, department: string): Omit<DepartmentCallRecord, 'department' | 'seconds' | 'at'> {
+  if (err instanceof DepartmentCallError) {
+    const { reason } = describeCallFailure(err, department);
+    if (err.refusal) return { outcome: 'refused', refusal: err.refusal, bytes: err.bytesReceived, reason };
+    return { outcome: err.transport ? 'transport_error' : 'error', bytes: err.bytesReceived, reason };
+  }
+  if (err instanceof AttemptFailure) return { outcome: 'error', bytes: 0, reason: err.reason };
+  return { outcome: 'error', bytes: 0, reason: 'internal error' };
 }
 
 const RECORD_RETRIES_MS = [500, 1000, 2000, 4000];

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { loadCatalogue, type Catalogue } from '../catalogue';
 import type { Db } from '../db/client';
+import type { CallObserver } from '../departments/activity';
 import type { DepartmentDirectory } from '../departments/client';
 import type { AuditWriter } from '../services/audit/append-audit';
 import type { WarrantSigner } from '../warrants/issue-warrant';
@@ -53,6 +54,8 @@ export interface FanoutWorkerOptions {
   autoStart?: boolean;
   /** The gateway's audit writer (its commitment key), the same the HTTP services use. */
   audit: AuditWriter;
+  /** Told how each department call ended (metrics, the departments view). */
+  observeCall?: CallObserver;
 }
 
 export interface FanoutWorker {
@@ -68,6 +71,8 @@ export interface FanoutWorker {
   drain(): Promise<void>;
   /** Stops claiming, cancels calls in flight (their parts are handed back at once), waits for them. */
   stop(): Promise<void>;
+  /** Parts in flight now (slots in use). */
+  inFlight(): number;
 }
 
 /**
@@ -101,6 +106,7 @@ export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
     maxAnswerBytes: options.maxAnswerBytes ?? 1024 ** 3,
     now,
     audit: options.audit,
+    ...(options.observeCall ? { observeCall: options.observeCall } : {}),
   };
   /** Parts in flight, by part id. */
   const active = new Map<string, Promise<void>>();
@@ -197,6 +203,7 @@ export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
       if (autoStart) fill();
     },
     runOnce,
+    inFlight: () => active.size,
     async drain() {
       for (;;) {
         if ((await runOnce()) > 0) continue;

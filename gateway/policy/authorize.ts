@@ -24,6 +24,7 @@ export const ACTIONS = {
   'audit.read_proofs': 'read_audit_proofs',
   'audit.checkpoint': 'request_checkpoint',
   'catalogue.read': 'read_catalogue',
+  'department.read': 'read_departments',
   administer: 'administer',
 } as const;
 export type Action = keyof typeof ACTIONS;
@@ -53,6 +54,8 @@ export type Resource =
   | { kind: 'warrants'; inquiryUnitPath: readonly UnitRef[]; department: string | null }
   /** The catalogue of categories, departments and approval chains. */
   | { kind: 'catalogue' };
+  /** The departments view as a whole (`department` null), or one department's entry of it. */
+  | { kind: 'departments'; department: string | null };
 
 /** What approve and reject decisions also depend on: the next step of the chain. */
 export interface DecisionContext {
@@ -87,6 +90,7 @@ const DEFAULT_DENIAL: Record<Action, string> = {
   'audit.read_proofs': 'audit checkpoints and proofs are for auditors and department operators',
   'audit.checkpoint': 'checkpoints are requested by auditors and administrators',
   'catalogue.read': 'no policy lets you read the catalogue',
+  'department.read': 'the departments view is for auditors, administrators and a department operator (its own department)',
   administer: 'no policy lets you administer that unit',
 };
 
@@ -132,6 +136,9 @@ export function createPolicyEngine(loaded: LoadedCedarPolicies, options: { onErr
       } else if (resource.kind === 'catalogue') {
         resourceUid = { type: 'Catalogue', id: '*' };
         entities.set('Catalogue:*', { uid: resourceUid, attrs: {}, parents: [] });
+      } else if (resource.kind === 'departments') {
+        resourceUid = { type: 'Departments', id: resource.department ?? '*' };
+        entities.set(`Departments:${resourceUid.id}`, { uid: resourceUid, attrs: { department: resource.department ?? '' }, parents: [] });
       } else if (resource.kind === 'audit_log') {
         resourceUid = { type: 'AuditLog', id: resource.department ?? '*' };
         entities.set(`AuditLog:${resourceUid.id}`, { uid: resourceUid, attrs: { department: resource.department ?? '' }, parents: [] });

@@ -64,6 +64,15 @@ export const MATRIX: Record<string, RouteRow> = {
       department_operator: 'A - - - -', administrator: 'A - - - -', regional_investigator: 'A - - - -',
     },
   },
+  // How the departments answer names no inquiry or person, but is for oversight: auditors and
+  // administrators see every department, the operator (public_security's here) its own.
+  'GET /v1/departments': {
+    fixture: 'none',
+    expect: {
+      investigator: 'D - - - -', approver: 'D - - - -', regional_approver: 'D - - - -', auditor: 'A - - - -',
+      department_operator: 'A - - - -', administrator: 'A - - - -', regional_investigator: 'D - - - -',
+    },
+  },
   'POST /v1/inquiries': {
     fixture: 'none',
     mutates: true,
@@ -278,6 +287,7 @@ async function call(route: string, row: RouteRow, caller: Caller, relation: Rela
   }
   if (route === 'GET /v1/me') return verdict((await client.me()).status);
   if (route === 'GET /v1/catalogue') return verdict((await client.call('readCatalogue')).status);
+  if (route === 'GET /v1/departments') return verdict((await client.call('listDepartments')).status);
   if (AUDIT_PATHS[route]) return verdict((await client.request(route.split(' ')[0]!, AUDIT_PATHS[route])).status);
   const id = await inquiryFor(row, caller, relation);
   const [method, template] = route.split(' ') as [string, string];

@@ -7,7 +7,9 @@ import type { Db } from '../db/client';
 import type { ApprovalPolicy } from '../policy/approval-policy';
 import type { PolicyEngine } from '../policy/authorize';
 import type { AuditWriter } from './audit/commitments';
+import type { DepartmentActivity } from '../departments/activity';
 import type { DepartmentHealth } from '../departments/health';
+import type { ReadinessProbes } from './health/check-ready';
 import type { DenialLimiter } from './audit/denial-limit';
 import type { InquiryWatch } from './inquiry/watch';
 import type { DirectoryCache } from './unit/directory-cache';
@@ -43,6 +45,12 @@ export interface Services {
   signatures: { required: boolean; authorityJwk?: JWK; revocations?: RevocationSource };
   /** Probes the departments' adapters for the catalogue; absent in tests without departments. */
   departmentHealth?: DepartmentHealth;
+  /** The configured departments (QIAO_DEPARTMENTS), in their order. */
+  departments?: readonly string[];
+  /** What this replica saw of each department's calls (GET /v1/departments); absent in tests without a fan-out. */
+  departmentActivity?: DepartmentActivity;
+  /** Readiness probes beyond the database (GET /ready). */
+  probes?: ReadinessProbes;
   /** Counts refused requests per user: past the rate they answer 429 and are audited as one count. */
   denials: DenialLimiter;
   /** Tells event streams that an inquiry changed, on whichever replica (services/inquiry/watch.ts). */

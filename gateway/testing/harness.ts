@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { DepartmentActivity } from '../departments/activity';
 import type { DepartmentHealth } from '../departments/health';
+import type { GatewayMetrics } from '../metrics/registry';
+import type { ReadinessProbes } from '../services/health/check-ready';
 import { and, eq } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -108,6 +111,12 @@ export interface TestGatewayOptions {
   audit?: AuditWriter;
   /** Department probes for GET /v1/catalogue; without them every department is not_configured. */
   departmentHealth?: DepartmentHealth;
+  /** What the fan-out saw of the departments' calls, for GET /v1/departments. */
+  departmentActivity?: DepartmentActivity;
+  /** Readiness probes of GET /ready beyond the database (the checkpoint signer). */
+  readiness?: ReadinessProbes;
+  /** Prometheus metrics the app counts its requests into. */
+  metrics?: GatewayMetrics;
 }
 
 
@@ -224,6 +233,9 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     ...(options.directoryAuthorityKey ? { directoryAuthorityKey: options.directoryAuthorityKey } : {}),
     ...(options.revocations ? { revocations: options.revocations } : {}),
     ...(options.departmentHealth ? { departmentHealth: options.departmentHealth } : {}),
+    ...(options.departmentActivity ? { departmentActivity: options.departmentActivity } : {}),
+    ...(options.readiness ? { readiness: options.readiness } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
 
   await db

@@ -7,7 +7,28 @@ import { errorAnswers } from './errors';
 export const HealthAnswer = z.object({ status: z.literal('ok') });
 export type HealthAnswer = z.infer<typeof HealthAnswer>;
 
-export const ReadyAnswer = z.object({ status: z.enum(['ready', 'unavailable']) });
+const Probe = z.enum(['up', 'down']);
+
+/**
+ * `ready`: the database answers, the checkpoint signer signs and every configured department
+ * answers; `degraded` (still 200): some departments do not — their parts wait and retry, the rest
+ * of the gateway works; `down` (503): the database or the signer is unusable, take this replica
+ * out of the load balancer.
+ */
+export const ReadyAnswer = z
+  .object({
+    status: z.enum(['ready', 'degraded', 'down']),
+    database: z.object({ status: Probe }),
+    checkpointSigner: z.object({ status: z.enum(['up', 'down', 'not_configured']) }).meta({ description: 'the key that signs audit checkpoints: a test signature with it' }),
+    departments: z
+      .object({
+        total: z.number().int().nonnegative(),
+        reachable: z.number().int().nonnegative(),
+        unreachable: z.array(z.string()).meta({ description: 'configured departments whose adapter did not answer a Describe call (probes cached 10 s)' }),
+      })
+      .meta({ description: 'the department adapters this gateway is configured with' }),
+  })
+  .meta({ id: 'ReadyAnswer' });
 export type ReadyAnswer = z.infer<typeof ReadyAnswer>;
 
 const tags = ['operations'];
@@ -26,12 +47,12 @@ export const healthEndpoints = {
     method: 'get',
     path: '/ready',
     operationId: 'ready',
-    summary: 'Readiness: the database answers',
+    summary: 'Readiness: the database, the checkpoint signer and how many departments answer',
     tags,
     security: PUBLIC,
     responses: {
-      200: jsonAnswer('ready', ReadyAnswer),
-      503: jsonAnswer('the database does not answer', ReadyAnswer),
+      200: jsonAnswer('ready, or degraded: some departments do not answer', ReadyAnswer),
+      503: jsonAnswer('down: the database or the checkpoint signer is unusable', ReadyAnswer),
       ...errorAnswers(500),
     },
   }),

@@ -1,5 +1,6 @@
 import { auditEndpoints } from './audit';
 import { catalogueEndpoints } from './catalogue';
+import { departmentEndpoints } from './departments';
 import { devEndpoints } from './dev';
 import { eventEndpoints } from './events';
 import { matchPath, type Endpoint } from './endpoint';
@@ -21,6 +22,7 @@ import { warrantEndpoints } from './warrants';
 export * from './audit';
 export * from './catalogue';
 export * from './check';
+export * from './departments';
 export * from './dev';
 export * from './endpoint';
 export * from './errors';
@@ -41,6 +43,7 @@ export const endpoints = {
   ...devEndpoints,
   ...meEndpoints,
   ...catalogueEndpoints,
+  ...departmentEndpoints,
   ...inquiryEndpoints,
   ...eventEndpoints,
   ...resultEndpoints,

@@ -20,6 +20,7 @@ const handlers: DepartmentHandlers = {
       department: 'public_security',
       displayName: '公安厅 Public Security',
       categories: [{ name: 'household', fields: ['household_id', 'address'] }],
+      version: 'qiao-adapter-kit/0.1.0',
     }),
   execute: (call) => {
     call.write({ header: { format: 'qiao-jwe-ndjson-v1', warrantId: call.request.warrant, department: 'public_security' } });
@@ -60,6 +61,7 @@ describe('qiao.department.v1.Department codec', () => {
       department: 'public_security',
       displayName: '公安厅 Public Security',
       categories: [{ name: 'household', fields: ['household_id', 'address'] }],
+      version: 'qiao-adapter-kit/0.1.0',
     });
   });
 

@@ -32,6 +32,8 @@ export interface DescribeResponse {
   department: string;
   displayName: string;
   categories: CategoryInfo[];
+  /** The adapter's software version; '' (as received) from an adapter older than the field. */
+  version?: string;
 }
 
 export interface ExecuteRequest {

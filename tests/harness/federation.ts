@@ -93,6 +93,7 @@ export async function bootFederation(
   const config = parseConfig({
     QIAO_MODE: 'development',
     QIAO_HTTP_PORT: '0',
+    QIAO_METRICS_PORT: '0',
     QIAO_PKI_DIR: dir,
     QIAO_DEPARTMENTS: Object.entries(adapters).map(([name, a]) => `${name}=127.0.0.1:${a.port}`).join(','),
     ...options.env,

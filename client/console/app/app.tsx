@@ -8,6 +8,7 @@ import { Console } from './context';
 import { ErrorText } from './error-text';
 import { LanguageSwitch } from './language-switch';
 import { AuditPage } from './pages/audit';
+import { DepartmentsPage } from './pages/departments';
 import { LoginPage } from './pages/login';
 import { InquiryDetail } from './pages/inquiry-detail';
 import { InquiryList } from './pages/inquiry-list';
@@ -58,6 +59,7 @@ export function App({ config }: { config: ConsoleConfig }) {
     ...(roles.has('approver') || roles.has('regional_approver') ? [{ path: '/approvals', label: t('nav.approvals') }] : []),
     ...(roles.has('investigator') || roles.has('approver') || roles.has('regional_approver') ? [{ path: '/signing-key', label: t('nav.signingKey') }] : []),
     ...(roles.has('auditor') || roles.has('department_operator') ? [{ path: '/audit', label: t('nav.audit') }] : []),
+    ...(roles.has('auditor') || roles.has('administrator') || roles.has('department_operator') ? [{ path: '/departments', label: t('departmentsPage.nav') }] : []),
   ];
   const home = links[0]?.path ?? '/inquiries';
   const page = path === '/' ? home : path;
@@ -92,6 +94,7 @@ export function App({ config }: { config: ConsoleConfig }) {
         {page === '/key' && <UnitKeyPage />}
         {page === '/signing-key' && <SigningKeyPage />}
         {page === '/audit' && <AuditPage />}
+        {page === '/departments' && <DepartmentsPage />}
         {inquiryId && <InquiryDetail id={decodeURIComponent(inquiryId)} />}
       </main>
     </Console.Provider>

@@ -58,10 +58,12 @@ export async function appendAudit(tx: Tx, entry: AuditEntry, writer: AuditWriter
 
 /** Appends several entries under one lock (one round trip per table): the batched path. */
 export async function appendAuditEntries(tx: Tx, entries: readonly AuditEntry[], writer: AuditWriter, now: Date = new Date()): Promise<number[]> {
-  return appendLogEntries(
+  const indices = await appendLogEntries(
     tx,
     entries.map((e) => toRow(e, writer, now)),
   );
+  writer.appended?.(entries.map((e) => e.action));
+  return indices;
 }
 
 function toRow(e: AuditEntry, writer: AuditWriter, now: Date): LogEntryRow {

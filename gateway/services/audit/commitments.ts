@@ -24,6 +24,8 @@ export interface AuditWriter {
   commit(kind: CommitmentKind, value: string): string;
   /** Free text with every resident ID number and credit-code look-alike in it replaced by its commitment. */
   commitFreeText(text: string): string;
+  /** Told the actions of the entries each append writes (metrics); the transaction may still roll back. */
+  appended?(actions: readonly string[]): void;
 }
 
 const CREDIT_CODE = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;

@@ -139,6 +139,22 @@ export const zhCN = {
   },
   categoryNames: { household: '户籍', household_members: '户内成员及迁移记录', real_estate: '不动产登记', grassland_contracts: '草原承包经营权', bank_accounts: '银行账户', bank_transactions: '银行交易流水' },
   departments: { public_security: '公安', natural_resources: '自然资源', bank: '银行', finance: '财政', civil_affairs: '民政', market_regulation: '市场监管' },
+  departmentsPage: {
+    nav: '部门接口',
+    heading: '各部门接口状态',
+    intro: '网关所见的各部门接口：是否应答、版本、提供的数据类别，以及本网关实例自 {{since}} 起对其调用的最近成功、最近失败和拒绝次数。',
+    name: '部门',
+    health: '状态',
+    version: '版本',
+    categories: '提供的类别',
+    notServed: '目录中有但未提供：{{list}}',
+    lastSuccess: '最近成功',
+    lastFailure: '最近失败',
+    refusals: '拒绝（按原因代码）',
+    none: '无',
+    refresh: '刷新',
+    states: { serving: '正常应答', unreachable: '无法连接', not_configured: '未配置' },
+  },
   errors: { generic: '出错了：{{message}}', requestId: '请求编号 {{id}}' },
 } as const;
 
