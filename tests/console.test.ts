@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultChunks, results } from '../gateway/db/schema';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { devPkiPaths } from '../certs-dev/layout';
 import { signSignerCertificate } from '../proto/signer-certificate';
 import { LI, LI_SON_ELDER, LI_SON_YOUNGER } from '../adapters/departments/demo-world/li-family';
@@ -36,7 +36,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
   let world: ConsoleWorld;
   let browser: Browser;
   const sent: SentRequest[] = [];
+  /** What the investigator's inquiry page sent from the submission on. */
+  const detailSent: SentRequest[] = [];
   let inquiryId: string;
+  let watching: { contexts: BrowserContext[]; detail: Page; list: Page } | undefined;
 
   beforeAll(async () => {
     [world, browser] = await Promise.all([bootConsoleWorld(), launchChromium()]);
@@ -81,11 +84,20 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     for (const c of ['household', 'household_members', 'real_estate', 'grassland_contracts']) await page.getByRole('checkbox', { name: new RegExp(`^${c} `) }).check();
     await expect(page.locator('p.chain').textContent()).resolves.toContain('审批人 ×1');
     expect(await accessibilityProblems(page), 'new inquiry form').toEqual([]);
+    recordRequests(context, detailSent);
     await page.getByRole('button', { name: '提交查询' }).click();
     await page.waitForURL(/\/inquiries\/[^/]+$/);
     inquiryId = decodeURIComponent(page.url().split('/').pop()!);
     await page.getByText('待审批').first().waitFor();
-    await context.close();
+    // Kept open while the approver decides: the status is to arrive on the event stream, without a reload.
+    await page.evaluate('window.qiaoNotReloaded = true');
+    const listContext = await browser.newContext();
+    recordRequests(listContext, sent);
+    const list = await logIn(world, listContext, 'inv.ejinhoro');
+    await list.getByRole('navigation').getByRole('link', { name: '我的查询' }).click();
+    await list.locator(`tr[data-inquiry="${inquiryId}"] .status`).filter({ hasText: '待审批' }).waitFor();
+    await list.evaluate('window.qiaoNotReloaded = true');
+    watching = { contexts: [context, listContext], detail: page, list };
   });
 
   it('the Ordos approver finds it in the queue and approves it with a comment', async () => {
@@ -105,6 +117,25 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     await page.getByRole('status').filter({ hasText: '已批准' }).waitFor();
     await context.close();
     await world.fed.drain();
+  });
+
+  it('the investigator\'s open pages show the new status as it happens, from the event stream, without a reload or polling', async () => {
+    const { detail, list, contexts } = watching!;
+    try {
+      await detail.locator('dl.facts .status').filter({ hasText: '已完成' }).waitFor({ timeout: 30_000 });
+      await list.locator(`tr[data-inquiry="${inquiryId}"] .status`).filter({ hasText: '已完成' }).waitFor({ timeout: 30_000 });
+      for (const page of [detail, list]) await expect(page.evaluate('window.qiaoNotReloaded')).resolves.toBe(true);
+      const inquiryUrl = `${world.fed.gateway.url}/v1/inquiries/${encodeURIComponent(inquiryId)}`;
+      const streams = sent.filter((r) => r.url === `${inquiryUrl}/events` && r.method === 'GET');
+      // One stream each for the detail page and the list, each with the bearer token (EventSource could not send it).
+      expect(streams.length).toBeGreaterThanOrEqual(2);
+      for (const r of streams) expect(r.headers.authorization).toMatch(/^Bearer /);
+      // The detail page read the inquiry once when it opened; every change after came on the stream.
+      expect(detailSent.filter((r) => r.url === inquiryUrl && r.method === 'GET').length).toBe(1);
+      expect(detailSent.some((r) => r.url === `${inquiryUrl}/events`)).toBe(true);
+    } finally {
+      for (const c of contexts) await c.close();
+    }
   });
 
   it('the investigator imports the unit key, then downloads, verifies and decrypts in the browser: Li\'s two sons joined on 2017-03-15', async () => {
