@@ -25,6 +25,8 @@ describe('the web console bundle', () => {
     const ours = Object.keys(build.inputs).filter((p) => !p.startsWith('node_modules/'));
     expect(ours.some((p) => p.startsWith('client/console/app/'))).toBe(true);
     expect(ours.filter((p) => /^(gateway|adapters|client\/cli|certs-dev|scripts)\/|^proto\/(grpc|node)\//.test(p))).toEqual([]);
+    // The catalogue is the gateway's live one (GET /v1/catalogue), not a copy of policies/ built in.
+    expect(ours.filter((p) => p.startsWith('policies/'))).toEqual([]);
     const packages = Object.keys(build.inputs).filter((p) => /node_modules\/(@grpc|pg|@electric-sql|drizzle-orm|hono|pino|node-forge)\//.test(p));
     expect(packages).toEqual([]);
   });

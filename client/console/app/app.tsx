@@ -12,6 +12,7 @@ import { LoginPage } from './pages/login';
 import { InquiryDetail } from './pages/inquiry-detail';
 import { InquiryList } from './pages/inquiry-list';
 import { NewInquiry } from './pages/new-inquiry';
+import { OperatorPage } from './pages/operator';
 import { SigningKeyPage } from './pages/signing-key';
 import { UnitKeyPage } from './pages/unit-key';
 import { navigate, usePath } from './router';
@@ -57,6 +58,7 @@ export function App({ config }: { config: ConsoleConfig }) {
     ...(roles.has('investigator') ? [{ path: '/new', label: t('nav.newInquiry') }, { path: '/inquiries', label: t('nav.inquiries') }, { path: '/key', label: t('nav.key') }] : []),
     ...(roles.has('approver') || roles.has('regional_approver') ? [{ path: '/approvals', label: t('nav.approvals') }] : []),
     ...(roles.has('investigator') || roles.has('approver') || roles.has('regional_approver') ? [{ path: '/signing-key', label: t('nav.signingKey') }] : []),
+    ...(roles.has('department_operator') ? [{ path: '/operator', label: t('nav.operator') }] : []),
     ...(roles.has('auditor') || roles.has('department_operator') ? [{ path: '/audit', label: t('nav.audit') }] : []),
   ];
   const home = links[0]?.path ?? '/inquiries';
@@ -92,6 +94,7 @@ export function App({ config }: { config: ConsoleConfig }) {
         {page === '/key' && <UnitKeyPage />}
         {page === '/signing-key' && <SigningKeyPage />}
         {page === '/audit' && <AuditPage />}
+        {page === '/operator' && <OperatorPage />}
         {inquiryId && <InquiryDetail id={decodeURIComponent(inquiryId)} />}
       </main>
     </Console.Provider>
