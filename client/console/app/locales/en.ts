@@ -77,6 +77,7 @@ export const en: Messages = {
     needKey: 'Import your unit key first.',
     records: '{{count}} records',
     filter: 'Filter',
+    subjectColumn: 'Subject',
     exportCsv: 'Export CSV',
     exportNdjson: 'Export NDJSON',
     saveToFile: 'Decrypt and save to a file (large results)',

@@ -76,6 +76,7 @@ export const zhCN = {
     needKey: '请先导入本单位密钥。',
     records: '{{count}} 条记录',
     filter: '筛选',
+    subjectColumn: '查询对象',
     exportCsv: '导出 CSV',
     exportNdjson: '导出 NDJSON',
     saveToFile: '解密并保存为文件（大结果）',

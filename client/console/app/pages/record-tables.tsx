@@ -61,7 +61,7 @@ function CategoryTable({ category, rows, name }: { category: string; rows: Decry
           <tr>
             {columns.map((c) => (
               <th key={c} scope="col" aria-sort={sort?.column === c ? (sort.descending ? 'descending' : 'ascending') : undefined}>
-                <button type="button" className="sort" title={c} onClick={() => setSort({ column: c, descending: sort?.column === c ? !sort.descending : false })}>{t(`fields.${category}.${c}`, { defaultValue: c })}</button>
+                <button type="button" className="sort" title={c} onClick={() => setSort({ column: c, descending: sort?.column === c ? !sort.descending : false })}>{t(`fields.${category}.${c}`, { defaultValue: c === 'subject' ? t('results.subjectColumn') : c })}</button>
               </th>
             ))}
           </tr>
