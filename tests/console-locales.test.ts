@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { en } from '../client/console/app/locales/en';
+import { pagesEn, pagesZhCN } from '../client/console/app/locales/pages';
 import { zhCN } from '../client/console/app/locales/zh-CN';
 
 /**
@@ -13,7 +14,7 @@ describe('console translations of the catalogue', async () => {
   const { categories } = JSON.parse(await readFile(new URL('../policies/categories.json', import.meta.url), 'utf8')) as {
     categories: Record<string, { department: string; fields: string[] }>;
   };
-  const locales = { 'zh-CN': zhCN, en } as const;
+  const locales = { 'zh-CN': { ...zhCN, ...pagesZhCN }, en: { ...en, ...pagesEn } } as const;
 
   it.each(Object.keys(locales) as (keyof typeof locales)[])('%s names every category, department and field', (lang) => {
     const m = locales[lang] as unknown as { categoryNames: Record<string, string>; departments: Record<string, string>; fields: Record<string, Record<string, string>> };
@@ -23,7 +24,7 @@ describe('console translations of the catalogue', async () => {
       if (!m.departments[c.department]) missing.push(`departments.${c.department}`);
       for (const f of c.fields) if (!m.fields[name]?.[f]) missing.push(`fields.${name}.${f}`);
     }
-    expect(missing, `add these to client/console/app/locales/${lang === 'en' ? 'en' : 'zh-CN'}.ts`).toEqual([]);
+    expect(missing, `add these to client/console/app/locales/ (${lang})`).toEqual([]);
     // And no leftover of a category or field the catalogue no longer has.
     const extra = Object.entries(m.fields).flatMap(([name, fields]) => Object.keys(fields).filter((f) => !categories[name]?.fields.includes(f)).map((f) => `fields.${name}.${f}`));
     expect(extra).toEqual([]);

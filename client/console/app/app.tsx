@@ -1,3 +1,4 @@
+import i18next from 'i18next';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { createApiClient } from '../../core/api-client';
@@ -7,6 +8,7 @@ import type { ConsoleConfig } from './config';
 import { Console } from './context';
 import { ErrorText } from './error-text';
 import { LanguageSwitch } from './language-switch';
+import { pagesEn, pagesZhCN } from './locales/pages';
 import { AuditPage } from './pages/audit';
 import { LoginPage } from './pages/login';
 import { InquiryDetail } from './pages/inquiry-detail';
@@ -16,6 +18,10 @@ import { OperatorPage } from './pages/operator';
 import { SigningKeyPage } from './pages/signing-key';
 import { UnitKeyPage } from './pages/unit-key';
 import { navigate, usePath } from './router';
+
+// The signed-in pages' strings arrive with this chunk (locales/pages.ts).
+i18next.addResourceBundle('zh-CN', 'translation', pagesZhCN, true, false);
+i18next.addResourceBundle('en', 'translation', pagesEn, true, false);
 
 export function App({ config }: { config: ConsoleConfig }) {
   const { t } = useTranslation();
