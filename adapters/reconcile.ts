@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import { CheckpointRejected, type CheckpointState } from '../proto/audit-client';
 import { parseCheckpointKey } from '../proto/audit-log';
 import { openServedLog } from './kit/served-log';
-import { formatReport, reconcileDepartment, reportFailed } from './reconcile/reconcile';
+import { formatReport, reconcileDepartment, reportFailed } from '../proto/reconcile';
 
 interface Options {
   department: string;

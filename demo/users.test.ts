@@ -24,6 +24,14 @@ describe('the demo directory', () => {
     expect(DEMO_USERS.filter((u) => u.roles.includes('regional_approver')).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('gives every department of the catalogue its operator, ops.<department>, who reads that department\'s entries', async () => {
+    const { categories } = (await import('../policies/categories.json')).default as { categories: Record<string, { department: string }> };
+    for (const department of new Set(Object.values(categories).map((c) => c.department))) {
+      const operator = DEMO_USERS.find((u) => u.username === `ops.${department}`);
+      expect(operator, department).toMatchObject({ roles: ['department_operator'], department });
+    }
+  });
+
   it('has the places of the story: Alxa, Ordos and Ejin Horo, Hohhot, Baotou, Hulunbuir, Xilingol', () => {
     const named = new Set(DEMO_USERS.map((u) => unit(u.unitId)!.name.replace(/ Commission.*$/, '')));
     for (const place of ['Alxa League', 'Ordos City', 'Ejin Horo Banner', 'Hohhot City', 'Baotou City', 'Hulunbuir City', 'Xilingol League']) {

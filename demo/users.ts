@@ -47,4 +47,10 @@ export const DEMO_USERS: readonly DemoUser[] = [
   { username: 'admin.region', displayName: 'Ma Tao (administrator)', unitId: '150000', roles: ['administrator'] },
   { username: 'ops.public_security', displayName: 'Operator of the public security adapter', unitId: '150000', roles: ['department_operator'], department: 'public_security' },
   { username: 'ops.natural_resources', displayName: 'Operator of the natural resources adapter', unitId: '150000', roles: ['department_operator'], department: 'natural_resources' },
+  { username: 'ops.bank', displayName: 'Operator of the bank adapter', unitId: '150000', roles: ['department_operator'], department: 'bank' },
+  { username: 'ops.finance', displayName: 'Operator of the finance adapter', unitId: '150000', roles: ['department_operator'], department: 'finance' },
+  { username: 'ops.civil_affairs', displayName: 'Operator of the civil affairs adapter', unitId: '150000', roles: ['department_operator'], department: 'civil_affairs' },
+  { username: 'ops.market_regulation', displayName: 'Operator of the market regulation adapter', unitId: '150000', roles: ['department_operator'], department: 'market_regulation' },
+  { username: 'ops.vehicle_administration', displayName: 'Operator of the vehicle administration adapter', unitId: '150000', roles: ['department_operator'], department: 'vehicle_administration' },
+  { username: 'ops.organisation', displayName: 'Operator of the organisation department adapter', unitId: '150000', roles: ['department_operator'], department: 'organisation' },
 ];

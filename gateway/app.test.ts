@@ -31,6 +31,15 @@ describe('createApp', () => {
     expect(res.headers.get('strict-transport-security')).toBeNull();
   });
 
+  it('names a department operator\'s department in /v1/me, and no department for anyone else', async () => {
+    const operator = gw.users.departmentOperator;
+    await gw.db.execute(sql`update users set department = 'finance' where id = ${operator.id}`);
+    const res = await gw.as(operator).me();
+    expect(res.status).toBe(200);
+    expect(res.body.user).toMatchObject({ username: operator.username, roles: ['department_operator'], department: 'finance' });
+    expect((await gw.as(gw.users.investigator).me()).body.user.department).toBeNull();
+  });
+
   it('turns a raw database error into an opaque 500 with the request id, logged by its code without SQL text or parameters', async () => {
     const subjectId = '150627196803120034';
     const submitted = await gw.as(gw.users.investigator).submitInquiry(

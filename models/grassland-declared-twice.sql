@@ -26,4 +26,4 @@ SELECT
 FROM pay a JOIN pay b
   ON a.lives_in = b.lives_in AND a.year = b.year AND a.village = b.village AND a.area_mu = b.area_mu AND a.contract_id < b.contract_id
 GROUP BY a.lives_in, a.village, a.area_mu, a.contract_id, b.contract_id, a.recipient_id, b.recipient_id
-ORDER BY household_id, area_mu
+ORDER BY a.lives_in, a.area_mu

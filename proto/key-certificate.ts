@@ -26,6 +26,13 @@ export type KeyCertificateClaims = z.infer<typeof KeyCertificateClaims>;
 
 export class KeyCertificateError extends Error {
   override readonly name = 'KeyCertificateError';
+  /** Which check failed: the authority's signature (or the format), the validity, the unit, or the key. */
+  constructor(
+    message: string,
+    readonly problem: 'certificate' | 'expired' | 'other-unit' | 'other-key' = 'certificate',
+  ) {
+    super(message);
+  }
 }
 
 export function signKeyCertificate(claims: KeyCertificateClaims, authorityPrivateJwk: JWK): Promise<string> {
@@ -46,9 +53,9 @@ export async function verifyKeyCertificate(
     throw error;
   }
   const now = Math.floor((expected.now ?? new Date()).getTime() / 1000);
-  if (now >= claims.exp) throw new KeyCertificateError('key certificate has expired');
-  if (claims.unit !== expected.unit) throw new KeyCertificateError(`key certificate is for unit ${claims.unit}, not ${expected.unit}`);
+  if (now >= claims.exp) throw new KeyCertificateError('key certificate has expired', 'expired');
+  if (claims.unit !== expected.unit) throw new KeyCertificateError(`key certificate is for unit ${claims.unit}, not ${expected.unit}`, 'other-unit');
   const same = (['kty', 'crv', 'x', 'y'] as const).every((m) => claims.key[m] === expected.key[m]);
-  if (!same) throw new KeyCertificateError(`the key is not the one certified for unit ${expected.unit}`);
+  if (!same) throw new KeyCertificateError(`the key is not the one certified for unit ${expected.unit}`, 'other-key');
   return claims;
 }

@@ -6,7 +6,7 @@
  * also run by `npm start`. The build is bundled by path: scripts/ imports no side.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -39,11 +39,51 @@ const zodEnglishOnly: import('esbuild').Plugin = {
   },
 };
 
+/**
+ * The comparison models (models/*.sql) as the module `qiao:models`: their texts, built into the
+ * comparison chunk, which loads only when someone compares. A changed model needs a rebuild.
+ */
+function modelsPlugin(root: string): import('esbuild').Plugin {
+  return {
+    name: 'qiao-models',
+    setup(build) {
+      build.onResolve({ filter: /^qiao:models$/ }, () => ({ path: 'models', namespace: 'qiao-models' }));
+      build.onLoad({ filter: /.*/, namespace: 'qiao-models' }, async () => {
+        const dir = join(root, 'models');
+        const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+        const models = await Promise.all(files.map(async (f) => ({ source: `models/${f}`, text: await readFile(join(dir, f), 'utf8') })));
+        return { contents: `export default ${JSON.stringify(models)};`, loader: 'js', watchFiles: files.map((f) => join(dir, f)) };
+      });
+    },
+  };
+}
+
+/**
+ * duckdb-wasm's engine (the exception-handling build: every browser the console targets has
+ * WebAssembly exceptions) and its worker, copied next to the bundle under hashed names: served
+ * from the unit's own origin, never a CDN. Fetched only when someone compares.
+ */
+const DUCKDB_FILES = { wasm: 'duckdb-eh.wasm', worker: 'duckdb-browser-eh.worker.js' } as const;
+
+async function copyDuckdb(root: string, outDir: string): Promise<Record<keyof typeof DUCKDB_FILES, string>> {
+  const dist = join(root, 'node_modules/@duckdb/duckdb-wasm/dist');
+  const out = {} as Record<keyof typeof DUCKDB_FILES, string>;
+  for (const [key, file] of Object.entries(DUCKDB_FILES) as [keyof typeof DUCKDB_FILES, string][]) {
+    const bytes = await readFile(join(dist, file));
+    const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 10).toUpperCase();
+    const name = file.replace(/(\.worker)?\.(wasm|js)$/, (m) => `-${hash}${m}`);
+    await writeFile(join(outDir, 'assets', name), bytes);
+    out[key] = `/assets/${name}`;
+  }
+  return out;
+}
+
 export async function buildConsole(root = ROOT, outDir = join(root, CONSOLE_BUILD_DIR)): Promise<ConsoleBuild> {
   const started = Date.now();
   const esbuild = await import('esbuild');
   await rm(outDir, { recursive: true, force: true });
   await mkdir(join(outDir, 'assets'), { recursive: true });
+  const duckdb = await copyDuckdb(root, outDir);
   const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: [join(root, CONSOLE_ENTRY)],
@@ -59,12 +99,12 @@ export async function buildConsole(root = ROOT, outDir = join(root, CONSOLE_BUIL
     minify: true,
     sourcemap: false,
     jsx: 'automatic',
-    define: { 'process.env.NODE_ENV': '"production"' },
+    define: { 'process.env.NODE_ENV': '"production"', QIAO_DUCKDB_WASM: JSON.stringify(duckdb.wasm), QIAO_DUCKDB_WORKER: JSON.stringify(duckdb.worker) },
     legalComments: 'none',
     metafile: true,
     logLevel: 'silent',
     tsconfig: join(root, 'client/console/tsconfig.json'),
-    plugins: [zodEnglishOnly],
+    plugins: [zodEnglishOnly, modelsPlugin(root)],
   });
   const outputs = Object.keys(result.metafile.outputs).map((p) => resolve(root, p));
   const js = outputs.find((p) => /[/\\]main-[^/\\]+\.js$/.test(p));
@@ -79,7 +119,7 @@ export async function buildConsole(root = ROOT, outDir = join(root, CONSOLE_BUIL
   await writeFile(join(outDir, 'index.html'), html);
 
   const files: ConsoleBuild['files'] = {};
-  for (const file of [join(outDir, 'index.html'), ...outputs]) {
+  for (const file of [join(outDir, 'index.html'), ...outputs, ...Object.values(duckdb).map((p) => join(outDir, p))]) {
     const bytes = await readFile(file);
     files[relative(outDir, file)] = { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
   }

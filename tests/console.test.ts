@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultChunks, results } from '../gateway/db/schema';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { openServedLog } from '../adapters/kit/served-log';
 import { devPkiPaths } from '../certs-dev/layout';
 import { signSignerCertificate } from '../proto/signer-certificate';
 import { LI, LI_SON_ELDER, LI_SON_YOUNGER } from '../adapters/departments/demo-world/li-family';
@@ -32,15 +33,19 @@ async function importSigningKey(world: ConsoleWorld, page: Page, username: strin
   await page.getByRole('status').filter({ hasText: '已导入签名密钥' }).waitFor();
 }
 
-describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao case', () => {
+// Each step drives real Chromium against a whole federation: generous on a loaded machine, never a timing assertion.
+describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao case', { timeout: 180_000 }, () => {
   let world: ConsoleWorld;
   let browser: Browser;
   const sent: SentRequest[] = [];
+  /** What the investigator's inquiry page sent from the submission on. */
+  const detailSent: SentRequest[] = [];
   let inquiryId: string;
+  let watching: { contexts: BrowserContext[]; detail: Page; list: Page } | undefined;
 
   beforeAll(async () => {
     [world, browser] = await Promise.all([bootConsoleWorld(), launchChromium()]);
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     await browser?.close();
     await world?.close();
@@ -78,14 +83,27 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     await expect(page.locator('#subject-0-check').textContent()).resolves.toMatch(/check character/);
     await id.fill(LI.id);
     await expect(page.locator('#subject-0-check').textContent()).resolves.toBe('校验通过');
+    // The categories come from the gateway's catalogue, with each department's health.
+    // (Health as the gateway probed it just now: on a loaded machine a probe may time out.)
+    await page.locator('label.category').filter({ hasText: 'household_members' }).filter({ hasText: /公安：(在线|暂不可达)/ }).waitFor();
+    expect(sent.some((r) => r.url === `${world.fed.gateway.url}/v1/catalogue`)).toBe(true);
     for (const c of ['household', 'household_members', 'real_estate', 'grassland_contracts']) await page.getByRole('checkbox', { name: new RegExp(`^${c} `) }).check();
     await expect(page.locator('p.chain').textContent()).resolves.toContain('审批人 ×1');
     expect(await accessibilityProblems(page), 'new inquiry form').toEqual([]);
+    recordRequests(context, detailSent);
     await page.getByRole('button', { name: '提交查询' }).click();
     await page.waitForURL(/\/inquiries\/[^/]+$/);
     inquiryId = decodeURIComponent(page.url().split('/').pop()!);
     await page.getByText('待审批').first().waitFor();
-    await context.close();
+    // Kept open while the approver decides: the status is to arrive on the event stream, without a reload.
+    await page.evaluate('window.qiaoNotReloaded = true');
+    const listContext = await browser.newContext();
+    recordRequests(listContext, sent);
+    const list = await logIn(world, listContext, 'inv.ejinhoro');
+    await list.getByRole('navigation').getByRole('link', { name: '我的查询' }).click();
+    await list.locator(`tr[data-inquiry="${inquiryId}"] .status`).filter({ hasText: '待审批' }).waitFor();
+    await list.evaluate('window.qiaoNotReloaded = true');
+    watching = { contexts: [context, listContext], detail: page, list };
   });
 
   it('the Ordos approver finds it in the queue and approves it with a comment', async () => {
@@ -105,6 +123,25 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     await page.getByRole('status').filter({ hasText: '已批准' }).waitFor();
     await context.close();
     await world.fed.drain();
+  });
+
+  it('the investigator\'s open pages show the new status as it happens, from the event stream, without a reload or polling', async () => {
+    const { detail, list, contexts } = watching!;
+    try {
+      await detail.locator('dl.facts .status').filter({ hasText: '已完成' }).waitFor({ timeout: 30_000 });
+      await list.locator(`tr[data-inquiry="${inquiryId}"] .status`).filter({ hasText: '已完成' }).waitFor({ timeout: 30_000 });
+      for (const page of [detail, list]) await expect(page.evaluate('window.qiaoNotReloaded')).resolves.toBe(true);
+      const inquiryUrl = `${world.fed.gateway.url}/v1/inquiries/${encodeURIComponent(inquiryId)}`;
+      const streams = sent.filter((r) => r.url === `${inquiryUrl}/events` && r.method === 'GET');
+      // One stream each for the detail page and the list, each with the bearer token (EventSource could not send it).
+      expect(streams.length).toBeGreaterThanOrEqual(2);
+      for (const r of streams) expect(r.headers.authorization).toMatch(/^Bearer /);
+      // The detail page read the inquiry once when it opened; every change after came on the stream.
+      expect(detailSent.filter((r) => r.url === inquiryUrl && r.method === 'GET').length).toBe(1);
+      expect(detailSent.some((r) => r.url === `${inquiryUrl}/events`)).toBe(true);
+    } finally {
+      for (const c of contexts) await c.close();
+    }
   });
 
   it('the investigator imports the unit key, then downloads, verifies and decrypts in the browser: Li\'s two sons joined on 2017-03-15', async () => {
@@ -130,6 +167,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     const members = part.locator('div[data-category="household_members"] tbody tr');
     const sons = members.filter({ hasText: '2017-03-15' });
     await expect(sons.count()).resolves.toBe(2);
+    // Column headers in the user's language, from the catalogue's field names.
+    await part.locator('div[data-category="household_members"] th').filter({ hasText: '迁入日期' }).waitFor();
     const text = (await sons.allTextContents()).join('\n');
     expect(text).toContain(LI_SON_ELDER.id);
     expect(text).toContain(LI_SON_YOUNGER.id);
@@ -137,6 +176,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     // The English switch: every label changes, the data does not.
     await page.getByLabel('语言').selectOption('en');
     await part.getByText(/Verified: receipt signature/).waitFor();
+    await part.locator('div[data-category="household_members"] th').filter({ hasText: 'Joined' }).waitFor();
     await page.getByRole('link', { name: 'Unit key' }).waitFor();
     await context.close();
   });
@@ -211,6 +251,41 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     await context.close();
   });
 
+  it('a unit key that is not the unit\'s certified key is refused on import, saying why, and nothing is stored', async () => {
+    const context = await browser.newContext();
+    recordRequests(context, sent);
+    const page = await logIn(world, context, 'inv.alxa');
+    await page.getByRole('link', { name: '单位密钥' }).click();
+    const dir = await mkdtemp(join(tmpdir(), 'qiao-unit-key-'));
+    const pick = async (path: string, label = '密钥文件') => {
+      await page.getByLabel(label).setInputFiles(path);
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      return alert.textContent();
+    };
+    try {
+      // Another unit's key (Ejin Horo's, for an Alxa investigator).
+      await expect(pick(world.fed.pki.units['150627']!.privateKeyPath)).resolves.toMatch(/此密钥不是目录机构为本单位（152900）认证的密钥/);
+      // Alxa's certified public half with another private half: does not match its certificate.
+      const own = world.fed.pki.units['152900']!.privateJwk;
+      const spliced = join(dir, 'encryption.jwk');
+      await writeFile(spliced, JSON.stringify({ ...own, d: world.fed.pki.units['150627']!.privateJwk.d }));
+      await expect(pick(spliced)).resolves.toMatch(/文件中的私钥与其公钥不匹配/);
+      // A signing key is not the unit key.
+      await expect(pick(devPkiPaths(world.fed.pki.dir).signer('inv.alxa').privateJwk)).resolves.toMatch(/不含 P-256 加密密钥/);
+      await expect(page.getByRole('status').textContent()).resolves.toBe('尚未导入密钥。');
+      await page.getByLabel('语言').selectOption('en');
+      await expect(pick(world.fed.pki.units['150627']!.privateKeyPath, 'Key file')).resolves.toMatch(/not the one the directory authority certified for your unit \(152900\)/);
+      // Its own key is accepted.
+      await page.getByLabel('Key file').setInputFiles(world.fed.pki.units['152900']!.privateKeyPath);
+      await page.getByRole('status').filter({ hasText: '152900' }).waitFor();
+      await expect(page.getByRole('alert').count()).resolves.toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await context.close();
+    }
+  });
+
   it('another unit\'s investigator cannot reach the inquiry: the page says it does not exist', async () => {
     const context = await browser.newContext();
     recordRequests(context, sent);
@@ -241,6 +316,44 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in Chromium: the Muhudunbao cas
     await page.getByRole('status').filter({ hasText: '上次接受的检查点' }).waitFor();
     expect(await accessibilityProblems(page), 'audit log').toEqual([]);
     await context.close();
+  });
+
+  it('the public security operator sees its entries and reconciles its served-warrant log in the browser: agreement, then a warrant the gateway never logged, then an edited log', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    recordRequests(context, sent);
+    const page = await logIn(world, context, 'ops.public_security');
+    await page.getByRole('navigation').getByRole('link', { name: '部门核对' }).click();
+    await page.getByRole('heading', { name: '部门核对：公安' }).waitFor();
+    await page.locator('table.audit tr[data-action="warrant.issued"]').first().waitFor();
+    const dir = await mkdtemp(join(tmpdir(), 'qiao-served-'));
+    const reconcile = async (file: string) => {
+      await page.getByLabel('令状日志文件（.ndjson）').setInputFiles(file);
+      await page.getByRole('button', { name: '核对' }).click();
+      const outcome = page.getByRole('status').filter({ hasText: /一致|不一致/ }).or(page.getByRole('alert'));
+      await outcome.first().waitFor({ timeout: 60_000 });
+      return (await outcome.first().textContent()) ?? '';
+    };
+    try {
+      const served = join(dir, 'served.ndjson');
+      await writeFile(served, await readFile(join(world.fed.pki.dir, 'served', 'public_security.ndjson')));
+      await expect(reconcile(served)).resolves.toMatch(/^✓ 一致.*首次核对/);
+      expect(await accessibilityProblems(page), 'operator page').toEqual([]);
+      // One more warrant "served" an hour ago, properly chained: the gateway has no entry for it.
+      const forged = join(dir, 'forged.ndjson');
+      await writeFile(forged, await readFile(served));
+      const log = await openServedLog(forged, () => new Date(Date.now() - 3_600_000));
+      await log.append({ outcome: 'served', jti: 'warrant-off-the-record', warrantSha256: 'ab'.repeat(32), inquiryId: inquiryId, records: 3, ciphertextSha256: 'cd'.repeat(32) });
+      await log.close();
+      await expect(reconcile(forged)).resolves.toMatch(/^✗ 不一致.*与本浏览器上次接受的检查点/);
+      await page.locator('.reconcile-section').filter({ hasText: '已服务但网关未记录 (1)' }).filter({ hasText: 'warrant-off-the-record' }).waitFor();
+      // A line edited by hand breaks the chain: the file is refused whole.
+      const edited = join(dir, 'edited.ndjson');
+      await writeFile(edited, (await readFile(served, 'utf8')).replace('"outcome":"accepted"', '"outcome":"refused"'));
+      await expect(reconcile(edited)).resolves.toMatch(/日志文件无法读取：edited\.ndjson:\d+: the hash chain is broken/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await context.close();
+    }
   });
 
   it('the console server publishes the keys the page signs against, public halves only', async () => {

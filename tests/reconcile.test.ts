@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatReport, reconcileDepartment } from '../adapters/reconcile/reconcile';
+import { formatReport, reconcileDepartment } from '../proto/reconcile';
 import { openServedLog, type ServedLog } from '../adapters/kit/served-log';
 import { CheckpointRejected } from '../proto/audit-client';
 import { noteSigner, parseVerifierKey, verifierKeyString } from '../proto/checkpoint';

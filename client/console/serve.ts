@@ -49,6 +49,7 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
   '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
 };
 
 /** The origin of a URL, refusing anything that is not http(s). */
@@ -66,7 +67,9 @@ function originOf(url: string, what: string): string {
 export function contentSecurityPolicy(gateway: string, issuer: string): string {
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    // WebAssembly compiled from the console's own origin (duckdb-wasm, for comparisons), in a worker of that origin.
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "worker-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",

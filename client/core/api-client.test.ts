@@ -5,7 +5,7 @@ import { ApiError, createApiClient, type FetchLike } from './api-client';
  * The client against a stand-in gateway: a fetch that answers what each test needs, right or
  * wrong on purpose. The real gateway is driven through this client by the whole-federation tests.
  */
-const me = { user: { id: 'u1', username: 'li', displayName: 'Li', roles: ['investigator'] }, unit: { id: '150627', name: 'Ejin Horo Banner', nameZh: '伊金霍洛旗', level: 'banner' } };
+const me = { user: { id: 'u1', username: 'li', displayName: 'Li', roles: ['investigator'], department: null }, unit: { id: '150627', name: 'Ejin Horo Banner', nameZh: '伊金霍洛旗', level: 'banner' } };
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'x-request-id': 'req-1', ...headers } });
 

@@ -53,7 +53,7 @@ export type Resource =
   /** The warrants issued for an inquiry: all of them (`department` null), or one department's. */
   | { kind: 'warrants'; inquiryUnitPath: readonly UnitRef[]; department: string | null }
   /** The catalogue of categories, departments and approval chains. */
-  | { kind: 'catalogue' };
+  | { kind: 'catalogue' }
   /** The departments view as a whole (`department` null), or one department's entry of it. */
   | { kind: 'departments'; department: string | null };
 

@@ -7,7 +7,7 @@ import { request } from './api-client';
  * The contract check of the test transport, against a stand-in gateway that answers wrongly on
  * purpose: if these did not throw, the route tests' silence about schemas would prove nothing.
  */
-const me = { user: { id: 'u1', username: 'li', displayName: 'Li', roles: ['investigator'] }, unit: { id: '150627', name: 'Ejin Horo Banner', nameZh: '伊金霍洛旗', level: 'banner' } };
+const me = { user: { id: 'u1', username: 'li', displayName: 'Li', roles: ['investigator'], department: null }, unit: { id: '150627', name: 'Ejin Horo Banner', nameZh: '伊金霍洛旗', level: 'banner' } };
 const envelope = (code: string) => ({ error: { code, message: 'm', requestId: 'r' } });
 
 function gatewayAnswering(answer: (c: import('hono').Context) => Response | Promise<Response>) {

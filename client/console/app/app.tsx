@@ -1,3 +1,4 @@
+import i18next from 'i18next';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { createApiClient } from '../../core/api-client';
@@ -7,15 +8,21 @@ import type { ConsoleConfig } from './config';
 import { Console } from './context';
 import { ErrorText } from './error-text';
 import { LanguageSwitch } from './language-switch';
+import { pagesEn, pagesZhCN } from './locales/pages';
 import { AuditPage } from './pages/audit';
 import { DepartmentsPage } from './pages/departments';
 import { LoginPage } from './pages/login';
 import { InquiryDetail } from './pages/inquiry-detail';
 import { InquiryList } from './pages/inquiry-list';
 import { NewInquiry } from './pages/new-inquiry';
+import { OperatorPage } from './pages/operator';
 import { SigningKeyPage } from './pages/signing-key';
 import { UnitKeyPage } from './pages/unit-key';
 import { navigate, usePath } from './router';
+
+// The signed-in pages' strings arrive with this chunk (locales/pages.ts).
+i18next.addResourceBundle('zh-CN', 'translation', pagesZhCN, true, false);
+i18next.addResourceBundle('en', 'translation', pagesEn, true, false);
 
 export function App({ config }: { config: ConsoleConfig }) {
   const { t } = useTranslation();
@@ -58,6 +65,7 @@ export function App({ config }: { config: ConsoleConfig }) {
     ...(roles.has('investigator') ? [{ path: '/new', label: t('nav.newInquiry') }, { path: '/inquiries', label: t('nav.inquiries') }, { path: '/key', label: t('nav.key') }] : []),
     ...(roles.has('approver') || roles.has('regional_approver') ? [{ path: '/approvals', label: t('nav.approvals') }] : []),
     ...(roles.has('investigator') || roles.has('approver') || roles.has('regional_approver') ? [{ path: '/signing-key', label: t('nav.signingKey') }] : []),
+    ...(roles.has('department_operator') ? [{ path: '/operator', label: t('nav.operator') }] : []),
     ...(roles.has('auditor') || roles.has('department_operator') ? [{ path: '/audit', label: t('nav.audit') }] : []),
     ...(roles.has('auditor') || roles.has('administrator') || roles.has('department_operator') ? [{ path: '/departments', label: t('departmentsPage.nav') }] : []),
   ];
@@ -95,6 +103,7 @@ export function App({ config }: { config: ConsoleConfig }) {
         {page === '/signing-key' && <SigningKeyPage />}
         {page === '/audit' && <AuditPage />}
         {page === '/departments' && <DepartmentsPage />}
+        {page === '/operator' && <OperatorPage />}
         {inquiryId && <InquiryDetail id={decodeURIComponent(inquiryId)} />}
       </main>
     </Console.Provider>

@@ -1,4 +1,5 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { KeyCertificateError, verifyKeyCertificate } from '../../../proto/key-certificate';
 import { SIGNER_ROLES, type SignerRole } from '../../../proto/signer-certificate';
 import { checkSigner, SigningError, type BrowserSigner } from '../../core/signing';
 
@@ -45,18 +46,57 @@ async function run<T>(mode: IDBTransactionMode, action: (store: IDBObjectStore) 
   }
 }
 
-/** Checks the file is a P-256 private encryption JWK and imports it, non-extractable. */
-export async function importUnitKey(unitId: string, fileText: string): Promise<StoredUnitKey> {
+/** Why a unit key was refused, for the page to say in zh-CN or English (`key.problems.*`). */
+export class UnitKeyImportError extends Error {
+  override readonly name = 'UnitKeyImportError';
+  constructor(
+    readonly problem: 'not-json' | 'not-p256' | 'public-only' | 'mismatch' | KeyCertificateError['problem'],
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/**
+ * Checks the file is a P-256 private encryption JWK, that its public half is the key the
+ * directory authority certified for this unit (the certificate from the unit's own server,
+ * checked against the pinned authority key) and that its private half belongs to that public
+ * key (an ECDH probe: the key file agrees with a fresh key on the same secret as the certified
+ * public key does). Only then it is imported, non-extractable, and kept.
+ */
+export async function importUnitKey(unitId: string, fileText: string, trust: { certificate: string; authorityJwk: JWK }): Promise<StoredUnitKey> {
   let jwk: JWK;
   try {
     jwk = JSON.parse(fileText) as JWK;
   } catch {
-    throw new Error('the file is not JSON: choose the unit key file encryption.jwk');
+    throw new UnitKeyImportError('not-json', 'the file is not JSON: choose the unit key file encryption.jwk');
   }
-  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error('the key is not a P-256 key: choose the unit key file encryption.jwk');
-  if (!jwk.d) throw new Error('the file holds a public key only: the private key file is encryption.jwk, not encryption.pub.jwk');
-  const key = await crypto.subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, d: jwk.d, ext: false }, { name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits', 'deriveKey']);
-  const thumbprint = await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! });
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.x || !jwk.y) throw new UnitKeyImportError('not-p256', 'the key is not a P-256 key: choose the unit key file encryption.jwk');
+  if (!jwk.d) throw new UnitKeyImportError('public-only', 'the file holds a public key only: the private key file is encryption.jwk, not encryption.pub.jwk');
+  const publicJwk = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
+  try {
+    await verifyKeyCertificate(trust.certificate, { unit: unitId, key: publicJwk, authorityJwk: trust.authorityJwk });
+  } catch (error) {
+    if (error instanceof KeyCertificateError) throw new UnitKeyImportError(error.problem, error.message);
+    throw error;
+  }
+  const ecdh = { name: 'ECDH', namedCurve: 'P-256' } as const;
+  let key: CryptoKey;
+  try {
+    key = await crypto.subtle.importKey('jwk', { ...publicJwk, d: jwk.d, ext: false }, ecdh, false, ['deriveBits', 'deriveKey']);
+  } catch (error) {
+    throw new UnitKeyImportError('mismatch', `the private key does not fit its public key (${(error as Error).message})`);
+  }
+  const probe = await crypto.subtle.generateKey(ecdh, false, ['deriveBits']);
+  const certified = await crypto.subtle.importKey('jwk', publicJwk, ecdh, false, []);
+  const [mine, theirs] = await Promise.all([
+    crypto.subtle.deriveBits({ name: 'ECDH', public: probe.publicKey }, key, 256),
+    crypto.subtle.deriveBits({ name: 'ECDH', public: certified }, probe.privateKey, 256),
+  ]);
+  const a = new Uint8Array(mine);
+  const b = new Uint8Array(theirs);
+  if (a.length !== b.length || a.some((x, i) => x !== b[i])) throw new UnitKeyImportError('mismatch', 'the private key in the file is not the private half of the certified public key');
+  const thumbprint = await calculateJwkThumbprint(publicJwk as JWK);
   const stored: StoredUnitKey = { unitId, thumbprint, key, importedAt: new Date().toISOString() };
   await run('readwrite', (s) => s.put(stored));
   return stored;

@@ -7,7 +7,7 @@ export function meRoutes() {
     const { principal } = requestContext(c);
     return c.json(
       {
-        user: { id: principal.userId, username: principal.username, displayName: principal.displayName, roles: [...principal.roles] },
+        user: { id: principal.userId, username: principal.username, displayName: principal.displayName, roles: [...principal.roles], department: principal.department },
         unit: principal.unit,
       },
       200,

@@ -2,7 +2,7 @@ import type { Messages } from './zh-CN';
 
 export const en: Messages = {
   app: { title: 'Qiao · inquiry console', skip: 'Skip to main content', language: 'Language', loading: 'Loading…' },
-  nav: { newInquiry: 'New inquiry', inquiries: 'My inquiries', approvals: 'Awaiting my approval', audit: 'Audit log', key: 'Unit key', signingKey: 'My signing key', logout: 'Log out' },
+  nav: { newInquiry: 'New inquiry', inquiries: 'My inquiries', approvals: 'Awaiting my approval', audit: 'Audit log', key: 'Unit key', signingKey: 'My signing key', operator: 'Reconciliation', logout: 'Log out' },
   login: {
     heading: 'Log in',
     intro: "Log in with your unit's single sign-on. This console is served by your unit's own server; results are decrypted in this browser and plaintext never leaves it.",
@@ -77,11 +77,12 @@ export const en: Messages = {
     needKey: 'Import your unit key first.',
     records: '{{count}} records',
     filter: 'Filter',
+    subjectColumn: 'Subject',
     exportCsv: 'Export CSV',
     exportNdjson: 'Export NDJSON',
     saveToFile: 'Decrypt and save to a file (large results)',
     saved: 'Verified and saved: {{records}} records written to {{file}}',
-    noFileApi: 'This browser cannot write a result straight to a file (it needs the File System Access API, as in Chromium or Edge); use the command line: qiao results --out',
+    tooLargeForDownload: "This browser cannot write a result straight to a file (the File System Access API is Chromium's and Edge's), and a result over {{limit}} is too large to save as a download: use Chromium, or the command line's qiao results --out",
     progress: 'Downloaded {{done}} of {{total}}',
   },
   key: {
@@ -92,6 +93,16 @@ export const en: Messages = {
     none: 'No key imported yet.',
     forget: 'Delete the key from this browser',
     bad: 'Cannot import: {{message}}',
+    problems: {
+      'not-json': 'The file is not JSON: choose the unit key file encryption.jwk.',
+      'not-p256': 'The file holds no P-256 encryption key: choose the unit key file encryption.jwk (not a signing key).',
+      'public-only': 'The file holds a public key only: choose the private key file encryption.jwk, not encryption.pub.jwk.',
+      certificate: "The unit's key certificate does not verify with the directory authority's key: check the console server's --directory and --units.",
+      expired: "The unit's key certificate has expired: ask the directory authority for a new one.",
+      'other-unit': "The key certificate on this unit's server is another unit's: check the console server's --units.",
+      'other-key': 'This key is not the one the directory authority certified for your unit ({{unit}}): it may be another unit\'s key. Choose your unit\'s encryption.jwk.',
+      mismatch: "The private key in the file does not belong to its public key (the file is damaged or altered): use your unit's original encryption.jwk.",
+    },
   },
   signingKey: {
     heading: 'My signing key',
@@ -138,8 +149,9 @@ export const en: Messages = {
     inquiry: 'Inquiry',
     shown: 'Showing {{shown}} of {{total}}',
   },
-  categoryNames: { household: 'Household registration', household_members: 'Household members and moves', real_estate: 'Real estate rights', grassland_contracts: 'Grassland contracts', bank_accounts: 'Bank accounts', bank_transactions: 'Bank transactions' },
-  departments: { public_security: 'Public security', natural_resources: 'Natural resources', bank: 'Bank', finance: 'Finance', civil_affairs: 'Civil affairs', market_regulation: 'Market regulation' },
+  categoryNames: { household: 'Household registration', household_members: 'Household members and moves', real_estate: 'Real estate rights', grassland_contracts: 'Grassland contracts', bank_accounts: 'Bank accounts', bank_transactions: 'Bank transactions', subsidies: 'Subsidy payments', social_assistance: 'Social assistance', enterprises: 'Enterprise registrations', vehicles: 'Vehicle registrations', public_officials: 'Posts of public officials' },
+  departments: { public_security: 'Public security', natural_resources: 'Natural resources', bank: 'Bank', finance: 'Finance', civil_affairs: 'Civil affairs', market_regulation: 'Market regulation', vehicle_administration: 'Vehicle administration', organisation: 'Organisation department' },
+  health: { serving: 'serving', unreachable: 'unreachable', not_configured: 'not connected' },
   departmentsPage: {
     nav: 'Departments',
     heading: "Departments' adapters",

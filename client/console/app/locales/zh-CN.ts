@@ -1,7 +1,7 @@
 /** 中文（默认）。Every key here has its English twin in en.ts: `en: Messages` makes the type check refuse a missing or extra key. */
 export const zhCN = {
   app: { title: '桥 · 纪检监察数据查询控制台', skip: '跳到主要内容', language: '语言', loading: '加载中…' },
-  nav: { newInquiry: '新建查询', inquiries: '我的查询', approvals: '待我审批', audit: '审计日志', key: '单位密钥', signingKey: '我的签名密钥', logout: '退出登录' },
+  nav: { newInquiry: '新建查询', inquiries: '我的查询', approvals: '待我审批', audit: '审计日志', key: '单位密钥', signingKey: '我的签名密钥', operator: '部门核对', logout: '退出登录' },
   login: {
     heading: '登录',
     intro: '使用所在单位的统一身份认证登录。本控制台由本单位服务器提供，解密在浏览器内完成，明文不离开本机。',
@@ -76,11 +76,12 @@ export const zhCN = {
     needKey: '请先导入本单位密钥。',
     records: '{{count}} 条记录',
     filter: '筛选',
+    subjectColumn: '查询对象',
     exportCsv: '导出 CSV',
     exportNdjson: '导出 NDJSON',
     saveToFile: '解密并保存为文件（大结果）',
     saved: '已验证并保存：{{records}} 条记录写入 {{file}}',
-    noFileApi: '此浏览器不能把结果直接写入文件（需要 File System Access API，如 Chromium、Edge）；请改用命令行 qiao results --out',
+    tooLargeForDownload: '此浏览器不能把结果直接写入文件（File System Access API 仅 Chromium、Edge 提供），超过 {{limit}} 的结果无法作为下载保存：请改用 Chromium 或命令行 qiao results --out',
     progress: '已下载 {{done}} / {{total}}',
   },
   key: {
@@ -91,6 +92,16 @@ export const zhCN = {
     none: '尚未导入密钥。',
     forget: '删除本浏览器中的密钥',
     bad: '无法导入：{{message}}',
+    problems: {
+      'not-json': '文件不是 JSON，请选择本单位密钥文件 encryption.jwk。',
+      'not-p256': '文件不含 P-256 加密密钥，请选择本单位密钥文件 encryption.jwk（不是签名密钥）。',
+      'public-only': '文件只含公钥，请选择私钥文件 encryption.jwk，而不是 encryption.pub.jwk。',
+      certificate: '本单位的密钥证书无法用目录机构的公钥核验：请检查控制台服务器的 --directory 和 --units 设置。',
+      expired: '本单位的密钥证书已过期：请向目录机构申请新证书。',
+      'other-unit': '本单位服务器上的密钥证书属于其他单位：请检查控制台服务器的 --units 设置。',
+      'other-key': '此密钥不是目录机构为本单位（{{unit}}）认证的密钥：可能是其他单位的密钥，请选择本单位的 encryption.jwk。',
+      mismatch: '文件中的私钥与其公钥不匹配（文件已损坏或被篡改）：请使用本单位原始的 encryption.jwk。',
+    },
   },
   signingKey: {
     heading: '我的签名密钥',
@@ -137,8 +148,9 @@ export const zhCN = {
     inquiry: '查询',
     shown: '显示 {{shown}} / {{total}} 条',
   },
-  categoryNames: { household: '户籍', household_members: '户内成员及迁移记录', real_estate: '不动产登记', grassland_contracts: '草原承包经营权', bank_accounts: '银行账户', bank_transactions: '银行交易流水' },
-  departments: { public_security: '公安', natural_resources: '自然资源', bank: '银行', finance: '财政', civil_affairs: '民政', market_regulation: '市场监管' },
+  categoryNames: { household: '户籍', household_members: '户内成员及迁移记录', real_estate: '不动产登记', grassland_contracts: '草原承包经营权', bank_accounts: '银行账户', bank_transactions: '银行交易流水', subsidies: '补贴发放', social_assistance: '社会救助', enterprises: '企业登记', vehicles: '机动车登记', public_officials: '公职人员任职' },
+  departments: { public_security: '公安', natural_resources: '自然资源', bank: '银行', finance: '财政', civil_affairs: '民政', market_regulation: '市场监管', vehicle_administration: '车管', organisation: '组织部' },
+  health: { serving: '在线', unreachable: '暂不可达', not_configured: '未接入' },
   departmentsPage: {
     nav: '部门接口',
     heading: '各部门接口状态',

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
+import { isFinalStatus } from '../../../../proto/api/events';
 import { signDecisionOn } from '../../../core/signing';
 import { useTranslation } from 'react-i18next';
 import type { InquiryView } from '../../../../proto/api/inquiries';
@@ -6,6 +7,7 @@ import { useConsole } from '../context';
 import { ErrorText } from '../error-text';
 import { formatDateTime, formatSubjectId } from '../format';
 import { loadSigningKey } from '../keystore';
+import { useFollowInquiry } from '../live';
 import { navigate } from '../router';
 import { awaitsMe } from './inquiry-list';
 import { ResultsView } from './results-view';
@@ -17,13 +19,9 @@ export function InquiryDetail({ id }: { id: string }) {
   const [error, setError] = useState<unknown>(null);
   const [comment, setComment] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
-  const load = useCallback(() => void api.getInquiry(id).then(setInquiry, setError), [api, id]);
-  useEffect(load, [load]);
-  useEffect(() => {
-    if (!inquiry || !['pending_approval', 'running'].includes(inquiry.status)) return;
-    const timer = setInterval(load, 3000);
-    return () => clearInterval(timer);
-  }, [inquiry, load]);
+  // Read once, then live from the event stream until the status is final (polling only if the stream fails).
+  useEffect(() => void api.getInquiry(id).then(setInquiry, setError), [api, id]);
+  useFollowInquiry(api, id, inquiry !== null && !isFinalStatus(inquiry.status), setInquiry);
 
   async function decide(decision: 'approve' | 'reject') {
     if (!comment.trim()) {

@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { isFinalStatus } from '../../../../proto/api/events';
 import type { InquiryView } from '../../../../proto/api/inquiries';
 import { useConsole } from '../context';
 import { ErrorText } from '../error-text';
 import { formatDateTime } from '../format';
+import { MAX_STREAMS, useFollowInquiry } from '../live';
 import { navigate } from '../router';
 
 /** Whether the next step of the chain is one the caller can fill: role, unit, not their own, not already theirs. */
@@ -15,28 +17,40 @@ export function awaitsMe(inquiry: InquiryView, me: { user: { username: string; r
   return !inquiry.approvals.steps.some((s) => s.approvedBy.includes(me.user.username));
 }
 
+/** Renders nothing: follows one inquiry's event stream and hands each new view up. */
+function Follow({ id, onView }: { id: string; onView: (view: InquiryView) => void }) {
+  const { api } = useConsole();
+  useFollowInquiry(api, id, true, onView);
+  return null;
+}
+
+/** The list itself has no event stream: new inquiries appear on this slow re-read or the refresh button. */
+const RELIST_MS = 30_000;
+
 export function InquiryList({ mode }: { mode: 'mine' | 'queue' }) {
   const { t, i18n } = useTranslation();
   const { api, me } = useConsole();
-  const [items, setItems] = useState<InquiryView[] | null>(null);
+  const [all, setAll] = useState<InquiryView[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const load = useCallback(() => {
     setError(null);
     const query = mode === 'queue' ? { state: 'pending_approval' as const, limit: 200 } : { limit: 100 };
-    api.listInquiries(query).then(
-      (list) => setItems(mode === 'queue' ? list.items.filter((i) => awaitsMe(i, me)) : list.items.filter((i) => i.createdBy.username === me.user.username)),
-      setError,
-    );
-  }, [api, me, mode]);
+    api.listInquiries(query).then((list) => setAll(list.items), setError);
+  }, [api, mode]);
   useEffect(load, [load]);
-  // Live enough for a desk: the list refreshes itself while it is open.
   useEffect(() => {
-    const timer = setInterval(load, 5000);
+    const timer = setInterval(load, RELIST_MS);
     return () => clearInterval(timer);
   }, [load]);
+  const replace = useCallback((view: InquiryView) => setAll((list) => list && list.map((i) => (i.id === view.id ? view : i))), []);
+
+  const items = all && all.filter((i) => (mode === 'queue' ? awaitsMe(i, me) : i.createdBy.username === me.user.username));
+  // Live status for the first few open inquiries on screen (the newest); the rest on the re-read.
+  const followed = (items ?? []).filter((i) => !isFinalStatus(i.status)).slice(0, MAX_STREAMS);
 
   return (
     <section>
+      {followed.map((i) => <Follow key={i.id} id={i.id} onView={replace} />)}
       <h2>{mode === 'queue' ? t('list.queueHeading') : t('list.heading')}</h2>
       <button type="button" onClick={load}>{t('list.refresh')}</button>
       <ErrorText error={error} />

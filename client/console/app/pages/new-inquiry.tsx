@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { creditCodeProblem, residentIdProblem } from '../../../../proto/subjects';
 import { ApiError } from '../../../core/api-client';
 import { signSubmission } from '../../../core/signing';
-import { CATEGORIES, chainFor, highestSensitivity } from '../catalogue';
+import { mostSensitive, useCatalogue } from '../catalogue';
 import { useConsole } from '../context';
 import { authorityKey, unitEncryptionKey } from '../directory';
 import { ErrorText } from '../error-text';
@@ -39,8 +39,11 @@ export function NewInquiry() {
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
 
-  const sensitivity = highestSensitivity(categories);
-  const chain = sensitivity ? chainFor(sensitivity) : [];
+  const { catalogue, error: catalogueError } = useCatalogue();
+  const decisive = catalogue ? mostSensitive(catalogue, categories) : null;
+  const sensitivity = decisive?.sensitivity ?? null;
+  const chain = decisive?.approvalChain ?? [];
+  const healthOf = (department: string) => catalogue?.departments.find((d) => d.name === department)?.health ?? 'not_configured';
   const problems = subjects.map(subjectProblem);
 
   const update = (i: number, change: Partial<SubjectDraft>) => setSubjects(subjects.map((s, j) => (j === i ? { ...s, ...change } : s)));
@@ -139,7 +142,9 @@ export function NewInquiry() {
       </fieldset>
       <fieldset>
         <legend>{t('form.categories')}</legend>
-        {CATEGORIES.map((c) => (
+        {!catalogue && <p>{t('app.loading')}</p>}
+        <ErrorText error={catalogueError} />
+        {catalogue?.categories.map((c) => (
           <label key={c.name} className="category">
             <input
               type="checkbox"
@@ -148,7 +153,8 @@ export function NewInquiry() {
               checked={categories.includes(c.name)}
               onChange={(e) => setCategories(e.target.checked ? [...categories, c.name] : categories.filter((x) => x !== c.name))}
             />
-            <code>{c.name}</code> {t(`categoryNames.${c.name}`, { defaultValue: c.description })} <span className={`badge ${c.sensitivity}`}>{t(`sensitivity.${c.sensitivity}`)}</span>
+            <code>{c.name}</code> {t(`categoryNames.${c.name}`, { defaultValue: c.description ?? c.name })} <span className={`badge ${c.sensitivity}`}>{t(`sensitivity.${c.sensitivity}`)}</span>
+            {' '}<small className={`health ${healthOf(c.department)}`}>{t(`departments.${c.department}`, { defaultValue: c.department })}：{t(`health.${healthOf(c.department)}`)}</small>
           </label>
         ))}
         {sensitivity && (

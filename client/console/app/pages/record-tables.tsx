@@ -50,7 +50,7 @@ function CategoryTable({ category, rows, name }: { category: string; rows: Decry
   }, [rows, columns, filter, sort]);
   return (
     <div className="category-table" data-category={category}>
-      <h5>{category} ({shown.length}/{rows.length})</h5>
+      <h5>{t(`categoryNames.${category}`, { defaultValue: category })} <code>{category}</code> ({shown.length}/{rows.length})</h5>
       <div className="table-tools">
         <label>{t('results.filter')} <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} /></label>
         <button type="button" onClick={() => save(`${name}.csv`, 'text/csv', csvOf(shown, columns))}>{t('results.exportCsv')}</button>
@@ -61,7 +61,7 @@ function CategoryTable({ category, rows, name }: { category: string; rows: Decry
           <tr>
             {columns.map((c) => (
               <th key={c} scope="col" aria-sort={sort?.column === c ? (sort.descending ? 'descending' : 'ascending') : undefined}>
-                <button type="button" className="sort" onClick={() => setSort({ column: c, descending: sort?.column === c ? !sort.descending : false })}>{c}</button>
+                <button type="button" className="sort" title={c} onClick={() => setSort({ column: c, descending: sort?.column === c ? !sort.descending : false })}>{t(`fields.${category}.${c}`, { defaultValue: c === 'subject' ? t('results.subjectColumn') : c })}</button>
               </th>
             ))}
           </tr>

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { JWK } from 'jose';
 import { decryptResultLines, decryptResultStream, ResultCheckError, type DecryptedRecord, type ResultsListing } from '../../../core/results';
@@ -6,6 +6,9 @@ import { useConsole } from '../context';
 import { ErrorText } from '../error-text';
 import { loadUnitKey } from '../keystore';
 import { RecordTables } from './record-tables';
+
+/** Its own chunk: the comparison UI and, behind it, duckdb-wasm load only once records are decrypted. */
+const Comparison = lazy(() => import('../compare/comparison'));
 
 /**
  * The departments' receipt keys come from the directory's publication as the unit's own server
@@ -34,6 +37,60 @@ interface SaveFilePicker {
     name: string;
     createWritable(): Promise<{ write(data: string | Uint8Array<ArrayBuffer>): Promise<void>; close(): Promise<void>; abort(): Promise<void> }>;
   }>;
+}
+
+/** Where a large answer's verified lines go: a file on disk, or a download the browser assembles. */
+interface Sink {
+  name: string;
+  write(run: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * Without the File System Access API (Firefox, Safari): the verified lines are handed to the
+ * browser as Blob parts of at most BLOB_PART bytes as they come, and the page keeps only the part
+ * being filled — the browser's blob store holds the rest, in memory up to its limit and then on
+ * disk (Chromium pages large blobs out). The cost: the file reaches the Downloads folder only when
+ * the whole answer has verified, and until then the browser holds a copy of it; so answers above
+ * BLOB_FALLBACK_LIMIT are refused here (the command line's `qiao results --out` streams any size).
+ */
+const BLOB_PART = 4 * 1024 * 1024;
+export const BLOB_FALLBACK_LIMIT = 2 * 1024 ** 3;
+
+function blobDownload(name: string): Sink {
+  const parts: Blob[] = [];
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = () => {
+    if (pendingBytes === 0) return;
+    parts.push(new Blob(pending as Uint8Array<ArrayBuffer>[]));
+    pending = [];
+    pendingBytes = 0;
+  };
+  return {
+    name,
+    async write(run) {
+      pending.push(run);
+      pendingBytes += run.length;
+      if (pendingBytes >= BLOB_PART) flush();
+    },
+    async close() {
+      flush();
+      const url = URL.createObjectURL(new Blob(parts, { type: 'application/x-ndjson' }));
+      parts.length = 0;
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = name;
+      a.click();
+      // The download has its own reference to the blob once started; the URL is only its way there.
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    },
+    async abort() {
+      pending = [];
+      parts.length = 0;
+    },
+  };
 }
 
 const NEWLINE = 0x0a;
@@ -76,16 +133,17 @@ export function ResultsView({ inquiryId }: { inquiryId: string }) {
   }
 
   /**
-   * A large answer: decrypted records go straight to a file on disk as their frames verify, never
-   * kept in the page, so memory does not grow with the answer. A failed check aborts the file
-   * (the browser discards what was written): no partial result is left behind as if it were whole.
+   * A large answer: decrypted records go straight to a file on disk as their frames verify (or,
+   * without the File System Access API, to Blob parts downloaded once all verified), never kept
+   * in the page, so memory does not grow with the answer. A failed check aborts the file (the
+   * browser discards what was written): no partial result is left behind as if it were whole.
    */
   async function saveToFile(department: string) {
     const summary = listing?.results.find((r) => r.department === department);
     if (!summary) return;
     const picker = (window as unknown as SaveFilePicker).showSaveFilePicker;
-    if (!picker) {
-      set(department, { phase: 'failed', check: 'browser', message: t('results.noFileApi') });
+    if (!picker && (summary.bytes ?? 0) > BLOB_FALLBACK_LIMIT) {
+      set(department, { phase: 'failed', check: 'browser', message: t('results.tooLargeForDownload', { limit: '2 GiB' }) });
       return;
     }
     const stored = await loadUnitKey(me.unit.id);
@@ -93,13 +151,20 @@ export function ResultsView({ inquiryId }: { inquiryId: string }) {
       set(department, { phase: 'failed', check: 'key', message: t('results.needKey') });
       return;
     }
-    let handle;
-    try {
-      handle = await picker({ suggestedName: `${inquiryId}-${department}.ndjson`, types: [{ description: 'NDJSON', accept: { 'application/x-ndjson': ['.ndjson'] } }] });
-    } catch {
-      return; // the person closed the dialog
+    const name = `${inquiryId}-${department}.ndjson`;
+    let file: Sink;
+    if (picker) {
+      let handle;
+      try {
+        handle = await picker({ suggestedName: name, types: [{ description: 'NDJSON', accept: { 'application/x-ndjson': ['.ndjson'] } }] });
+      } catch {
+        return; // the person closed the dialog
+      }
+      const writable = await handle.createWritable();
+      file = { name: handle.name, write: (run) => writable.write(run as Uint8Array<ArrayBuffer>), close: () => writable.close(), abort: () => writable.abort() };
+    } else {
+      file = blobDownload(name);
     }
-    const file = await handle.createWritable();
     set(department, { phase: 'running', bytes: 0, total: summary.bytes ?? 0 });
     let records = 0;
     try {
@@ -112,10 +177,10 @@ export function ResultsView({ inquiryId }: { inquiryId: string }) {
         onProgress: (bytes, total) => set(department, { phase: 'running', bytes, total }),
       })) {
         records += countLines(run);
-        await file.write(run as Uint8Array<ArrayBuffer>);
+        await file.write(run);
       }
       await file.close();
-      set(department, { phase: 'saved', records, file: handle.name });
+      set(department, { phase: 'saved', records, file: file.name });
     } catch (err) {
       await file.abort().catch(() => undefined);
       set(department, { phase: 'failed', check: err instanceof ResultCheckError ? err.check : 'download', message: (err as Error).message });
@@ -123,6 +188,14 @@ export function ResultsView({ inquiryId }: { inquiryId: string }) {
   }
 
   const answered = useMemo(() => listing?.results.filter((r) => r.status === 'succeeded') ?? [], [listing]);
+  // The decrypted records with refs `<inquiry>/<department>/<n>`, as `qiao compare` names them.
+  const sourced = useMemo(
+    () => answered.flatMap((r) => {
+      const state = parts[r.department];
+      return state?.phase === 'done' ? state.records.map((record, i) => ({ ref: `${inquiryId}/${r.department}/${i + 1}`, inquiryId, department: r.department, record })) : [];
+    }),
+    [answered, parts, inquiryId],
+  );
   return (
     <section className="results" aria-labelledby="results-heading">
       <h3 id="results-heading">{t('results.heading')}</h3>
@@ -156,6 +229,11 @@ export function ResultsView({ inquiryId }: { inquiryId: string }) {
           </article>
         );
       })}
+      {sourced.length > 0 && (
+        <Suspense fallback={<p>{t('app.loading')}</p>}>
+          <Comparison records={sourced} />
+        </Suspense>
+      )}
     </section>
   );
 }

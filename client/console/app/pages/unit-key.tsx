@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useConsole } from '../context';
-import { forgetUnitKey, importUnitKey, loadUnitKey, type StoredUnitKey } from '../keystore';
+import { authorityKey, unitEncryptionKey } from '../directory';
+import { forgetUnitKey, importUnitKey, loadUnitKey, UnitKeyImportError, type StoredUnitKey } from '../keystore';
 
 export function UnitKeyPage() {
   const { t } = useTranslation();
@@ -14,9 +15,12 @@ export function UnitKeyPage() {
     if (!file) return;
     setProblem(null);
     try {
-      setStored(await importUnitKey(me.unit.id, await file.text()));
+      // The certificate and the authority key come from this console's own server, never from the gateway.
+      const [{ certificate }, authorityJwk] = await Promise.all([unitEncryptionKey(me.unit.id), authorityKey()]);
+      setStored(await importUnitKey(me.unit.id, await file.text(), { certificate, authorityJwk }));
     } catch (err) {
-      setProblem((err as Error).message);
+      const message = (err as Error).message;
+      setProblem(err instanceof UnitKeyImportError ? `${t(`key.problems.${err.problem}`, { unit: me.unit.id })} (${message})` : message);
     }
   }
 

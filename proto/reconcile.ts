@@ -1,9 +1,9 @@
-import { followCheckpoint, listEntries, type CheckpointState, type GetJson } from '../../proto/audit-client';
-import { checkAuditEntry } from '../../proto/audit-entry';
-import { auditLeafHash, decodeProof, InclusionProofAnswer, parseAuditEntry } from '../../proto/audit-log';
-import type { NoteVerifier } from '../../proto/checkpoint';
-import { verifyInclusion } from '../../proto/merkle';
-import type { ServedLogEntry } from '../kit/served-log';
+import { followCheckpoint, listEntries, type CheckpointState, type GetJson } from './audit-client';
+import { checkAuditEntry } from './audit-entry';
+import { auditLeafHash, decodeProof, InclusionProofAnswer, parseAuditEntry } from './audit-log';
+import type { NoteVerifier } from './checkpoint';
+import { verifyInclusion } from './merkle';
+import type { ServedLogEntry } from './served-log';
 
 /**
  * A department checks the gateway: every warrant it served must be in the gateway's audit log,
