@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import catalogue from '../../policies/categories.json';
 import { creditCodeProblem, residentIdProblem } from '../../proto/subjects';
 import { createCivilAffairsSource } from './civil-affairs';
-import { demoWorld, ELDER_SON_HOUSEHOLD, LI, LI_HOUSEHOLD, LI_SON_ELDER, LI_SON_YOUNGER, MUHUDUNBAO_COOPERATIVE, PLANTED, YOUNGER_SON_HOUSEHOLD } from './demo-world/world';
+import { DEATHS, demoWorld, ELDER_SON_HOUSEHOLD, VILLAGE_RENAMES, villageCode, LI, LI_HOUSEHOLD, LI_SON_ELDER, LI_SON_YOUNGER, MUHUDUNBAO_COOPERATIVE, PLANTED, YOUNGER_SON_HOUSEHOLD } from './demo-world/world';
+import { monthsBetween } from './demo-world/records';
 import { createFinanceSource } from './finance';
 import { DEMO_DEPARTMENTS } from '.';
 import { createMarketRegulationSource } from './market-regulation';
+import { createNaturalResourcesSource } from './natural-resources';
 import { createOrganisationSource } from './organisation';
+import { createPublicSecuritySource } from './public-security';
 import { createVehicleAdministrationSource } from './vehicle-administration';
 
 const person = (id: string) => ({ kind: 'person' as const, id });
@@ -79,5 +82,72 @@ describe('market regulation, vehicles, officials, civil affairs', () => {
     const [allowance] = await createCivilAffairsSource().lookup('social_assistance', person(PLANTED.assistanceWithVehicle.recipient));
     expect(allowance).toMatchObject({ household_id: PLANTED.assistanceWithVehicle.household, period_to: null });
     expect(allowance).toHaveProperty('case_worker');
+  });
+});
+
+describe('ordinary noise: deaths and renamed villages', () => {
+  const dead = demoWorld.households.flatMap((h) => h.members.filter((m) => m.died).map((m) => ({ id: m.person.id, ...m.died! })));
+  const diedAt = new Map(dead.map((d) => [d.id, d.at]));
+
+  it('has a few dozen deaths between 2012 and 2023, each cancelled in the household register (死亡注销) after the death', async () => {
+    expect(dead).toHaveLength(DEATHS);
+    const register = createPublicSecuritySource();
+    for (const d of dead) {
+      expect(d.at >= '2012-01-01' && d.at <= '2023-12-31', d.id).toBe(true);
+      const members = (await register.lookup('household_members', person(d.id))) as Record<string, unknown>[];
+      const self = members.find((m) => m.member_id === d.id)!;
+      expect(self.death_cancelled_at, d.id).toBe(d.cancelledAt);
+      expect(d.cancelledAt > d.at).toBe(true);
+    }
+    // The living are not cancelled.
+    const li = (await register.lookup('household_members', person(LI.id))) as Record<string, unknown>[];
+    expect(li.every((m) => m.death_cancelled_at === null)).toBe(true);
+  });
+
+  it('finance pays nobody after their death, though a payment earlier in the year of death stays', () => {
+    const paid = demoWorld.subsidies.filter((s) => diedAt.has(s.recipientId));
+    expect(paid.length).toBeGreaterThan(0);
+    for (const s of paid) expect(s.paidAt <= diedAt.get(s.recipientId)!, s.paymentId).toBe(true);
+    expect(paid.some((s) => s.year === Number(diedAt.get(s.recipientId)!.slice(0, 4)))).toBe(true);
+  });
+
+  it('civil affairs closes the allowance at the end of the month of death, and a post ends with its holder', async () => {
+    const civil = createCivilAffairsSource();
+    const closed = demoWorld.assistance.filter((a) => diedAt.has(a.recipientId));
+    expect(closed.length).toBeGreaterThanOrEqual(3);
+    expect(closed.some((a) => a.periodTo!.slice(0, 7) === diedAt.get(a.recipientId)!.slice(0, 7))).toBe(true);
+    for (const a of closed) {
+      const [row] = (await civil.lookup('social_assistance', person(a.recipientId))) as Record<string, unknown>[];
+      const at = diedAt.get(a.recipientId)!;
+      const endOfMonth = new Date(Date.UTC(Number(at.slice(0, 4)), Number(at.slice(5, 7)), 0)).toISOString().slice(0, 10);
+      // Closed at the end of the month of death, unless it had ended before.
+      expect(String(row!.period_to) <= endOfMonth, a.caseId).toBe(true);
+      expect(row!.total_amount).toBe(Number(row!.monthly_amount) * monthsBetween(String(row!.period_from), String(row!.period_to)));
+    }
+    const posts = demoWorld.officials.filter((o) => diedAt.has(o.personId));
+    expect(posts.length).toBeGreaterThan(0);
+    for (const o of posts) expect(o.leftAt !== null && o.leftAt <= diedAt.get(o.personId)!, o.personId).toBe(true);
+  });
+
+  it('a renamed village has payments under its old and its new name with one village code, and contracts under the old name', async () => {
+    const finance = createFinanceSource();
+    const land = createNaturalResourcesSource();
+    for (const r of VILLAGE_RENAMES) {
+      const code = villageCode(r.from);
+      expect(villageCode(r.to)).toBe(code);
+      const payments = demoWorld.subsidies.filter((s) => s.village === r.from || s.village === r.to);
+      const before = payments.filter((s) => s.paidAt < r.at);
+      const after = payments.filter((s) => s.paidAt >= r.at);
+      expect(before.length, r.from).toBeGreaterThan(0);
+      expect(after.length, r.to).toBeGreaterThan(0);
+      expect(before.every((s) => s.village === r.from) && after.every((s) => s.village === r.to)).toBe(true);
+      const rows = (await finance.lookup('subsidies', person(after[0]!.recipientId))) as Record<string, unknown>[];
+      expect(new Set(rows.map((x) => x.village))).toEqual(new Set([r.from, r.to]));
+      expect(new Set(rows.map((x) => x.village_code))).toEqual(new Set([code]));
+      if (after[0]!.contractId) {
+        const contracts = (await land.lookup('grassland_contracts', person(after[0]!.recipientId))) as Record<string, unknown>[];
+        expect(contracts).toMatchObject([{ village: r.from, village_code: code }]);
+      }
+    }
   });
 });

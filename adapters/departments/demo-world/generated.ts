@@ -1,6 +1,6 @@
 import { residentId } from './ids';
 import { COMMUNITIES, HAN_GIVEN_F, HAN_GIVEN_M, HAN_SURNAMES, MONGOL_F, MONGOL_M } from './names';
-import { BANNERS, bannerByCode, placeName, type Banner } from './places';
+import { BANNERS, bannerByCode, placeName, townCode, type Banner } from './places';
 import { createPrng, type Prng } from './prng';
 import type { DemoHousehold, DemoMember, DemoPerson, DemoWorld } from './types';
 
@@ -75,10 +75,10 @@ function household(ctx: Ctx, banner: Banner, index: number, placement?: Placemen
   const registeredAt = date(p, Math.max(headBirthYear + p.int(21, 27), 1982));
   // Town codes follow the demo's own numbering (index in places.ts + 100), not the official one;
   // Li's household HH150627-106-0042 uses 106 for Hongqinghe the same way.
-  const townCode = banner.code === '150627' && townIndex === 0 ? '106' : String(100 + townIndex);
-  const id = serial(ctx, `HH${banner.code}-${townCode}-`, 4, 2999);
+  const tc = townCode(banner, townIndex);
+  const id = serial(ctx, `HH${banner.code}-${tc}-`, 4, 2999);
   const members: DemoMember[] = [
-    { person: head, relation: '户主', joinedAt: registeredAt, movedFrom: p.chance(0.6) ? serial(ctx, `HH${banner.code}-${townCode}-`, 4, 2999) : null, movedAt: null },
+    { person: head, relation: '户主', joinedAt: registeredAt, movedFrom: p.chance(0.6) ? serial(ctx, `HH${banner.code}-${tc}-`, 4, 2999) : null, movedAt: null },
   ];
   members[0]!.movedAt = members[0]!.movedFrom ? registeredAt : null;
 

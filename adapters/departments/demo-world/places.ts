@@ -75,3 +75,52 @@ export function bannerByCode(code: string): Banner {
 export function placeName(banner: Banner, town: string, village?: string): string {
   return `${REGION}${banner.league}${banner.name}${town}${village ?? ''}`;
 }
+
+/**
+ * A village renamed in the 2017 adjustment of village names (村改名). Its statistical division
+ * code (统计用区划代码, 12 digits) stays the same, so the code — not the name — is what records of
+ * two departments, or of one department before and after, are compared on.
+ */
+export interface VillageRename {
+  /** Banner + town + old village name, as records before the rename write it. */
+  from: string;
+  /** Banner + town + new village name. */
+  to: string;
+  /** The day the new name took effect: records made on or after it carry the new name. */
+  at: string;
+}
+
+export const VILLAGE_RENAMES: readonly VillageRename[] = [
+  { from: '达尔罕茂明安联合旗百灵庙镇巴音敖包嘎查', to: '达尔罕茂明安联合旗百灵庙镇巴音宝力格嘎查', at: '2017-12-20' },
+  { from: '达拉特旗树林召镇乌兰村', to: '达拉特旗树林召镇乌兰什里村', at: '2017-12-20' },
+  { from: '伊金霍洛旗红庆河镇巴嘎淖村', to: '伊金霍洛旗红庆河镇巴嘎淖尔村', at: '2017-12-20' },
+];
+
+/** The demo's town code: index in `towns` + 100 (Hongqinghe, the seed's town, is 106). */
+export function townCode(banner: Banner, townIndex: number): string {
+  return banner.code === '150627' && townIndex === 0 ? '106' : String(100 + townIndex);
+}
+
+const VILLAGE_CODES: ReadonlyMap<string, string> = (() => {
+  const codes = new Map<string, string>();
+  for (const banner of BANNERS) {
+    banner.towns.forEach((town, t) => town.villages.forEach((village, v) => {
+      codes.set(`${banner.name}${town.name}${village}`, `${banner.code}${townCode(banner, t)}${String(201 + v)}`);
+    }));
+  }
+  for (const r of VILLAGE_RENAMES) codes.set(r.to, codes.get(r.from)!);
+  return codes;
+})();
+
+/** The village's 12-digit code from its name (banner + town + village), old or new. */
+export function villageCode(village: string): string {
+  const code = VILLAGE_CODES.get(village);
+  if (!code) throw new Error(`no demo village named ${village}: villages are listed in demo-world/places.ts (banner + town + village)`);
+  return code;
+}
+
+/** The name a record made on `date` gives the village first named `village`. */
+export function villageNameOn(village: string, date: string): string {
+  const rename = VILLAGE_RENAMES.find((r) => r.from === village);
+  return rename && date >= rename.at ? rename.to : village;
+}

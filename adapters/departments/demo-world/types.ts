@@ -17,6 +17,8 @@ export interface DemoMember {
   movedFrom: string | null;
   /** When the person was moved out of that household (迁出), or null. */
   movedAt: string | null;
+  /** The person died (`at`); the register cancelled the registration (死亡注销) on `cancelledAt`. */
+  died?: { at: string; cancelledAt: string };
 }
 
 export interface DemoHousehold {

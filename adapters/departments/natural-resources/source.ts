@@ -1,5 +1,5 @@
 import type { ArrayDataSource } from '../../kit/data-source';
-import { demoWorld, type DemoGrasslandContract, type DemoProperty, type DemoWorld } from '../demo-world/world';
+import { demoWorld, villageCode, type DemoGrasslandContract, type DemoProperty, type DemoWorld } from '../demo-world/world';
 
 export const NATURAL_RESOURCES = 'natural_resources';
 export const NATURAL_RESOURCES_DISPLAY_NAME = '内蒙古自治区自然资源厅 Natural Resources Department (real estate and grassland)';
@@ -7,7 +7,7 @@ export const NATURAL_RESOURCES_DISPLAY_NAME = '内蒙古自治区自然资源厅
 /** What this department serves; matches policies/categories.json. */
 export const NATURAL_RESOURCES_CATEGORIES = {
   real_estate: ['property_id', 'address', 'area_m2', 'use', 'registered_at'],
-  grassland_contracts: ['contract_id', 'village', 'area_mu', 'contracted_at', 'term_years'],
+  grassland_contracts: ['contract_id', 'village', 'village_code', 'area_mu', 'contracted_at', 'term_years'],
 } as const satisfies Record<string, readonly string[]>;
 
 function group<T extends { holderId: string }>(items: readonly T[]): Map<string, T[]> {
@@ -41,7 +41,9 @@ export function createNaturalResourcesSource(world: DemoWorld = demoWorld): Arra
       if (category === 'grassland_contracts' && subject.kind === 'person') {
         return (contracts.get(subject.id) ?? []).map((c) => ({
           contract_id: c.contractId,
+          // As the contract was written (a village renamed since keeps its old name here); the code stays.
           village: c.village,
+          village_code: villageCode(c.village),
           area_mu: c.areaMu,
           contracted_at: c.contractedAt,
           term_years: c.termYears,

@@ -7,7 +7,7 @@ export const PUBLIC_SECURITY_DISPLAY_NAME = '内蒙古自治区公安厅 Public 
 /** What this department serves; matches policies/categories.json. */
 export const PUBLIC_SECURITY_CATEGORIES = {
   household: ['household_id', 'address', 'registered_at', 'head_id', 'relation_to_head'],
-  household_members: ['member_id', 'name', 'relation_to_head', 'joined_at', 'moved_from', 'moved_at'],
+  household_members: ['member_id', 'name', 'relation_to_head', 'joined_at', 'moved_from', 'moved_at', 'death_cancelled_at'],
 } as const satisfies Record<string, readonly string[]>;
 
 /**
@@ -47,6 +47,9 @@ export function createPublicSecuritySource(world: DemoWorld = demoWorld): ArrayD
           joined_at: m.joinedAt,
           moved_from: m.movedFrom,
           moved_at: m.movedAt,
+          // 死亡注销: the day the register cancelled a deceased member's registration, else null.
+          death_cancelled_at: m.died?.cancelledAt ?? null,
+          died_at: m.died?.at ?? null,
           sex: m.person.sex === 'm' ? '男' : '女',
           ethnicity: m.person.ethnicity,
         }));
