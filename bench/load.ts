@@ -5,7 +5,8 @@
  * security, grassland contracts from natural resources), approved by one league approver, its
  * results decrypted and their receipts verified. Per step — submit, approve, parts done (the
  * event stream says so), results decrypted — p50/p95/p99, and inquiries/s; per inquiry the SQL
- * statements and commits the gateway's pool sent (counted at pg.Client#query). In the same run,
+ * statements and commits the gateway's pool sent (counted at pg.Client#query) and the CPU time of
+ * this process (the whole federation and its clients: process.cpuUsage). In the same run,
  * for scale: raw mutual-TLS gRPC unary calls/s and raw PostgreSQL commits/s on this machine.
  *
  * The federation as the tests boot it (tests/harness/federation.ts: gateway and demo adapters in
@@ -93,6 +94,7 @@ async function runLevel(fed: Federation, concurrency: number, total: number) {
   const approver = await fed.as('appr.ordos');
   await oneInquiry(fed, investigator, approver, -1); // warm up: JIT, connections, caches
   const before = { ...counts };
+  const cpuBefore = process.cpuUsage();
   const samples: Record<Step, number>[] = [];
   let next = 0;
   const started = performance.now();
@@ -102,6 +104,7 @@ async function runLevel(fed: Federation, concurrency: number, total: number) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const per = (k: keyof typeof counts) => (counts[k] - before[k]) / total;
   const stats = Object.fromEntries(
     STEPS.map((step) => {
@@ -109,7 +112,7 @@ async function runLevel(fed: Federation, concurrency: number, total: number) {
       return [step, { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99) }];
     }),
   ) as Record<Step, { p50: number; p95: number; p99: number }>;
-  return { concurrency, total, rate: total / seconds, stats, queries: per('queries'), commits: per('commits') };
+  return { concurrency, total, rate: total / seconds, stats, queries: per('queries'), commits: per('commits'), cpuMs: (cpu.user + cpu.system) / 1000 / total };
 }
 
 // ---- the baselines ----------------------------------------------------------------------------
@@ -186,11 +189,11 @@ try {
   console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, PostgreSQL at ${dbUrl.replace(/\/\/[^@]*@/, '//')}`);
   console.log(`raw mTLS gRPC unary calls/s: ${fmt(baseline.grpc1)} (1 at a time), ${fmt(baseline.grpc32)} (32 at a time)`);
   console.log(`raw PostgreSQL commits/s (BEGIN; INSERT; COMMIT): ${fmt(baseline.pg1)} (1 connection), ${fmt(baseline.pg8)} (8 connections)\n`);
-  console.log('| concurrency | inquiries | inquiries/s | SQL statements / inquiry | commits / inquiry | ' + STEPS.map((s) => `${s} p50 / p95 / p99 ms`).join(' | ') + ' |');
-  console.log('|---|---|---|---|---|' + STEPS.map(() => '---').join('|') + '|');
+  console.log('| concurrency | inquiries | inquiries/s | SQL statements / inquiry | commits / inquiry | CPU ms / inquiry | ' + STEPS.map((s) => `${s} p50 / p95 / p99 ms`).join(' | ') + ' |');
+  console.log('|---|---|---|---|---|---|' + STEPS.map(() => '---').join('|') + '|');
   for (const r of results) {
     console.log(
-      `| ${r.concurrency} | ${r.total} | ${fmt(r.rate)} | ${fmt(r.queries)} | ${fmt(r.commits)} | ` +
+      `| ${r.concurrency} | ${r.total} | ${fmt(r.rate)} | ${fmt(r.queries)} | ${fmt(r.commits)} | ${fmt(r.cpuMs)} | ` +
         STEPS.map((s) => `${fmt(r.stats[s].p50)} / ${fmt(r.stats[s].p95)} / ${fmt(r.stats[s].p99)}`).join(' | ') +
         ' |',
     );
