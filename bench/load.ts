@@ -33,19 +33,25 @@ process.env.TEST_DATABASE_URL = process.env.QIAO_BENCH_DATABASE_URL ?? process.e
 const opts = new Command('bench:load')
   .option('--inquiries <n>', 'inquiries per concurrency level', '160')
   .option('--levels <list>', 'concurrency levels', '1,8,32')
+  .option('--statements', 'also print the SQL statements per inquiry of each level, most frequent first')
   .parse()
-  .opts<{ inquiries: string; levels: string }>();
+  .opts<{ inquiries: string; levels: string; statements?: boolean }>();
 const perLevel = Number(opts.inquiries);
 const levels = opts.levels.split(',').map(Number);
 
 // ---- counting what the gateway asks of PostgreSQL ----------------------------------------------
 const counts = { queries: 0, commits: 0 };
+const statements = new Map<string, number>();
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   counts.queries++;
   const first = args[0];
   const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
   if (text && /^\s*commit\b/i.test(text)) counts.commits++;
+  if (opts.statements && text) {
+    const shape = text.replace(/\s+/g, ' ').slice(0, 140);
+    statements.set(shape, (statements.get(shape) ?? 0) + 1);
+  }
   return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof pg.Client.prototype.query;
 
@@ -94,6 +100,7 @@ async function runLevel(fed: Federation, concurrency: number, total: number) {
   const approver = await fed.as('appr.ordos');
   await oneInquiry(fed, investigator, approver, -1); // warm up: JIT, connections, caches
   const before = { ...counts };
+  statements.clear();
   const cpuBefore = process.cpuUsage();
   const samples: Record<Step, number>[] = [];
   let next = 0;
@@ -112,7 +119,8 @@ async function runLevel(fed: Federation, concurrency: number, total: number) {
       return [step, { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99) }];
     }),
   ) as Record<Step, { p50: number; p95: number; p99: number }>;
-  return { concurrency, total, rate: total / seconds, stats, queries: per('queries'), commits: per('commits'), cpuMs: (cpu.user + cpu.system) / 1000 / total };
+  const top = [...statements].sort((a, b) => b[1] - a[1]).map(([text, n]) => `${(n / total).toFixed(2).padStart(6)}  ${text}`);
+  return { concurrency, total, rate: total / seconds, stats, top, queries: per('queries'), commits: per('commits'), cpuMs: (cpu.user + cpu.system) / 1000 / total };
 }
 
 // ---- the baselines ----------------------------------------------------------------------------
@@ -198,6 +206,7 @@ try {
         ' |',
     );
   }
+  if (opts.statements) for (const r of results) console.log(`\nSQL statements per inquiry at concurrency ${r.concurrency}:\n${r.top.join('\n')}`);
 } finally {
   await fed.close();
   await rm(policyDir, { recursive: true, force: true });

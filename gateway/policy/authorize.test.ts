@@ -189,7 +189,7 @@ describe('kept decisions', () => {
     for (const who of people) {
       requests.push([who, 'inquiry.submit', unit(EJIN_HORO.id)], [who, 'inquiry.submit', unit(ORDOS.id)]);
       for (const state of states) {
-        const resource: Resource = { ...inquiry(EJIN_HORO.id, 'inv'), state };
+        const resource = { ...(inquiry(EJIN_HORO.id, 'inv') as Extract<Resource, { kind: 'inquiry' }>), state };
         requests.push([who, 'inquiry.read', resource], [who, 'result.download', resource], [who, 'inquiry.withdraw', resource]);
         requests.push([who, 'inquiry.approve', resource, leagueStep], [who, 'inquiry.approve', resource, regionStep], [who, 'inquiry.approve', resource, { ...leagueStep, hasDecided: true }]);
       }
