@@ -13,6 +13,9 @@
  * this process, on loopback mTLS; demo users sign with their dev keys). PostgreSQL from QIAO_BENCH_DATABASE_URL or TEST_DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/test); a fresh database is created and dropped.
  */
+// The gateway runs in this process: with its V8 settings, as main.ts applies them (a run without
+// them aborted once in Deoptimizer::DoComputeBuiltinContinuation on a loaded machine).
+import '../gateway/runtime-flags';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
