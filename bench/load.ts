@@ -210,6 +210,11 @@ try {
     );
   }
   if (opts.statements) for (const r of results) console.log(`\nSQL statements per inquiry at concurrency ${r.concurrency}:\n${r.top.join('\n')}`);
+} catch (err) {
+  // What the gateway said about it: its errors, not only the client's opaque 500.
+  const errors = fed.gatewayLogs.filter((line) => /"level":(50|60)/.test(line)).slice(-5);
+  if (errors.length) console.error(`the gateway's last errors:\n${errors.join('')}`);
+  throw err;
 } finally {
   await fed.close();
   await rm(policyDir, { recursive: true, force: true });
