@@ -3,6 +3,7 @@ import { and, eq, notExists } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue';
 import type { Db, Tx } from '../db/client';
+import { describeError } from '../logger';
 import { inquiryParts, resultChunks, results } from '../db/schema';
 import { DepartmentCallError, PERMANENT_CALL_FAILURES, type DepartmentDirectory } from '../departments/client';
 import { REFUSALS } from '../../proto/refusal';
@@ -179,7 +180,8 @@ async function settleFailure(
 
   const failure = describeFailure(err, part.department);
   if (failure.unexpected) {
-    log.error({ err: errorName(err), message: redact(errorMessage(err)), warrantId }, 'attempt failed unexpectedly');
+    // describeError: a database error by its code only; a driver's message carries the SQL text and its parameters.
+    log.error({ failure: describeError(err), warrantId }, 'attempt failed unexpectedly');
   }
   const nextAttemptAt = new Date(now.getTime() + retryDelayMs(part.attempts, ctx.retryBaseMs, ctx.retryMaxMs));
   const final =
@@ -304,10 +306,6 @@ export function redact(text: string): string {
     .replace(/\d{6,}/g, '[redacted]')
     .replace(/\s+/g, ' ')
     .slice(0, 200);
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function errorName(err: unknown): string {
