@@ -5,13 +5,17 @@
  * security, grassland contracts from natural resources), approved by one league approver, its
  * results decrypted and their receipts verified. Per step — submit, approve, parts done (the
  * event stream says so), results decrypted — p50/p95/p99, and inquiries/s; per inquiry the SQL
- * statements and commits the gateway's pool sent (counted at pg.Client#query). In the same run,
+ * statements and commits the gateway's pool sent (counted at pg.Client#query) and the CPU time of
+ * this process (the whole federation and its clients: process.cpuUsage). In the same run,
  * for scale: raw mutual-TLS gRPC unary calls/s and raw PostgreSQL commits/s on this machine.
  *
  * The federation as the tests boot it (tests/harness/federation.ts: gateway and demo adapters in
  * this process, on loopback mTLS; demo users sign with their dev keys). PostgreSQL from QIAO_BENCH_DATABASE_URL or TEST_DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/test); a fresh database is created and dropped.
  */
+// The gateway runs in this process: with its V8 settings, as main.ts applies them (a run without
+// them aborted once in Deoptimizer::DoComputeBuiltinContinuation on a loaded machine).
+import '../gateway/runtime-flags';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,19 +36,25 @@ process.env.TEST_DATABASE_URL = process.env.QIAO_BENCH_DATABASE_URL ?? process.e
 const opts = new Command('bench:load')
   .option('--inquiries <n>', 'inquiries per concurrency level', '160')
   .option('--levels <list>', 'concurrency levels', '1,8,32')
+  .option('--statements', 'also print the SQL statements per inquiry of each level, most frequent first')
   .parse()
-  .opts<{ inquiries: string; levels: string }>();
+  .opts<{ inquiries: string; levels: string; statements?: boolean }>();
 const perLevel = Number(opts.inquiries);
 const levels = opts.levels.split(',').map(Number);
 
 // ---- counting what the gateway asks of PostgreSQL ----------------------------------------------
 const counts = { queries: 0, commits: 0 };
+const statements = new Map<string, number>();
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   counts.queries++;
   const first = args[0];
   const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
   if (text && /^\s*commit\b/i.test(text)) counts.commits++;
+  if (opts.statements && text) {
+    const shape = text.replace(/\s+/g, ' ').slice(0, 140);
+    statements.set(shape, (statements.get(shape) ?? 0) + 1);
+  }
   return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof pg.Client.prototype.query;
 
@@ -93,6 +103,8 @@ async function runLevel(fed: Federation, concurrency: number, total: number) {
   const approver = await fed.as('appr.ordos');
   await oneInquiry(fed, investigator, approver, -1); // warm up: JIT, connections, caches
   const before = { ...counts };
+  statements.clear();
+  const cpuBefore = process.cpuUsage();
   const samples: Record<Step, number>[] = [];
   let next = 0;
   const started = performance.now();
@@ -102,6 +114,7 @@ async function runLevel(fed: Federation, concurrency: number, total: number) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const per = (k: keyof typeof counts) => (counts[k] - before[k]) / total;
   const stats = Object.fromEntries(
     STEPS.map((step) => {
@@ -109,7 +122,8 @@ async function runLevel(fed: Federation, concurrency: number, total: number) {
       return [step, { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99) }];
     }),
   ) as Record<Step, { p50: number; p95: number; p99: number }>;
-  return { concurrency, total, rate: total / seconds, stats, queries: per('queries'), commits: per('commits') };
+  const top = [...statements].sort((a, b) => b[1] - a[1]).map(([text, n]) => `${(n / total).toFixed(2).padStart(6)}  ${text}`);
+  return { concurrency, total, rate: total / seconds, stats, top, queries: per('queries'), commits: per('commits'), cpuMs: (cpu.user + cpu.system) / 1000 / total };
 }
 
 // ---- the baselines ----------------------------------------------------------------------------
@@ -186,15 +200,21 @@ try {
   console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, PostgreSQL at ${dbUrl.replace(/\/\/[^@]*@/, '//')}`);
   console.log(`raw mTLS gRPC unary calls/s: ${fmt(baseline.grpc1)} (1 at a time), ${fmt(baseline.grpc32)} (32 at a time)`);
   console.log(`raw PostgreSQL commits/s (BEGIN; INSERT; COMMIT): ${fmt(baseline.pg1)} (1 connection), ${fmt(baseline.pg8)} (8 connections)\n`);
-  console.log('| concurrency | inquiries | inquiries/s | SQL statements / inquiry | commits / inquiry | ' + STEPS.map((s) => `${s} p50 / p95 / p99 ms`).join(' | ') + ' |');
-  console.log('|---|---|---|---|---|' + STEPS.map(() => '---').join('|') + '|');
+  console.log('| concurrency | inquiries | inquiries/s | SQL statements / inquiry | commits / inquiry | CPU ms / inquiry | ' + STEPS.map((s) => `${s} p50 / p95 / p99 ms`).join(' | ') + ' |');
+  console.log('|---|---|---|---|---|---|' + STEPS.map(() => '---').join('|') + '|');
   for (const r of results) {
     console.log(
-      `| ${r.concurrency} | ${r.total} | ${fmt(r.rate)} | ${fmt(r.queries)} | ${fmt(r.commits)} | ` +
+      `| ${r.concurrency} | ${r.total} | ${fmt(r.rate)} | ${fmt(r.queries)} | ${fmt(r.commits)} | ${fmt(r.cpuMs)} | ` +
         STEPS.map((s) => `${fmt(r.stats[s].p50)} / ${fmt(r.stats[s].p95)} / ${fmt(r.stats[s].p99)}`).join(' | ') +
         ' |',
     );
   }
+  if (opts.statements) for (const r of results) console.log(`\nSQL statements per inquiry at concurrency ${r.concurrency}:\n${r.top.join('\n')}`);
+} catch (err) {
+  // What the gateway said about it: its errors, not only the client's opaque 500.
+  const errors = fed.gatewayLogs.filter((line) => /"level":(50|60)/.test(line)).slice(-5);
+  if (errors.length) console.error(`the gateway's last errors:\n${errors.join('')}`);
+  throw err;
 } finally {
   await fed.close();
   await rm(policyDir, { recursive: true, force: true });

@@ -55,13 +55,14 @@ async function main() {
   approvals.fairUse.perUnit = { inquiriesPerDay: 1_000_000, subjectsPerDay: 10_000_000 };
   await writeFile(join(policyDir, 'approvals.json'), JSON.stringify(approvals, null, 2));
 
-  const port = await freePort();
+  // Every listening port chosen at run time, so a soak runs beside `npm start` or another soak.
+  const [port, consolePort, oidcPort] = [await freePort(), await freePort(), await freePort()];
   const gateway = `http://127.0.0.1:${port}`;
   const exits: string[] = [];
   const load: ChildProcess[] = [];
   const federation = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'scripts/start.ts')], {
     cwd: ROOT,
-    env: { ...process.env, QIAO_HTTP_PORT: String(port), QIAO_METRICS_PORT: '0', QIAO_PKI_DIR: join(work, 'pki'), QIAO_DATA_DIR: join(work, 'pglite'), QIAO_POLICY_DIR: policyDir, QIAO_LOG_LEVEL: 'warn' },
+    env: { ...process.env, QIAO_HTTP_PORT: String(port), QIAO_METRICS_PORT: '0', QIAO_CONSOLE_PORT: String(consolePort), QIAO_OIDC_PORT: String(oidcPort), QIAO_PKI_DIR: join(work, 'pki'), QIAO_DATA_DIR: join(work, 'pglite'), QIAO_POLICY_DIR: policyDir, QIAO_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const up = new Promise<void>((ok, fail) => {

@@ -41,7 +41,7 @@ import { catalogueRoutes } from './routes/catalogue';
 import { departmentRoutes } from './routes/departments';
 import type { AuditWriter } from './services/audit/commitments';
 import { createDenialLimiter, type DenialLimiter } from './services/audit/denial-limit';
-import { createInquiryWatch } from './services/inquiry/watch';
+import { createInquiryWatch, type InquiryWatch } from './services/inquiry/watch';
 import { createDirectoryCache } from './services/unit/directory-cache';
 import type { FanoutWaker, ResultReader, Services } from './services/context';
 
@@ -77,6 +77,8 @@ export interface AppDeps {
   revocations?: RevocationSource;
   /** Whether each department's adapter answers, for GET /v1/catalogue. */
   departmentHealth?: DepartmentHealth;
+  /** Tells event streams of changes (services/inquiry/watch.ts); default one that only polls, every `config.eventsPollIntervalMs`. */
+  watch?: InquiryWatch;
   /** Refusals per user audited one by one; default one at `config.denialsPerMinute` whose counts nobody flushes (tests). */
   denials?: DenialLimiter;
   /** Prometheus metrics (gateway/metrics): every request is counted by route pattern and status. */
@@ -112,7 +114,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     ...(deps.readiness ? { probes: deps.readiness } : {}),
     denials: deps.denials ?? createDenialLimiter(deps.config.denialsPerMinute),
     directory: createDirectoryCache({ db: deps.db, checkIntervalMs: deps.config.directoryCheckIntervalMs, logger: deps.logger }),
-    watch: createInquiryWatch({ db: deps.db, intervalMs: deps.config.eventsPollIntervalMs, logger: deps.logger }),
+    watch: deps.watch ?? createInquiryWatch({ db: deps.db, intervalMs: deps.config.eventsPollIntervalMs, logger: deps.logger }),
   };
   const app = new OpenAPIHono<AppEnv>();
 

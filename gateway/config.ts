@@ -37,7 +37,7 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_HTTP_HEADERS_TIMEOUT  a connection's request headers must arrive within [10s] (idle new connections are closed then)
  *   QIAO_HTTP_REQUEST_TIMEOUT  a whole request (headers and body) must arrive within [30s]
  *   QIAO_HTTP_KEEPALIVE_TIMEOUT an idle kept-alive connection is closed after   [5s]
- *   QIAO_EVENTS_POLL_INTERVAL  how often event streams look for changes made on any replica [200ms]
+ *   QIAO_EVENTS_POLL_INTERVAL  how often event streams look for changes when not told (LISTEN/NOTIFY tells them at once) [5s]
  *   QIAO_DIRECTORY_CHECK_INTERVAL how often a replica checks whether units or users changed (cached tree and token principals) [1s]
  *   QIAO_REVOCATIONS           the directory's signed revocation list, URL or file, read at submit and approve [<pki>/directory/revocations.jws]
  *   QIAO_REVOCATIONS_MAX_AGE   refuse signed submissions and decisions (503) while the freshest list is older than this [48h]
@@ -256,7 +256,7 @@ const Env = z.object({
   QIAO_HTTP_REQUEST_TIMEOUT: duration(100, 60 * 60_000, '30s'),
   QIAO_HTTP_KEEPALIVE_TIMEOUT: duration(100, 10 * 60_000, '5s'),
   QIAO_DENIALS_PER_MINUTE: integer(1, 100_000, 20),
-  QIAO_EVENTS_POLL_INTERVAL: duration(10, 60_000, '200ms'),
+  QIAO_EVENTS_POLL_INTERVAL: duration(10, 10 * 60_000, '5s'),
   QIAO_DIRECTORY_CHECK_INTERVAL: z.string().default('1s').transform((text, ctx) => {
     const ms = text === '0' ? 0 : parseDuration(text);
     if (ms === null || ms > 60_000) {

@@ -12,6 +12,7 @@ import { loadAuth } from './auth/from-config';
 import { loadCatalogue } from './catalogue';
 import { loadPolicies } from './policy/load-policies';
 import { startExpirySweep } from './services/inquiry/expire';
+import { createInquiryWatch, INQUIRY_CHANGED_CHANNEL } from './services/inquiry/watch';
 import type { Config } from './config';
 import { openDatabase, type Database } from './db/client';
 import { seedDemo } from './demo/seed';
@@ -110,8 +111,11 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     fanoutSlots: { inUse: () => fanout.inFlight(), capacity: config.fanout.concurrency },
   });
 
-  // An approval or a handed-back part on any replica wakes this one's worker at once.
+  // An approval or a handed-back part on any replica wakes this one's worker at once, and any
+  // change of an inquiry tells this one's event streams (one listening connection for both).
   const unlisten = await database.listen(FANOUT_DUE_CHANNEL, () => fanout.wake());
+  const watch = createInquiryWatch({ db: database.db, intervalMs: config.eventsPollIntervalMs, logger });
+  const unlistenInquiries = await database.listen(INQUIRY_CHANGED_CHANNEL, (id) => watch.notified(id));
 
   const checkpoints = startCheckpointSchedule({ db: database.db, signing: auditCheckpoints, intervalMs: config.audit.checkpointIntervalMs, logger });
 
@@ -119,6 +123,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
   const denialFlush = startDenialFlush({ db: database.db, limiter: denials, audit, logger });
   const authorityKey = await loadDirectoryAuthorityKey(config.pkiDir);
   const app = createApp({
+    watch,
     denials,
     auditCheckpoints,
     config,
@@ -157,6 +162,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
       // the HTTP server lets its requests finish.
       const stopped = fanout.stop();
       await unlisten();
+      await unlistenInquiries();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await metricsListener?.close();
       await stopped;

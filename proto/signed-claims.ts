@@ -32,7 +32,7 @@ export async function signClaims<T extends object>(
   if (!signingKey.kid) throw new Error(`${typ} signing key has no kid`);
   const valid = schema.parse(claims);
   const text = opts.canonical ? canonicalJson(valid) : JSON.stringify(valid);
-  const key = 'key' in signingKey && typeof signingKey.key === 'object' ? signingKey.key : await importJWK(signingKey as JWK, 'EdDSA');
+  const key = 'key' in signingKey && typeof signingKey.key === 'object' ? signingKey.key : await importPrivate(signingKey as JWK);
   return new CompactSign(new TextEncoder().encode(text))
     .setProtectedHeader({ alg: 'EdDSA', typ, kid: signingKey.kid })
     .sign(key);
@@ -47,7 +47,7 @@ type PublicKey = Awaited<ReturnType<typeof importJWK>>;
 const imported = new Map<string, Promise<PublicKey>>();
 const MAX_IMPORTED = 1024;
 
-function importPublic(jwk: JWK): Promise<PublicKey> {
+export function importPublic(jwk: JWK): Promise<PublicKey> {
   const id = `${jwk.kty}\0${jwk.crv}\0${jwk.x}\0${jwk.y ?? ''}`;
   let key = imported.get(id);
   if (!key) {
@@ -56,6 +56,23 @@ function importPublic(jwk: JWK): Promise<PublicKey> {
     key.catch(() => imported.delete(id));
     imported.set(id, key);
   }
+  return key;
+}
+
+/**
+ * A private Ed25519 JWK imported once per JWK object (a gateway's warrant key, a department's
+ * receipt key: one object for the process's life, used on every answer), and again if its
+ * members changed. Keyed by the object, so the key material is held nowhere new.
+ */
+const importedPrivate = new WeakMap<JWK, { members: string; key: Promise<PublicKey> }>();
+
+export function importPrivate(jwk: JWK): Promise<PublicKey> {
+  const members = `${jwk.kty}\0${jwk.crv}\0${jwk.x}\0${jwk.d}`;
+  const kept = importedPrivate.get(jwk);
+  if (kept && kept.members === members) return kept.key;
+  const key = importJWK(jwk, 'EdDSA');
+  key.catch(() => importedPrivate.delete(jwk));
+  importedPrivate.set(jwk, { members, key });
   return key;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, errors as joseErrors, type JWK } from 'jose';
+import { CompactSign, compactVerify, decodeProtectedHeader, errors as joseErrors, type JWK } from 'jose';
+import { importPrivate, importPublic } from './signed-claims';
 import { WarrantEvidence } from './approval-evidence';
 import { OrganisationSubject, PersonSubject } from './subjects';
 
@@ -99,7 +100,7 @@ export class WarrantError extends Error {
 export async function signWarrant(claims: WarrantClaims, { privateJwk }: { privateJwk: JWK }): Promise<string> {
   if (!privateJwk.kid) throw new Error('warrant signing key has no kid');
   const valid = WarrantClaims.parse(claims);
-  const key = await importJWK(privateJwk, WARRANT_ALG);
+  const key = await importPrivate(privateJwk);
   return new CompactSign(new TextEncoder().encode(JSON.stringify(valid)))
     .setProtectedHeader({ alg: WARRANT_ALG, typ: WARRANT_TYPE, kid: privateJwk.kid })
     .sign(key);
@@ -128,7 +129,7 @@ export async function verifyWarrant(jws: string, options: VerifyWarrantOptions):
 
   let payload: Uint8Array;
   try {
-    ({ payload } = await compactVerify(jws, await importJWK(jwk, WARRANT_ALG), { algorithms: [WARRANT_ALG] }));
+    ({ payload } = await compactVerify(jws, await importPublic(jwk), { algorithms: [WARRANT_ALG] }));
   } catch (error) {
     if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
       throw new WarrantError('bad_signature', 'signature does not verify');

@@ -1,22 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../client/core/api-client';
 import type { InquiryView } from '../proto/api';
+import { openDatabase, type Database } from '../gateway/db/client';
 import { createTestGateway, type TestGateway, type TestUser } from '../gateway/testing/harness';
 
 /**
  * GET /v1/inquiries/{id}/events through client/core's reader, on two replicas sharing one
  * database: a stream opened on one hears decisions taken on the other and the parts the fan-out
- * records, and ends with the final status.
+ * records, and ends with the final status. The fallback poll is set far beyond the test's
+ * duration, so every event here was told by LISTEN/NOTIFY: on PostgreSQL (TEST_DATABASE_URL)
+ * each replica has its own pool and listening connection; PGlite delivers in process.
  */
 
+const NO_POLL = { QIAO_EVENTS_POLL_INTERVAL: '10m' };
 let a: TestGateway;
 let b: TestGateway;
+let second: Database | undefined;
 beforeAll(async () => {
-  a = await createTestGateway({ env: { QIAO_EVENTS_POLL_INTERVAL: '20ms' } });
-  b = await createTestGateway({ database: a.database });
-});
+  a = await createTestGateway({ env: NO_POLL });
+  if (a.database.kind === 'postgres') {
+    const { rows } = (await a.db.execute('select current_database() as name')) as unknown as { rows: { name: string }[] };
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    url.pathname = `/${rows[0]!.name}`;
+    second = await openDatabase({ url: url.toString(), poolSize: 3 });
+  }
+  b = await createTestGateway({ database: second ?? a.database, env: NO_POLL });
+}, 60_000);
 afterAll(async () => {
   await b?.close();
+  await second?.close();
   await a?.close();
 });
 

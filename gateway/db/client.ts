@@ -20,11 +20,12 @@ export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
   /**
-   * Calls `onNotify` for every NOTIFY on `channel` (a fixed lowercase name), from any replica;
-   * also once after a lost listening connection is back, for what was missed meanwhile. Resolves
+   * Calls `onNotify` with the payload of every NOTIFY on `channel` (a fixed lowercase name), from
+   * any replica; also once without a payload after a lost listening connection is back, for what
+   * was missed meanwhile. All channels of one database share one listening connection. Resolves
    * to the function that stops listening.
    */
-  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  listen(channel: string, onNotify: (payload?: string) => void): Promise<() => Promise<void>>;
   /** The PostgreSQL pool's connections (all, idle) and the queries waiting for one; absent for PGlite. */
   poolStats?: () => { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -77,12 +78,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await pool.end();
       throw new Error(`cannot migrate the PostgreSQL database at ${redactUrl(options.url)}: ${(err as Error).message}`);
     }
+    const listener = createPgListener(options.url, lost);
     return {
       db,
       kind: 'postgres',
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-      listen: (channel, onNotify) => listenPg(options.url, channel, onNotify, lost),
-      close: () => pool.end(),
+      listen: (channel, onNotify) => listener.listen(channel, onNotify),
+      close: async () => {
+        await listener.close();
+        await pool.end();
+      },
     };
   }
   const client = options.pglite ?? new PGlite(options.dataDir);
@@ -93,7 +98,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     kind: 'pglite',
     listen: async (channel, onNotify) => {
       assertChannel(channel);
-      const unlisten = await client.listen(channel, () => onNotify());
+      const unlisten = await client.listen(channel, (payload) => onNotify(payload));
       return () => unlisten();
     },
     close: () => client.close(),
@@ -127,53 +132,85 @@ function assertChannel(channel: string): void {
 }
 
 /**
- * LISTEN holds a connection of its own, outside the pool. When the server or the network takes it
- * away, it is opened again every second until it is back; `onNotify` then runs once, since what
- * was notified meanwhile is lost.
+ * LISTEN holds a connection of its own, outside the pool, one for every channel of the database.
+ * It is opened with the first channel. When the server or the network takes it away, it is opened
+ * again every second until it is back; every listener is then called once without a payload,
+ * since what was notified meanwhile is lost.
  */
-async function listenPg(url: string, channel: string, onNotify: () => void, lost: (err: Error) => void): Promise<() => Promise<void>> {
-  assertChannel(channel);
+function createPgListener(url: string, lost: (err: Error) => void) {
+  const handlers = new Map<string, Set<(payload?: string) => void>>();
   let closed = false;
   let current: pg.Client | null = null;
+  let connecting: Promise<void> | null = null;
   let retry: NodeJS.Timeout | undefined;
+  const everyone = () => {
+    for (const set of handlers.values()) for (const h of set) h();
+  };
   const again = () => {
-    if (closed || retry) return;
+    if (closed || retry || handlers.size === 0) return;
     retry = setTimeout(() => {
       retry = undefined;
-      void connect(true);
+      void connect(true).catch(() => {});
     }, 1000);
   };
-  const connect = async (reconnecting: boolean) => {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
-    client.on('error', lost);
-    client.on('end', () => {
-      if (current === client) current = null;
-      again();
-    });
-    client.on('notification', (n) => {
-      if (n.channel === channel) onNotify();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${channel}`);
-      if (closed) return void (await client.end());
-      current = client;
-      if (reconnecting) onNotify();
-    } catch (err) {
-      if (!reconnecting) {
-        closed = true;
+  const connect = (reconnecting: boolean): Promise<void> =>
+    (connecting ??= (async () => {
+      if (current || closed) return;
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+      client.on('error', lost);
+      client.on('end', () => {
+        if (current === client) current = null;
+        again();
+      });
+      client.on('notification', (n) => {
+        for (const h of handlers.get(n.channel) ?? []) h(n.payload || undefined);
+      });
+      try {
+        await client.connect();
+        for (const channel of handlers.keys()) await client.query(`LISTEN ${channel}`);
+        if (closed) return void (await client.end());
+        current = client;
+        if (reconnecting) everyone();
+      } catch (err) {
+        await client.end().catch(() => {});
+        if (!reconnecting) throw err;
+        lost(err as Error);
+        again();
+      }
+    })().finally(() => (connecting = null)));
+
+  return {
+    async listen(channel: string, onNotify: (payload?: string) => void): Promise<() => Promise<void>> {
+      assertChannel(channel);
+      if (closed) throw new Error('the database is closed: cannot listen');
+      let set = handlers.get(channel);
+      const fresh = !set;
+      if (!set) handlers.set(channel, (set = new Set()));
+      set.add(onNotify);
+      try {
+        if (connecting) await connecting.catch(() => {});
+        if (!current) await connect(false);
+        else if (fresh) await current.query(`LISTEN ${channel}`);
+      } catch (err) {
+        set.delete(onNotify);
+        if (set.size === 0) handlers.delete(channel);
         throw err;
       }
-      lost(err as Error);
-      await client.end().catch(() => {});
-      again();
-    }
-  };
-  await connect(false);
-  return async () => {
-    closed = true;
-    clearTimeout(retry);
-    await current?.end().catch(() => {});
+      return async () => {
+        set.delete(onNotify);
+        if (set.size === 0 && handlers.get(channel) === set) {
+          handlers.delete(channel);
+          await current?.query(`UNLISTEN ${channel}`).catch(() => {});
+        }
+      };
+    },
+    async close(): Promise<void> {
+      closed = true;
+      clearTimeout(retry);
+      await connecting?.catch(() => {});
+      await current?.end().catch(() => {});
+      current = null;
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import { departmentHostname, GATEWAY_IDENTITY } from '../../proto/identity';
 import { DepartmentCallError, type DepartmentClient } from './client';
 import { checkDepartmentIdentity, createGrpcDepartmentClient, createGrpcDepartmentDirectory } from './grpc-client';
 import { startTestDepartment, type TestDepartment } from './test-department';
+import { describeCallFailure } from '../fanout/process';
 
 let dirs: string[] = [];
 let pki: DevPki;
@@ -93,6 +94,13 @@ describe('gRPC department client over mutual TLS', () => {
     expect(err.code).toBe('UNAVAILABLE');
     expect(err.message).toContain('public-security.department.qiao.internal');
     expect(impostor.received).toEqual([]); // the warrant never left
+    // Retried like an outage (an operator may fix it), but said for what it is.
+    expect(describeCallFailure(err, 'public_security')).toEqual({
+      reason: "transport: the certificate of public_security's adapter is not issued for public_security (wrong name: another department's, or another host's); an operator must fix the certificate, retrying meanwhile",
+      code: 'TLS',
+      permanent: false,
+      transport: true,
+    });
   });
 
   it('refuses a server whose certificate comes from another CA', async () => {
@@ -105,6 +113,11 @@ describe('gRPC department client over mutual TLS', () => {
     expect(err.code).toBe('UNAVAILABLE');
     expect(err.message).toMatch(/unable to verify/);
     expect(stranger.received).toEqual([]);
+    expect(describeCallFailure(err, 'public_security')).toMatchObject({
+      reason: "transport: the certificate of public_security's adapter is not trusted: it is not issued by the certificate authority the gateway trusts; an operator must fix the certificate, retrying meanwhile",
+      permanent: false,
+      transport: true,
+    });
   });
 
   it('reports a refusal by its gRPC status name', async () => {

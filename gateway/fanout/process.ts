@@ -3,6 +3,7 @@ import { and, eq, notExists } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue';
 import type { Db, Tx } from '../db/client';
+import { describeError } from '../logger';
 import { inquiryParts, resultChunks, results } from '../db/schema';
 import type { CallObserver, DepartmentCallRecord } from '../departments/activity';
 import { DepartmentCallError, PERMANENT_CALL_FAILURES, type DepartmentDirectory } from '../departments/client';
@@ -224,7 +225,8 @@ async function settleFailure(
 
   const failure = describeFailure(err, part.department);
   if (failure.unexpected) {
-    log.error({ err: errorName(err), message: redact(errorMessage(err)), warrantId }, 'attempt failed unexpectedly');
+    // describeError: a database error by its code only; a driver's message carries the SQL text and its parameters.
+    log.error({ failure: describeError(err), warrantId }, 'attempt failed unexpectedly');
   }
   const nextAttemptAt = new Date(now.getTime() + retryDelayMs(part.attempts, ctx.retryBaseMs, ctx.retryMaxMs));
   const final =
@@ -235,7 +237,10 @@ async function settleFailure(
       .set({ status: 'pending', nextAttemptAt, leaseOwner: null, leaseExpiresAt: null, updatedAt: now, failureReason: failure.reason })
       .where(leaseHeld(ctx.workerId, part))
       .returning({ id: inquiryParts.id });
-    log.warn({ warrantId, code: failure.code, nextAttemptAt }, 'attempt failed, retry scheduled');
+    log.warn(
+      { warrantId, code: failure.code, nextAttemptAt, ...(failure.code === 'TLS' ? { reason: failure.reason } : {}) },
+      failure.code === 'TLS' ? 'attempt failed on the department certificate, retry scheduled' : 'attempt failed, retry scheduled',
+    );
     return retried.length ? 'retrying' : 'lease_lost';
   }
 
@@ -292,6 +297,8 @@ export function describeCallFailure(err: DepartmentCallError, department: string
   }
   const got = err.bytesReceived > 0 ? ` after ${mib(err.bytesReceived)} of the answer` : '';
   if (err.transport) {
+    const tls = err.code === 'UNAVAILABLE' ? certificateProblem(err.message, department) : null;
+    if (tls) return { reason: `transport: ${tls}; an operator must fix the certificate, retrying meanwhile`, code: 'TLS', permanent: false, transport: true };
     const what =
       err.code === 'DEADLINE_EXCEEDED'
         ? `${department} did not finish within the call deadline${err.bytesReceived > 0 ? ` (${mib(err.bytesReceived)} received)` : ''}`
@@ -312,6 +319,24 @@ export function describeCallFailure(err: DepartmentCallError, department: string
   };
 }
 
+/**
+ * A connection that failed in its TLS handshake, in plain words: retried like an outage (an
+ * operator may install the right certificate), but said for what it is. Reads the handshake's
+ * error as Node's TLS and checkDepartmentIdentity (departments/grpc-client.ts) word it; null for
+ * any other failure.
+ */
+export function certificateProblem(message: string, department: string): string | null {
+  if (/certificate does not name|Hostname\/IP does not match|ERR_TLS_CERT_ALTNAME/i.test(message)) {
+    return `the certificate of ${department}'s adapter is not issued for ${department} (wrong name: another department's, or another host's)`;
+  }
+  if (/unable to verify|self[- ]signed certificate|unable to get (local )?issuer|UNABLE_TO_VERIFY|DEPTH_ZERO_SELF_SIGNED/i.test(message)) {
+    return `the certificate of ${department}'s adapter is not trusted: it is not issued by the certificate authority the gateway trusts`;
+  }
+  if (/certificate has expired|CERT_HAS_EXPIRED/i.test(message)) return `the certificate of ${department}'s adapter has expired`;
+  if (/certificate is not yet valid|CERT_NOT_YET_VALID/i.test(message)) return `the certificate of ${department}'s adapter is not valid yet (check both clocks)`;
+  return null;
+}
+
 function mib(bytes: number): string {
   return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 }
@@ -326,10 +351,6 @@ export function redact(text: string): string {
     .replace(/\d{6,}/g, '[redacted]')
     .replace(/\s+/g, ' ')
     .slice(0, 200);
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function errorName(err: unknown): string {

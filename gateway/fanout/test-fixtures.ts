@@ -98,7 +98,7 @@ async function fixtureServices(db: Db, audit: AuditWriter): Promise<Services> {
     signatures: { required: false },
     fanout: { wake() {} },
     denials: createDenialLimiter(1_000),
-    watch: { subscribe: () => () => {}, changed() {} },
+    watch: { subscribe: () => () => {}, notified() {} },
     directory: createDirectoryCache({ db, checkIntervalMs: 0 }),
     results: {
       openResultStream() {

@@ -161,7 +161,9 @@ describe('the Cedar policies', () => {
         policies: { staticPolicies: policies },
         entities,
       });
-    const stateful = () => engine.authorize(leagueApprover, 'inquiry.list', unit(ORDOS.id));
+    // Without kept decisions: this compares Cedar's two ways of evaluating, not a cache lookup.
+    const uncached = createPolicyEngine(await loadCedarPolicies(POLICY_DIR), { cacheSize: 0 });
+    const stateful = () => uncached.authorize(leagueApprover, 'inquiry.list', unit(ORDOS.id));
     const time = (fn: () => unknown, n: number) => {
       const started = performance.now();
       for (let i = 0; i < n; i++) fn();
@@ -173,5 +175,42 @@ describe('the Cedar policies', () => {
     console.info(`Cedar decision: ${preparsed.toFixed(3)} ms preparsed, ${parsing.toFixed(3)} ms parsing every call`);
     expect(stateless()).toMatchObject({ type: 'success', response: { decision: 'allow' } });
     expect(preparsed).toBeLessThan(parsing);
+  });
+});
+
+describe('kept decisions', () => {
+  it('answer every request as Cedar itself does, however the requests interleave', async () => {
+    const loaded = await loadCedarPolicies(POLICY_DIR);
+    const fresh = createPolicyEngine(loaded, { cacheSize: 0, onError: (m) => expect.fail(m) });
+    const kept = createPolicyEngine(loaded, { cacheSize: 8, onError: (m) => expect.fail(m) });
+    const people = [bannerInvestigator, leagueApprover, regionalApprover, regionalInvestigator, otherLeagueApprover, bannerApprover, auditor, administrator];
+    const states = ['pending_approval', 'approved', 'rejected', 'withdrawn'] as const;
+    const requests: [Principal, Parameters<PolicyEngine['authorize']>[1], Resource, DecisionContext?][] = [];
+    for (const who of people) {
+      requests.push([who, 'inquiry.submit', unit(EJIN_HORO.id)], [who, 'inquiry.submit', unit(ORDOS.id)]);
+      for (const state of states) {
+        const resource = { ...(inquiry(EJIN_HORO.id, 'inv') as Extract<Resource, { kind: 'inquiry' }>), state };
+        requests.push([who, 'inquiry.read', resource], [who, 'result.download', resource], [who, 'inquiry.withdraw', resource]);
+        requests.push([who, 'inquiry.approve', resource, leagueStep], [who, 'inquiry.approve', resource, regionStep], [who, 'inquiry.approve', resource, { ...leagueStep, hasDecided: true }]);
+      }
+    }
+    // Three rounds in a different order each, through a cache far smaller than the requests: hits, misses and evictions.
+    for (let round = 0; round < 3; round++) {
+      const order = requests.map((_, i) => (i * (round * 2 + 1) + round) % requests.length);
+      for (const i of order) {
+        const [who, action, resource, context] = requests[i]!;
+        expect(kept.authorize(who, action, resource, context)).toEqual(fresh.authorize(who, action, resource, context));
+      }
+    }
+    expect(requests.length).toBeGreaterThan(100);
+    // Both outcomes occur, so the comparison above is not all denials.
+    const outcomes = new Set(requests.map(([w, a, r, c]) => kept.authorize(w, a, r, c).allowed));
+    expect(outcomes).toEqual(new Set([true, false]));
+  });
+
+  it('hands out a copy: a caller changing its decision changes no later one', () => {
+    const first = engine.authorize(bannerInvestigator, 'inquiry.submit', unit(EJIN_HORO.id));
+    first.policyIds.push('tampered');
+    expect(engine.authorize(bannerInvestigator, 'inquiry.submit', unit(EJIN_HORO.id)).policyIds).toEqual(['investigator-submits-for-own-unit']);
   });
 });

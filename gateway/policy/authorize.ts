@@ -8,6 +8,14 @@ import type { LoadedCedarPolicies } from './cedar-policies';
  * does anything, and Cedar decides from policies/*.cedar (preparsed once, stateful calls).
  * Resources carry their unit's ancestry (`unitPath`: the unit, its parent, …, the region), the
  * way Cedar entities carry parents, so the decision itself needs no database.
+ *
+ * A decision is a function of its request alone (principal, action, resource, context: the
+ * entities are built from nothing else) and of the policies, which are fixed for the engine's
+ * life. So each is evaluated by Cedar once and kept, keyed by every field that goes into the
+ * request (bounded, least recently used dropped first): an event stream re-reading an inquiry
+ * at every change, or a listing and its downloads, ask the same question again and get Cedar's
+ * own answer back without another Wasm evaluation. A request Cedar could not evaluate is never
+ * kept, so its error is reported every time.
  */
 
 export const ACTIONS = {
@@ -105,92 +113,130 @@ function unitEntities(path: readonly UnitRef[], into: Map<string, cedar.EntityJs
   });
 }
 
-export function createPolicyEngine(loaded: LoadedCedarPolicies, options: { onError?: (message: string) => void } = {}): PolicyEngine {
+/** Decisions kept per engine (a few hundred bytes each). */
+export const DECISION_CACHE_SIZE = 20_000;
+
+/** Every input of the Cedar request, in a fixed order: equal keys, equal requests. */
+function requestKey(principal: Principal, action: Action, resource: Resource, context: DecisionContext | undefined): string {
+  const approval = action === 'inquiry.approve' || action === 'inquiry.reject';
+  return JSON.stringify([
+    principal.userId,
+    principal.unitId,
+    principal.unitPath,
+    principal.roles,
+    principal.department,
+    action,
+    resource,
+    approval ? [context?.step ?? null, context?.hasDecided ?? false] : null,
+  ]);
+}
+
+export function createPolicyEngine(loaded: LoadedCedarPolicies, options: { onError?: (message: string) => void; cacheSize?: number } = {}): PolicyEngine {
+  const cacheSize = options.cacheSize ?? DECISION_CACHE_SIZE;
+  const decided = new Map<string, Decision>();
+  const copy = (d: Decision): Decision => ({ ...d, policyIds: [...d.policyIds] });
   return {
     policies: loaded.policies,
     authorize(principal, action, resource, context) {
-      const entities = new Map<string, cedar.EntityJson>();
-      unitEntities(principal.unitPath, entities);
-      entities.set(`User:${principal.userId}`, {
-        uid: { type: 'User', id: principal.userId },
-        attrs: {
-          unit: entityRef('Unit', principal.unitId),
-          roles: [...principal.roles],
-          ...(principal.department ? { department: principal.department } : {}),
-        },
-        parents: [unitUid(principal.unitId)],
-      });
-      let resourceUid: cedar.EntityUidJson;
-      if (resource.kind === 'unit') {
-        unitEntities(resource.unitPath, entities);
-        resourceUid = unitUid(resource.unitPath[0]!.id);
-      } else if (resource.kind === 'warrants') {
-        unitEntities(resource.inquiryUnitPath, entities);
-        const unitId = resource.inquiryUnitPath[0]!.id;
-        resourceUid = { type: 'Warrants', id: `${unitId}/${resource.department ?? '*'}` };
-        entities.set(`Warrants:${resourceUid.id}`, {
-          uid: resourceUid,
-          attrs: { unit: entityRef('Unit', unitId), department: resource.department ?? '' },
-          parents: [unitUid(unitId)],
-        });
-      } else if (resource.kind === 'catalogue') {
-        resourceUid = { type: 'Catalogue', id: '*' };
-        entities.set('Catalogue:*', { uid: resourceUid, attrs: {}, parents: [] });
-      } else if (resource.kind === 'departments') {
-        resourceUid = { type: 'Departments', id: resource.department ?? '*' };
-        entities.set(`Departments:${resourceUid.id}`, { uid: resourceUid, attrs: { department: resource.department ?? '' }, parents: [] });
-      } else if (resource.kind === 'audit_log') {
-        resourceUid = { type: 'AuditLog', id: resource.department ?? '*' };
-        entities.set(`AuditLog:${resourceUid.id}`, { uid: resourceUid, attrs: { department: resource.department ?? '' }, parents: [] });
-      } else {
-        unitEntities(resource.unitPath, entities);
-        unitEntities(resource.submittedFromPath, entities);
-        const unitId = resource.unitPath[0]!.id;
-        resourceUid = { type: 'Inquiry', id: resource.id };
-        entities.set(`Inquiry:${resource.id}`, {
-          uid: resourceUid,
-          attrs: {
-            unit: entityRef('Unit', unitId),
-            submittedFrom: entityRef('Unit', resource.submittedFromPath[0]!.id),
-            createdBy: entityRef('User', resource.createdBy),
-            state: resource.state,
-            sensitivity: resource.sensitivity,
-          },
-          parents: [unitUid(unitId)],
-        });
+      const key = requestKey(principal, action, resource, context);
+      const kept = decided.get(key);
+      if (kept) {
+        decided.delete(key); // most recently used last
+        decided.set(key, kept);
+        return copy(kept);
       }
-      let cedarContext: cedar.Context = {};
-      if (action === 'inquiry.approve' || action === 'inquiry.reject') {
-        const step = context?.step;
-        // No step to fill (the chain is complete): a role nobody holds, so no permit can match.
-        cedarContext = {
-          step: step ? { role: step.role, unit: entityRef('Unit', step.unitId) } : { role: '(none)', unit: entityRef('Unit', '(none)') },
-          hasDecided: context?.hasDecided ?? false,
-        };
+      const decision = evaluate(principal, action, resource, context);
+      if (decision.cacheable && cacheSize > 0) {
+        if (decided.size >= cacheSize) decided.delete(decided.keys().next().value!);
+        decided.set(key, decision.decision);
       }
-      const answer = cedar.statefulIsAuthorized({
-        principal: { type: 'User', id: principal.userId },
-        action: { type: 'Action', id: ACTIONS[action] },
-        resource: resourceUid,
-        context: cedarContext,
-        preparsedPolicySetId: loaded.policySetId,
-        preparsedSchemaName: loaded.schemaName,
-        validateRequest: true,
-        entities: [...entities.values()],
-      });
-      if (answer.type === 'failure') {
-        // A request the schema refuses is a bug in the gateway, not the caller's: deny, loudly.
-        options.onError?.(`Cedar could not evaluate ${action}: ${answer.errors.map((e) => e.message).join('; ')}`);
-        return { allowed: false, reason: DEFAULT_DENIAL[action], policyIds: [] };
-      }
-      const { decision, diagnostics } = answer.response;
-      if (diagnostics.errors.length) {
-        options.onError?.(`policy errors during ${action}: ${diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).join('; ')}`);
-      }
-      const policyIds = [...diagnostics.reason].sort();
-      if (decision === 'allow') return { allowed: true, reason: `allowed by ${policyIds.join(', ')}`, policyIds };
-      const reasons = policyIds.map((id) => loaded.policies.get(id)?.reason).filter((r): r is string => !!r);
-      return { allowed: false, reason: reasons.length ? reasons.join('; ') : DEFAULT_DENIAL[action], policyIds };
+      return copy(decision.decision);
     },
   };
+
+  function evaluate(principal: Principal, action: Action, resource: Resource, context: DecisionContext | undefined): { decision: Decision; cacheable: boolean } {
+    const entities = new Map<string, cedar.EntityJson>();
+    unitEntities(principal.unitPath, entities);
+    entities.set(`User:${principal.userId}`, {
+      uid: { type: 'User', id: principal.userId },
+      attrs: {
+        unit: entityRef('Unit', principal.unitId),
+        roles: [...principal.roles],
+        ...(principal.department ? { department: principal.department } : {}),
+      },
+      parents: [unitUid(principal.unitId)],
+    });
+    let resourceUid: cedar.EntityUidJson;
+    if (resource.kind === 'unit') {
+      unitEntities(resource.unitPath, entities);
+      resourceUid = unitUid(resource.unitPath[0]!.id);
+    } else if (resource.kind === 'warrants') {
+      unitEntities(resource.inquiryUnitPath, entities);
+      const unitId = resource.inquiryUnitPath[0]!.id;
+      resourceUid = { type: 'Warrants', id: `${unitId}/${resource.department ?? '*'}` };
+      entities.set(`Warrants:${resourceUid.id}`, {
+        uid: resourceUid,
+        attrs: { unit: entityRef('Unit', unitId), department: resource.department ?? '' },
+        parents: [unitUid(unitId)],
+      });
+    } else if (resource.kind === 'catalogue') {
+      resourceUid = { type: 'Catalogue', id: '*' };
+      entities.set('Catalogue:*', { uid: resourceUid, attrs: {}, parents: [] });
+    } else if (resource.kind === 'departments') {
+      resourceUid = { type: 'Departments', id: resource.department ?? '*' };
+      entities.set(`Departments:${resourceUid.id}`, { uid: resourceUid, attrs: { department: resource.department ?? '' }, parents: [] });
+    } else if (resource.kind === 'audit_log') {
+      resourceUid = { type: 'AuditLog', id: resource.department ?? '*' };
+      entities.set(`AuditLog:${resourceUid.id}`, { uid: resourceUid, attrs: { department: resource.department ?? '' }, parents: [] });
+    } else {
+      unitEntities(resource.unitPath, entities);
+      unitEntities(resource.submittedFromPath, entities);
+      const unitId = resource.unitPath[0]!.id;
+      resourceUid = { type: 'Inquiry', id: resource.id };
+      entities.set(`Inquiry:${resource.id}`, {
+        uid: resourceUid,
+        attrs: {
+          unit: entityRef('Unit', unitId),
+          submittedFrom: entityRef('Unit', resource.submittedFromPath[0]!.id),
+          createdBy: entityRef('User', resource.createdBy),
+          state: resource.state,
+          sensitivity: resource.sensitivity,
+        },
+        parents: [unitUid(unitId)],
+      });
+    }
+    let cedarContext: cedar.Context = {};
+    if (action === 'inquiry.approve' || action === 'inquiry.reject') {
+      const step = context?.step;
+      // No step to fill (the chain is complete): a role nobody holds, so no permit can match.
+      cedarContext = {
+        step: step ? { role: step.role, unit: entityRef('Unit', step.unitId) } : { role: '(none)', unit: entityRef('Unit', '(none)') },
+        hasDecided: context?.hasDecided ?? false,
+      };
+    }
+    const answer = cedar.statefulIsAuthorized({
+      principal: { type: 'User', id: principal.userId },
+      action: { type: 'Action', id: ACTIONS[action] },
+      resource: resourceUid,
+      context: cedarContext,
+      preparsedPolicySetId: loaded.policySetId,
+      preparsedSchemaName: loaded.schemaName,
+      validateRequest: true,
+      entities: [...entities.values()],
+    });
+    if (answer.type === 'failure') {
+      // A request the schema refuses is a bug in the gateway, not the caller's: deny, loudly.
+      options.onError?.(`Cedar could not evaluate ${action}: ${answer.errors.map((e) => e.message).join('; ')}`);
+      return { decision: { allowed: false, reason: DEFAULT_DENIAL[action], policyIds: [] }, cacheable: false };
+    }
+    const { decision, diagnostics } = answer.response;
+    const cacheable = diagnostics.errors.length === 0;
+    if (!cacheable) {
+      options.onError?.(`policy errors during ${action}: ${diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).join('; ')}`);
+    }
+    const policyIds = [...diagnostics.reason].sort();
+    if (decision === 'allow') return { decision: { allowed: true, reason: `allowed by ${policyIds.join(', ')}`, policyIds }, cacheable };
+    const reasons = policyIds.map((id) => loaded.policies.get(id)?.reason).filter((r): r is string => !!r);
+    return { decision: { allowed: false, reason: reasons.length ? reasons.join('; ') : DEFAULT_DENIAL[action], policyIds }, cacheable };
+  }
 }

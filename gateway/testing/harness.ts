@@ -31,6 +31,7 @@ import { residentId } from './subjects';
 import { createTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from './test-issuer';
 import { createDenialLimiter, type DenialLimiter } from '../services/audit/denial-limit';
 import type { RevocationSource } from '../../proto/node/revocation-source';
+import { createInquiryWatch, INQUIRY_CHANGED_CHANNEL } from '../services/inquiry/watch';
 
 export { TestCaller, type ApiResponse, type RequestOptions } from './api-client';
 export type { TestIssuer } from './test-issuer';
@@ -215,7 +216,11 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     return receiptKeys.get(department)!;
   };
   const denials = createDenialLimiter(config.denialsPerMinute);
+  // As server.ts wires it: event streams told by the database's notifications, polling as the fallback.
+  const watch = createInquiryWatch({ db, intervalMs: config.eventsPollIntervalMs, logger });
+  const unlistenInquiries = await database.listen(INQUIRY_CHANGED_CHANNEL, (id) => watch.notified(id));
   const app = createApp({
+    watch,
     audit,
     denials,
     config,
@@ -341,6 +346,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
       };
     },
     async close() {
+      await unlistenInquiries();
       if (!options.database) await database.close();
     },
   };

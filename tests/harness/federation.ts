@@ -10,6 +10,7 @@ import { ensureDevPki, type DevPki } from '../../certs-dev/pki';
 import { createApiClient, type ApiClient } from '../../client/core/api-client';
 import { devLogin } from '../../client/core/session';
 import { parseConfig } from '../../gateway/config';
+import { openDatabase, type Database } from '../../gateway/db/client';
 import { openTestDatabase } from '../../gateway/db/testing';
 import { DEMO_UNITS } from '../../demo/units';
 import { DEMO_USERS } from '../../demo/users';
@@ -39,6 +40,12 @@ export interface Federation {
    * then one look at the listing (`waitForResults(api, id, 0)`) shows the outcome.
    */
   drain(): Promise<void>;
+  /**
+   * Another replica of the gateway: the same configuration, its own pool and listening connection
+   * on the same PostgreSQL database (TEST_DATABASE_URL only: PGlite has no second connection).
+   * Closed with the federation.
+   */
+  startReplica(): Promise<RunningGateway>;
   close(): Promise<void>;
 }
 
@@ -102,6 +109,7 @@ export async function bootFederation(
   const gatewayLogs: string[] = [];
   const destination = new Writable({ write(chunk, _enc, done) { gatewayLogs.push(String(chunk)); done(); } });
   const database = await openTestDatabase();
+  const replicas: { replica: RunningGateway; own: Database }[] = [];
   const gateway = await startGateway({ config, logger: createLogger({ level: options.logLevel ?? 'debug', destination }), database, seedDemo: true });
   // Demo users who sign do so with their dev key, as `qiao` does with the key file.
   const as = async (username: string) => {
@@ -138,7 +146,21 @@ export async function bootFederation(
       return id;
     },
     drain: () => gateway.drain(),
+    async startReplica() {
+      if (database.kind !== 'postgres') throw new Error('a second replica needs PostgreSQL: set TEST_DATABASE_URL');
+      const { rows } = (await database.db.execute('select current_database() as name')) as unknown as { rows: { name: string }[] };
+      const url = new URL(process.env.TEST_DATABASE_URL!);
+      url.pathname = `/${rows[0]!.name}`;
+      const own = await openDatabase({ url: url.toString(), poolSize: 5, onConnectionError: () => {} });
+      const replica = await startGateway({ config, logger: createLogger({ level: options.logLevel ?? 'debug', destination }), database: own });
+      replicas.push({ replica, own });
+      return replica;
+    },
     async close() {
+      for (const { replica, own } of replicas.splice(0)) {
+        await replica.close();
+        await own.close();
+      }
       await gateway.close();
       await Promise.all(Object.values(adapters).map((a) => a.close()));
       await database.close();

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isFinalStatus, type InquiryView } from '../../../proto/api';
+import { describeError } from '../../logger';
 import { ServiceError } from '../../errors';
 import type { RequestContext } from '../context';
 import { findVisibleInquiry } from './find-visible-inquiry';
@@ -17,6 +19,13 @@ export async function followInquiry({ ctx, input, signal }: { ctx: RequestContex
 
 /** setTimeout's longest delay (about 24.8 days); a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * A read that fails (the database away for a moment, the pool busy past its wait) is tried again
+ * after 1, 2, … s, so a stream rides out a blip as the rest of the gateway does; past this many
+ * failures in a row the stream ends with its error event and the client reconnects.
+ */
+export const FOLLOW_READ_RETRIES = 5;
+const FOLLOW_RETRY_MS = 1_000;
 
 async function* follow(ctx: RequestContext, id: string, signal: AbortSignal): AsyncGenerator<InquiryView> {
   let changed = true;
@@ -28,18 +37,28 @@ async function* follow(ctx: RequestContext, id: string, signal: AbortSignal): As
   const onAbort = () => wake?.();
   signal.addEventListener('abort', onAbort);
   let last = '';
+  let failures = 0;
   let expiry: ReturnType<typeof setTimeout> | undefined;
   try {
     while (!signal.aborted) {
       if (changed) {
         changed = false;
-        const found = await findVisibleInquiry(ctx, ctx.db, id).catch((err: unknown) => {
-          if (err instanceof ServiceError && err.code === 'not_found') return null; // no longer visible: the stream ends
-          throw err;
-        });
-        if (!found) return;
-        const { row } = found;
-        const [view] = await loadInquiryViews(ctx.db, [row], ctx.clock());
+        let view: InquiryView | undefined;
+        try {
+          const found = await findVisibleInquiry(ctx, ctx.db, id).catch((err: unknown) => {
+            if (err instanceof ServiceError && err.code === 'not_found') return null; // no longer visible: the stream ends
+            throw err;
+          });
+          if (!found) return;
+          [view] = await loadInquiryViews(ctx.db, [found.row], ctx.clock());
+          failures = 0;
+        } catch (err) {
+          if (err instanceof ServiceError || ++failures > FOLLOW_READ_RETRIES) throw err;
+          ctx.logger.warn({ requestId: ctx.requestId, inquiryId: id, failure: describeError(err), attempt: failures }, 'event stream could not read the inquiry; trying again');
+          changed = true;
+          await sleep(FOLLOW_RETRY_MS * failures, undefined, { signal }).catch(() => {});
+          continue;
+        }
         const text = JSON.stringify(view);
         if (text !== last) {
           last = text;

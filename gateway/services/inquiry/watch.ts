@@ -6,21 +6,26 @@ import { describeError } from '../../logger';
 
 /**
  * Tells the event streams of this replica that an inquiry changed, whichever replica changed it.
- * One query per interval covers every inquiry watched here, and only while one is watched: each
- * inquiry's version is its own `updated_at` with its parts' latest `updated_at` and count, which
- * every decision and every part's step moves (decide, withdraw, expire; claim, retry, answer,
- * failure). A changed version calls the inquiry's listeners, which then read the inquiry itself.
- * A first sighting counts as a change, so a stream never misses what happened while it opened.
+ * Told by PostgreSQL: the triggers of migration `inquiry-changes-notify` send the inquiry's id on
+ * `qiao_inquiry_changed` after every commit that changes what its view shows (decisions, parts'
+ * status, attempts and failures), and `server.ts` hands each one to `notified` over the replica's
+ * one listening connection; PGlite delivers the same notifications in process. A changed inquiry's
+ * listeners are called, and they then read the inquiry itself.
  *
- * Polling inside the server, not LISTEN/NOTIFY: it needs no trigger and no dedicated connection,
- * and a stream learns of a change within one interval on PGlite and PostgreSQL alike.
+ * Polling is the fallback, every `intervalMs` and only while a stream is open: each watched
+ * inquiry's version is its own `updated_at` with its parts' latest `updated_at` and count, which
+ * every decision and every part's step moves. A first sighting counts as a change, so a stream
+ * never misses what happened while it opened or while the listener was reconnecting.
  */
 export interface InquiryWatch {
   /** Calls `onChange` whenever the inquiry may have changed; returns the unsubscribe. */
   subscribe(inquiryId: string, onChange: () => void): () => void;
-  /** A change made by this replica: its listeners are called now, not at the next poll. */
-  changed(inquiryId: string): void;
+  /** A notification: this inquiry changed, or (no id: the listener reconnected) any may have. */
+  notified(inquiryId?: string): void;
 }
+
+/** The channel of migration `inquiry-changes-notify`; the payload is the inquiry's id. */
+export const INQUIRY_CHANGED_CHANNEL = 'qiao_inquiry_changed';
 
 export function createInquiryWatch(deps: { db: Db; intervalMs: number; logger?: Logger }): InquiryWatch {
   const listeners = new Map<string, Set<() => void>>();
@@ -80,6 +85,9 @@ export function createInquiryWatch(deps: { db: Db; intervalMs: number; logger?: 
         }
       };
     },
-    changed: notify,
+    notified(inquiryId) {
+      if (inquiryId !== undefined) return notify(inquiryId);
+      for (const id of listeners.keys()) notify(id);
+    },
   };
 }
