@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyReceipt } from '../../../proto/receipt';
-import { decryptResult } from '../../../proto/result-envelope';
+import { decryptResult, RESULT_FORMAT } from '../../../proto/result-envelope';
 import { auditEvents, inquiryParts } from '../../db/schema';
 import { testUnitKey } from '../../fanout/test-fixtures';
 import { createTestGateway, type StoredResult, type TestGateway } from '../../testing/harness';
@@ -23,9 +23,9 @@ async function approvedInquiry(): Promise<string> {
   return submitted.body.id;
 }
 
-/** public_security's answer: 7 records of about 22 KB, some 150 KB of ciphertext in 16 KiB chunks; natural_resources failed. */
+/** public_security's answer: 7 records of about 32 KB of random base64 (which deflates to about 3/4), some 170 KB of ciphertext in 16 KiB chunks; natural_resources failed. */
 async function answer(id: string): Promise<StoredResult> {
-  const stored = await gw.storeResult(id, 'public_security', { chunkSize: CHUNK, records: 7, recordBytes: 22_000 });
+  const stored = await gw.storeResult(id, 'public_security', { chunkSize: CHUNK, records: 7, recordBytes: 32_000 });
   await gw.db
     .update(inquiryParts)
     .set({ status: 'failed', attempts: 5, failureReason: 'department unavailable until deadline' })
@@ -75,7 +75,7 @@ describe('GET /v1/inquiries/:id/results', () => {
         status: 'succeeded',
         attempts: 1,
         failureReason: null,
-        format: 'qiao-stream-v1',
+        format: RESULT_FORMAT,
         records: 7,
         bytes: stored.ciphertext.length,
         sha256: stored.sha256,
@@ -115,7 +115,7 @@ describe('GET /v1/inquiries/:id/results/:department', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/octet-stream');
     expect(res.headers.get('content-length')).toBe(String(stored.ciphertext.length));
-    expect(res.headers.get('x-qiao-format')).toBe('qiao-stream-v1');
+    expect(res.headers.get('x-qiao-format')).toBe(RESULT_FORMAT);
     expect(res.headers.get('x-qiao-records')).toBe('7');
     expect(res.headers.get('x-qiao-sha256')).toBe(createHash('sha256').update(stored.ciphertext).digest('hex'));
     expect(Buffer.from(res.bytes).equals(stored.ciphertext)).toBe(true);
