@@ -43,7 +43,7 @@ beforeAll(async () => {
   global.gc?.();
   baseline = process.memoryUsage().heapUsed;
   sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 10);
-}, 30_000);
+}, 120_000);
 afterAll(async () => {
   clearInterval(sampler);
   await fed?.close();
