@@ -7,6 +7,7 @@ import { loadApprovalRules, startAdapter } from '../adapters/kit';
 import { DEMO_DEPARTMENTS } from '../adapters/departments';
 import { connectDepartment, signTestWarrant, warrantClaims } from '../adapters/kit/testing';
 import { NdjsonReader, ResultDecryptor } from '../proto/result-envelope';
+import { NODE_ENVELOPE, nodeSha256 } from '../proto/node/primitives';
 import { MUHUDUNBAO_COOPERATIVE } from '../adapters/departments/demo-world/world';
 import { decryptResultStream, waitForResults } from '../client/core/results';
 import { bootFederation, type Federation } from './harness/federation';
@@ -71,6 +72,9 @@ describe('a multi-hundred-megabyte result', () => {
     for await (const record of decryptResultStream(investigator, inquiryId, summary, {
       privateKey: fed.pki.units['150627']!.privateJwk,
       receiptKeys: directoryReceiptKeys(join(fed.pki.dir, 'directory')),
+      // As the command line reads (client/cli/main.ts).
+      createSha256: nodeSha256,
+      envelope: NODE_ENVELOPE,
     })) {
       records += 1;
       last = record;
@@ -117,7 +121,7 @@ describe('a multi-hundred-megabyte result', () => {
       global.gc?.();
       const before = process.memoryUsage().heapUsed;
       let peak = before;
-      const decryptor = new ResultDecryptor(fed.pki.units['150627']!.privateJwk, { warrantId: claims.jti, department: 'bank' });
+      const decryptor = new ResultDecryptor(fed.pki.units['150627']!.privateJwk, { warrantId: claims.jti, department: 'bank' }, NODE_ENVELOPE);
       const reader = new NdjsonReader();
       let bytes = 0;
       let plain = 0;

@@ -4,7 +4,7 @@ import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { JWK } from 'jose';
 import type { ExecuteRequest, ResultFrameOut } from '../../proto/grpc/department';
 import { signReceipt } from '../../proto/receipt';
-import { NODE_WRITER_ENVELOPE } from '../../proto/node/primitives';
+import { NODE_ENVELOPE } from '../../proto/node/primitives';
 import { RESULT_FORMAT, ResultEncryptor } from '../../proto/result-envelope';
 import type { WarrantClaims } from '../../proto/warrant';
 import type { NdjsonBatch } from './project';
@@ -52,7 +52,7 @@ export async function streamAnswer(
   const { claims, department } = opts;
   const it = opts.batches[Symbol.asyncIterator]();
   let next = await it.next();
-  const enc = await ResultEncryptor.create(claims.recipient.key, { warrantId: claims.jti, department }, NODE_WRITER_ENVELOPE);
+  const enc = await ResultEncryptor.create(claims.recipient.key, { warrantId: claims.jti, department }, NODE_ENVELOPE);
   const digest = createHash('sha256');
   let bytes = 0;
   let records = 0;
