@@ -37,6 +37,7 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_EVENTS_POLL_INTERVAL  how often event streams look for changes made on any replica [200ms]
  *   QIAO_DIRECTORY_CHECK_INTERVAL how often a replica checks whether units or users changed (cached tree and token principals) [1s]
  *   QIAO_DENIALS_PER_MINUTE    refused requests audited one by one per user and minute; past it 429 and one counting entry [20]
+ *   QIAO_MAX_DOWNLOADS         result downloads served at once by this process (each holds a database connection); past it 429 [4]
  *   QIAO_CONSOLE_ORIGINS       web console origins allowed by CORS, comma-separated (https://…; http only on loopback) []
  *
  * Production is the default so that forgetting the variable never leaves the dev token issuer on.
@@ -84,6 +85,8 @@ export interface Config {
   signatures: { required: boolean };
   /** Refused requests audited one by one per user and minute; past it they answer 429 and are counted in one entry. */
   denialsPerMinute: number;
+  /** Result downloads served at once by this process: each holds one database connection while it lasts; past it they answer 429. */
+  maxDownloads: number;
   /** How often this replica's event streams look for changes (one query for all of them). */
   eventsPollIntervalMs: number;
   /** At most this often a request checks whether the directory changed (then the cached tree and principals are dropped). */
@@ -227,6 +230,7 @@ const Env = z.object({
   QIAO_HTTP_REQUEST_TIMEOUT: duration(100, 60 * 60_000, '30s'),
   QIAO_HTTP_KEEPALIVE_TIMEOUT: duration(100, 10 * 60_000, '5s'),
   QIAO_DENIALS_PER_MINUTE: integer(1, 100_000, 20),
+  QIAO_MAX_DOWNLOADS: integer(1, 1000, 4),
   QIAO_EVENTS_POLL_INTERVAL: duration(10, 60_000, '200ms'),
   QIAO_DIRECTORY_CHECK_INTERVAL: z.string().default('1s').transform((text, ctx) => {
     const ms = text === '0' ? 0 : parseDuration(text);
@@ -324,6 +328,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
     audit: { origin: e.QIAO_AUDIT_ORIGIN, checkpointIntervalMs: e.QIAO_CHECKPOINT_INTERVAL },
     signatures: { required: e.QIAO_REQUIRE_SIGNATURES === 'true' },
     denialsPerMinute: e.QIAO_DENIALS_PER_MINUTE,
+    maxDownloads: e.QIAO_MAX_DOWNLOADS,
     eventsPollIntervalMs: e.QIAO_EVENTS_POLL_INTERVAL,
     directoryCheckIntervalMs: e.QIAO_DIRECTORY_CHECK_INTERVAL,
     consoleOrigins: consoleOrigins as string[],

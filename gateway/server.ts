@@ -21,6 +21,7 @@ import { startCheckpointSchedule } from './services/audit/checkpoints';
 import { hashPolicyFiles, recordConfiguration } from './services/audit/record-configuration';
 import { createAuditWriter } from './services/audit/commitments';
 import { createDenialLimiter, startDenialFlush } from './services/audit/denial-limit';
+import { createDownloadSlots } from './services/result/download-slots';
 import { openResultStream } from './services/result/read-result';
 
 export interface RunningGateway {
@@ -108,7 +109,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     tokens,
     devIssuer,
     fanout,
-    results: { openResultStream: (partId, warrantId) => openResultStream(database.db, partId, warrantId) },
+    results: { openResultStream: (partId, warrantId) => openResultStream(database.db, partId, warrantId), downloads: createDownloadSlots(config.maxDownloads) },
     warrantJwks: keys.warrantJwks,
     audit,
     directoryAuthorityKey: await loadDirectoryAuthorityKey(config.pkiDir),

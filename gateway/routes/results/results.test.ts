@@ -7,6 +7,7 @@ import { auditEvents, inquiryParts } from '../../db/schema';
 import { testUnitKey } from '../../fanout/test-fixtures';
 import { createTestGateway, type StoredResult, type TestGateway } from '../../testing/harness';
 import { openResultStream } from '../../services/result/read-result';
+import { createDownloadSlots } from '../../services/result/download-slots';
 
 let gw: TestGateway;
 const CHUNK = 16 * 1024;
@@ -159,6 +160,37 @@ describe('GET /v1/inquiries/:id/results/:department', () => {
     for (let next = await reader.read(); !next.done; next = await reader.read()) received += next.value.byteLength;
     expect(received).toBe(stored.ciphertext.length);
     expect(pulled).toBe(chunks);
+  });
+
+  it('serves at most QIAO_MAX_DOWNLOADS at once: one more answers 429 with Retry-After, unaudited, and a finished or abandoned download frees its place', async () => {
+    const slots = createDownloadSlots(1);
+    const limited = await createTestGateway({
+      database: gw.database,
+      results: { openResultStream: (partId, warrantId) => openResultStream(gw.db, partId, warrantId, { batchSize: 1 }), downloads: slots },
+    });
+    const get = () => limited.app.request(`/v1/inquiries/${id}/results/public_security`, { headers: { authorization: `Bearer ${limited.users.investigator.token}` } });
+    const downloads = async () => (await gw.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, id))).filter((e) => e.action === 'result.downloaded').length;
+    const first = await get();
+    const reader = first.body!.getReader();
+    await reader.read(); // the first download is under way, holding its place
+    const audited = await downloads();
+    const refused = await get();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'resource_exhausted',
+      message: expect.stringMatching(/serving 1 downloads already.*QIAO_MAX_DOWNLOADS.*try again/),
+    });
+    expect(await downloads()).toBe(audited);
+    while (!(await reader.read()).done);
+    await expect.poll(() => slots.inUse).toBe(0);
+    // An abandoned download frees its place too.
+    const second = await get();
+    expect(second.status).toBe(200);
+    await second.body!.cancel();
+    await expect.poll(() => slots.inUse).toBe(0);
+    expect((await get()).status).toBe(200);
+    await limited.close();
   });
 
   it('says why there is nothing to download yet', async () => {
