@@ -1,5 +1,4 @@
 import type { WarrantSubject } from '../../proto/warrant';
-import type { NdjsonBatch } from './project';
 
 /**
  * What a department plugs into the kit: the categories it serves with their fields, and a lookup
@@ -18,16 +17,6 @@ export interface DataSource {
    * than the encryption (README, "Performance").
    */
   lookup(category: string, subject: WarrantSubject): Promise<readonly SourceRecord[]> | AsyncIterable<readonly SourceRecord[]>;
-  /**
-   * Optional, for a source whose answers are large: the same answer as `lookup` already written as
-   * the NDJSON lines the kit's projection would make of it (`createLineWriter` in project.ts:
-   * `prefix` — `{"category":…,"subject":…` — then `,"field":value` for each of `fields` in that
-   * order, null for one the source does not have, then `}` and a newline), generated and serialised
-   * in one pass; `fields` are always among those the category serves (the kit checks the warrant's
-   * scope first). Undefined lets the kit project `lookup`'s records. A source that offers it is
-   * trusted to write exactly those lines: its tests must compare the two (the bank's do).
-   */
-  lookupNdjson?(category: string, subject: WarrantSubject, fields: readonly string[], prefix: string): AsyncIterable<NdjsonBatch> | undefined;
 }
 
 /** One record as a source returns it: any fields, internal ones included; the kit projects it. */

@@ -30,7 +30,7 @@ export function projectRecord(
  * parts — `{"category":…,"subject":…` and each `,"field":` — are serialised once per lookup.
  */
 export function createLineWriter(category: string, subject: WarrantSubject, fields: readonly string[]): (record: SourceRecord) => string {
-  const prefix = linePrefix(category, subject);
+  const prefix = `{"category":${JSON.stringify(category)},"subject":${JSON.stringify(subject.id)}`;
   const keys = fields.map((field) => `,${JSON.stringify(field)}:`);
   const n = fields.length;
   return (record) => {
@@ -44,11 +44,6 @@ export function createLineWriter(category: string, subject: WarrantSubject, fiel
   };
 }
 
-/** How every line of one lookup starts: `{"category":…,"subject":…` (no closing brace). */
-export function linePrefix(category: string, subject: WarrantSubject): string {
-  return `{"category":${JSON.stringify(category)},"subject":${JSON.stringify(subject.id)}`;
-}
-
 /** Projected records of one source batch as NDJSON text, and how many lines it holds. */
 export interface NdjsonBatch {
   text: string;
@@ -56,30 +51,21 @@ export interface NdjsonBatch {
 }
 
 /** The lookups of a warrant, subject-major in warrant order: each distinct subject in each category. */
-function* targets(claims: WarrantClaims) {
+async function* lookups(claims: WarrantClaims, source: DataSource) {
   const seen = new Set<string>();
   for (const subject of claims.subjects) {
     const key = `${subject.kind}:${subject.id}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    for (const [category, fields] of Object.entries(claims.categories)) yield { category, subject, fields };
-  }
-}
-
-/** Runs a source's call; what it throws becomes a source_failed refusal. */
-async function asked<T>(call: () => T): Promise<Awaited<T>> {
-  try {
-    return await call();
-  } catch (error) {
-    throw new Refusal('source_failed', undefined, { cause: error });
-  }
-}
-
-/** Each lookup of the warrant with the source's answer, as batches of records. */
-async function* lookups(claims: WarrantClaims, source: DataSource) {
-  for (const { category, subject, fields } of targets(claims)) {
-    const found = await asked(() => source.lookup(category, subject));
-    yield { category, subject, fields, batches: isBatchStream(found) ? found : [found] };
+    for (const [category, fields] of Object.entries(claims.categories)) {
+      let found: Awaited<ReturnType<DataSource['lookup']>>;
+      try {
+        found = await source.lookup(category, subject);
+      } catch (error) {
+        throw new Refusal('source_failed', undefined, { cause: error });
+      }
+      yield { category, subject, fields, batches: isBatchStream(found) ? found : [found] };
+    }
   }
 }
 
@@ -113,16 +99,9 @@ async function* guarded<T>(batches: AsyncIterable<T> | Iterable<T>): AsyncGenera
 
 /** Look every subject up in every category of the warrant: NDJSON batch by batch, as the source yields them. */
 export async function* projectedBatches(claims: WarrantClaims, source: DataSource): AsyncGenerator<NdjsonBatch> {
-  for (const { category, subject, fields } of targets(claims)) {
-    // A source that writes its own lines (DataSource.lookupNdjson) skips the records and the projection.
-    const written = source.lookupNdjson ? await asked(() => source.lookupNdjson!(category, subject, fields, linePrefix(category, subject))) : undefined;
-    if (written) {
-      for await (const batch of guarded(written)) if (batch.records > 0) yield batch;
-      continue;
-    }
-    const found = await asked(() => source.lookup(category, subject));
+  for await (const { category, subject, fields, batches } of lookups(claims, source)) {
     const line = createLineWriter(category, subject, fields);
-    for await (const batch of guarded(isBatchStream(found) ? found : [found])) {
+    for await (const batch of guarded(batches)) {
       if (batch.length === 0) continue;
       let text = '';
       for (const record of batch) text += line(record);

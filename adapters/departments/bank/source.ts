@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, SourceRecord } from '../../kit/data-source';
-import type { NdjsonBatch } from '../../kit/project';
 import type { WarrantSubject } from '../../../proto/warrant';
 import { createPrng, type Prng } from '../demo-world/prng';
 import { demoWorld, LI, MUHUDUNBAO_COOPERATIVE, type DemoWorld } from '../demo-world/world';
@@ -69,9 +68,6 @@ export function createBankSource(options: BankSourceOptions = {}): DataSource {
 
   return {
     categories: BANK_CATEGORIES,
-    lookupNdjson(category, subject, fields, prefix) {
-      return category === 'bank_transactions' ? transactionLines(subject, accountsOf(subject), fields, prefix) : undefined;
-    },
     lookup(category, subject) {
       const accounts = accountsOf(subject);
       if (category === 'bank_accounts') {
@@ -94,131 +90,36 @@ export function createBankSource(options: BankSourceOptions = {}): DataSource {
  */
 const BATCH = 128;
 
-/** One transaction as the generator makes it; `next()` reuses the object, so read it before the next call. */
-interface Transaction {
-  txnId: string;
-  postedAt: string;
-  /** In yuan. */
-  amount: number;
-  balance: number;
-  direction: string;
-  counterparty: string;
-  channel: string;
-  memo: string;
-}
-
-/** The transactions of one account in order, derived from the subject's id, the account and a counter. */
-function transactionCursor(subject: WarrantSubject, account: Account): { remaining(): number; next(): Transaction } {
-  const prng = createPrng(seedOf('transactions', subject.id, account.accountNo));
-  const txnPrefix = account.accountNo.slice(-6);
-  let balance = prng.int(0, 50_000) * 100; // in fen
-  let day = Date.UTC(2017, 0, 1);
-  let n = 0;
-  const t: Transaction = { txnId: '', postedAt: '', amount: 0, balance: 0, direction: '', counterparty: '', channel: '', memo: '' };
-  return {
-    remaining: () => account.transactions - n,
-    next() {
+async function* transactions(subject: WarrantSubject, accounts: Account[]): AsyncGenerator<SourceRecord[]> {
+  for (const account of accounts) {
+    const prng = createPrng(seedOf('transactions', subject.id, account.accountNo));
+    const txnPrefix = account.accountNo.slice(-6);
+    let balance = prng.int(0, 50_000) * 100; // in fen
+    let day = Date.UTC(2017, 0, 1);
+    let batch: SourceRecord[] = [];
+    for (let n = 0; n < account.transactions; n++) {
       day += prng.int(0, 3) * 3_600_000 + prng.int(0, 3_599) * 1000;
       const { amount, memo, counterparty } = transaction(prng, subject, n);
       const credit = amount > 0 || balance + amount < 0 ? Math.abs(amount) : amount;
       balance += credit;
-      t.txnId = `${txnPrefix}${String(n).padStart(9, '0')}`;
-      t.postedAt = new Date(day).toISOString();
-      t.amount = credit / 100;
-      t.balance = balance / 100;
-      t.direction = credit >= 0 ? '收' : '付';
-      t.counterparty = counterparty;
-      t.channel = CHANNELS[prng.int(0, CHANNELS.length - 1)]!;
-      t.memo = memo;
-      n += 1;
-      return t;
-    },
-  };
-}
-
-async function* transactions(subject: WarrantSubject, accounts: Account[]): AsyncGenerator<SourceRecord[]> {
-  for (const account of accounts) {
-    const cursor = transactionCursor(subject, account);
-    while (cursor.remaining() > 0) {
-      const batch: SourceRecord[] = [];
-      for (let i = Math.min(BATCH, cursor.remaining()); i > 0; i--) {
-        const t = cursor.next();
-        batch.push({
-          account_no: account.accountNo,
-          txn_id: t.txnId,
-          posted_at: t.postedAt,
-          amount: t.amount,
-          balance: t.balance,
-          direction: t.direction,
-          counterparty: t.counterparty,
-          channel: t.channel,
-          memo: t.memo,
-          teller_id: 'internal',
-        });
+      batch.push({
+        account_no: account.accountNo,
+        txn_id: `${txnPrefix}${String(n).padStart(9, '0')}`,
+        posted_at: new Date(day).toISOString(),
+        amount: credit / 100,
+        balance: balance / 100,
+        direction: credit >= 0 ? '收' : '付',
+        counterparty,
+        channel: CHANNELS[prng.int(0, CHANNELS.length - 1)],
+        memo,
+        teller_id: 'internal',
+      });
+      if (batch.length === BATCH) {
+        yield batch;
+        batch = [];
       }
-      yield batch;
     }
-  }
-}
-
-/** JSON of the few strings the generator picks from (lists, account numbers): each serialised once. */
-function jsonOnce(): (text: string) => string {
-  const cache = new Map<string, string>();
-  return (text) => {
-    let json = cache.get(text);
-    if (json === undefined) cache.set(text, (json = JSON.stringify(text)));
-    return json;
-  };
-}
-
-/**
- * The transactions as the NDJSON lines the kit's projection makes of `lookup`'s records
- * (createLineWriter: the warrant's fields in its order, an unknown one null), written as they are
- * generated: no record object, no JSON.stringify per value. Serialising 3.4 million records was
- * the adapter's largest cost (README, "Performance"); the bank's test checks the two agree byte
- * for byte.
- */
-async function* transactionLines(subject: WarrantSubject, accounts: Account[], fields: readonly string[], prefix: string): AsyncGenerator<NdjsonBatch> {
-  const json = jsonOnce();
-  for (const account of accounts) {
-    const accountNo = json(account.accountNo);
-    const writers: ((t: Transaction) => string)[] = fields.map((field) => {
-      const key = `,${JSON.stringify(field)}:`;
-      switch (field) {
-        case 'account_no':
-          return () => key + accountNo;
-        case 'txn_id':
-          return (t) => `${key}"${t.txnId}"`; // digits only
-        case 'posted_at':
-          return (t) => `${key}"${t.postedAt}"`; // ISO 8601, ASCII
-        case 'amount':
-          return (t) => key + String(t.amount); // a finite number: String and JSON agree
-        case 'balance':
-          return (t) => key + String(t.balance);
-        case 'direction':
-          return (t) => key + json(t.direction);
-        case 'counterparty':
-          return (t) => key + json(t.counterparty);
-        case 'channel':
-          return (t) => key + json(t.channel);
-        case 'memo':
-          return (t) => key + json(t.memo);
-        default:
-          return () => `${key}null`;
-      }
-    });
-    const cursor = transactionCursor(subject, account);
-    while (cursor.remaining() > 0) {
-      let text = '';
-      const records = Math.min(BATCH, cursor.remaining());
-      for (let i = records; i > 0; i--) {
-        const t = cursor.next();
-        let line = prefix;
-        for (const write of writers) line += write(t);
-        text += `${line}}\n`;
-      }
-      yield { text, records };
-    }
+    if (batch.length > 0) yield batch;
   }
 }
 
