@@ -12,7 +12,7 @@ import { compactDecrypt, exportJWK, generateKeyPair } from 'jose';
 import { concatBytes, encodeU32 } from '../proto/bytes';
 import { createSha256, sha256 } from '../proto/hash';
 import { NODE_ENVELOPE } from '../proto/node/primitives';
-import { FRAME_PLAINTEXT_BYTES, frameAad, frameNonce, ResultDecryptor, ResultEncryptor, splitPieces, type EnvelopeOptions } from '../proto/result-envelope';
+import { FRAME_PLAINTEXT_BYTES, frameAad, frameNonce, RESULT_FORMAT_V1, ResultDecryptor, ResultEncryptor, splitPieces, type EnvelopeOptions } from '../proto/result-envelope';
 
 const FRAME = FRAME_PLAINTEXT_BYTES;
 const TAG = 16;
@@ -102,7 +102,8 @@ export async function runCryptoBench(options: { mib?: number; runs?: number } = 
 
   // Kept only when asked: a stream sends its frames on and lets them go, so memory is reused.
   const encryptEnvelope = async (envelope: EnvelopeOptions, keep = false) => {
-    const enc = await ResultEncryptor.create(publicJwk, binding, envelope);
+    // qiao-stream-v1: the cipher alone, without v2's deflate (bench/compress.ts measures that).
+    const enc = await ResultEncryptor.create(publicJwk, binding, { ...envelope, format: RESULT_FORMAT_V1 });
     const pieces = [enc.header];
     const take = (frames: Uint8Array[]) => keep && pieces.push(...frames);
     // Frame-sized pushes: the figure is the cipher's per frame, not the cost of many small pushes
@@ -112,7 +113,7 @@ export async function runCryptoBench(options: { mib?: number; runs?: number } = 
     return pieces;
   };
   const decryptEnvelope = async (pieces: readonly Uint8Array[], envelope: EnvelopeOptions) => {
-    const dec = new ResultDecryptor(privateJwk, binding, envelope);
+    const dec = new ResultDecryptor(privateJwk, binding, { ...envelope, format: RESULT_FORMAT_V1 });
     let bytes = 0;
     for (const piece of pieces) for (const p of await dec.push(piece)) bytes += p.length;
     for (const p of await dec.finish()) bytes += p.length;

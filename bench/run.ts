@@ -187,7 +187,7 @@ function startBankAdapter(pkiDir: string): Promise<{ port: number; stop: () => v
 }
 
 /** `qiao results` as a child process, NDJSON to a pipe: returns seconds and the records and bytes it printed. */
-function runCli(gatewayUrl: string, pkiDir: string, inquiryId: string): Promise<{ seconds: number; lines: number; maxRssKb: number; cpuSeconds: number }> {
+function runCli(gatewayUrl: string, pkiDir: string, inquiryId: string): Promise<{ seconds: number; lines: number; printed: number; maxRssKb: number; cpuSeconds: number }> {
   const started = performance.now();
   // The built command line, as ./qiao runs it (node .build/qiao/main.mjs, built above); the
   // peak-memory and CPU report, and --cpu-prof with BENCH_CLI_PROF, are node options of its own.
@@ -197,15 +197,17 @@ function runCli(gatewayUrl: string, pkiDir: string, inquiryId: string): Promise<
     [...nodeOptions, join(ROOT, '.build/qiao/main.mjs'), '--gateway', gatewayUrl, '--as', 'inv.ejinhoro', '--pki-dir', pkiDir, '--state-dir', join(pkiDir, 'cli-state'), 'results', inquiryId, '--format', 'ndjson'],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let lines = 0;
+  let printed = 0;
   let stderr = '';
   child.stdout!.on('data', (b: Buffer) => {
+    printed += b.length;
     for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) lines++;
   });
   child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   return new Promise((res, rej) =>
     child.once('exit', (code) => {
       if (code !== 0) return rej(new Error(`qiao results exited with ${code}: ${stderr}`));
-      res({ seconds: (performance.now() - started) / 1000, lines, maxRssKb: Number(/MAXRSS (\d+)/.exec(stderr)?.[1] ?? 0), cpuSeconds: Number(/ CPU (\d+)/.exec(stderr)?.[1] ?? 0) / 1e6 });
+      res({ seconds: (performance.now() - started) / 1000, lines, printed, maxRssKb: Number(/MAXRSS (\d+)/.exec(stderr)?.[1] ?? 0), cpuSeconds: Number(/ CPU (\d+)/.exec(stderr)?.[1] ?? 0) / 1e6 });
     }),
   );
 }
@@ -215,7 +217,7 @@ function runCli(gatewayUrl: string, pkiDir: string, inquiryId: string): Promise<
 const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-cli.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 if (build.status !== 0) throw new Error('cannot build the command line (scripts/build-cli.ts)');
 /** What the ceiling table needs from the federation run. */
-let measured: { bytes: number; grpc: number; copy: { copyIn: number; copyOut: number } | null; legs: [number, number] } | null = null;
+let measured: { bytes: number; plain: number; grpc: number; copy: { copyIn: number; copyOut: number } | null; legs: [number, number] } | null = null;
 const dir = await mkdtemp(join(tmpdir(), 'qiao-bench-'));
 const pki = await ensureDevPki({ dir, departments: ['bank'], units: DEMO_UNITS.map((u) => u.id), signers: DEMO_USERS });
 const adapter = await startBankAdapter(dir);
@@ -255,21 +257,24 @@ try {
   const adapterCpu = await adapter.cpuSeconds();
   const download = await sampled(() => runCli(gateway.url, dir, id));
   if (download.value.lines !== transactions) throw new Error(`the command line printed ${download.value.lines} records, expected ${transactions}`);
+  // The answer's size is its NDJSON, as the department wrote it: what the command line printed, less
+  // the `"department":"bank",` it puts at the start of each line.
+  const plain = download.value.printed - download.value.lines * '"department":"bank",'.length;
   const raw = await rawGrpc(pki, bytes);
   const copy = await rawCopy(database.db, bytes);
-  measured = { bytes, grpc: raw, copy, legs: [stored.value.seconds, download.value.seconds] };
+  measured = { bytes, plain, grpc: raw, copy, legs: [stored.value.seconds, download.value.seconds] };
 
   const total = stored.value.seconds + download.value.seconds;
   const rows = [
-    ['raw gRPC stream, same bytes, same mTLS, this process', fmt(raw, 1), fmt(mib(bytes) / raw)],
-    ['bank adapter → gateway (generate, encrypt, stream, store)', fmt(stored.value.seconds, 1), fmt(mib(bytes) / stored.value.seconds)],
-    ['gateway → `qiao results` (download, verify, decrypt, NDJSON)', fmt(download.value.seconds, 1), fmt(mib(bytes) / download.value.seconds)],
-    ['end to end (sum of the two)', fmt(total, 1), fmt(mib(bytes) / total)],
+    ['raw gRPC stream of the ciphertext, same mTLS, this process', fmt(raw, 1), fmt(mib(bytes) / raw), fmt(mib(plain) / raw)],
+    ['bank adapter → gateway (generate, deflate, encrypt, stream, store)', fmt(stored.value.seconds, 1), fmt(mib(bytes) / stored.value.seconds), fmt(mib(plain) / stored.value.seconds)],
+    ['gateway → `qiao results` (download, verify, decrypt, inflate, NDJSON)', fmt(download.value.seconds, 1), fmt(mib(bytes) / download.value.seconds), fmt(mib(plain) / download.value.seconds)],
+    ['end to end (sum of the two)', fmt(total, 1), fmt(mib(bytes) / total), fmt(mib(plain) / total)],
   ];
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`\nresult: ${transactions} transactions, ${fmt(mib(bytes))} MiB ciphertext (${summary.records} records), database: ${dbUrl ? 'PostgreSQL' : 'PGlite'}`);
+  console.log(`\nresult: ${transactions} transactions (${summary.records} records), ${fmt(mib(plain))} MiB of NDJSON in ${fmt(mib(bytes))} MiB of ciphertext (${summary.format}), database: ${dbUrl ? 'PostgreSQL' : 'PGlite'}`);
   console.log(`machine: ${cpus().length} CPUs (${cpu}), node ${process.version}\n`);
-  console.log('| path | seconds | MiB/s |\n|---|---:|---:|');
+  console.log('| path | seconds | ciphertext MiB/s | NDJSON MiB/s |\n|---|---:|---:|---:|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   console.log(`\n| gateway process peak | RSS MiB | heap MiB |\n|---|---:|---:|`);
   console.log(`| while receiving and storing | ${fmt(mib(stored.rss))} | ${fmt(mib(stored.heap))} |`);
@@ -293,8 +298,10 @@ if (measured) console.log(`\n${formatCeiling(measured, crypto, compression.find(
 
 /**
  * Each stage alone, measured in this run, and the ceiling of each leg: the time of its stages
- * added up, as if nothing else ran (adapter: seal and hash; the stream; gateway: hash and COPY
- * in; then COPY out; command line: hash and open). HTTP and the data source are not in it.
+ * added up, as if nothing else ran — deflate and inflate at the NDJSON's size, every other stage
+ * at the ciphertext's (adapter: deflate, seal and hash; the stream; gateway: hash and COPY in;
+ * then COPY out; command line: hash, open and inflate). HTTP and the data source are not in it.
+ * Rates are MiB of NDJSON per second.
  */
 function formatCeiling(m: NonNullable<typeof measured>, figures: readonly CryptoFigure[], deflate?: CompressionFigure): string {
   const rate = (prefix: string) => figures.find((f) => f.name.startsWith(prefix))!.value;
@@ -302,18 +309,24 @@ function formatCeiling(m: NonNullable<typeof measured>, figures: readonly Crypto
   const open = rate('AES-GCM open, node:crypto');
   const sha = rate('SHA-256 of 64 KiB chunks, node:crypto');
   const size = mib(m.bytes);
+  const plain = mib(m.plain);
   const grpcRate = size / m.grpc;
   const copyIn = m.copy ? size / m.copy.copyIn : null;
   const copyOut = m.copy ? size / m.copy.copyOut : null;
-  const ceiling = (rates: (number | null)[]) => (rates.some((r) => r === null) ? null : 1 / rates.reduce<number>((t, r) => t + 1 / r!, 0));
-  const inbound = ceiling([seal, sha, grpcRate, sha, copyIn]);
-  const outbound = ceiling([copyOut, sha, open]);
-  const whole = ceiling([seal, sha, grpcRate, sha, copyIn, copyOut, sha, open]);
+  const deflateRate = deflate?.compress ?? Infinity;
+  const inflateRate = deflate?.inflate ?? Infinity;
+  /** Stages as [MiB they handle, MiB/s]; the ceiling in MiB of NDJSON per second. */
+  const ceiling = (stages: [number, number | null][]) => (stages.some(([, r]) => r === null) ? null : plain / stages.reduce<number>((t, [n, r]) => t + n / r!, 0));
+  const inbound: [number, number | null][] = [[plain, deflateRate], [size, seal], [size, sha], [size, grpcRate], [size, sha], [size, copyIn]];
+  const outbound: [number, number | null][] = [[size, copyOut], [size, sha], [size, open], [plain, inflateRate]];
+  const [inCeiling, outCeiling, wholeCeiling] = [ceiling(inbound), ceiling(outbound), ceiling([...inbound, ...outbound])];
   const cell = (n: number | null) => (n === null ? 'n/a (PGlite)' : fmt(n));
-  const share = (seconds: number, c: number | null) => (c === null ? '' : `${fmt((100 * size) / seconds / c)} %`);
-  const lines = [
-    '| stage alone, this run | MiB/s |',
+  const share = (seconds: number, c: number | null) => (c === null ? '' : `${fmt((100 * plain) / seconds / c)} %`);
+  return [
+    '| stage alone, this run | MiB/s (of its input) |',
     '|---|---:|',
+    `| deflate, zlib level 1, 64 KiB frames (NDJSON in) | ${deflate ? fmt(deflate.compress) : '?'} |`,
+    `| inflate (NDJSON out) | ${deflate ? fmt(deflate.inflate) : '?'} |`,
     `| AES-256-GCM seal, node:crypto | ${fmt(seal)} |`,
     `| AES-256-GCM open, node:crypto | ${fmt(open)} |`,
     `| SHA-256, node:crypto | ${fmt(sha)} |`,
@@ -321,16 +334,10 @@ function formatCeiling(m: NonNullable<typeof measured>, figures: readonly Crypto
     `| PostgreSQL binary COPY in, result_chunks' shape | ${cell(copyIn)} |`,
     `| PostgreSQL binary COPY out | ${cell(copyOut)} |`,
     '',
-    '| leg | measured MiB/s | ceiling of its stages MiB/s | of the ceiling |',
+    `| leg, MiB of NDJSON per second (ciphertext ${fmt(size)} MiB for ${fmt(plain)} MiB of NDJSON, ratio ${fmt(plain / size, 1)}) | measured | ceiling of its stages | of the ceiling |`,
     '|---|---:|---:|---:|',
-    `| adapter → gateway (seal, SHA-256, gRPC, SHA-256, COPY in) | ${fmt(size / m.legs[0])} | ${cell(inbound)} | ${share(m.legs[0], inbound)} |`,
-    `| gateway → command line (COPY out, SHA-256, open) | ${fmt(size / m.legs[1])} | ${cell(outbound)} | ${share(m.legs[1], outbound)} |`,
-    `| end to end | ${fmt(size / (m.legs[0] + m.legs[1]))} | ${cell(whole)} | ${share(m.legs[0] + m.legs[1], whole)} |`,
-  ];
-  if (deflate && whole !== null) {
-    // Modelled, not measured: deflate and inflate at the plaintext's size, every other stage at 1/ratio of it.
-    const withDeflate = 1 / (1 / deflate.compress + 1 / deflate.inflate + 1 / whole / deflate.ratio);
-    lines.push('', `end-to-end ceiling if frames were deflated (level 1, ratio ${deflate.ratio.toFixed(1)}), modelled from the figures above: ${fmt(withDeflate)} MiB/s of plaintext`);
-  }
-  return lines.join('\n');
+    `| adapter → gateway (deflate, seal, SHA-256, gRPC, SHA-256, COPY in) | ${fmt(plain / m.legs[0])} | ${cell(inCeiling)} | ${share(m.legs[0], inCeiling)} |`,
+    `| gateway → command line (COPY out, SHA-256, open, inflate) | ${fmt(plain / m.legs[1])} | ${cell(outCeiling)} | ${share(m.legs[1], outCeiling)} |`,
+    `| end to end | ${fmt(plain / (m.legs[0] + m.legs[1]))} | ${cell(wholeCeiling)} | ${share(m.legs[0] + m.legs[1], wholeCeiling)} |`,
+  ].join('\n');
 }

@@ -42,6 +42,7 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_REVOCATIONS           the directory's signed revocation list, URL or file, read at submit and approve [<pki>/directory/revocations.jws]
  *   QIAO_REVOCATIONS_MAX_AGE   refuse signed submissions and decisions (503) while the freshest list is older than this [48h]
  *   QIAO_DENIALS_PER_MINUTE    refused requests audited one by one per user and minute; past it 429 and one counting entry [20]
+ *   QIAO_MAX_DOWNLOADS         result downloads served at once by this process (each holds a database connection); past it 429 [4]
  *   QIAO_CONSOLE_ORIGINS       web console origins allowed by CORS, comma-separated (https://…; http only on loopback) []
  *   QIAO_METRICS_HOST          where /metrics (Prometheus) listens, apart from the API [127.0.0.1]
  *   QIAO_METRICS_PORT          its port, 0 = any free one, off = no metrics listener [9180]
@@ -99,6 +100,8 @@ export interface Config {
   signatures: { required: boolean; revocations: { location: string; maxAgeSec: number } };
   /** Refused requests audited one by one per user and minute; past it they answer 429 and are counted in one entry. */
   denialsPerMinute: number;
+  /** Result downloads served at once by this process: each holds one database connection while it lasts; past it they answer 429. */
+  maxDownloads: number;
   /** How often this replica's event streams look for changes (one query for all of them). */
   eventsPollIntervalMs: number;
   /** At most this often a request checks whether the directory changed (then the cached tree and principals are dropped). */
@@ -256,6 +259,7 @@ const Env = z.object({
   QIAO_HTTP_REQUEST_TIMEOUT: duration(100, 60 * 60_000, '30s'),
   QIAO_HTTP_KEEPALIVE_TIMEOUT: duration(100, 10 * 60_000, '5s'),
   QIAO_DENIALS_PER_MINUTE: integer(1, 100_000, 20),
+  QIAO_MAX_DOWNLOADS: integer(1, 1000, 4),
   QIAO_EVENTS_POLL_INTERVAL: duration(10, 10 * 60_000, '5s'),
   QIAO_DIRECTORY_CHECK_INTERVAL: z.string().default('1s').transform((text, ctx) => {
     const ms = text === '0' ? 0 : parseDuration(text);
@@ -377,6 +381,7 @@ export function parseConfig(env: Record<string, string | undefined>, options: { 
       revocations: { location: e.QIAO_REVOCATIONS ?? join(pkiDir, 'directory', 'revocations.jws'), maxAgeSec: Math.floor(e.QIAO_REVOCATIONS_MAX_AGE / 1000) },
     },
     denialsPerMinute: e.QIAO_DENIALS_PER_MINUTE,
+    maxDownloads: e.QIAO_MAX_DOWNLOADS,
     eventsPollIntervalMs: e.QIAO_EVENTS_POLL_INTERVAL,
     directoryCheckIntervalMs: e.QIAO_DIRECTORY_CHECK_INTERVAL,
     consoleOrigins: consoleOrigins as string[],

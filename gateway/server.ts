@@ -28,6 +28,7 @@ import { startCheckpointSchedule } from './services/audit/checkpoints';
 import { hashPolicyFiles, recordConfiguration } from './services/audit/record-configuration';
 import { createAuditWriter, type AuditWriter } from './services/audit/commitments';
 import { createDenialLimiter, startDenialFlush } from './services/audit/denial-limit';
+import { createDownloadSlots } from './services/result/download-slots';
 import { openResultStream } from './services/result/read-result';
 import { createRevocationSource } from '../proto/node/revocation-source';
 
@@ -135,7 +136,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     tokens,
     devIssuer,
     fanout,
-    results: { openResultStream: (partId, warrantId) => openResultStream(database.db, partId, warrantId) },
+    results: { openResultStream: (partId, warrantId) => openResultStream(database.db, partId, warrantId), downloads: createDownloadSlots(config.maxDownloads) },
     warrantJwks: keys.warrantJwks,
     audit,
     ...(authorityKey ? { directoryAuthorityKey: authorityKey, revocations: createRevocationSource({ ...config.signatures.revocations, authorityJwk: authorityKey, logger }) } : {}),

@@ -153,7 +153,7 @@ const DepartmentAnswered = z.strictObject({
   partId: uuid,
   warrantId: warrantId.describe('the warrant it answered'),
   attempt: z.number().int().positive(),
-  format: z.string().min(1).describe('the result format (`qiao-stream-v1`)'),
+  format: z.string().min(1).describe('the result format (`qiao-stream-v2`, or `qiao-stream-v1`)'),
   records: count.describe('records, as the department’s trailer said'),
   bytes: count.describe('bytes of the result'),
   sha256: sha256Hex.describe('hex SHA-256 of the result bytes'),

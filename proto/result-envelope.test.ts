@@ -9,13 +9,19 @@ import {
   encryptRecords,
   encryptResult,
   FRAME_PLAINTEXT_BYTES,
+  fflateCodec,
+  MAX_COMPRESSED_FRAME_BYTES,
   RESULT_FORMAT,
+  RESULT_FORMAT_V1,
   ResultDecryptor,
   ResultEncryptor,
   ResultEnvelopeError,
   splitPieces,
 } from './result-envelope';
+import { deflateRawSync } from 'node:zlib';
+import { nodeFrameCodec } from './node/primitives';
 import vector from './vectors/result-v2.json';
+import vectorV2 from './vectors/result-stream-v2.json';
 
 const privateJwk = vector.privateJwk as JWK;
 const publicJwk = vector.publicJwk as JWK;
@@ -34,8 +40,8 @@ async function checkOf(p: Promise<unknown>): Promise<string> {
 
 describe('result envelope test vector', () => {
   it('decrypts with the fixed key and binding to the vector records', async () => {
-    expect(vector.format).toBe(RESULT_FORMAT);
-    expect(await decryptResult(stored, privateJwk, binding)).toEqual(vector.records);
+    expect(vector.format).toBe(RESULT_FORMAT_V1);
+    expect(await decryptResult(stored, privateJwk, binding, { format: RESULT_FORMAT_V1 })).toEqual(vector.records);
   });
 
   it('can be decrypted step by step with the documented intermediate values (what another library does)', async () => {
@@ -53,6 +59,88 @@ describe('result envelope test vector', () => {
       plaintext.push(new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: decodeHex(vector.aadHex) }, key, body)));
     }
     expect(decodeUtf8(concatBytes(plaintext))).toBe(vector.plaintext);
+  });
+});
+
+describe('qiao-stream-v2: frames deflated before they are encrypted', () => {
+  const storedV2 = decodeBase64(vectorV2.result);
+
+  it('the vector (deflated with node:zlib) reads with fflate and with node:zlib', async () => {
+    expect(vectorV2.format).toBe(RESULT_FORMAT);
+    expect(await decryptResult(storedV2, privateJwk, vectorV2.binding)).toEqual(vectorV2.records);
+    expect(await decryptResult(storedV2, privateJwk, vectorV2.binding, { codec: nodeFrameCodec })).toEqual(vectorV2.records);
+  });
+
+  it('step by step: each frame decrypts to the documented raw DEFLATE, which inflates to the next bytes of the plaintext', async () => {
+    const key = await crypto.subtle.importKey('raw', decodeHex(vectorV2.contentKeyHex), 'AES-GCM', false, ['decrypt']);
+    const plain: Uint8Array[] = [];
+    for (const [i, frame] of splitPieces(storedV2).slice(1).entries()) {
+      const expected = vectorV2.frames[i]!;
+      const deflated = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: decodeHex(expected.nonceHex), additionalData: decodeHex(vectorV2.aadHex) }, key, frame.subarray(4)));
+      expect(Buffer.from(deflated).toString('hex')).toBe(expected.deflatedHex);
+      const inflated = fflateCodec.inflate(deflated, FRAME_PLAINTEXT_BYTES) as Uint8Array;
+      expect(inflated.length).toBe(expected.plainLength);
+      plain.push(inflated);
+    }
+    expect(decodeUtf8(concatBytes(plain))).toBe(vectorV2.plaintext);
+  });
+
+  it('compresses: the same records take a fraction of the v1 bytes, and v1 is still written on request', async () => {
+    const records = Array.from({ length: 2000 }, (_, i) => ({ category: 'bank_transactions', subject: '93150627MA0N2K7P26', n: i, memo: '草原生态保护补助奖励' }));
+    const v2 = await encryptResult(records, publicJwk, binding);
+    const v1 = await encryptResult(records, publicJwk, binding, { format: RESULT_FORMAT_V1 });
+    expect(v2.length * 5).toBeLessThan(v1.length);
+    expect(await decryptResult(v2, privateJwk, binding)).toEqual(records);
+    expect(await decryptResult(v1, privateJwk, binding, { format: RESULT_FORMAT_V1 })).toEqual(records);
+  });
+
+  it('plaintext that does not compress still fits a frame', async () => {
+    const noise = crypto.getRandomValues(new Uint8Array(FRAME_PLAINTEXT_BYTES));
+    for (const codec of [fflateCodec, nodeFrameCodec]) {
+      const enc = await ResultEncryptor.create(publicJwk, binding, { codec });
+      const pieces = [enc.header, ...(await enc.push(noise)), ...(await enc.push(noise)), ...(await enc.finish())];
+      for (const frame of splitPieces(concatBytes(pieces)).slice(1)) expect(frame.length - 4).toBeLessThanOrEqual(MAX_COMPRESSED_FRAME_BYTES + 16);
+      const dec = new ResultDecryptor(privateJwk, binding, { codec });
+      const out = concatBytes([...(await dec.push(concatBytes(pieces))), ...(await dec.finish())]);
+      expect(equalBytes(out, concatBytes([noise, noise]))).toBe(true);
+    }
+  });
+
+  /** A result whose frames the writer "compressed" with `deflate`: an authentic frame of the writer's choosing. */
+  async function resultWithFrame(deflate: () => Uint8Array): Promise<Uint8Array> {
+    const enc = await ResultEncryptor.create(publicJwk, binding, { codec: { deflate, inflate: () => null } });
+    return concatBytes([enc.header, ...(await enc.push(encodeUtf8('{"a":1}\n'))), ...(await enc.finish())]);
+  }
+
+  it('a frame that would inflate past 64 KiB (a decompression bomb) fails the decompression check, with either codec', async () => {
+    // 1 GiB of zeros deflates to about 1 MiB: too big for a frame. 64 MiB deflates to 64 KiB, which fits.
+    const bomb = deflateRawSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 });
+    expect(bomb.length).toBeLessThanOrEqual(MAX_COMPRESSED_FRAME_BYTES);
+    const justOver = deflateRawSync(Buffer.alloc(FRAME_PLAINTEXT_BYTES + 1));
+    const exactly = deflateRawSync(Buffer.from('{}\n'.repeat(FRAME_PLAINTEXT_BYTES / 3) + '{}\n'.slice(0, FRAME_PLAINTEXT_BYTES % 3)));
+    for (const codec of [fflateCodec, nodeFrameCodec]) {
+      for (const frame of [bomb, justOver]) {
+        const dec = new ResultDecryptor(privateJwk, binding, { codec });
+        const err = await dec.push(await resultWithFrame(() => frame)).then(() => dec.finish()).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ResultEnvelopeError);
+        expect((err as ResultEnvelopeError).check).toBe('decompression');
+      }
+      const dec = new ResultDecryptor(privateJwk, binding, { codec });
+      const out = [...(await dec.push(await resultWithFrame(() => exactly))), ...(await dec.finish())];
+      expect(out.map((p) => p.length)).toEqual([FRAME_PLAINTEXT_BYTES]);
+    }
+  });
+
+  it('a frame that is not raw DEFLATE, or a v1 result read as v2, fails the decompression check', async () => {
+    for (const codec of [fflateCodec, nodeFrameCodec]) {
+      const garbage = new ResultDecryptor(privateJwk, binding, { codec });
+      await expect(checkOf(garbage.push(await resultWithFrame(() => Uint8Array.of(0xff, 0xff, 0xff)))).then(async (c) => (c === 'ok' ? checkOf(garbage.finish()) : c))).resolves.toBe('decompression');
+      await expect(checkOf(decryptResult(stored, privateJwk, binding, { codec }))).resolves.toBe('decompression');
+    }
+  });
+
+  it('an unknown format is refused before anything is read', () => {
+    expect(() => new ResultDecryptor(privateJwk, binding, { format: 'qiao-stream-v9' as never })).toThrow(/format check failed: result format qiao-stream-v9/);
   });
 });
 
@@ -107,8 +195,8 @@ describe('encrypt / decrypt', () => {
 });
 
 describe('the encryptor writes the documented format', () => {
-  it('a fresh result opens with only the header JWE and the documented nonce and AAD (no code of this module)', async () => {
-    const bytes = await encryptResult(vector.records, publicJwk, binding);
+  it('a fresh v1 result opens with only the header JWE and the documented nonce and AAD (no code of this module)', async () => {
+    const bytes = await encryptResult(vector.records, publicJwk, binding, { format: RESULT_FORMAT_V1 });
     const [head, ...frames] = splitPieces(bytes);
     const jwe = decodeUtf8(head!.subarray(4));
     const { plaintext: contentKey } = await compactDecrypt(jwe, await importJWK(privateJwk, 'ECDH-ES+A256KW'));
@@ -206,11 +294,11 @@ describe('as a WHATWG stream (the browser console reads downloads this way)', ()
   }
 
   it('pipes the vector through to its NDJSON plaintext', async () => {
-    expect(decodeUtf8(await readAll(streamOf(stored, 100).pipeThrough(createDecryptionStream(privateJwk, binding))))).toBe(vector.plaintext);
+    expect(decodeUtf8(await readAll(streamOf(stored, 100).pipeThrough(createDecryptionStream(privateJwk, binding, { format: RESULT_FORMAT_V1 }))))).toBe(vector.plaintext);
   });
 
   it('errors the stream, naming the check, when the result was cut short', async () => {
-    const cut = streamOf(stored.subarray(0, stored.length - 30), 100).pipeThrough(createDecryptionStream(privateJwk, binding));
+    const cut = streamOf(stored.subarray(0, stored.length - 30), 100).pipeThrough(createDecryptionStream(privateJwk, binding, { format: RESULT_FORMAT_V1 }));
     await expect(readAll(cut)).rejects.toThrow(/^truncated check failed/);
   });
 });
@@ -286,8 +374,12 @@ describe('each tampering is detected, naming the failed check', () => {
   });
   it('a frame claiming more than the format allows', async () => {
     const p = await pieces();
-    const big = concatBytes([encodeU32(FRAME_PLAINTEXT_BYTES + 17), p[1]!.subarray(4)]);
+    const big = concatBytes([encodeU32(MAX_COMPRESSED_FRAME_BYTES + 17), p[1]!.subarray(4)]);
     expect(await read(concatBytes([p[0]!, big]))).toBe('frame-size');
+    // v1 frames hold at most 64 KiB of plaintext.
+    const v1 = splitPieces(await encryptResult(vector.records, publicJwk, binding, { format: RESULT_FORMAT_V1 }));
+    const bigV1 = concatBytes([encodeU32(FRAME_PLAINTEXT_BYTES + 17), v1[1]!.subarray(4)]);
+    expect(await checkOf(decryptResult(concatBytes([v1[0]!, bigV1]), privateJwk, binding, { format: RESULT_FORMAT_V1 }))).toBe('frame-size');
   });
 });
 

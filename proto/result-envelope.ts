@@ -1,35 +1,86 @@
+import { deflateSync, inflateSync } from 'fflate';
 import { CompactEncrypt, compactDecrypt, importJWK, type CryptoKey, type JWK } from 'jose';
 import { bufferSource, concatBytes, decodeUtf8, encodeU16, encodeU32, encodeUtf8, readU32, writeU64 } from './bytes';
 import { sha256 } from './hash';
 
 /**
- * The result envelope, format `qiao-stream-v1`: the records a department returns, encrypted to
- * the requesting unit's public key so that only that unit can read them — the gateway that carries
- * them cannot. One format for every size, written and read as a stream with bounded memory.
+ * The result envelope, formats `qiao-stream-v2` (written) and `qiao-stream-v1` (still read): the
+ * records a department returns, encrypted to the requesting unit's public key so that only that
+ * unit can read them — the gateway that carries them cannot. One format for every size, written
+ * and read as a stream with bounded memory.
  *
  *   result  = headerBlock frame+              (at least one frame; the last one is final)
  *   headerBlock = u32be(n) JWE[n]             compact JWE (ECDH-ES+A256KW, A256GCM) of the 32-byte content key
- *   frame   = u32be(m) AES-256-GCM(ciphertext ‖ 16-byte tag)[m]   plaintext ≤ 64 KiB of NDJSON
+ *   frame   = u32be(m) AES-256-GCM(ciphertext ‖ 16-byte tag)[m]
+ *             v1: the frame's plaintext is ≤ 64 KiB of NDJSON;
+ *             v2: it is ≤ 64 KiB of NDJSON compressed alone as raw DEFLATE (RFC 1951), which a
+ *                 reader inflates, once the frame has authenticated, to at most 64 KiB
  *   nonce_i = 0x000000 ‖ u64be(i) ‖ final(0x00|0x01)              i = 0, 1, 2 …
  *   aad     = SHA-256(JWE) ‖ u16be(len jti) ‖ jti ‖ u16be(len department) ‖ department   (UTF-8)
  *
  * The counter and final flag make a dropped, reordered, truncated or extended frame fail; the
  * header digest, warrant id and department in the AAD make a frame moved from another result fail.
- * Records (NDJSON lines) may span frames. Specified in docs/formats.md with vectors/result-v2.json.
+ * Records (NDJSON lines) may span frames. Specified in docs/formats.md with vectors/result-v2.json
+ * (v1) and vectors/result-stream-v2.json (v2).
  *
  * The cryptography is WebCrypto's (AES-GCM, the frame key imported once per result as a
  * non-extractable CryptoKey) and jose's (the header JWE), so the module runs in Node and in a
  * browser; as WebCrypto is asynchronous, so are `push` and `finish` on both sides.
  */
 
-export const RESULT_FORMAT = 'qiao-stream-v1';
+/** The format writers write. */
+export const RESULT_FORMAT = 'qiao-stream-v2';
+/** The first format, frames of plain NDJSON: still read, so results stored before v2 stay readable. */
+export const RESULT_FORMAT_V1 = 'qiao-stream-v1';
+/** The formats readers read. */
+export const RESULT_FORMATS = [RESULT_FORMAT_V1, RESULT_FORMAT] as const;
+export type ResultFormat = (typeof RESULT_FORMATS)[number];
+export function isResultFormat(format: string | null | undefined): format is ResultFormat {
+  return (RESULT_FORMATS as readonly (string | null | undefined)[]).includes(format);
+}
 export const RESULT_ALG = 'ECDH-ES+A256KW';
 export const RESULT_ENC = 'A256GCM';
 /** `cty` of the header JWE: its plaintext is the raw 32-byte frame key. */
 export const RESULT_KEY_CONTENT_TYPE = 'application/qiao-frame-key';
 export const FRAME_PLAINTEXT_BYTES = 64 * 1024;
 export const MAX_HEADER_BYTES = 16 * 1024;
+/**
+ * v2: the most a frame's compressed plaintext may hold. Raw DEFLATE of 64 KiB that does not
+ * compress is at most 64 KiB plus a few bytes of block headers (stored blocks, RFC 1951 §3.2.4);
+ * this leaves room for any compressor's framing while keeping a frame's size bounded.
+ */
+export const MAX_COMPRESSED_FRAME_BYTES = FRAME_PLAINTEXT_BYTES + 1024;
 const TAG_BYTES = 16;
+
+/**
+ * Raw DEFLATE of one frame (v2). `deflate` must be done with its input when it returns, even when
+ * it answers with a promise (the buffer is reused). `inflate` returns the frame's NDJSON, or null
+ * when the body is not valid raw DEFLATE or would inflate to more than `maxBytes` — it must stop
+ * there rather than produce the rest (a small frame can claim gigabytes: a decompression bomb).
+ */
+export interface FrameCodec {
+  deflate(plaintext: Uint8Array): Promise<Uint8Array> | Uint8Array;
+  inflate(body: Uint8Array, maxBytes: number): Promise<Uint8Array | null> | Uint8Array | null;
+}
+
+/**
+ * The codec in pure JavaScript (fflate), the contract's default, which runs in a browser too.
+ * fflate writes into the buffer it is given and never past it: an output one byte larger than the
+ * limit shows a frame that would inflate to more (its work is bounded by the input's size).
+ * Node processes pass node:zlib's instead (proto/node/primitives.ts): the same bytes on the wire
+ * are read by both, as any raw DEFLATE stream is.
+ */
+export const fflateCodec: FrameCodec = {
+  deflate: (plaintext) => deflateSync(plaintext, { level: 1 }),
+  inflate(body, maxBytes) {
+    try {
+      const out = inflateSync(body, { out: new Uint8Array(maxBytes + 1) });
+      return out.length > maxBytes ? null : out;
+    } catch {
+      return null;
+    }
+  },
+};
 
 /** What a result is bound to: the warrant it answers and the department that answered. */
 export interface ResultBinding {
@@ -39,10 +90,12 @@ export interface ResultBinding {
 
 /** A named failed check, e.g. `frame-authentication`, so the reader knows what went wrong. */
 export type ResultCheck =
+  | 'format'
   | 'header'
   | 'header-decryption'
   | 'frame-authentication'
   | 'frame-size'
+  | 'decompression'
   | 'truncated'
   | 'extended'
   | 'ndjson';
@@ -115,10 +168,22 @@ export const webCryptoFrameCipher: CreateFrameCipher = async (frameKey) => {
   };
 };
 
-/** How the envelope encrypts: which frame cipher, and how many frames may be in flight. */
+/** How the envelope encrypts: which format, frame cipher and codec, and how many frames may be in flight. */
 export interface EnvelopeOptions {
+  /**
+   * The format written, or the one to read — for a stored result, the format its listing and
+   * signed receipt name (never guessed from the bytes). Default RESULT_FORMAT (v2).
+   */
+  format?: ResultFormat;
   createFrameCipher?: CreateFrameCipher;
+  /** v2's raw DEFLATE (default fflateCodec). */
+  codec?: FrameCodec;
   framesInFlight?: number;
+}
+
+function checkFormat(format: string): ResultFormat {
+  if (!isResultFormat(format)) throw new ResultEnvelopeError('format', `result format ${format} is not one of ${RESULT_FORMATS.join(', ')}`);
+  return format;
 }
 
 function checkFramesInFlight(n: number): number {
@@ -148,6 +213,8 @@ export class ResultEncryptor {
     private readonly aad: Uint8Array,
     private readonly frameBytes: number,
     private readonly framesInFlight: number,
+    /** v2: the codec that compresses each frame; v1: none. */
+    private readonly codec: FrameCodec | null,
   ) {
     this.pending = new Uint8Array(frameBytes);
   }
@@ -161,6 +228,7 @@ export class ResultEncryptor {
     const frameBytes = options.frameBytes ?? FRAME_PLAINTEXT_BYTES;
     if (frameBytes < 1 || frameBytes > FRAME_PLAINTEXT_BYTES) throw new Error(`frameBytes must be 1…${FRAME_PLAINTEXT_BYTES}`);
     const framesInFlight = checkFramesInFlight(options.framesInFlight ?? FRAMES_IN_FLIGHT);
+    const format = checkFormat(options.format ?? RESULT_FORMAT);
     const rawKey = crypto.getRandomValues(new Uint8Array(32));
     const publicKey = await importJWK({ ...recipientPublicJwk, alg: RESULT_ALG }, RESULT_ALG);
     const jwe = await new CompactEncrypt(rawKey)
@@ -174,7 +242,13 @@ export class ResultEncryptor {
     const cipher = await (options.createFrameCipher ?? webCryptoFrameCipher)(rawKey);
     rawKey.fill(0); // our copy goes: from here on the cipher holds the frame key
     const jweBytes = encodeUtf8(jwe);
-    return new ResultEncryptor(concatBytes([encodeU32(jweBytes.length), jweBytes]), cipher, frameAad(jweBytes, binding), frameBytes, framesInFlight);
+    const codec = format === RESULT_FORMAT_V1 ? null : (options.codec ?? fflateCodec);
+    return new ResultEncryptor(concatBytes([encodeU32(jweBytes.length), jweBytes]), cipher, frameAad(jweBytes, binding), frameBytes, framesInFlight, codec);
+  }
+
+  private sealBody(nonce: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> | Uint8Array {
+    if (plaintext.length > MAX_COMPRESSED_FRAME_BYTES) throw new Error(`the frame codec made ${plaintext.length} bytes of one frame: more than ${MAX_COMPRESSED_FRAME_BYTES}`);
+    return this.cipher.seal(nonce, this.aad, plaintext);
   }
 
   /** Plaintext in; the frames that are done out (often none). */
@@ -216,8 +290,12 @@ export class ResultEncryptor {
   }
 
   private seal(final: boolean): void {
-    // A cipher is done with its input when it returns (WebCrypto copies it), so `pending` is free again at once.
-    const sealed = Promise.resolve(this.cipher.seal(frameNonce(this.counter++, final), this.aad, this.pending.subarray(0, this.pendingBytes))).then((body) =>
+    // A cipher and a codec are done with their input when they return (WebCrypto copies it), so
+    // `pending` is free again at once.
+    const nonce = frameNonce(this.counter++, final);
+    const plaintext = this.pending.subarray(0, this.pendingBytes);
+    const compressed = this.codec ? this.codec.deflate(plaintext) : plaintext;
+    const sealed = (compressed instanceof Uint8Array ? Promise.resolve(this.sealBody(nonce, compressed)) : compressed.then((c) => this.sealBody(nonce, c))).then((body) =>
       concatBytes([encodeU32(body.byteLength), body]),
     );
     sealed.catch(() => {}); // awaited in order later; this only keeps an abandoned result from an unhandled rejection
@@ -245,9 +323,9 @@ export async function* encryptRecords(
 }
 
 /** The whole result in one buffer: for small results and tests. */
-export async function encryptResult(records: readonly object[], recipientPublicJwk: JWK, binding: ResultBinding): Promise<Uint8Array> {
+export async function encryptResult(records: readonly object[], recipientPublicJwk: JWK, binding: ResultBinding, options: EnvelopeOptions = {}): Promise<Uint8Array> {
   const pieces: Uint8Array[] = [];
-  for await (const piece of encryptRecords(records, recipientPublicJwk, binding)) pieces.push(piece);
+  for await (const piece of encryptRecords(records, recipientPublicJwk, binding, options)) pieces.push(piece);
   return concatBytes(pieces);
 }
 
@@ -281,6 +359,10 @@ export class ResultDecryptor {
   private readonly opening: Opening[] = [];
   private readonly framesInFlight: number;
   private readonly createFrameCipher: CreateFrameCipher;
+  /** v2: the codec that inflates each authenticated frame; v1: none. */
+  private readonly codec: FrameCodec | null;
+  private readonly maxBody: number;
+  readonly format: ResultFormat;
 
   /**
    * `privateKey`: the unit's private JWK, or a WebCrypto ECDH key (the console keeps the unit key
@@ -293,6 +375,9 @@ export class ResultDecryptor {
   ) {
     this.framesInFlight = checkFramesInFlight(options.framesInFlight ?? FRAMES_IN_FLIGHT);
     this.createFrameCipher = options.createFrameCipher ?? webCryptoFrameCipher;
+    this.format = checkFormat(options.format ?? RESULT_FORMAT);
+    this.codec = this.format === RESULT_FORMAT_V1 ? null : (options.codec ?? fflateCodec);
+    this.maxBody = (this.codec ? MAX_COMPRESSED_FRAME_BYTES : FRAME_PLAINTEXT_BYTES) + TAG_BYTES;
   }
 
   /** Frames authenticated so far. */
@@ -341,10 +426,10 @@ export class ResultDecryptor {
     }
     while (this.buffer.length >= 4) {
       const m = readU32(this.buffer);
-      if (m < TAG_BYTES || m > FRAME_PLAINTEXT_BYTES + TAG_BYTES) {
+      if (m < TAG_BYTES || m > this.maxBody) {
         // The frames before it come first: one of them may be where the result went wrong.
         while (this.opening.length > 0) out.push(await this.settle());
-        throw new ResultEnvelopeError('frame-size', `frame ${this.started} claims ${m} bytes, outside ${TAG_BYTES}…${FRAME_PLAINTEXT_BYTES + TAG_BYTES}`);
+        throw new ResultEnvelopeError('frame-size', `frame ${this.started} claims ${m} bytes, outside ${TAG_BYTES}…${this.maxBody} for ${this.format}`);
       }
       if (this.buffer.length < 4 + m) break;
       this.start(this.buffer.subarray(4, 4 + m));
@@ -400,8 +485,22 @@ export class ResultDecryptor {
     return Promise.resolve(this.cipher!.open(frameNonce(counter, final), this.aad!, body));
   }
 
-  /** The oldest frame's plaintext, once it authenticated as the next frame of this result. */
+  /** The oldest frame's plaintext, once it authenticated as the next frame of this result (and, in v2, inflated). */
   private async settle(): Promise<Uint8Array> {
+    const opened = await this.authenticated();
+    if (!this.codec) return opened;
+    // Only what authenticated is inflated: bytes the gateway or anyone but the writer made never reach the inflater.
+    const plaintext = await this.codec.inflate(opened, FRAME_PLAINTEXT_BYTES);
+    if (!plaintext) {
+      throw new ResultEnvelopeError(
+        'decompression',
+        `frame ${this.opened - 1} authenticates but is not raw DEFLATE of at most ${FRAME_PLAINTEXT_BYTES} bytes: the writer made a bad ${this.format} result (or a ${RESULT_FORMAT_V1} one labelled ${this.format})`,
+      );
+    }
+    return plaintext;
+  }
+
+  private async authenticated(): Promise<Uint8Array> {
     const { counter, body, attempt } = this.opening.shift()!;
     let plaintext = await attempt;
     if (!plaintext) {
@@ -551,9 +650,9 @@ export async function* decryptRecords(
 }
 
 /** The whole result at once: for small results and tests. */
-export async function decryptResult(bytes: Uint8Array, privateJwk: JWK | CryptoKey, binding: ResultBinding): Promise<Record<string, unknown>[]> {
+export async function decryptResult(bytes: Uint8Array, privateJwk: JWK | CryptoKey, binding: ResultBinding, options: EnvelopeOptions = {}): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
-  for await (const record of decryptRecords([bytes], privateJwk, binding)) out.push(record);
+  for await (const record of decryptRecords([bytes], privateJwk, binding, options)) out.push(record);
   return out;
 }
 
@@ -566,8 +665,8 @@ function isCryptoKey(key: JWK | CryptoKey): key is CryptoKey {
   return !('kty' in key) && 'algorithm' in key;
 }
 
-export function createDecryptionStream(privateJwk: JWK | CryptoKey, binding: ResultBinding): TransformStream<Uint8Array, Uint8Array> {
-  const dec = new ResultDecryptor(privateJwk, binding);
+export function createDecryptionStream(privateJwk: JWK | CryptoKey, binding: ResultBinding, options: EnvelopeOptions = {}): TransformStream<Uint8Array, Uint8Array> {
+  const dec = new ResultDecryptor(privateJwk, binding, options);
   return new TransformStream({
     async transform(chunk, controller) {
       for (const plaintext of await dec.push(chunk)) controller.enqueue(plaintext);

@@ -11,7 +11,7 @@ import { EvidenceError, EvidenceWriter, openEvidence, type EvidenceManifest } fr
 import { sha256, type CreateSha256 } from '../../proto/hash';
 import { verifyConsistency, verifyInclusion } from '../../proto/merkle';
 import { verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
-import { NdjsonReader, ResultDecryptor } from '../../proto/result-envelope';
+import { isResultFormat, NdjsonReader, ResultDecryptor } from '../../proto/result-envelope';
 import { verifyWarrant, type WarrantClaims } from '../../proto/warrant';
 import type { ApiClient } from './api-client';
 import { renderEvidenceReport } from './evidence-report';
@@ -283,7 +283,9 @@ export async function verifyEvidence(bytes: Uint8Array, trust: EvidenceTrust): P
       continue;
     }
     const decrypted = await attempt('records', `decrypting results/${department}.bin`, async () => {
-      const decryptor = new ResultDecryptor(trust.unitKey!, { warrantId: r.summary.warrantId!, department });
+      const format = r.receipt.format;
+      if (!isResultFormat(format)) throw new Error(`results/${department}.bin is in format ${format}, which this reader does not know`);
+      const decryptor = new ResultDecryptor(trust.unitKey!, { warrantId: r.summary.warrantId!, department }, { format });
       const reader = new NdjsonReader();
       const out: string[] = [];
       for (const plain of [...(await decryptor.push(pkg.files[`results/${department}.bin`]!)), ...(await decryptor.finish())]) for (const rec of reader.push(plain)) out.push(JSON.stringify(rec));

@@ -2,7 +2,7 @@ import type { CryptoKey, JWK } from 'jose';
 import { encodeHex } from '../../proto/bytes';
 import { createSha256, type CreateSha256 } from '../../proto/hash';
 import { ReceiptError, verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
-import { NdjsonLines, NdjsonReader, RESULT_FORMAT, ResultDecryptor, ResultEnvelopeError, type EnvelopeOptions } from '../../proto/result-envelope';
+import { isResultFormat, NdjsonLines, NdjsonReader, RESULT_FORMATS, ResultDecryptor, ResultEnvelopeError, type EnvelopeOptions } from '../../proto/result-envelope';
 import type { InquiryResults, ResultSummary } from '../../proto/api/results';
 import type { ApiClient } from './api-client';
 
@@ -115,13 +115,15 @@ export async function* decryptResultWith<T>(
   reader: PlaintextReader<T>,
 ): AsyncGenerator<T> {
   const { department } = summary;
-  if (summary.format !== RESULT_FORMAT) {
-    throw new ResultCheckError(`${department}: result format ${summary.format} is not one this command reads (${RESULT_FORMAT}); update the command line`, 'format');
+  const format = summary.format;
+  if (!isResultFormat(format)) {
+    throw new ResultCheckError(`${department}: result format ${format} is not one this command reads (${RESULT_FORMATS.join(', ')}); update the command line`, 'format');
   }
   const receipt = await checkReceipt(inquiryId, summary, options.receiptKeys);
   const download = await api.downloadResult(inquiryId, department);
 
-  const decryptor = new ResultDecryptor(options.privateKey, { warrantId: summary.warrantId!, department }, options.envelope);
+  // The format the department signed in its receipt (checkReceipt compared it with the listing's).
+  const decryptor = new ResultDecryptor(options.privateKey, { warrantId: summary.warrantId!, department }, { ...options.envelope, format });
   const digest = (options.createSha256 ?? createSha256)();
   let bytes = 0;
   function* read(plaintexts: Uint8Array[]): Generator<T> {

@@ -214,7 +214,7 @@ export interface DepartmentAnswerOptions {
   warrantKey: JWK;
   /** How many records (default 1); each names the warrant's first subject and first category. */
   records?: number;
-  /** Pads each record's first field to about this many bytes of NDJSON. */
+  /** Pads each record's first field to about this many bytes of NDJSON, with random base64 (so the ciphertext stays about as large: it hardly compresses). */
   recordBytes?: number;
   /** How the result is cut into chunks on the wire (default 64 KiB). */
   chunkSize?: number;
@@ -224,7 +224,7 @@ export interface DepartmentAnswerOptions {
 
 /**
  * A fake department that answers like a real one: it verifies the warrant, encrypts records of
- * the warrant's fields to the warrant's recipient key (`qiao-stream-v1`) and signs a receipt.
+ * the warrant's fields to the warrant's recipient key (`qiao-stream-v2`) and signs a receipt.
  */
 export function answerAsDepartment(options: DepartmentAnswerOptions): FakeBehaviour {
   return async function* (call) {
@@ -235,7 +235,7 @@ export function answerAsDepartment(options: DepartmentAnswerOptions): FakeBehavi
       for (const field of fields) record[field] = `${field} ${i + 1}`;
       const first = fields[0]!;
       const missing = (options.recordBytes ?? 0) - JSON.stringify(record).length - 1;
-      if (missing > 0) record[first] = `${String(record[first])} ${'x'.repeat(missing)}`;
+      if (missing > 0) record[first] = `${String(record[first])} ${randomBytes(missing).toString('base64').slice(0, missing)}`;
       return record;
     });
     const ciphertext = await encryptResult(records, claims.recipient.key, { warrantId: claims.jti, department: call.department });

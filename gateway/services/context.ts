@@ -19,9 +19,13 @@ export interface FanoutWaker {
   wake(): void;
 }
 
+import type { DownloadSlots } from './result/download-slots';
+
 /** Reads a stored result's ciphertext in order, chunk by chunk, never whole. */
 export interface ResultReader {
   openResultStream(partId: string, warrantId: string): AsyncIterable<Uint8Array>;
+  /** Downloads this process serves at once (QIAO_MAX_DOWNLOADS); none = unbounded (tests). */
+  downloads?: DownloadSlots;
 }
 
 /** What every service function may use, built once by `createApp`. */

@@ -155,7 +155,7 @@ export interface TestGateway {
   /**
    * Answers an approved inquiry's pending part through the fan-out worker's own attempt
    * (`processPart`): a real warrant is issued, stored and logged, an in-memory department answers
-   * it with a real `qiao-stream-v1` result encrypted to the unit's key (`testUnitKey`) and a
+   * it with a real `qiao-stream-v2` result encrypted to the unit's key (`testUnitKey`) and a
    * receipt signed with `receiptKey(department)`, and the worker records the answer — chunks,
    * results row, part succeeded, `department.answered` — exactly as production does.
    */

@@ -87,11 +87,11 @@ export const resultEndpoints = {
     request: { params: ResultParams },
     responses: {
       200: {
-        description: 'the ciphertext (docs/formats.md, “Result”)',
+        description: 'the ciphertext (docs/formats.md, “Result”); 429 with Retry-After when this gateway already serves as many downloads as it serves at once (QIAO_MAX_DOWNLOADS)',
         content: { [OCTET_STREAM]: { schema: z.string().meta({ format: 'binary' }) } },
         headers: ResultDownloadHeaders,
       },
-      ...errorAnswers(...BEARER_ERRORS, 400, 403, 404, 409),
+      ...errorAnswers(...BEARER_ERRORS, 400, 403, 404, 409, 429),
     },
   }),
 };

@@ -3,7 +3,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { decodeBase64, decodeHex, encodeUtf8, encodeHex } from '../bytes';
 import { createSha256 } from '../hash';
-import { decryptResult, encryptRecords, ResultDecryptor, ResultEncryptor, ResultEnvelopeError, webCryptoFrameCipher, type EnvelopeOptions } from '../result-envelope';
+import { decryptResult, encryptRecords, RESULT_FORMAT_V1, ResultDecryptor, ResultEncryptor, ResultEnvelopeError, webCryptoFrameCipher, type EnvelopeOptions } from '../result-envelope';
 import vector from '../vectors/result-v2.json';
 import { NODE_ENVELOPE, nodeFrameCipher, nodeSha256 } from './primitives';
 
@@ -36,8 +36,8 @@ describe('node:crypto primitives give the contract’s bytes', () => {
   });
 
   it('decrypt the published result vector', async () => {
-    expect(await decryptResult(decodeBase64(vector.result), vector.privateJwk as JWK, vector.binding)).toEqual(vector.records);
-    const dec = new ResultDecryptor(vector.privateJwk as JWK, vector.binding, NODE_ENVELOPE);
+    expect(await decryptResult(decodeBase64(vector.result), vector.privateJwk as JWK, vector.binding, { format: RESULT_FORMAT_V1 })).toEqual(vector.records);
+    const dec = new ResultDecryptor(vector.privateJwk as JWK, vector.binding, { ...NODE_ENVELOPE, format: RESULT_FORMAT_V1 });
     const plain = [...(await dec.push(decodeBase64(vector.result))), ...(await dec.finish())];
     expect(Buffer.concat(plain).toString('utf8')).toBe(vector.plaintext);
   });

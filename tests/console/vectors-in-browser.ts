@@ -10,13 +10,14 @@ import { auditLeafHash } from '../../proto/audit-log';
 import { sha256 } from '../../proto/hash';
 import { signKeyCertificate, verifyKeyCertificate, type KeyCertificateClaims } from '../../proto/key-certificate';
 import { signReceipt, verifyReceipt } from '../../proto/receipt';
-import { decryptResult } from '../../proto/result-envelope';
+import { decryptResult, RESULT_FORMAT_V1 } from '../../proto/result-envelope';
 import { verifyWarrant } from '../../proto/warrant';
 import commitmentVector from '../../proto/vectors/audit-commitment-v1.json';
 import entriesVector from '../../proto/vectors/audit-entries-v1.json';
 import certVector from '../../proto/vectors/key-certificate-v1.json';
 import receiptVector from '../../proto/vectors/receipt-v1.json';
 import resultVector from '../../proto/vectors/result-v2.json';
+import streamV2Vector from '../../proto/vectors/result-stream-v2.json';
 import warrantVector from '../../proto/vectors/warrant-v1.json';
 
 type Outcome = { name: string; result: string };
@@ -37,13 +38,17 @@ export async function runVectors(): Promise<Outcome[]> {
   const stored = decodeBase64(resultVector.result);
   return Promise.all([
     check('result-v2 decrypts to its records', async () => {
-      const records = await decryptResult(stored, resultVector.privateJwk as JWK, resultVector.binding);
+      const records = await decryptResult(stored, resultVector.privateJwk as JWK, resultVector.binding, { format: RESULT_FORMAT_V1 });
       return same(records, resultVector.records) || `records differ: ${JSON.stringify(records)}`;
+    }),
+    check('result-stream-v2 (deflated frames) decrypts and inflates to its records', async () => {
+      const records = await decryptResult(decodeBase64(streamV2Vector.result), streamV2Vector.privateJwk as JWK, streamV2Vector.binding);
+      return same(records, streamV2Vector.records) || `records differ: ${JSON.stringify(records)}`;
     }),
     check('result-v2 decrypts with a non-extractable WebCrypto key', async () => {
       const { d, x, y } = resultVector.privateJwk;
       const key = await crypto.subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x, y, d }, { name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits', 'deriveKey']);
-      const records = await decryptResult(stored, key, resultVector.binding);
+      const records = await decryptResult(stored, key, resultVector.binding, { format: RESULT_FORMAT_V1 });
       return same(records, resultVector.records) || 'records differ';
     }),
     check('receipt-v1 verifies and names the result vector', async () => {

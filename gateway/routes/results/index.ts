@@ -27,16 +27,21 @@ export function resultRoutes() {
         c,
         async (out) => {
           let sent = 0;
-          for await (const chunk of download.body) {
-            if (out.aborted) break; // the client went away: stop reading the database
-            await out.write(chunk);
-            sent += chunk.byteLength;
+          try {
+            for await (const chunk of download.body) {
+              if (out.aborted) break; // the client went away: stop reading the database
+              await out.write(chunk);
+              sent += chunk.byteLength;
+            }
+          } finally {
+            download.release(); // the download's slot, even if the body was never started
           }
           if (!out.aborted && sent !== download.bytes) {
             ctx.logger.error({ requestId: ctx.requestId, sent, expected: download.bytes }, 'result length differs from its record');
           }
         },
         async (err, out) => {
+          download.release();
           ctx.logger.error({ requestId: ctx.requestId, failure: describeError(err) }, 'result stream failed');
           out.abort();
         },

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyReceipt } from '../../../proto/receipt';
-import { decryptResult } from '../../../proto/result-envelope';
+import { decryptResult, RESULT_FORMAT } from '../../../proto/result-envelope';
 import { auditEvents, inquiryParts } from '../../db/schema';
 import { testUnitKey } from '../../fanout/test-fixtures';
 import { createTestGateway, type StoredResult, type TestGateway } from '../../testing/harness';
 import { openResultStream } from '../../services/result/read-result';
+import { createDownloadSlots } from '../../services/result/download-slots';
 
 let gw: TestGateway;
 const CHUNK = 16 * 1024;
@@ -23,9 +24,9 @@ async function approvedInquiry(): Promise<string> {
   return submitted.body.id;
 }
 
-/** public_security's answer: 7 records of about 22 KB, some 150 KB of ciphertext in 16 KiB chunks; natural_resources failed. */
+/** public_security's answer: 7 records of about 32 KB of random base64 (which deflates to about 3/4), some 170 KB of ciphertext in 16 KiB chunks; natural_resources failed. */
 async function answer(id: string): Promise<StoredResult> {
-  const stored = await gw.storeResult(id, 'public_security', { chunkSize: CHUNK, records: 7, recordBytes: 22_000 });
+  const stored = await gw.storeResult(id, 'public_security', { chunkSize: CHUNK, records: 7, recordBytes: 32_000 });
   await gw.db
     .update(inquiryParts)
     .set({ status: 'failed', attempts: 5, failureReason: 'department unavailable until deadline' })
@@ -75,7 +76,7 @@ describe('GET /v1/inquiries/:id/results', () => {
         status: 'succeeded',
         attempts: 1,
         failureReason: null,
-        format: 'qiao-stream-v1',
+        format: RESULT_FORMAT,
         records: 7,
         bytes: stored.ciphertext.length,
         sha256: stored.sha256,
@@ -115,7 +116,7 @@ describe('GET /v1/inquiries/:id/results/:department', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/octet-stream');
     expect(res.headers.get('content-length')).toBe(String(stored.ciphertext.length));
-    expect(res.headers.get('x-qiao-format')).toBe('qiao-stream-v1');
+    expect(res.headers.get('x-qiao-format')).toBe(RESULT_FORMAT);
     expect(res.headers.get('x-qiao-records')).toBe('7');
     expect(res.headers.get('x-qiao-sha256')).toBe(createHash('sha256').update(stored.ciphertext).digest('hex'));
     expect(Buffer.from(res.bytes).equals(stored.ciphertext)).toBe(true);
@@ -159,6 +160,37 @@ describe('GET /v1/inquiries/:id/results/:department', () => {
     for (let next = await reader.read(); !next.done; next = await reader.read()) received += next.value.byteLength;
     expect(received).toBe(stored.ciphertext.length);
     expect(pulled).toBe(chunks);
+  });
+
+  it('serves at most QIAO_MAX_DOWNLOADS at once: one more answers 429 with Retry-After, unaudited, and a finished or abandoned download frees its place', async () => {
+    const slots = createDownloadSlots(1);
+    const limited = await createTestGateway({
+      database: gw.database,
+      results: { openResultStream: (partId, warrantId) => openResultStream(gw.db, partId, warrantId, { batchSize: 1 }), downloads: slots },
+    });
+    const get = () => limited.app.request(`/v1/inquiries/${id}/results/public_security`, { headers: { authorization: `Bearer ${limited.users.investigator.token}` } });
+    const downloads = async () => (await gw.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, id))).filter((e) => e.action === 'result.downloaded').length;
+    const first = await get();
+    const reader = first.body!.getReader();
+    await reader.read(); // the first download is under way, holding its place
+    const audited = await downloads();
+    const refused = await get();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'resource_exhausted',
+      message: expect.stringMatching(/serving 1 downloads already.*QIAO_MAX_DOWNLOADS.*try again/),
+    });
+    expect(await downloads()).toBe(audited);
+    while (!(await reader.read()).done);
+    await expect.poll(() => slots.inUse).toBe(0);
+    // An abandoned download frees its place too.
+    const second = await get();
+    expect(second.status).toBe(200);
+    await second.body!.cancel();
+    await expect.poll(() => slots.inUse).toBe(0);
+    expect((await get()).status).toBe(200);
+    await limited.close();
   });
 
   it('says why there is nothing to download yet', async () => {

@@ -16,7 +16,12 @@ export interface ResultDownload {
   sha256: string;
   /** The ciphertext, chunk by chunk, read as it is consumed. */
   body: AsyncIterable<Uint8Array>;
+  /** Frees this download's slot: call once the transfer ends, however it ends (it is freed too when `body` is read to its end or fails). */
+  release(): void;
 }
+
+/** How long a client refused for want of a download slot is told to wait. */
+const DOWNLOAD_RETRY_SECONDS = 5;
 
 /**
  * Opens one department's result for download and records the download. The entry is written
@@ -47,15 +52,29 @@ export async function openResultDownload({
     throw new ServiceError('failed_precondition', `no result from ${part.department} yet: ${why}`);
   }
 
-  await ctx.db.transaction((tx) =>
-    appendAudit(tx, {
+  const slot = ctx.results.downloads ? ctx.results.downloads.take() : { release() {} };
+  if (!slot) {
+    throw new ServiceError(
+      'resource_exhausted',
+      `this gateway is serving ${ctx.results.downloads!.max} downloads already, as many as it serves at once (QIAO_MAX_DOWNLOADS); try again in a few seconds`,
+      { retryAt: new Date(ctx.clock().getTime() + DOWNLOAD_RETRY_SECONDS * 1000) },
+    );
+  }
+  try {
+    await ctx.db.transaction((tx) =>
+      appendAudit(tx, {
       action: 'result.downloaded',
       actor: { userId: ctx.principal.userId, unitId: ctx.principal.unitId },
       inquiryId: row.id,
       requestId: ctx.requestId,
       details: { department: part.department, warrantId: result.warrantId, records: result.records, bytes: result.bytes, sha256: result.sha256 },
     }, ctx.audit),
-  );
+    );
+  } catch (error) {
+    slot.release();
+    throw error;
+  }
+  const stored = ctx.results.openResultStream(part.id, result.warrantId);
   return {
     inquiryId: row.id,
     department: part.department,
@@ -64,6 +83,13 @@ export async function openResultDownload({
     records: result.records,
     bytes: result.bytes,
     sha256: result.sha256,
-    body: ctx.results.openResultStream(part.id, result.warrantId),
+    body: (async function* () {
+      try {
+        yield* stored;
+      } finally {
+        slot.release();
+      }
+    })(),
+    release: () => slot.release(),
   };
 }
