@@ -162,8 +162,8 @@ describe('GET /v1/inquiries/:id/results/:department', () => {
     expect(pulled).toBe(chunks);
   });
 
-  it('serves at most QIAO_MAX_DOWNLOADS at once: one more answers 429 with Retry-After, unaudited, and a finished or abandoned download frees its place', async () => {
-    const slots = createDownloadSlots(1);
+  it('serves at most QIAO_MAX_DOWNLOADS at once: one more that finds no place freed within its wait answers 429 with Retry-After, unaudited, and a finished or abandoned download frees its place', async () => {
+    const slots = createDownloadSlots(1, { waitMs: 50 });
     const limited = await createTestGateway({
       database: gw.database,
       results: { openResultStream: (partId, warrantId) => openResultStream(gw.db, partId, warrantId, { batchSize: 1 }), downloads: slots },
@@ -190,6 +190,26 @@ describe('GET /v1/inquiries/:id/results/:department', () => {
     await second.body!.cancel();
     await expect.poll(() => slots.inUse).toBe(0);
     expect((await get()).status).toBe(200);
+    await limited.close();
+  });
+
+  it('lets a download past QIAO_MAX_DOWNLOADS wait for the place a finishing one frees, instead of refusing it', async () => {
+    const slots = createDownloadSlots(1, { waitMs: 30_000 });
+    const limited = await createTestGateway({
+      database: gw.database,
+      results: { openResultStream: (partId, warrantId) => openResultStream(gw.db, partId, warrantId, { batchSize: 1 }), downloads: slots },
+    });
+    const get = () => limited.app.request(`/v1/inquiries/${id}/results/public_security`, { headers: { authorization: `Bearer ${limited.users.investigator.token}` } });
+    const first = await get();
+    const reader = first.body!.getReader();
+    await reader.read();
+    const waiting = get();
+    await expect.poll(() => slots.waiting).toBe(1);
+    while (!(await reader.read()).done);
+    const served = await waiting;
+    expect(served.status).toBe(200);
+    await served.body!.cancel();
+    await expect.poll(() => slots.inUse).toBe(0);
     await limited.close();
   });
 

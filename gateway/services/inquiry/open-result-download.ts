@@ -52,11 +52,11 @@ export async function openResultDownload({
     throw new ServiceError('failed_precondition', `no result from ${part.department} yet: ${why}`);
   }
 
-  const slot = ctx.results.downloads ? ctx.results.downloads.take() : { release() {} };
+  const slot = ctx.results.downloads ? await ctx.results.downloads.take() : { release() {} };
   if (!slot) {
     throw new ServiceError(
       'resource_exhausted',
-      `this gateway is serving ${ctx.results.downloads!.max} downloads already, as many as it serves at once (QIAO_MAX_DOWNLOADS); try again in a few seconds`,
+      `this gateway is serving ${ctx.results.downloads!.max} downloads already, as many as it serves at once (QIAO_MAX_DOWNLOADS), and none freed while this one waited; try again in a few seconds`,
       { retryAt: new Date(ctx.clock().getTime() + DOWNLOAD_RETRY_SECONDS * 1000) },
     );
   }
