@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { JWK } from 'jose';
 import type { ApiClient } from '../core/api-client';
 import type { SubmitInquiry } from '../../proto/api/inquiries';
+import { qiaoCommand } from './format';
 
 type SigningFiles = { signingKey?: string; signingCertificate?: string; directory?: string };
 type SubmitSigned = (client: ApiClient, request: Omit<SubmitInquiry, 'signed'>, o: SigningFiles) => Promise<{ inquiry: Awaited<ReturnType<ApiClient['submitInquiry']>>; kid: string }>;
@@ -52,6 +53,6 @@ export function registerFollowUp(
         o,
       );
       console.log(`follow-up inquiry ${inquiry.id} submitted (parent ${parentId}, case ${inquiry.caseReference}), signed with key ${kid}; status: ${inquiry.status}`);
-      console.log(`it needs its own approval: ./qiao --as <approver> approve ${inquiry.id} --comment "..."`);
+      console.log(`it needs its own approval: ${qiaoCommand(client.baseUrl)} --as <approver> approve ${inquiry.id} --comment "..."`);
     });
 }

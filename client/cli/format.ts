@@ -13,3 +13,11 @@ function displayWidth(s: string): number {
   for (const ch of s) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u.test(ch) ? 2 : 1;
   return w;
 }
+
+/** The gateway `./qiao` talks to unless told otherwise (`--gateway`, `QIAO_GATEWAY`). */
+export const DEFAULT_GATEWAY = 'http://127.0.0.1:8080';
+
+/** The `./qiao` prefix of a command to suggest: with `--gateway` when this one was not the default. */
+export function qiaoCommand(baseUrl: string): string {
+  return baseUrl === DEFAULT_GATEWAY ? './qiao' : `./qiao --gateway ${baseUrl}`;
+}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { auditCommand } from './audit';
 import { ApiError, createApiClient, type ApiClient } from '../core/api-client';
-import { renderTable } from './format';
+import { DEFAULT_GATEWAY, qiaoCommand, renderTable } from './format';
 import { devLogin, openSession } from '../core/session';
 import { createSessionStore } from './session-files';
 import { registerWithdraw } from './withdraw';
@@ -36,7 +36,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-const DEFAULT_GATEWAY = 'http://127.0.0.1:8080';
 
 const program = new Command('qiao')
   .description('Submit, approve and read Qiao inquiries; results are decrypted locally with your unit key.')
@@ -135,8 +134,7 @@ signingOptions(program
     };
     const { inquiry, kid } = await submitSigned(client, request, o);
     console.log(`inquiry ${inquiry.id} submitted, signed with key ${kid}; status: ${inquiry.status}`);
-    const gateway = client.baseUrl === DEFAULT_GATEWAY ? '' : ` --gateway ${client.baseUrl}`;
-    console.log(`an approver approves it with: ./qiao${gateway} --as <approver> approve ${inquiry.id} --comment "..."`);
+    console.log(`an approver approves it with: ${qiaoCommand(client.baseUrl)} --as <approver> approve ${inquiry.id} --comment "..."`);
   });
 
 program.command('list').description('inquiries you may see').action(async () => {
