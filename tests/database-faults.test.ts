@@ -9,40 +9,15 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DEPARTMENTS } from '../adapters/departments';
-import type { DataSource } from '../adapters/kit';
 import { auditEvents, inquiryParts, resultChunks, results } from '../gateway/db/schema';
 import { join } from 'node:path';
 import { directoryReceiptKeys } from '../client/cli/directory-keys';
 import { fetchAndDecrypt, waitForResults } from '../client/core/results';
+import { eventually, slow } from './harness/faults';
 import { bootFederation, type Federation } from './harness/federation';
 
 const LI = '150627196803120034';
 const INQUIRIES = 6;
-
-/** A department that takes a moment per lookup, so calls are in flight while the kills come. */
-function slow(source: DataSource, ms: number): DataSource {
-  return {
-    categories: source.categories,
-    async lookup(category, subject) {
-      await sleep(ms);
-      const answer = await source.lookup(category, subject);
-      if (Array.isArray(answer)) return answer;
-      const out: Record<string, unknown>[] = [];
-      for await (const batch of answer as AsyncIterable<readonly Record<string, unknown>[]>) out.push(...batch);
-      return out;
-    },
-  };
-}
-
-/** Polls `check` until it holds, for at most `ms`: the operator's view of a process recovering. */
-async function eventually(what: string, ms: number, check: () => Promise<boolean>) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check().catch(() => false)) return;
-    await sleep(200);
-  }
-  throw new Error(`not within ${ms} ms: ${what}`);
-}
 
 let fed: Federation;
 let admin: pg.Client;

@@ -21,12 +21,12 @@ import { promisify } from 'node:util';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DEPARTMENTS } from '../adapters/departments';
-import type { DataSource } from '../adapters/kit';
 import { directoryReceiptKeys } from '../client/cli/directory-keys';
 import { fetchAndDecrypt, waitForResults } from '../client/core/results';
 import { parseDuration } from '../gateway/config';
 import { auditEvents, inquiryParts, results } from '../gateway/db/schema';
 import type { RunningGateway } from '../gateway/server';
+import { eventually, slow } from './harness/faults';
 import { bootFederation, type Federation } from './harness/federation';
 
 const run = promisify(execFile);
@@ -50,30 +50,6 @@ function freePort(): Promise<number> {
     });
     s.on('error', fail);
   });
-}
-
-/** A department that takes a moment per lookup, so calls are in flight when the server goes. */
-function slow(source: DataSource, ms: number): DataSource {
-  return {
-    categories: source.categories,
-    async lookup(category, subject) {
-      await sleep(ms);
-      const answer = await source.lookup(category, subject);
-      if (Array.isArray(answer)) return answer;
-      const out: Record<string, unknown>[] = [];
-      for await (const batch of answer as AsyncIterable<readonly Record<string, unknown>[]>) out.push(...batch);
-      return out;
-    },
-  };
-}
-
-async function eventually(what: string, ms: number, check: () => Promise<boolean>) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check().catch(() => false)) return;
-    await sleep(200);
-  }
-  throw new Error(`not within ${ms} ms: ${what}`);
 }
 
 const readyStatus = async (gw: RunningGateway) => (await fetch(`${gw.url}/ready`)).status;
