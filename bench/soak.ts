@@ -8,7 +8,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,6 +17,7 @@ import { withSigning } from '../client/core/signing';
 import { readAuthorityKey, readSigner, readUnitKey } from '../client/cli/signing-keys';
 import { waitForResults } from '../client/core/results';
 import { devLogin } from '../client/core/session';
+import { freePort } from '../tests/harness/ports';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -34,16 +34,6 @@ const CPU_LOAD = Number(values['cpu-load']);
 const DEADLINE = Date.now() + Number(values['max-minutes']) * 60_000;
 const LI = '150627196803120034';
 const MIX = [['household', 'household_members'], ['real_estate', 'grassland_contracts'], ['household', 'real_estate']];
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-    s.on('error', fail);
-  });
-}
 
 async function main() {
   const work = await mkdtemp(join(tmpdir(), 'qiao-soak-'));

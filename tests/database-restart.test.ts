@@ -13,7 +13,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +27,7 @@ import { auditEvents, inquiryParts, results } from '../gateway/db/schema';
 import type { RunningGateway } from '../gateway/server';
 import { eventually, slow } from './harness/faults';
 import { bootFederation, type Federation } from './harness/federation';
+import { freePort } from './harness/ports';
 
 const run = promisify(execFile);
 const BIN = process.env.QIAO_TEST_PG_BIN ?? '/usr/local/bin';
@@ -41,16 +41,6 @@ if (!HAVE_POSTGRES) console.warn(`database-restart.test.ts skipped: no initdb, p
 /** initdb and pg_ctl refuse to run as root: as root, they run as the `postgres` user. */
 const asServerUser = (cmd: string, args: string[]) =>
   process.getuid?.() === 0 ? run('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args]) : run(join(BIN, cmd), args);
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-    s.on('error', fail);
-  });
-}
 
 const readyStatus = async (gw: RunningGateway) => (await fetch(`${gw.url}/ready`)).status;
 

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootFederation, type Federation } from './harness/federation';
+import { freePort } from './harness/ports';
 
 /**
  * The demo on HTTPS as `QIAO_HTTPS=1 npm start` runs it: the gateway serves HTTPS with the dev
@@ -19,16 +19,6 @@ let fed: Federation;
 let adapter: ChildProcess;
 const adapterLines: string[] = [];
 let caFile: string;
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-    server.on('error', fail);
-  });
-}
 
 /** Starts public_security's adapter as `npm start` does and resolves with its port. */
 async function startAdapterProcess(pkiDir: string, jwksUrl: string): Promise<number> {
