@@ -119,6 +119,7 @@ describe('valid tokens', () => {
         username: gw.users.investigator.username,
         displayName: gw.users.investigator.displayName,
         roles: ['investigator'],
+        department: null,
       },
       unit: { id: '150627', name: 'Ejin Horo Banner', nameZh: '伊金霍洛旗', level: 'banner' },
     });
