@@ -28,6 +28,8 @@ export const pagesZhCN = {
     loggedNotServed: '网关已记录但本部门未服务',
     refusedNotLogged: '已拒绝且网关未记录',
     entriesHeading: '本部门的审计记录',
+    entriesUpTo: '截至最新签名检查点（共 {{size}} 条记录）的本部门记录；此后的记录在下一个检查点签发后显示。',
+    noEntries: '截至该检查点，本部门尚无审计记录。',
   },
   compare: {
     heading: '分析对比',
@@ -86,6 +88,8 @@ export const pagesEn: PageMessages = {
     loggedNotServed: 'Logged but not served',
     refusedNotLogged: 'Refused and not logged',
     entriesHeading: "This department's audit entries",
+    entriesUpTo: "This department's entries up to the latest signed checkpoint ({{size}} entries); later ones show once the next checkpoint is signed.",
+    noEntries: 'No entries of this department up to that checkpoint yet.',
   },
   compare: {
     heading: 'Comparison',

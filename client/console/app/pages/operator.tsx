@@ -26,6 +26,7 @@ export function OperatorPage() {
   const { api, config, me } = useConsole();
   const department = me.user.department;
   const [rows, setRows] = useState<{ index: number; entry: AuditLogEntry }[] | null>(null);
+  const [checkpointSize, setCheckpointSize] = useState<number | null>(null);
   const [file, setFile] = useState<File | null>(null);
   const [report, setReport] = useState<ReconcileReport | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -38,6 +39,7 @@ export function OperatorPage() {
       try {
         const checkpoint = await api.auditCheckpoint();
         const page = await api.auditEntries({ start: Math.max(0, checkpoint.size - PAGE), end: checkpoint.size, department });
+        setCheckpointSize(checkpoint.size);
         setRows(page.entries.map((e) => ({ index: e.index, entry: parseAuditEntry(e.entry) })).reverse());
       } catch (err) {
         setError(err);
@@ -112,7 +114,9 @@ export function OperatorPage() {
         </div>
       )}
       <h3>{t('operator.entriesHeading')}</h3>
-      {rows && (
+      {checkpointSize !== null && <p>{t('operator.entriesUpTo', { size: checkpointSize })}</p>}
+      {rows && rows.length === 0 && <p role="status">{t('operator.noEntries')}</p>}
+      {rows && rows.length > 0 && (
         <table className="audit">
           <thead>
             <tr><th scope="col">#</th><th scope="col">{t('audit.time')}</th><th scope="col">{t('audit.action')}</th><th scope="col">{t('audit.inquiry')}</th></tr>
