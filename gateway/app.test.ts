@@ -69,4 +69,25 @@ describe('createApp', () => {
       await gw.db.execute(sql`alter table inquiry_decisions_gone rename to inquiry_decisions`);
     }
   });
+
+  it('answers 503 with Retry-After, not 500, when the database cannot be reached for the moment, and logs it by its code', async () => {
+    const submitted = await gw.as(gw.users.investigator).submitInquiry(gw.inquiryBody());
+    expect(submitted.status).toBe(201);
+    // Reading decisions now meets what a server starting up answers (SQLSTATE 57P03), through the real driver.
+    await gw.db.execute(sql`alter table inquiry_decisions rename to inquiry_decisions_away`);
+    await gw.db.execute(sql.raw(`create function qiao_test_starting_up() returns setof inquiry_decisions_away language plpgsql as $$ begin raise exception 'the database system is starting up' using errcode = '57P03'; end $$`));
+    await gw.db.execute(sql`create view inquiry_decisions as select * from qiao_test_starting_up()`);
+    try {
+      const res = await gw.as(gw.users.investigator).getInquiry(submitted.body.id);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('2');
+      expect(res.body).toMatchObject({ error: { code: 'unavailable', message: expect.stringMatching(/cannot reach its database.*try again/) } });
+      const logged = gw.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'database unavailable');
+      expect(logged).toMatchObject({ level: 40, failure: { database: { code: '57P03' } } });
+    } finally {
+      await gw.db.execute(sql`drop view inquiry_decisions`);
+      await gw.db.execute(sql`drop function qiao_test_starting_up()`);
+      await gw.db.execute(sql`alter table inquiry_decisions_away rename to inquiry_decisions`);
+    }
+  });
 });

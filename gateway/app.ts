@@ -18,7 +18,7 @@ import type { Db } from './db/client';
 import type { ApprovalPolicy } from './policy/approval-policy';
 import type { PolicyEngine } from './policy/authorize';
 import { API_INFO, API_TAGS, BEARER_SCHEME, OpenApiDocument } from '../proto/api';
-import { HTTP_STATUS, ServiceError, type ErrorCode, type ErrorDetail, type ErrorEnvelope } from './errors';
+import { HTTP_STATUS, isDatabaseUnavailable, ServiceError, type ErrorCode, type ErrorDetail, type ErrorEnvelope } from './errors';
 import { auditRoutes } from './routes/audit';
 import { devRoutes } from './routes/dev';
 import type { AppEnv } from './routes/env';
@@ -221,11 +221,19 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       const code: ErrorCode = err.status === 413 ? 'payload_too_large' : err.status === 404 ? 'not_found' : 'invalid_argument';
       return errorResponse(c, code, err.message || 'bad request');
     }
+    if (isDatabaseUnavailable(err)) {
+      deps.logger.warn({ requestId: c.get('requestId'), failure: describeError(err) }, 'database unavailable');
+      c.header('retry-after', String(DATABASE_RETRY_SECONDS));
+      return errorResponse(c, 'unavailable', `the gateway cannot reach its database right now; try again in ${DATABASE_RETRY_SECONDS} seconds`);
+    }
     deps.logger.error({ requestId: c.get('requestId'), failure: describeError(err) }, 'unhandled error');
     return errorResponse(c, 'internal', 'internal error; quote the request id when reporting it');
   });
   return app;
 }
+
+/** How soon a request that met an unreachable database is told to try again. */
+const DATABASE_RETRY_SECONDS = 2;
 
 function errorResponse(c: Context<AppEnv>, code: ErrorCode, message: string, details?: ErrorDetail[]): Response {
   const body: ErrorEnvelope = { error: { code, message, requestId: c.get('requestId'), ...(details ? { details } : {}) } };

@@ -59,3 +59,21 @@ export const GRPC_STATUS: { readonly [C in ErrorCode]: GrpcStatus } = {
   unavailable: GrpcStatus.UNAVAILABLE,
   internal: GrpcStatus.INTERNAL,
 };
+
+/**
+ * Whether `err` (or its cause) says the database cannot be reached right now rather than that a
+ * query was wrong: no free pool connection in time, a connection refused, reset or terminated, or
+ * a server shutting down, starting up or full (SQLSTATE class 08, 57P01–57P03, 53300). Such a
+ * request answers 503 with Retry-After: trying again shortly can succeed.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as Error & { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (/^08[0-9A-Z]{3}$/.test(code) || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+      if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code)) return true;
+    }
+    if (/timeout exceeded when trying to connect|Connection terminated/.test(e.message)) return true;
+  }
+  return false;
+}
