@@ -71,7 +71,7 @@ describe.skipIf(!HAVE_CHROMIUM)('a large answer streams to a file in the console
       }
     })();
     await part.getByRole('button', { name: '解密并保存为文件（大结果）' }).click();
-    await part.getByRole('progressbar').waitFor();
+    await part.getByRole('progressbar').waitFor({ timeout: 120_000 }); // on a loaded machine the download can take a while to start
     const saved = part.getByRole('status').filter({ hasText: '已验证并保存' });
     await saved.waitFor({ timeout: 300_000 });
     sampling = false;
