@@ -4,13 +4,12 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createRequire } from 'node:module';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevPki, type DevPki } from '../../certs-dev/pki';
 import { departmentHostname } from '../../proto/identity';
 import type { DataSource } from './data-source';
 import { startAdapter, type RunningAdapter } from './server';
-import { checkHealth, connectDepartment, executeAll, issueClientCertificate, LEAGUE_APPROVAL_RULES, signTestWarrant, warrantClaims, type ClientTls } from './testing';
+import { checkHealth, testAdapterOptions, connectDepartment, executeAll, issueClientCertificate, LEAGUE_APPROVAL_RULES, signTestWarrant, warrantClaims, type ClientTls } from './testing';
 
 /**
  * What an operator next to the department sees: gRPC health that follows the data source, server
@@ -39,17 +38,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'qiao-adapter-ops-'));
   pki = await ensureDevPki({ dir, departments: [DEPARTMENT], units: ['150627', '150600'] });
   adapter = await startAdapter({
-    department: DEPARTMENT,
-    displayName: 'Public Security (test)',
-    source,
-    tls: { ca: pki.caCert, ...pki.departments[DEPARTMENT]! },
-    warrantKeys: pki.warrantKey.publicJwks.keys,
-    directoryAuthorityKey: pki.directoryAuthority.publicJwk,
-    revocations: { location: path.join(dir, 'directory', 'revocations.jws') },
-    approvalRules: LEAGUE_APPROVAL_RULES,
-    receiptKey: pki.receiptKeys[DEPARTMENT]!.privateJwk,
-    servedLogFile: path.join(dir, 'served.ndjson'),
-    logger: pino({ level: 'silent' }),
+    ...testAdapterOptions(pki, dir, DEPARTMENT, source),
     metrics: { port: 0 },
     healthIntervalMs: 50,
   });

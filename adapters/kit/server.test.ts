@@ -22,6 +22,7 @@ import {
   issueClientCertificate,
   LEAGUE_APPROVAL_RULES,
   signTestWarrant,
+  testAdapterOptions,
   warrantClaims,
   type ClientTls,
 } from './testing';
@@ -73,16 +74,8 @@ beforeAll(async () => {
   ]);
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
   adapter = await startAdapter({
-    department: DEPARTMENT,
+    ...testAdapterOptions(pki, dir, DEPARTMENT, source),
     displayName: 'Public Security (test)',
-    source,
-    tls: { ca: pki.caCert, ...pki.departments[DEPARTMENT]! },
-    warrantKeys: pki.warrantKey.publicJwks.keys,
-    directoryAuthorityKey: pki.directoryAuthority.publicJwk,
-    revocations: { location: path.join(dir, 'directory', 'revocations.jws') },
-    approvalRules: LEAGUE_APPROVAL_RULES,
-    receiptKey: pki.receiptKeys[DEPARTMENT]!.privateJwk,
-    servedLogFile: path.join(dir, 'served.ndjson'),
     logger,
   });
   gateway = { ca: pki.caCert, ...pki.gatewayClient };

@@ -13,7 +13,10 @@ import { commentDigest, signDecision } from '../../proto/decision';
 import { caseCommitment, disclosureDigest, makeDisclosures, newSalt, recipientKeyThumbprint, signStatement, statementDigest, type Disclosure } from '../../proto/inquiry-statement';
 import { KEY_CERT_ISSUER } from '../../proto/key-certificate';
 import { signSignerCertificate, type SignerCertificateClaims, type SignerRole } from '../../proto/signer-certificate';
+import { pino } from 'pino';
 import type { ApprovalRules } from './approval-rules';
+import type { DataSource } from './data-source';
+import type { StartAdapterOptions } from './server';
 
 /**
  * Test helpers for adapters (not used in production code): clients with chosen certificates,
@@ -232,4 +235,34 @@ export async function issueClientCertificate(pkiDir: string, name: string): Prom
   ]);
   cert.sign(forge.pki.privateKeyFromPem(caKeyPem), forge.md.sha256.create());
   return { cert: forge.pki.certificateToPem(cert), key: privateKey };
+}
+
+/** What a test adapter needs of a dev PKI (certs-dev's `DevPki` has it). */
+export interface TestAdapterPki {
+  caCert: string;
+  departments: Record<string, { cert: string; key: string }>;
+  warrantKey: { publicJwks: { keys: JWK[] } };
+  directoryAuthority: { publicJwk: JWK };
+  receiptKeys: Record<string, { privateJwk: JWK }>;
+}
+
+/**
+ * The options of a test adapter for `department` of a dev PKI, as `npm start` wires one: its own
+ * certificate, the gateway's pinned warrant keys, the authority key, the revocation list and the
+ * served-warrant log under `dir`, one league approval, silent logs. Spread and override the rest.
+ */
+export function testAdapterOptions(pki: TestAdapterPki, dir: string, department: string, source: DataSource): StartAdapterOptions {
+  return {
+    department,
+    displayName: `${department} (test)`,
+    source,
+    tls: { ca: pki.caCert, ...pki.departments[department]! },
+    warrantKeys: pki.warrantKey.publicJwks.keys,
+    directoryAuthorityKey: pki.directoryAuthority.publicJwk,
+    revocations: { location: path.join(dir, 'directory', 'revocations.jws') },
+    approvalRules: LEAGUE_APPROVAL_RULES,
+    receiptKey: pki.receiptKeys[department]!.privateJwk,
+    servedLogFile: path.join(dir, 'served.ndjson'),
+    logger: pino({ level: 'silent' }),
+  };
 }
