@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LI, LI_HOUSEHOLD, LI_SON_ELDER, LI_SON_YOUNGER, LI_WIFE } from '../adapters/departments/demo-world/world';
+import { LI, LI_HOUSEHOLD, LI_SON_ELDER, LI_SON_YOUNGER, LI_WIFE, PLANTED } from '../adapters/departments/demo-world/world';
 import { bootFederation, type Federation } from './harness/federation';
 
 /** `qiao compare` as users run it: the built command line against a whole federation. */
@@ -49,6 +49,28 @@ describe('qiao compare and qiao catalogue over a federation', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/qiao: no model nope in models; models there: assistance-to-owners, grassland-declared-twice/);
   }, 60_000);
+
+  it("finds Saren's allowance while she held a stake through a merger, and follows the merged cooperative to the one that absorbed it", async () => {
+    const { recipient, merged, mergedInto } = PLANTED.assistanceWithMergedCooperative;
+    const saren = await fed.runInquiry({
+      investigator: 'inv.ejinhoro', approvers: ['appr.ordos'], categories: ['social_assistance', 'household_members', 'enterprises'],
+      subjects: [{ kind: 'person', id: recipient }],
+    });
+    const cooperative = await fed.runInquiry({
+      investigator: 'inv.ejinhoro', approvers: ['appr.ordos'], categories: ['enterprises'], subjects: [{ kind: 'organisation', id: merged }],
+    });
+    await fed.drain();
+    const compared = await qiao(fed, ['compare', saren, '--model', 'assistance-to-owners', '--format', 'json']);
+    expect(compared.code).toBe(0);
+    const out = JSON.parse(compared.stdout) as { findings: { details: Record<string, unknown>; records: { department: string; record: Record<string, unknown> }[] }[] };
+    expect(out.findings.map((f) => f.details.recipient_id)).toEqual([recipient]);
+    expect(out.findings[0]!.records.filter((r) => r.department === 'market_regulation').map((r) => r.record.credit_code)).toEqual([mergedInto]);
+    // The merged cooperative's own record names the one it was merged into: a follow-up can ask about it.
+    const dry = await qiao(fed, ['follow-up', cooperative, '--from', 'enterprises', '--category', 'enterprises', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`subjects from enterprises of inquiry ${cooperative}: ${mergedInto} (organisation), `);
+    expect(dry.stdout).toContain(recipient);
+  }, 120_000);
 
   it('qiao catalogue shows every department serving, with its categories, and what each category needs', async () => {
     const { code, stdout } = await qiao(fed, ['catalogue', '--json']);

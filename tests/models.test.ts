@@ -44,16 +44,44 @@ describe('shipped comparison models on the whole demo world', () => {
     for (const id of LOOKALIKES.fatherAndSonParcels) expect(flagged.has(id)).toBe(false);
   });
 
-  it('assistance-to-owners finds the vehicle, the enterprise stake and the second home, and none of the look-alikes', async () => {
+  it('assistance-to-owners finds exactly the five planted cases: vehicle, enterprise stake, second home, a truck owned during the allowance, a stake kept through a merger', async () => {
     const findings = await run('assistance-to-owners');
-    expect(findings.map((f) => f.details.recipient_id).sort()).toEqual(
-      [PLANTED.assistanceWithVehicle.recipient, PLANTED.assistanceWithEnterprise.recipient, PLANTED.assistanceWithRealEstate.recipient].sort(),
-    );
-    const enterprise = findings.find((f) => f.details.recipient_id === PLANTED.assistanceWithEnterprise.recipient)!;
+    expect(findings.map((f) => [f.details.case_id, f.details.recipient_id])).toEqual([
+      ['MZ150121-DB-99003', PLANTED.assistanceWithRealEstate.recipient],
+      ['MZ150621-DB-99002', PLANTED.assistanceWithEnterprise.recipient],
+      ['MZ150624-DB-99001', PLANTED.assistanceWithVehicle.recipient],
+      ['MZ150626-DB-99005', PLANTED.assistanceWithUsedTruck.recipient],
+      ['MZ152526-DB-99006', PLANTED.assistanceWithMergedCooperative.recipient],
+    ]);
+    const of = (id: string) => findings.find((f) => f.details.recipient_id === id)!;
+    const enterprise = of(PLANTED.assistanceWithEnterprise.recipient);
     expect(enterprise.records.map((r) => r.record.category).sort()).toEqual(['enterprises', 'social_assistance']);
     expect(enterprise.records.find((r) => r.record.category === 'enterprises')!.record.subject).toBe(PLANTED.assistanceWithEnterprise.shareholder);
-    const recipients = findings.map((f) => f.details.recipient_id);
-    for (const id of [LOOKALIKES.assistanceWithTricycle, LOOKALIKES.assistanceAfterCarSold, LOOKALIKES.assistanceAfterShopClosed]) expect(recipients).not.toContain(id);
+    // Suhe's truck: his own record of it (held 2018–2021), not the seller's or the next buyer's.
+    expect(of(PLANTED.assistanceWithUsedTruck.recipient).records.filter((r) => r.record.category === 'vehicles').map((r) => [r.record.plate_no, r.record.owned_from]))
+      .toEqual([[PLANTED.assistanceWithUsedTruck.plate, '2018-04-16']]);
+    // Saren: the cooperative that absorbed hers, held during the allowance; not the merged one, gone before it began.
+    expect(of(PLANTED.assistanceWithMergedCooperative.recipient).records.filter((r) => r.record.category === 'enterprises').map((r) => r.record.credit_code))
+      .toEqual([PLANTED.assistanceWithMergedCooperative.mergedInto]);
+  });
+
+  it('assistance-to-owners flags none of the look-alikes nor the noise: a car sold before or bought after the allowance, a stake taken after it or left before it, one home registered twice', async () => {
+    const recipients = (await run('assistance-to-owners')).map((f) => f.details.recipient_id);
+    const householdOf = new Map(demoWorld.households.flatMap((h) => h.members.map((m) => [m.person.id, h] as const)));
+    const members = (a: (typeof demoWorld.assistance)[number]) => new Set(householdOf.get(a.recipientId)?.members.map((m) => m.person.id));
+    const homes = (ids: Set<string>) => demoWorld.properties.filter((x) => ids.has(x.holderId) && (x.use === '住宅' || x.use === '宅基地/住宅'));
+    const noise = demoWorld.assistance.filter((a) => {
+      const ids = members(a);
+      const vehicles = demoWorld.vehicles.filter((v) => ids.has(v.ownerId));
+      const stakes = demoWorld.enterprises.flatMap((e) => e.shareholders.filter((s) => ids.has(s.holderId)));
+      return vehicles.some((v) => (v.transferredAt && v.transferredAt < a.periodFrom) || (a.periodTo && v.ownedFrom && v.ownedFrom > a.periodTo))
+        || stakes.some((s) => (a.periodTo && s.since && s.since > a.periodTo) || (s.until && s.until < a.periodFrom))
+        || new Set(homes(ids).map((x) => x.address)).size > 1;
+    }).map((a) => a.recipientId).filter((id) => !Object.values(PLANTED).some((p) => Object.values(p).includes(id)));
+    // The look-alike (the wife who left her cooperative) and at least one of each kind of noise.
+    expect(noise).toContain(LOOKALIKES.assistanceAfterWifeLeftCooperative.recipient);
+    expect(noise.length).toBeGreaterThanOrEqual(6);
+    for (const id of [...noise, LOOKALIKES.assistanceWithTricycle, LOOKALIKES.assistanceAfterCarSold, LOOKALIKES.assistanceAfterShopClosed]) expect(recipients).not.toContain(id);
   });
 
   it('assistance-to-owners changes its answer with its parameter: without exemptions the tricycle is a finding too', async () => {

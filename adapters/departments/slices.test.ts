@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import catalogue from '../../policies/categories.json';
 import { creditCodeProblem, residentIdProblem } from '../../proto/subjects';
 import { createCivilAffairsSource } from './civil-affairs';
-import { DEATHS, demoWorld, ELDER_SON_HOUSEHOLD, VILLAGE_RENAMES, villageCode, LI, LI_HOUSEHOLD, LI_SON_ELDER, LI_SON_YOUNGER, MUHUDUNBAO_COOPERATIVE, PLANTED, YOUNGER_SON_HOUSEHOLD } from './demo-world/world';
+import { DEATHS, demoWorld, ELDER_SON_HOUSEHOLD, LOOKALIKES, VILLAGE_RENAMES, villageCode, LI, LI_HOUSEHOLD, LI_SON_ELDER, LI_SON_YOUNGER, MUHUDUNBAO_COOPERATIVE, PLANTED, YOUNGER_SON_HOUSEHOLD } from './demo-world/world';
 import { monthsBetween } from './demo-world/records';
 import { createFinanceSource } from './finance';
 import { DEMO_DEPARTMENTS } from '.';
@@ -82,6 +82,39 @@ describe('market regulation, vehicles, officials, civil affairs', () => {
     const [allowance] = await createCivilAffairsSource().lookup('social_assistance', person(PLANTED.assistanceWithVehicle.recipient));
     expect(allowance).toMatchObject({ household_id: PLANTED.assistanceWithVehicle.household, period_to: null });
     expect(allowance).toHaveProperty('case_worker');
+  });
+});
+
+describe('ownership over time: vehicles sold, cooperatives merged or left', () => {
+  it("vehicle administration shows Suhe's truck on each owner's record: bought during his allowance, sold on after it", async () => {
+    const vehicles = createVehicleAdministrationSource();
+    const { recipient, plate } = PLANTED.assistanceWithUsedTruck;
+    const [his] = (await vehicles.lookup('vehicles', person(recipient))) as Record<string, unknown>[];
+    expect(his).toMatchObject({ plate_no: plate, registered_at: '2013-06-11', owned_from: '2018-04-16', transferred_at: '2021-05-20', status: '转移', deregistered_at: null });
+    const [next] = (await vehicles.lookup('vehicles', person(String(his!.transferred_to)))) as Record<string, unknown>[];
+    expect(next).toMatchObject({ plate_no: plate, owned_from: '2021-05-20', transferred_at: null, transferred_to: null, status: '正常' });
+    // A vehicle held since its registration says so.
+    const [li] = (await vehicles.lookup('vehicles', person(LI.id))) as Record<string, unknown>[];
+    expect(li).toMatchObject({ owned_from: li!.registered_at, transferred_at: null, deregistration_reason: null });
+  });
+
+  it("market regulation shows Saren's cooperative merged into another, where she holds a stake from the merger", async () => {
+    const market = createMarketRegulationSource();
+    const { recipient, merged, mergedInto } = PLANTED.assistanceWithMergedCooperative;
+    const rows = (await market.lookup('enterprises', person(recipient))) as Record<string, unknown>[];
+    expect(rows).toMatchObject([
+      { credit_code: merged, status: '注销', deregistered_at: '2018-09-26', deregistration_reason: '因合并注销', merged_into: mergedInto, role: '股东', role_since: '2014-05-10', role_until: null },
+      { credit_code: mergedInto, status: '存续', merged_into: null, role: '股东', role_since: '2018-09-26', share_pct: 18 },
+    ]);
+    const [absorbing] = (await market.lookup('enterprises', { kind: 'organisation', id: mergedInto })) as Record<string, unknown>[];
+    expect(absorbing!.shareholders).toContainEqual({ holder_id: recipient, name: '萨仁', share_pct: 18, since: '2018-09-26', until: null });
+  });
+
+  it('market regulation shows when a member left (退社) her cooperative', async () => {
+    const { wife, cooperative } = LOOKALIKES.assistanceAfterWifeLeftCooperative;
+    expect(await createMarketRegulationSource().lookup('enterprises', person(wife))).toMatchObject([
+      { credit_code: cooperative, status: '存续', role: '股东', role_since: '2013-04-18', role_until: '2017-11-30' },
+    ]);
   });
 });
 

@@ -24,6 +24,21 @@ describe('relatedSubjects', () => {
     expect(relatedSubjects(records, ['enterprises'], parent, [SON])).toEqual([{ kind: 'person', id: SON }]);
   });
 
+  it('follows a merger to the absorbing entity and a sale to the buyer', () => {
+    const ABSORBING = '93152526MA0R7T2D88';
+    const BUYER = '15062719820830943X';
+    const sold = [
+      { category: 'enterprises', subject: LI, credit_code: COOP, legal_rep_id: LI, merged_into: ABSORBING, shareholders: [{ holder_id: LI }] },
+      { category: 'vehicles', subject: LI, owner_id: LI, transferred_to: BUYER },
+      // Still in business, still owned: nothing more to follow.
+      { category: 'vehicles', subject: LI, owner_id: LI, transferred_to: null },
+    ];
+    expect(relatedSubjects(sold, ['enterprises', 'vehicles'], parent)).toEqual([
+      { kind: 'organisation', id: COOP }, { kind: 'organisation', id: ABSORBING }, { kind: 'person', id: BUYER },
+    ]);
+    expect(relatedSubjects(sold, ['enterprises'], parent, [ABSORBING])).toEqual([{ kind: 'organisation', id: ABSORBING }]);
+  });
+
   it('refuses a category that names nobody, listing the ones that do', () => {
     expect(() => relatedSubjects(records, ['real_estate'], parent)).toThrow(FollowUpError);
     expect(() => relatedSubjects(records, ['real_estate'], parent)).toThrow(/--from real_estate: no relation to follow in it; categories that name persons or organisations: household, household_members, enterprises/);

@@ -3,7 +3,8 @@ import type { DecryptedRecord } from './results';
 
 /**
  * Follow-up inquiries (二次查询): from a decrypted answer, the persons and organisations it names —
- * household members, heads, legal representatives, shareholders, the enterprises a person is in.
+ * household members, heads, legal representatives, shareholders, the enterprises a person is in,
+ * the entity a merged one was merged into, whoever a vehicle was sold to.
  * Picked here, on the client, from plaintext: the gateway sees only the new subjects and the
  * parent's id, never which records or relations they came from.
  */
@@ -18,12 +19,15 @@ export const RELATED_SUBJECTS: Readonly<Record<string, Pick>> = {
   household_members: (r) => [person(r.member_id)],
   enterprises: (r) => [
     organisation(r.credit_code),
+    // 因合并注销: the absorbing entity, where the merged one's holders hold their stakes now.
+    organisation(r.merged_into),
     person(r.legal_rep_id),
     ...(Array.isArray(r.shareholders) ? r.shareholders.map((s) => person((s as { holder_id?: unknown }).holder_id)) : []),
   ],
   subsidies: (r) => [person(r.recipient_id)],
   social_assistance: (r) => [person(r.recipient_id)],
-  vehicles: (r) => [person(r.owner_id)],
+  // 转移登记: the buyer of a vehicle the subject sold.
+  vehicles: (r) => [person(r.owner_id), person(r.transferred_to)],
   public_officials: (r) => [person(r.person_id)],
 };
 

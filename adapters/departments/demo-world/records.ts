@@ -19,20 +19,20 @@ const SEED = 20190402;
 const FARMLAND_RATE = 65; // 耕地地力保护补贴, yuan per mu and year
 export const SUBSIDY_YEARS = [2016, 2017, 2018, 2019, 2020] as const;
 /** GB 11714 alphabet without I, O, Z, S, V (GB 32100 leaves them out of credit codes). */
-const CODE_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+export const CODE_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 /** Number-plate prefix (号牌) of each league's vehicle administration. */
-const PLATE: Record<string, string> = {
+export const PLATE: Record<string, string> = {
   '1501': '蒙A', '1502': '蒙B', '1503': '蒙C', '1504': '蒙D', '1505': '蒙G', '1506': '蒙K',
   '1507': '蒙E', '1508': '蒙L', '1509': '蒙J', '1522': '蒙F', '1525': '蒙H', '1529': '蒙M',
 };
-const CARS = [['小型普通客车', '大众朗逸'], ['小型普通客车', '长城哈弗H6'], ['小型越野客车', '丰田普拉多'], ['轻型普通货车', '福田奥铃'], ['小型普通客车', '五菱宏光'], ['重型半挂牵引车', '解放J6P']] as const;
+export const CARS = [['小型普通客车', '大众朗逸'], ['小型普通客车', '长城哈弗H6'], ['小型越野客车', '丰田普拉多'], ['轻型普通货车', '福田奥铃'], ['小型普通客车', '五菱宏光'], ['重型半挂牵引车', '解放J6P']] as const;
 const TRADES = ['商贸有限公司', '牧业有限公司', '建材有限公司', '运输有限公司', '餐饮管理有限公司', '农牧业专业合作社'] as const;
 const SHOP = ['修理部', '百货超市', '饭店', '草料经销部'] as const;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 const bannerOf = (h: DemoHousehold) => BANNERS.find((b) => b.code === h.id.slice(2, 8))!;
 
-function unique(p: Prng, used: Set<string>, make: () => string): string {
+export function unique(p: Prng, used: Set<string>, make: () => string): string {
   for (;;) {
     const v = make();
     if (!used.has(v)) {

@@ -92,6 +92,10 @@ export interface DemoShareholder {
   holderId: string;
   name: string;
   sharePct: number;
+  /** When the stake was acquired; absent: since the entity was established. */
+  since?: string;
+  /** When the holder left (退股, 退社); absent while the stake is held. */
+  until?: string;
 }
 
 /** A registered market entity (企业, 农民专业合作社, 个体工商户) of market regulation. */
@@ -101,24 +105,41 @@ export interface DemoEnterprise {
   kind: string;
   legalRepId: string;
   legalRepName: string;
+  /** When the current legal representative took the role (法定代表人变更); absent: since establishment. */
+  legalRepSince?: string;
   /** 万元 */
   registeredCapital: number;
   establishedAt: string;
   status: '存续' | '注销';
   deregisteredAt: string | null;
+  /** Why it was deregistered (注销原因): 因合并注销, 决议解散 …; absent while in business. */
+  deregistrationReason?: string;
+  /** The credit code of the entity it was merged into (吸收合并), when it was. */
+  mergedInto?: string;
   address: string;
   shareholders: DemoShareholder[];
 }
 
-/** A registered motor vehicle of vehicle administration. */
+/**
+ * A registered motor vehicle of vehicle administration, as one owner held it: a vehicle sold
+ * (转移登记) is one record for the seller (status 转移, `transferredAt`, `transferredTo`) and one
+ * for the buyer (`ownedFrom` the day of the transfer); `registeredAt` is the first registration.
+ */
 export interface DemoVehicle {
   plateNo: string;
   ownerId: string;
   vehicleType: string;
   brand: string;
   registeredAt: string;
-  status: '正常' | '注销';
+  /** When this owner acquired it; absent: at its first registration. */
+  ownedFrom?: string;
+  /** When this owner sold it, and to whom (a resident ID). */
+  transferredAt?: string;
+  transferredTo?: string;
+  status: '正常' | '注销' | '转移';
   deregisteredAt: string | null;
+  /** Why it was deregistered (注销原因): 达到报废标准, 车辆灭失 …; absent while registered. */
+  deregistrationReason?: string;
   /** Internal (never in the catalogue). */
   vin: string;
 }
