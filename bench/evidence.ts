@@ -2,11 +2,21 @@ import { createHash, randomFillSync } from 'node:crypto';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zipSync } from 'fflate';
-import { EvidenceWriter } from '../proto/evidence';
+import { readFile } from 'node:fs/promises';
+import { unzipSync, zipSync } from 'fflate';
+import { openEvidenceFile } from '../client/cli/evidence-files';
+import { EvidenceWriter, openEvidence } from '../proto/evidence';
 
 /**
- * `npm run bench:evidence [-- --mib N]`: what writing an evidence package costs in memory. A
+ * `npm run bench:evidence [-- --read-mib R --mib N --baseline-mib M]`: what reading and writing
+ * an evidence package cost in memory.
+ *
+ * Reading (what `qiao evidence verify` does first: container, manifest, every member's digest): a
+ * package holding an R MiB ciphertext (default 300) checked by range from its file (openEvidence
+ * on a file source), then the way verify did before — the file read whole, unzipped in one call,
+ * each member hashed. `--read-mib 0` skips it.
+ *
+ * Writing: a
  * ciphertext of N MiB (default 970, the large answer of `npm run bench`) arrives in 64 KiB chunks,
  * as `qiao evidence export` reads it from the gateway, and goes into a package on disk, once
  * streamed through EvidenceWriter (what export does) and once the way export did before — the
@@ -24,12 +34,11 @@ async function* ciphertext(mib: number): AsyncIterable<Uint8Array> {
   for (let sent = 0; sent < mib * MIB; sent += CHUNK) yield randomFillSync(new Uint8Array(CHUNK));
 }
 
-async function measure(what: string, run: (file: string) => Promise<void>, dir: string): Promise<void> {
+async function measure(what: string, run: (file: string) => Promise<void>, dir: string, file = join(dir, `${what.replace(/\W+/g, '-')}.qiao-evidence`)): Promise<void> {
   globalThis.gc?.();
   const base = process.memoryUsage().rss;
   let peak = base;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  const file = join(dir, `${what.replace(/\W+/g, '-')}.qiao-evidence`);
   const started = performance.now();
   await run(file);
   clearInterval(sampler);
@@ -38,10 +47,35 @@ async function measure(what: string, run: (file: string) => Promise<void>, dir: 
   await rm(file);
 }
 
+async function writePackage(file: string, mib: number): Promise<void> {
+  const out = await open(file, 'w');
+  const writer = new EvidenceWriter('bench', new Date(), async (c) => void (await out.write(c)), () => createHash('sha256'));
+  await writer.add('inquiry.json', new TextEncoder().encode('{}\n'));
+  await writer.add('results/bank.bin', ciphertext(mib));
+  await writer.finish();
+  await out.close();
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'qiao-bench-evidence-'));
 try {
+  const readMib = arg('read-mib', 300);
+  if (readMib > 0) {
+    const pkg = join(dir, 'read.qiao-evidence');
+    await writePackage(pkg, readMib);
+    await measure(`read by range, ${readMib} MiB ciphertext`, async (file) => {
+      const source = await openEvidenceFile(file);
+      const opened = await openEvidence(source, () => createHash('sha256'));
+      await opened.close();
+      await source.close();
+    }, dir, pkg);
+    await writePackage(pkg, readMib);
+    await measure(`read whole (before), ${readMib} MiB ciphertext`, async (file) => {
+      const entries = unzipSync(new Uint8Array(await readFile(file)));
+      for (const data of Object.values(entries)) createHash('sha256').update(data).digest('hex');
+    }, dir, pkg);
+  }
   const mib = arg('mib', 970);
-  await measure(`streamed, ${mib} MiB ciphertext`, async (file) => {
+  if (mib > 0) await measure(`streamed, ${mib} MiB ciphertext`, async (file) => {
     const out = await open(file, 'w');
     const writer = new EvidenceWriter('bench', new Date(), async (c) => void (await out.write(c)), () => createHash('sha256'));
     await writer.add('results/bank.bin', ciphertext(mib));
@@ -49,7 +83,7 @@ try {
     await out.close();
   }, dir);
   const baseline = arg('baseline-mib', 200);
-  await measure(`in memory (before), ${baseline} MiB ciphertext`, async (file) => {
+  if (baseline > 0) await measure(`in memory (before), ${baseline} MiB ciphertext`, async (file) => {
     const parts: Uint8Array[] = [];
     for await (const c of ciphertext(baseline)) parts.push(c);
     const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
