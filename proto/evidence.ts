@@ -1,4 +1,5 @@
-import { strFromU8, strToU8, unzipSync, Zip, ZipDeflate, ZipPassThrough, zipSync, type Zippable } from 'fflate';
+import { type FileEntry, Reader, ZipReader } from '@zip.js/zip.js';
+import { strFromU8, strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync, type Zippable } from 'fflate';
 import { z } from 'zod';
 import { encodeHex } from './bytes';
 import { createSha256, sha256, type CreateSha256 } from './hash';
@@ -13,13 +14,15 @@ import { createSha256, sha256, type CreateSha256 } from './hash';
  * verifier's own pinned keys (client/core/evidence.ts), never against keys the package brings.
  */
 
-export const EVIDENCE_FORMAT = 'qiao-evidence-v2';
+/** What export writes; v2 packages (no report.pdf, no approval rules) still verify. */
+export const EVIDENCE_FORMAT = 'qiao-evidence-v3';
+export const EVIDENCE_FORMATS = ['qiao-evidence-v2', EVIDENCE_FORMAT] as const;
 export const EVIDENCE_MIMETYPE = 'application/vnd.qiao.evidence+zip';
 export const MANIFEST_PATH = 'META-INF/manifest.json';
 const PATH = /^(?!\/)(?!.*\.\.)[A-Za-z0-9._/-]{1,200}$/;
 
 export const EvidenceManifest = z.strictObject({
-  format: z.literal(EVIDENCE_FORMAT),
+  format: z.enum(EVIDENCE_FORMATS),
   inquiryId: z.string().min(1),
   createdAt: z.iso.datetime(),
   files: z.array(z.strictObject({ path: z.string().regex(PATH), bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
@@ -134,49 +137,151 @@ export class EvidenceWriter {
   }
 }
 
-export interface OpenedEvidence {
-  manifest: EvidenceManifest;
-  files: Record<string, Uint8Array>;
-  text(path: string): string;
+/**
+ * Where a package is read from, by range: the ZIP's central directory is at its end, and each
+ * member is read from its own offset, so a package is never loaded whole. A file in Node
+ * (client/cli/evidence-files.ts `fileEvidenceSource`), a Blob in a browser, or bytes in memory.
+ */
+export interface EvidenceSource {
+  size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
 }
 
-/** Opens a package and checks its container and manifest: the right type, every file listed, none unlisted, every digest. */
-export function openEvidence(bytes: Uint8Array): OpenedEvidence {
-  let entries: Record<string, Uint8Array>;
+class SourceReader extends Reader<EvidenceSource> {
+  constructor(private readonly source: EvidenceSource) {
+    super(source);
+  }
+  override async init(): Promise<void> {
+    this.size = this.source.size;
+  }
+  override readUint8Array(index: number, length: number): Promise<Uint8Array> {
+    return this.source.read(index, Math.min(length, this.source.size - index));
+  }
+}
+
+export function bytesEvidenceSource(bytes: Uint8Array): EvidenceSource {
+  return { size: bytes.length, read: async (offset, length) => bytes.subarray(offset, offset + length) };
+}
+
+/** Members above this size are not kept in memory once checked: they are read again, streamed, where needed (ciphertexts, records). */
+const KEPT_BYTES = 8 * 1024 * 1024;
+
+export interface OpenedEvidence {
+  manifest: EvidenceManifest;
+  /** Every member the manifest lists, each checked against its size and SHA-256. */
+  paths: string[];
+  /** The members at most 8 MiB: JSON, keys, checkpoints, the report. */
+  files: Record<string, Uint8Array>;
+  text(path: string): string;
+  /** A member's bytes read again from the package, in chunks (a ciphertext of any size). */
+  stream(path: string): AsyncIterable<Uint8Array>;
+  close(): Promise<void>;
+}
+
+async function* streamEntry(entry: FileEntry): AsyncIterable<Uint8Array> {
+  const pipe = new TransformStream<Uint8Array, Uint8Array>();
+  const done = entry.getData(pipe.writable);
+  const reader = pipe.readable.getReader();
   try {
-    entries = unzipSync(bytes);
+    for (let next = await reader.read(); !next.done; next = await reader.read()) yield next.value;
+    await done;
+  } finally {
+    reader.releaseLock();
+    await done.catch(() => undefined);
+  }
+}
+
+/**
+ * Opens a package and checks its container and manifest: the right type, every file listed, none
+ * unlisted or twice, every size and digest. Each member is streamed once through SHA-256; those
+ * up to 8 MiB are kept, the others read again by range when a check needs their bytes, so memory
+ * stays flat whatever the package's size.
+ */
+export async function openEvidence(input: Uint8Array | EvidenceSource, createDigest: CreateSha256 = createSha256): Promise<OpenedEvidence> {
+  const source = input instanceof Uint8Array ? bytesEvidenceSource(input) : input;
+  const zip = new ZipReader(new SourceReader(source), { useWebWorkers: false });
+  let entries: FileEntry[];
+  try {
+    entries = (await zip.getEntries()).filter((e): e is FileEntry => !e.directory);
   } catch (error) {
     throw new EvidenceError('container', `not a ZIP file (${(error as Error).message})`);
   }
-  const names = Object.keys(entries);
-  if (names[0] !== 'mimetype' || strFromU8(entries.mimetype!) !== EVIDENCE_MIMETYPE) {
-    throw new EvidenceError('container', `the first file must be "mimetype" holding ${EVIDENCE_MIMETYPE}`);
+  const byName = new Map<string, FileEntry>();
+  const twice = entries.filter((e) => byName.has(e.filename) || !byName.set(e.filename, e)).map((e) => e.filename);
+  const first = entries[0];
+  const readWhole = async (entry: FileEntry, what: string) =>
+    parseChecked('container', what, async () => {
+      const parts: Uint8Array[] = [];
+      for await (const c of streamEntry(entry)) parts.push(c);
+      return concat(parts);
+    });
+  if (!first || first.filename !== 'mimetype' || first.offset !== 0 || first.compressionMethod !== 0 || strFromU8(await readWhole(first, 'mimetype')) !== EVIDENCE_MIMETYPE) {
+    throw new EvidenceError('container', `the first file must be "mimetype", stored, holding ${EVIDENCE_MIMETYPE}`);
   }
-  if (!entries[MANIFEST_PATH]) throw new EvidenceError('manifest', `${MANIFEST_PATH} is missing`);
+  if (twice.length) throw new EvidenceError('manifest', `the archive holds these names more than once: ${[...new Set(twice)].join(', ')}`);
+  const manifestEntry = byName.get(MANIFEST_PATH);
+  if (!manifestEntry) throw new EvidenceError('manifest', `${MANIFEST_PATH} is missing`);
+  if (manifestEntry.uncompressedSize > KEPT_BYTES) throw new EvidenceError('manifest', `${MANIFEST_PATH} is ${manifestEntry.uncompressedSize} bytes, more than a manifest can be`);
   let manifest: EvidenceManifest;
   try {
-    manifest = EvidenceManifest.parse(JSON.parse(strFromU8(entries[MANIFEST_PATH]!)));
+    manifest = EvidenceManifest.parse(JSON.parse(strFromU8(await readWhole(manifestEntry, MANIFEST_PATH))));
   } catch (error) {
-    throw new EvidenceError('manifest', `${MANIFEST_PATH} is not a ${EVIDENCE_FORMAT} manifest (${(error as Error).message.slice(0, 200)})`);
+    throw new EvidenceError('manifest', `${MANIFEST_PATH} is not a ${EVIDENCE_FORMATS.join(' or ')} manifest (${(error as Error).message.slice(0, 200)})`);
   }
   const listed = new Set(manifest.files.map((f) => f.path));
-  const added = names.filter((n) => n !== 'mimetype' && n !== MANIFEST_PATH && !listed.has(n));
+  const added = [...byName.keys()].filter((n) => n !== 'mimetype' && n !== MANIFEST_PATH && !listed.has(n));
   if (added.length) throw new EvidenceError('manifest', `files not in the manifest were added: ${added.join(', ')}`);
-  const removed = manifest.files.filter((f) => !entries[f.path]).map((f) => f.path);
+  const removed = manifest.files.filter((f) => !byName.has(f.path)).map((f) => f.path);
   if (removed.length) throw new EvidenceError('manifest', `files of the manifest were removed: ${removed.join(', ')}`);
   const files: Record<string, Uint8Array> = {};
   for (const f of manifest.files) {
-    const data = entries[f.path]!;
-    const digest = encodeHex(sha256(data));
-    if (data.length !== f.bytes || digest !== f.sha256) throw new EvidenceError('file-digest', `${f.path} is not the file the manifest names (SHA-256 ${digest}, manifest ${f.sha256})`);
-    files[f.path] = data;
+    const digest = createDigest();
+    const kept: Uint8Array[] = [];
+    let bytes = 0;
+    await parseChecked('file-digest', f.path, async () => {
+      for await (const chunk of streamEntry(byName.get(f.path)!)) {
+        digest.update(chunk);
+        bytes += chunk.length;
+        if (f.bytes <= KEPT_BYTES && bytes <= KEPT_BYTES) kept.push(chunk);
+      }
+    });
+    const hex = encodeHex(digest.digest());
+    if (bytes !== f.bytes || hex !== f.sha256) throw new EvidenceError('file-digest', `${f.path} is not the file the manifest names (SHA-256 ${hex}, ${bytes} bytes; manifest ${f.sha256}, ${f.bytes} bytes)`);
+    if (bytes <= KEPT_BYTES) files[f.path] = concat(kept);
   }
   return {
     manifest, files,
+    paths: manifest.files.map((f) => f.path),
     text(path) {
       const data = files[path];
-      if (!data) throw new EvidenceError('manifest', `the package has no ${path}`);
+      if (!data) throw new EvidenceError('manifest', byName.has(path) ? `${path} is too large to read whole` : `the package has no ${path}`);
       return strFromU8(data);
     },
+    stream(path) {
+      const entry = listed.has(path) ? byName.get(path) : undefined;
+      if (!entry) throw new EvidenceError('manifest', `the package has no ${path}`);
+      return streamEntry(entry);
+    },
+    close: () => zip.close(),
   };
+}
+
+async function parseChecked<T>(check: string, what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof EvidenceError) throw error;
+    throw new EvidenceError(check, `${what} cannot be read from the archive (${(error as Error).message.slice(0, 200)})`);
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

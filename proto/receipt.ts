@@ -25,6 +25,12 @@ export const ReceiptClaims = z.object({
   /** Lowercase hex SHA-256 of those bytes. */
   ciphertext_sha256: z.string().regex(/^[0-9a-f]{64}$/),
   iat: z.number().int().nonnegative(),
+  /**
+   * Lowercase hex SHA-256 of the approval rules the department applied to the warrant, in their
+   * canonical form (proto/approval-rules.ts `approvalRulesDigest`). Absent from receipts signed
+   * before departments named their rules.
+   */
+  approval_rules: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 export type ReceiptClaims = z.infer<typeof ReceiptClaims>;
 

@@ -3,7 +3,7 @@ import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import type { DepartmentHandlers } from '../../proto/grpc/department';
 import type { WarrantClaims } from '../../proto/warrant';
-import type { ApprovalRules } from './approval-rules';
+import { approvalRulesDigest, type ApprovalRules } from './approval-rules';
 import { checkClientIdentity, checkEvidence, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant } from './checks';
 import type { RevocationSource } from './revocations';
 import type { DataSource } from './data-source';
@@ -52,6 +52,8 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
   const refusals = deps.refusals ?? createRefusalRecorder(servedLog);
   /** Warrant ids taken by a call of this process (the served log has them once `accepted` is written). */
   const claimed = new Set<string>();
+  /** Named in every receipt, so that evidence of the answer shows which rules were applied (proto/approval-rules.ts). */
+  const rulesDigest = approvalRulesDigest(deps.approvalRules);
 
   /** Log a refusal (department and reason, never subjects) and turn it into a gRPC status. */
   function refuse(error: unknown, jti?: string) {
@@ -126,6 +128,7 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
             department,
             batches: projectedBatches(checked, source),
             receiptKey: deps.receiptKey,
+            approvalRules: rulesDigest,
           });
           serving.setAttributes({ 'qiao.records': result.records, 'qiao.bytes': result.bytes });
           return result;

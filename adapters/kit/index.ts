@@ -2,7 +2,7 @@ export { ADAPTER_KIT_VERSION, startAdapter, type RunningAdapter, type StartAdapt
 export { ADAPTER_OUTCOMES, createAdapterMetrics, type AdapterMetrics, type AdapterOutcome } from './metrics';
 export { assertValidSource, RESERVED_FIELDS, type DataSource, type SourceRecord } from './data-source';
 export { checkClientIdentity, checkEvidence, checkNotReplayed, checkRecipientKey, checkScope, checkWarrant, MAX_WARRANT_SUBJECTS } from './checks';
-export { ApprovalRules, checkApprovalRules, loadApprovalRules, requirementsFor } from './approval-rules';
+export { ApprovalRules, approvalRulesDigest, checkApprovalRules, loadApprovalRules, requirementsFor } from './approval-rules';
 export { createRevocationSource, DEFAULT_REVOCATIONS_MAX_AGE_SEC, type RevocationSource } from './revocations';
 export { collectRecords, createLineWriter, projectedBatches, projectRecord, type NdjsonBatch, type ResultRecord } from './project';
 export { streamAnswer, writeFrame } from './stream';

@@ -49,7 +49,7 @@ const TEXT_PIECE = 65_536;
  */
 export async function streamAnswer(
   call: Call,
-  opts: { claims: WarrantClaims; department: string; batches: AsyncIterable<NdjsonBatch>; receiptKey: JWK; now?: () => Date },
+  opts: { claims: WarrantClaims; department: string; batches: AsyncIterable<NdjsonBatch>; receiptKey: JWK; now?: () => Date; /** The receipt's `approval_rules` claim: digest of the rules this department applied. */ approvalRules?: string },
 ): Promise<Served> {
   const { claims, department } = opts;
   const it = opts.batches[Symbol.asyncIterator]();
@@ -87,7 +87,7 @@ export async function streamAnswer(
   const sha256 = digest.digest('hex');
   const iat = Math.floor((opts.now?.() ?? new Date()).getTime() / 1000);
   const receipt = await signReceipt(
-    { iss: department, warrant_id: claims.jti, inquiry_id: claims.inquiry_id, format: RESULT_FORMAT, records, bytes, ciphertext_sha256: sha256, iat },
+    { iss: department, warrant_id: claims.jti, inquiry_id: claims.inquiry_id, format: RESULT_FORMAT, records, bytes, ciphertext_sha256: sha256, iat, ...(opts.approvalRules ? { approval_rules: opts.approvalRules } : {}) },
     opts.receiptKey,
   );
   await writeFrame(call, { trailer: { records, bytes, sha256, receipt } });

@@ -1,8 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { parseCheckpointKey } from '../../proto/audit-log';
 import type { EvidenceSources, EvidenceTrust } from '../core/evidence';
+import type { EvidenceSource } from '../../proto/evidence';
+import { ApprovalRules } from '../../proto/approval-rules';
 import { directoryReceiptKeys } from './directory-keys';
 
 /**
@@ -21,7 +23,25 @@ async function read(file: string, what: string): Promise<string> {
   }
 }
 
-export async function evidenceSources(dir: string, revocationsFile = join(dir, 'directory', 'revocations.jws')): Promise<EvidenceSources> {
+/**
+ * The departments' approval rules, from a folder holding `<department>.json` or, as the demo's
+ * adapters/departments/ does, `<department with - for _>/approval-rules.json`.
+ */
+export async function approvalRulesIn(dir: string): Promise<Record<string, ApprovalRules>> {
+  const found: Record<string, ApprovalRules> = {};
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const [department, file] = entry.isDirectory() ? [entry.name.replaceAll('-', '_'), join(dir, entry.name, 'approval-rules.json')] : [entry.name.replace(/\.json$/, ''), join(dir, entry.name)];
+    if (!entry.isDirectory() && !entry.name.endsWith('.json')) continue;
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const parsed = ApprovalRules.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new Error(`${file}: not a department's approval rules (${parsed.error.issues[0]!.path.join('.') || '(root)'} ${parsed.error.issues[0]!.message})`);
+    found[department] = parsed.data;
+  }
+  return found;
+}
+
+export async function evidenceSources(dir: string, revocationsFile = join(dir, 'directory', 'revocations.jws'), approvalRulesDir?: string): Promise<EvidenceSources> {
   const enc = new TextEncoder();
   const keys: Record<string, Uint8Array> = {
     'authority.pub.jwk': enc.encode(await read(join(dir, 'directory', 'authority.pub.jwk'), 'the directory authority key')),
@@ -32,7 +52,7 @@ export async function evidenceSources(dir: string, revocationsFile = join(dir, '
   for (const name of (await readdir(receipts).catch(() => [])).filter((n) => n.endsWith('.pub.jwk')).sort()) {
     keys[`receipts/${name}`] = enc.encode(await read(join(receipts, name), 'a receipt key'));
   }
-  return { revocations: (await read(revocationsFile, 'the directory’s revocation list')).trim(), keys };
+  return { revocations: (await read(revocationsFile, 'the directory’s revocation list')).trim(), keys, ...(approvalRulesDir ? { approvalRules: await approvalRulesIn(approvalRulesDir) } : {}) };
 }
 
 export async function evidenceTrust(dir: string, origin: string): Promise<EvidenceTrust> {
@@ -42,5 +62,30 @@ export async function evidenceTrust(dir: string, origin: string): Promise<Eviden
     authorityJwk: JSON.parse(await read(join(dir, 'directory', 'authority.pub.jwk'), 'the directory authority key')) as JWK,
     checkpointKey: parseCheckpointKey(await read(join(dir, 'keys', 'checkpoint-verifier.jwk'), 'the checkpoint key'), origin),
     origin,
+  };
+}
+
+/**
+ * A package file read by range (positional reads on one open file), for `verifyEvidence`: the
+ * ZIP's central directory, then each member where it lies, never the whole file at once.
+ */
+export async function openEvidenceFile(file: string): Promise<EvidenceSource & { close(): Promise<void> }> {
+  const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read the evidence package ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+  const { size } = await handle.stat();
+  return {
+    size,
+    async read(offset, length) {
+      const buffer = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      let done = 0;
+      while (done < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, done, buffer.length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return buffer.subarray(0, done);
+    },
+    close: () => handle.close(),
   };
 }

@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 import type { InquiryView } from '../../proto/api/inquiries';
-import { EvidenceError as ApprovalEvidenceError, verifyEvidence as verifyWarrantEvidence } from '../../proto/approval-evidence';
+import { EvidenceError as ApprovalEvidenceError, verifyEvidence as verifyWarrantEvidence, type VerifiedEvidence } from '../../proto/approval-evidence';
 import { EvidenceError } from '../../proto/evidence';
 import { caseCommitment, verifyStatement } from '../../proto/inquiry-statement';
 import { KeyCertificateError, verifyKeyCertificate } from '../../proto/key-certificate';
@@ -34,12 +34,19 @@ export interface SignatureReport {
   approvers: string[];
 }
 
+export interface CheckedSignatures {
+  report: SignatureReport;
+  /** Each warrant's evidence as checked (by `jti`): who approved it, certified in which role and unit. */
+  evidence: Map<string, VerifiedEvidence>;
+}
+
 export async function checkSignatures(
   inquiry: InquiryView,
   warrants: readonly WarrantClaims[],
   opts: { authorityJwk: JWK; revocations: RevocationListClaims },
-): Promise<SignatureReport> {
+): Promise<CheckedSignatures> {
   const fail = (message: string) => new EvidenceError('signatures', message);
+  const checked = new Map<string, VerifiedEvidence>();
   const signed = inquiry.signed;
   if (!signed) throw fail(`inquiry.json carries no signed statement: inquiry ${inquiry.id} was submitted unsigned, nothing shows who asked`);
   const revoked = new Set(opts.revocations.revoked.map((r) => r.kid));
@@ -64,7 +71,7 @@ export async function checkSignatures(
   const approvals = inquiry.decisions.filter((d) => d.decision === 'approve').map((d) => ({ decision: d.signed!.decision, certificate: d.signed!.certificate }));
   const verify = async (claims: WarrantClaims, approvalsOf: typeof approvals, what: string) => {
     try {
-      await verifyWarrantEvidence({ ...claims, categories: Object.keys(claims.categories) }, { ...claims.evidence!, approvals: approvalsOf }, { authorityJwk: opts.authorityJwk, revoked });
+      return await verifyWarrantEvidence({ ...claims, categories: Object.keys(claims.categories) }, { ...claims.evidence!, approvals: approvalsOf }, { authorityJwk: opts.authorityJwk, revoked });
     } catch (error) {
       if (error instanceof ApprovalEvidenceError) throw fail(`${what}: ${error.code}: ${error.message}`);
       throw error;
@@ -77,7 +84,7 @@ export async function checkSignatures(
     // The approvals as inquiry.json shows them, held to the rule a department applies (certificate, role, unit, validity when signed, revocation)…
     if (n === 0) await verify(claims, approvals, 'the approvals of inquiry.json');
     // …and as each department received them.
-    await verify(claims, claims.evidence.approvals, what);
+    checked.set(claims.jti, await verify(claims, claims.evidence.approvals, what));
     if (claims.evidence.statement !== signed.statement || claims.evidence.statement_certificate !== signed.certificate) {
       throw fail(`${what} carries another signed statement than inquiry.json`);
     }
@@ -86,7 +93,7 @@ export async function checkSignatures(
     const extra = carried.filter((c) => !approvals.some((a) => same(a, c))).length;
     if (missing || extra) throw fail(`${what} carries ${carried.length} signed approvals, inquiry.json shows ${approvals.length} (${missing} of inquiry.json not in the warrant, ${extra} of the warrant not in inquiry.json)`);
   }
-  return { investigator: shown.statement.kid, approvers: shown.decisions.map((d) => (d && d.ok ? d.kid : '')) };
+  return { report: { investigator: shown.statement.kid, approvers: shown.decisions.map((d) => (d && d.ok ? d.kid : '')) }, evidence: checked };
 }
 
 /** The unit key the results were encrypted to is the one the directory authority certified for the inquiry's unit when the warrant was issued. */

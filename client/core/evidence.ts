@@ -7,15 +7,17 @@ import { auditLeafHash, ConsistencyProofAnswer, decodeProof, parseAuditEntry, ty
 import { listEntries } from '../../proto/audit-client';
 import { encodeHex } from '../../proto/bytes';
 import { openCheckpoint, type Checkpoint, type NoteVerifier } from '../../proto/checkpoint';
-import { EvidenceError, EvidenceWriter, openEvidence, type EvidenceManifest } from '../../proto/evidence';
+import { EvidenceError, EvidenceWriter, openEvidence, type EvidenceManifest, type EvidenceSource, type OpenedEvidence } from '../../proto/evidence';
 import { sha256, type CreateSha256 } from '../../proto/hash';
 import { verifyConsistency, verifyInclusion } from '../../proto/merkle';
 import { verifyReceipt, type ReceiptClaims } from '../../proto/receipt';
+import { approvalRulesBytes, approvalRulesDigest, type ApprovalRules } from '../../proto/approval-rules';
 import { isResultFormat, NdjsonReader, ResultDecryptor } from '../../proto/result-envelope';
 import { verifyWarrant, type WarrantClaims } from '../../proto/warrant';
 import type { ApiClient } from './api-client';
-import { renderEvidenceReport } from './evidence-report';
+import { renderEvidenceReport, type EvidenceReportInput } from './evidence-report';
 import { checkCarriedKeys } from './evidence-keys';
+import { checkApprovalRulesCarried } from './evidence-rules';
 import { checkRevocations, checkSignatures, checkUnitKey, type SignatureReport } from './evidence-signatures';
 import type { Finding, SourcedRecord } from './models';
 import type { ReceiptKeyLookup } from './results';
@@ -49,6 +51,11 @@ export interface EvidenceSources {
    * `receipts/<department>.pub.jwk`. The verifier compares them with its own pinned copies.
    */
   keys: Record<string, Uint8Array>;
+  /**
+   * Each department's approval rules (its adapter's rule file), carried as
+   * `approval-rules/<department>.json` for every answer whose receipt names them.
+   */
+  approvalRules?: Record<string, ApprovalRules>;
 }
 
 /**
@@ -57,7 +64,7 @@ export interface EvidenceSources {
  * warrants, results); `auditApi` one who reads the audit log and may ask for a fresh checkpoint
  * (an auditor), taken after the downloads so that it covers every entry of the inquiry, then
  * another one and the consistency proof between the two. `records` and `findings` add files on
- * request (decrypted records, comparison findings).
+ * request (decrypted records, comparison findings), `renderPdf` the printable `report.pdf`.
  */
 export async function collectEvidence(
   api: ApiClient,
@@ -65,7 +72,14 @@ export async function collectEvidence(
   inquiryId: string,
   sink: (chunk: Uint8Array) => Promise<void>,
   sources: EvidenceSources,
-  options: { records?: SourcedRecord[]; findings?: { model: string; title: string; findings: Finding[] }[]; now?: Date; createSha256?: CreateSha256 } = {},
+  options: {
+    records?: SourcedRecord[];
+    findings?: { model: string; title: string; findings: Finding[] }[];
+    now?: Date;
+    createSha256?: CreateSha256;
+    /** Renders `report.pdf` (client/cli/evidence-pdf.ts, Node only); without it the package has the HTML report only. */
+    renderPdf?: (report: EvidenceReportInput) => Promise<Uint8Array>;
+  } = {},
 ): Promise<EvidenceManifest> {
   const now = options.now ?? new Date();
   const out = new EvidenceWriter(inquiryId, now, sink, options.createSha256);
@@ -78,6 +92,13 @@ export async function collectEvidence(
   for (const summary of answered) {
     await out.add(`results/${summary.department}.json`, json(summary));
     await out.add(`results/${summary.department}.bin`, chunks((await api.downloadResult(inquiryId, summary.department)).body));
+    const claimed = summary.receipt ? (decodeJwt(summary.receipt) as Partial<ReceiptClaims>).approval_rules : undefined;
+    if (claimed) {
+      const rules = sources.approvalRules?.[summary.department];
+      if (!rules) throw new Error(`the receipt of ${summary.department} names the approval rules it applied (SHA-256 ${claimed}); pass the folder of the departments' rule files (--approval-rules) so the package carries them`);
+      if (approvalRulesDigest(rules) !== claimed) throw new Error(`the approval rules of ${summary.department} given here (SHA-256 ${approvalRulesDigest(rules)}) are not those its receipt names (${claimed}): pass the rule file the department applied`);
+      await out.add(`approval-rules/${summary.department}.json`, approvalRulesBytes(rules));
+    }
   }
   await auditApi.signCheckpoint();
   const cp = await auditApi.auditCheckpoint();
@@ -102,7 +123,9 @@ export async function collectEvidence(
   }
   for (const f of options.findings ?? []) await out.add(`findings/${f.model}.json`, json({ model: f.model, title: f.title, findings: f.findings }));
   const actions = entries.map((e) => ({ index: e.index, ...(({ action, at }) => ({ action, at }))(parseAuditEntry(e.entry)) }));
-  await out.add('report.html', enc.encode(renderEvidenceReport({ inquiry, warrants: warrants.warrants, results: answered, audit: { size: cp.size, latest: latest.size, actions }, ...(options.findings ? { findings: options.findings } : {}), createdAt: now })));
+  const report: EvidenceReportInput = { inquiry, warrants: warrants.warrants, results: answered, audit: { size: cp.size, latest: latest.size, actions }, ...(options.findings ? { findings: options.findings } : {}), createdAt: now };
+  await out.add('report.html', enc.encode(renderEvidenceReport(report)));
+  if (options.renderPdf) await out.add('report.pdf', await options.renderPdf(report));
   return out.finish();
 }
 
@@ -120,6 +143,18 @@ export async function collectEvidenceBytes(...args: [ApiClient, ApiClient, strin
   return out;
 }
 
+async function* decryptChunks(chunks: AsyncIterable<Uint8Array>, decryptor: ResultDecryptor): AsyncIterable<Uint8Array> {
+  for await (const chunk of chunks) yield* await decryptor.push(chunk);
+  yield* await decryptor.finish();
+}
+
+/** NDJSON records in a canonical text (JSON.stringify of the parsed record), one at a time. */
+async function* ndjsonRecords(chunks: AsyncIterable<Uint8Array>): AsyncIterable<string> {
+  const reader = new NdjsonReader();
+  for await (const chunk of chunks) for (const record of reader.push(chunk)) yield JSON.stringify(record);
+  reader.end();
+}
+
 export interface EvidenceTrust {
   /** The gateway's public warrant keys (pinned, e.g. <pki>/keys/warrant-jwks.json). */
   warrantKeys: JWK[];
@@ -132,6 +167,8 @@ export interface EvidenceTrust {
   origin: string;
   /** The unit's private key: with it, records in the package are checked against the ciphertext they were decrypted from. */
   unitKey?: JWK;
+  /** node:crypto's in Node: the digest of every member is taken as it streams. */
+  createSha256?: CreateSha256;
 }
 
 export interface EvidenceReport {
@@ -147,7 +184,7 @@ export interface EvidenceReport {
   auditEntries: number;
   /** Every check passed, in order. */
   checks: string[];
-  /** Parts present but not checked (records without the unit key). */
+  /** Parts present but not checked (records without the unit key, an answer whose receipt names no approval rules). */
   unchecked: string[];
 }
 
@@ -169,8 +206,20 @@ async function attempt<T>(check: string, what: string, run: () => Promise<T>): P
   }
 }
 
-export async function verifyEvidence(bytes: Uint8Array, trust: EvidenceTrust): Promise<EvidenceReport> {
-  const pkg = openEvidence(bytes);
+/**
+ * Checks a package, read by range from `source` (a file: client/cli/evidence-files.ts), so that
+ * memory stays flat whatever the size of its ciphertexts; or from bytes in memory.
+ */
+export async function verifyEvidence(source: Uint8Array | EvidenceSource, trust: EvidenceTrust): Promise<EvidenceReport> {
+  const pkg = await openEvidence(source, trust.createSha256);
+  try {
+    return await verifyOpened(pkg, trust);
+  } finally {
+    await pkg.close();
+  }
+}
+
+async function verifyOpened(pkg: OpenedEvidence, trust: EvidenceTrust): Promise<EvidenceReport> {
   const checks = ['container', 'manifest', 'file-digest'];
   const inquiry = parse('inquiry', 'inquiry.json', () => InquiryView.parse(JSON.parse(pkg.text('inquiry.json'))));
   if (inquiry.id !== pkg.manifest.inquiryId) throw new EvidenceError('inquiry', `inquiry.json is inquiry ${inquiry.id}, the manifest names ${pkg.manifest.inquiryId}`);
@@ -202,11 +251,11 @@ export async function verifyEvidence(bytes: Uint8Array, trust: EvidenceTrust): P
   const revocations = await checkRevocations(pkg.files['directory/revocations.jws'] ? pkg.text('directory/revocations.jws') : undefined, trust.authorityJwk);
   checks.push('revocations');
   const claimsList = [...warrants.values()].map((w) => w.claims);
-  const signatures = await checkSignatures(inquiry, claimsList, { authorityJwk: trust.authorityJwk, revocations });
+  const { report: signatures, evidence: approved } = await checkSignatures(inquiry, claimsList, { authorityJwk: trust.authorityJwk, revocations });
   checks.push('signatures');
   await checkUnitKey(inquiry, claimsList, trust.authorityJwk);
   checks.push('unit-key');
-  const departmentsAnswered = Object.keys(pkg.files).filter((p) => /^results\/[a-z_]+\.json$/.test(p)).map((p) => p.slice(8, -5));
+  const departmentsAnswered = pkg.paths.filter((p) => /^results\/[a-z_]+\.json$/.test(p)).map((p) => p.slice(8, -5));
   await checkCarriedKeys(pkg, trust, departmentsAnswered);
   checks.push('keys');
 
@@ -221,15 +270,20 @@ export async function verifyEvidence(bytes: Uint8Array, trust: EvidenceTrust): P
     const receipt = await attempt('receipt', `receipt of ${department}`, async () =>
       verifyReceipt(summary.receipt!, { department, warrantId: summary.warrantId!, publicJwk: await trust.receiptKeys(department) }));
     if (receipt.inquiry_id !== inquiry.id) throw new EvidenceError('receipt', `the receipt of ${department} is for inquiry ${receipt.inquiry_id}, not ${inquiry.id}`);
-    const ciphertext = pkg.files[`results/${department}.bin`];
+    // The manifest's digest and size, which openEvidence checked against the bytes as it streamed them.
+    const ciphertext = pkg.manifest.files.find((f) => f.path === `results/${department}.bin`);
     if (!ciphertext) throw new EvidenceError('ciphertext', `the package has no results/${department}.bin`);
-    const digest = encodeHex(sha256(ciphertext));
-    if (digest !== receipt.ciphertext_sha256 || ciphertext.length !== receipt.bytes) {
-      throw new EvidenceError('ciphertext', `results/${department}.bin (SHA-256 ${digest}, ${ciphertext.length} bytes) is not what ${department}'s receipt signs (${receipt.ciphertext_sha256}, ${receipt.bytes} bytes)`);
+    const digest = ciphertext.sha256;
+    if (digest !== receipt.ciphertext_sha256 || ciphertext.bytes !== receipt.bytes) {
+      throw new EvidenceError('ciphertext', `results/${department}.bin (SHA-256 ${digest}, ${ciphertext.bytes} bytes) is not what ${department}'s receipt signs (${receipt.ciphertext_sha256}, ${receipt.bytes} bytes)`);
     }
     results.push({ department, summary, receipt, ciphertextSha256: digest });
   }
   checks.push('receipt', 'ciphertext');
+
+  // The rules each department applied, as its receipt names them, are met by the approvals its warrant carries.
+  const unchecked: string[] = [];
+  if (checkApprovalRulesCarried(pkg, results.map((r) => ({ department: r.department, claimed: r.receipt.approval_rules, warrant: warrants.get(r.summary.warrantId!)!.claims, evidence: approved.get(r.summary.warrantId!)! })), unchecked)) checks.push('approval-rules');
 
   // The audit log: a checkpoint signed by the pinned key, every entry proved into it.
   const checkpoint = await attempt('checkpoint', 'audit/checkpoint.txt', () => openCheckpoint(pkg.text('audit/checkpoint.txt'), trust.checkpointKey, trust.origin));
@@ -272,8 +326,7 @@ export async function verifyEvidence(bytes: Uint8Array, trust: EvidenceTrust): P
   checks.push('audit-binding');
 
   // Records, when the package carries them: exactly what the ciphertext decrypts to, given the unit's key.
-  const unchecked: string[] = [];
-  const recordFiles = Object.keys(pkg.files).filter((p) => /^records\/[a-z_]+\.ndjson$/.test(p));
+  const recordFiles = pkg.paths.filter((p) => /^records\/[a-z_]+\.ndjson$/.test(p));
   for (const path of recordFiles) {
     const department = path.slice(8, -7);
     const r = results.find((x) => x.department === department);
@@ -282,18 +335,18 @@ export async function verifyEvidence(bytes: Uint8Array, trust: EvidenceTrust): P
       unchecked.push(path);
       continue;
     }
-    const decrypted = await attempt('records', `decrypting results/${department}.bin`, async () => {
-      const format = r.receipt.format;
-      if (!isResultFormat(format)) throw new Error(`results/${department}.bin is in format ${format}, which this reader does not know`);
-      const decryptor = new ResultDecryptor(trust.unitKey!, { warrantId: r.summary.warrantId!, department }, { format });
-      const reader = new NdjsonReader();
-      const out: string[] = [];
-      for (const plain of [...(await decryptor.push(pkg.files[`results/${department}.bin`]!)), ...(await decryptor.finish())]) for (const rec of reader.push(plain)) out.push(JSON.stringify(rec));
-      reader.end();
-      return out;
-    });
-    const carried = pkg.text(path).split('\n').filter(Boolean).map((l) => JSON.stringify(JSON.parse(l)));
-    if (carried.length !== decrypted.length || carried.some((l, n) => l !== decrypted[n])) throw new EvidenceError('records', `${path} is not what results/${department}.bin decrypts to`);
+    const format = r.receipt.format;
+    if (!isResultFormat(format)) throw new EvidenceError('records', `results/${department}.bin is in format ${format}, which this reader does not know`);
+    const decryptor = new ResultDecryptor(trust.unitKey, { warrantId: r.summary.warrantId!, department }, { format });
+    // Both sides streamed record by record: neither the plaintext nor the carried file is held whole.
+    const decrypted = ndjsonRecords(decryptChunks(pkg.stream(`results/${department}.bin`), decryptor))[Symbol.asyncIterator]();
+    const carried = ndjsonRecords(pkg.stream(path))[Symbol.asyncIterator]();
+    for (let n = 1; ; n++) {
+      const x = await attempt('records', `decrypting results/${department}.bin`, () => decrypted.next());
+      const y = await attempt('records', `reading ${path}`, () => carried.next());
+      if (x.done && y.done) break;
+      if (x.done !== y.done || x.value !== y.value) throw new EvidenceError('records', `${path} is not what results/${department}.bin decrypts to (from record ${n} on)`);
+    }
   }
   if (recordFiles.length && trust.unitKey) checks.push('records');
   return {
