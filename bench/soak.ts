@@ -91,8 +91,12 @@ async function main() {
     env: { ...process.env, QIAO_HTTP_PORT: String(port), QIAO_METRICS_PORT: '0', QIAO_CONSOLE_PORT: String(consolePort), QIAO_OIDC_PORT: String(oidcPort), QIAO_PKI_DIR: join(work, 'pki'), QIAO_DATA_DIR: join(work, 'pglite'), QIAO_POLICY_DIR: policyDir, QIAO_LOG_LEVEL: 'warn', QIAO_RUN_DIR: work },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  /** The launcher's last lines, for when it stops before the federation is up. */
+  const said: string[] = [];
   const up = new Promise<void>((ok, fail) => {
     const onLine = (line: string) => {
+      said.push(line);
+      if (said.length > 15) said.shift();
       if (/federation is up/.test(line)) ok();
       const exit = readExit(line);
       if (exit) {
@@ -104,7 +108,7 @@ async function main() {
     };
     createInterface({ input: federation.stdout! }).on('line', onLine);
     createInterface({ input: federation.stderr! }).on('line', onLine);
-    federation.once('exit', (code) => fail(new Error(`the federation stopped (code ${code})`)));
+    federation.once('exit', (code) => fail(new Error(`the federation stopped (code ${code}); the launcher's last lines:\n${said.join('\n')}`)));
   });
   let done = 0;
   let failed = 0;
