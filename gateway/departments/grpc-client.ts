@@ -183,7 +183,7 @@ async function* executeCall(
  */
 function looksLikeHandshakeFailure(err: DepartmentCallError): boolean {
   if (err.refusal || (err.code !== 'UNAVAILABLE' && err.code !== 'INTERNAL')) return false;
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|does not name|unable to verify|self[- ]signed|issuer|expired|not yet valid/i.test(err.message)) return false;
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|does not name|unable to verify|self[- ]signed|issuer|expired|not yet valid/i.test(err.message)) return false;
   return /Failed to connect|SSL routines|alert|handshake|secure TLS connection|ECONNRESET/i.test(err.message);
 }
 
