@@ -263,7 +263,7 @@ function retriesOf(method: string, body: unknown): number {
 
 /**
  * Whether fetch failed because the connection was closed or reset before any answer arrived
- * (undici: \`UND_ERR_SOCKET\` "other side closed", \`ECONNRESET\`, \`EPIPE\`). fetch settles with the
+ * (undici: `UND_ERR_SOCKET` "other side closed", `ECONNRESET`, `EPIPE`). fetch settles with the
  * answer's status line, so a rejection with one of these causes means no answer was received.
  * A refused connection, a bad address or an abort is not one: sending again would not help.
  */
