@@ -16,7 +16,7 @@ describe('parseConfig', () => {
     const config = parseConfig({ QIAO_MODE: 'development' }, { cwd: '/srv/qiao' });
     expect(config).toMatchObject({
       mode: 'development',
-      http: { host: '127.0.0.1', port: 8080, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 },
+      http: { host: '127.0.0.1', port: 8080, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000 },
       denialsPerMinute: 20,
       database: { dataDir: '/srv/qiao/.data/pglite' },
       pkiDir: '/srv/qiao/.dev',

@@ -36,7 +36,7 @@ import { DEPARTMENT_NAME } from '../proto/identity';
  *   QIAO_CHECKPOINT_INTERVAL   how often a checkpoint is signed               [1m]
  *   QIAO_HTTP_HEADERS_TIMEOUT  a connection's request headers must arrive within [10s] (idle new connections are closed then)
  *   QIAO_HTTP_REQUEST_TIMEOUT  a whole request (headers and body) must arrive within [30s]
- *   QIAO_HTTP_KEEPALIVE_TIMEOUT an idle kept-alive connection is closed after   [5s]
+ *   QIAO_HTTP_KEEPALIVE_TIMEOUT an idle kept-alive connection is closed after   [65s] (longer than the clients' and load balancers' own, so they close first)
  *   QIAO_EVENTS_POLL_INTERVAL  how often event streams look for changes when not told (LISTEN/NOTIFY tells them at once) [5s]
  *   QIAO_DIRECTORY_CHECK_INTERVAL how often a replica checks whether units or users changed (cached tree and token principals) [1s]
  *   QIAO_REVOCATIONS           the directory's signed revocation list, URL or file, read at submit and approve [<pki>/directory/revocations.jws]
@@ -68,6 +68,11 @@ export interface Config {
     headersTimeoutMs: number;
     /** Node's `requestTimeout`: the whole request must have arrived by then (not the answer). */
     requestTimeoutMs: number;
+    /**
+     * Node's `keepAliveTimeout`, also sent as `Keep-Alive: timeout=…`: longer than a load
+     * balancer's idle timeout (60 s is common) and a client's, so that they close an idle
+     * connection first and never reuse one the gateway is closing at that moment.
+     */
     keepAliveTimeoutMs: number;
     /** HTTPS with this certificate (chain) and key, PEM files read at start; absent = plain HTTP. */
     tls?: { certFile: string; keyFile: string };
@@ -257,7 +262,7 @@ const Env = z.object({
   QIAO_REVOCATIONS_MAX_AGE: duration(60_000, 30 * 86_400_000, '48h'),
   QIAO_HTTP_HEADERS_TIMEOUT: duration(100, 10 * 60_000, '10s'),
   QIAO_HTTP_REQUEST_TIMEOUT: duration(100, 60 * 60_000, '30s'),
-  QIAO_HTTP_KEEPALIVE_TIMEOUT: duration(100, 10 * 60_000, '5s'),
+  QIAO_HTTP_KEEPALIVE_TIMEOUT: duration(100, 10 * 60_000, '65s'),
   QIAO_DENIALS_PER_MINUTE: integer(1, 100_000, 20),
   QIAO_MAX_DOWNLOADS: integer(1, 1000, 4),
   QIAO_EVENTS_POLL_INTERVAL: duration(10, 10 * 60_000, '5s'),

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from './server';
@@ -59,5 +60,36 @@ describe('HTTP server timeouts', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(answer).toMatch(/keep-alive/i);
     expect(answer.endsWith('ok')).toBe(true);
+  }, 15_000);
+
+  it('keeps an idle kept-alive connection open past the headers timeout, and tells the client how long it may keep it', async () => {
+    // The default keep-alive (65 s) is far longer than the headers timeout: an idle kept-alive
+    // connection must not be closed by the latter, or the client would reuse a closing socket.
+    const long = await listen(() => new Response('ok'), { host: '127.0.0.1', port: 0, headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 65_000 });
+    const at = (long.address() as AddressInfo).port;
+    const opened = (): Promise<Socket> => new Promise((resolve, reject) => {
+      const socket = connect(at, '127.0.0.1', () => resolve(socket));
+      socket.once('error', reject);
+    });
+    try {
+      const kept = await opened();
+      let received = '';
+      const waiting: (() => void)[] = [];
+      kept.on('data', (chunk) => ((received += chunk.toString('latin1')), waiting.splice(0).forEach((wake) => wake())));
+      const answers = async (n: number) => {
+        while (received.split('HTTP/1.1 200 OK').length - 1 < n) await new Promise<void>((resolve) => waiting.push(resolve));
+      };
+      kept.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      await answers(1);
+      expect(received).toMatch(/\r\nKeep-Alive: timeout=65\r\n/);
+      // A silent connection opened now is closed by the headers timeout: once it is, the kept one has been idle longer than that.
+      await untilClosed(await opened());
+      kept.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      await answers(2);
+      kept.destroy();
+    } finally {
+      (long as HttpServer).closeAllConnections();
+      await new Promise<void>((resolve) => long.close(() => resolve()));
+    }
   }, 15_000);
 });

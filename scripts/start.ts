@@ -28,7 +28,12 @@ const DEPARTMENTS = ['public_security', 'natural_resources', 'bank', 'finance', 
  */
 const ON_POSTGRES = Boolean(process.env.DATABASE_URL);
 const BANK_VOLUME = ON_POSTGRES ? undefined : '1000000';
-const LOG_DIR = resolve(ROOT, '.data/logs');
+/**
+ * `QIAO_RUN_DIR` (default `.data`): where this federation's logs (`logs/`) and the adapters'
+ * served-warrant logs (`adapters/`) go, so that several federations (soaks) run side by side.
+ */
+const RUN_DIR = resolve(ROOT, process.env.QIAO_RUN_DIR ?? '.data');
+const LOG_DIR = resolve(RUN_DIR, 'logs');
 /**
  * `QIAO_HTTPS=1 npm start`: the gateway serves HTTPS with the dev PKI's server certificate
  * (localhost, 127.0.0.1), and every process that calls it — the adapters fetching its JWKS, the
@@ -44,8 +49,9 @@ const HTTPS = ['1', 'true'].includes(process.env.QIAO_HTTPS ?? '');
  * JS→Wasm calls (Cedar's Wasm is called on every request), on by default in Node 20's V8 11.3.
  * V8 flags are not allowed in NODE_OPTIONS, so they go on the command line; the gateway also sets
  * it itself at start (gateway/runtime-flags.ts) for deployments that do not use this launcher.
+ * `QIAO_NODE_FLAGS` adds flags of its own (space-separated, e.g. to try another V8 setting).
  */
-const NODE_FLAGS = ['--no-turbo-inline-js-wasm-calls'];
+const NODE_FLAGS = ['--no-turbo-inline-js-wasm-calls', ...(process.env.QIAO_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
 const NODE = process.execPath;
 const TSX_LOADER = resolve(ROOT, 'node_modules/tsx/dist/esm/index.mjs');
 
@@ -168,7 +174,7 @@ async function main() {
     DEPARTMENTS.map(async (dept) => {
       // The gateway starts after the adapters: they fetch its JWKS on the first warrant, not now.
       const jwks = `${scheme}://127.0.0.1:${HTTP_PORT}/.well-known/jwks.json`;
-      const args = ['--department', dept, '--port', '0', '--metrics-port', '0', '--pki-dir', pki.dir, '--gateway-jwks-url', jwks];
+      const args = ['--department', dept, '--port', '0', '--metrics-port', '0', '--pki-dir', pki.dir, '--gateway-jwks-url', jwks, '--served-log', resolve(RUN_DIR, 'adapters', dept, 'served-log.ndjson')];
       if (dept === 'bank' && BANK_VOLUME) args.push('--demo-volume', BANK_VOLUME);
       // A restarted adapter comes back on the port it chose first: the gateway knows it by that.
       const m = await launch(dept, 'adapters/main.ts', args, trustDevCa, /listening on (\S+:(\d+))(?: \(metrics (\S+)\))?/, (ready) =>
@@ -187,6 +193,7 @@ async function main() {
     QIAO_PKI_DIR: pki.dir,
     QIAO_DEPARTMENTS: addresses.join(','),
     QIAO_SEED_DEMO: 'true',
+    QIAO_DATA_DIR: process.env.QIAO_DATA_DIR ?? resolve(RUN_DIR, 'pglite'),
     QIAO_TOKEN_ISSUER: issuer,
     QIAO_TOKEN_JWKS_URL: `${issuer}/jwks`,
     QIAO_CONSOLE_ORIGINS: consoleOrigin,
@@ -214,6 +221,7 @@ line at it and have it trust the dev CA:
 `
     : '';
   const curlCa = HTTPS ? ` --cacert ${relativeCa}` : '';
+  const run = RUN_DIR.startsWith(`${ROOT}/`) ? relative(ROOT, RUN_DIR) : RUN_DIR;
   const nodeCa = HTTPS ? `NODE_EXTRA_CA_CERTS=${relativeCa} ` : '';
   return `
 Qiao demo federation is up (${(ms / 1000).toFixed(1)} s): gateway ${gateway}, departments ${DEPARTMENTS.join(', ')}.
@@ -263,10 +271,10 @@ Evidence of an inquiry in one file, verified offline with the pinned keys only:
 The audit log, checked as an auditor would, and by a department against its own served-warrant log:
      ./qiao${gw} --as auditor.region audit verify
      ${nodeCa}npx tsx adapters/reconcile.ts --department public_security --gateway ${gateway} --as ops.public_security \\
-        --log .data/adapters/public_security/served-log.ndjson --checkpoint-key .dev/keys/checkpoint-verifier.jwk \\
-        --state .data/adapters/public_security/audit-state.json
+        --log ${run}/adapters/public_security/served-log.ndjson --checkpoint-key .dev/keys/checkpoint-verifier.jwk \\
+        --state ${run}/adapters/public_security/audit-state.json
 
-Logs: .data/logs/ (gateway.log and one per department); served-warrant logs: .data/adapters/. Ctrl-C stops everything.`;
+Logs: ${run}/logs/ (gateway.log and one per department); served-warrant logs: ${run}/adapters/. Ctrl-C stops everything.`;
 }
 
 main().catch((err: unknown) => {

@@ -3,7 +3,7 @@ import { signDecisionOn, signSubmission, verifyInquirySignatures, type Signer } 
 import type { InquiryView, SubmitInquiry } from '../proto/api/inquiries';
 import { testUnitKey } from '../gateway/fanout/test-fixtures';
 import { createTestGateway, type TestGateway, type TestUser } from '../gateway/testing/harness';
-import { auditEvents } from '../gateway/db/schema';
+import { auditEvents, inquiryParts } from '../gateway/db/schema';
 import { eq } from 'drizzle-orm';
 import { createTestDirectory, type TestDirectory } from './harness/signers';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -160,6 +160,55 @@ describe('decisions', () => {
       [gw.units.region, 'regional_approver'],
       [gw.units.region, 'regional_approver'],
     ]);
+  });
+});
+
+describe('a replay of the same signed request', () => {
+  // What lets the client send a signed write once more when its connection dropped before an
+  // answer (client/core/api-client.ts): a first attempt that did arrive is never applied twice.
+  const actionsOf = async (id: string) => (await gw.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, id)).orderBy(auditEvents.id)).map((e) => e.action);
+
+  it('is refused for a submission, an approval, the approval that completes the chain and a rejection', async () => {
+    const body = await signedBody({ categories: ['household', 'bank_accounts'] });
+    const first = await gw.as(gw.users.investigator).submitInquiry(body);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const again = await gw.as(gw.users.investigator).submitInquiry(body);
+    expect(again.status).toBe(400);
+    expect(JSON.stringify(again.body)).toMatch(/inquiry_id is already taken/);
+    const id = (first.body as InquiryView).id;
+
+    const signedDecision = async (inquiry: string, who: TestUser, signer: Signer, verb: 'approve' | 'reject') => {
+      const view = (await gw.as(who).getInquiry(inquiry)).body as InquiryView;
+      return { id: inquiry, comment: 'scope verified', signed: await signDecisionOn(view, verb, 'scope verified', signer) };
+    };
+    /** The same signed body sent twice, as the client's retry would. */
+    const twice = async (who: TestUser, verb: 'approve' | 'reject', { id: inquiry, ...json }: { id: string }) => {
+      const send = () => gw.as(who).call(verb === 'approve' ? 'approveInquiry' : 'rejectInquiry', { params: { id: inquiry }, json });
+      const first = await send();
+      return [first, await send()] as const;
+    };
+
+    const [added, addedAgain] = await twice(gw.users.approver, 'approve', await signedDecision(id, gw.users.approver, signers.approver, 'approve'));
+    expect(added.status, JSON.stringify(added.body)).toBe(200);
+    expect(addedAgain.status).toBe(403);
+    expect(JSON.stringify(addedAgain.body)).toMatch(/you have already decided this inquiry/);
+
+    const [approved, approvedAgain] = await twice(gw.users.regionalApprover, 'approve', await signedDecision(id, gw.users.regionalApprover, signers.regional, 'approve'));
+    expect((approved.body as InquiryView).state).toBe('approved');
+    expect(approvedAgain.status).toBe(409);
+    expect(JSON.stringify(approvedAgain.body)).toMatch(/the inquiry is already approved/);
+
+    const view = (await gw.as(gw.users.investigator).getInquiry(id)).body as InquiryView;
+    expect(view.decisions.map((d) => d.decision)).toEqual(['approve', 'approve']);
+    expect((await gw.db.select().from(inquiryParts).where(eq(inquiryParts.inquiryId, id))).map((p) => p.department).sort()).toEqual(['bank', 'public_security']);
+    expect(await actionsOf(id)).toEqual(['inquiry.submitted', 'inquiry.approval_added', 'authorization.denied', 'inquiry.approved']);
+
+    const other = (await submitted()).id;
+    const [rejected, rejectedAgain] = await twice(gw.users.approver, 'reject', await signedDecision(other, gw.users.approver, signers.approver, 'reject'));
+    expect((rejected.body as InquiryView).state).toBe('rejected');
+    expect(rejectedAgain.status).toBe(409);
+    expect(JSON.stringify(rejectedAgain.body)).toMatch(/the inquiry is already rejected/);
+    expect(((await gw.as(gw.users.investigator).getInquiry(other)).body as InquiryView).decisions).toHaveLength(1);
   });
 });
 

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createApiClient, type FetchLike } from './api-client';
 
 /**
@@ -84,5 +86,83 @@ describe('createApiClient', () => {
   it('says plainly when the gateway cannot be reached', async () => {
     const client = createApiClient({ baseUrl: 'http://gateway.test', fetch: () => Promise.reject(new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })) });
     expect(await failure(client.health())).toMatchObject({ status: 0, code: 'unreachable', message: expect.stringMatching(/^cannot reach the gateway at http:\/\/gateway\.test \(ECONNREFUSED\)/) });
+  });
+});
+
+/**
+ * A connection that drops before any answer — a kept-alive one the gateway closed as idle just
+ * as the client reused it — against a real loopback server that drops the first requests of a
+ * path (closes the socket, or resets it) and answers the next one.
+ */
+describe('createApiClient when the connection drops before an answer', () => {
+  let server: Server;
+  let baseUrl: string;
+  /** Per path: how many requests to drop, and how many arrived. */
+  const plan = new Map<string, { drop: number; reset?: boolean; seen: number }>();
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const path = new URL(req.url!, 'http://x').pathname;
+      const step = plan.get(path) ?? { drop: 0, seen: 0 };
+      step.seen++;
+      if (step.seen <= step.drop) {
+        if (step.reset) req.socket.resetAndDestroy();
+        else req.socket.destroy();
+        return;
+      }
+      res.setHeader('content-type', 'application/json');
+      if (path === '/health') return void res.end(JSON.stringify({ status: 'ok' }));
+      res.statusCode = 403;
+      res.end(JSON.stringify({ error: { code: 'permission_denied', message: 'you have already decided this inquiry; each approval must come from a different person', requestId: 'req-9' } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const expecting = (path: string, drop: number, reset = false) => {
+    const step = { drop, reset, seen: 0 };
+    plan.set(path, step);
+    return step;
+  };
+  const signed = { comment: 'ok', signed: { decision: 'a.b.c', certificate: 'd.e.f' } };
+
+  it('sends a read again at once, on a closed or a reset connection', async () => {
+    const client = createApiClient({ baseUrl });
+    const closed = expecting('/health', 2);
+    expect(await client.health()).toEqual({ status: 'ok' });
+    expect(closed.seen).toBe(3);
+    const reset = expecting('/health', 1, true);
+    expect(await client.health()).toEqual({ status: 'ok' });
+    expect(reset.seen).toBe(2);
+  });
+
+  it('gives a read up after three dropped connections, saying the gateway cannot be reached', async () => {
+    const step = expecting('/health', 3);
+    expect(await failure(createApiClient({ baseUrl }).health())).toMatchObject({ status: 0, code: 'unreachable', message: expect.stringContaining('(UND_ERR_SOCKET)') });
+    expect(step.seen).toBe(3);
+  });
+
+  it('sends a signed decision once more, and says that a refusal of the retry may be of its own first attempt', async () => {
+    const step = expecting('/v1/inquiries/i-1/approve', 1);
+    const err = await failure(createApiClient({ baseUrl, token: 'tok' }).approve('i-1', signed));
+    expect(step.seen).toBe(2);
+    expect(err).toMatchObject({ status: 403, code: 'permission_denied', requestId: 'req-9' });
+    expect(err.message).toMatch(/^you have already decided this inquiry; .* \(the connection dropped before the gateway answered the first attempt, .*the first may have been applied/);
+  });
+
+  it('sends a signed write only twice in all', async () => {
+    const step = expecting('/v1/inquiries/i-2/reject', 2, true);
+    expect(await failure(createApiClient({ baseUrl, token: 'tok' }).reject('i-2', signed))).toMatchObject({ status: 0, code: 'unreachable', message: expect.stringContaining('(ECONNRESET)') });
+    expect(step.seen).toBe(2);
+  });
+
+  it('never sends an unsigned write again', async () => {
+    const client = createApiClient({ baseUrl, token: 'tok' });
+    const withdraw = expecting('/v1/inquiries/i-3/withdraw', 1);
+    expect(await failure(client.withdraw('i-3', { reason: 'typo' }))).toMatchObject({ status: 0, code: 'unreachable' });
+    expect(withdraw.seen).toBe(1);
+    const unsigned = expecting('/v1/inquiries/i-4/approve', 1);
+    expect(await failure(client.approve('i-4', { comment: 'ok' }))).toMatchObject({ status: 0, code: 'unreachable' });
+    expect(unsigned.seen).toBe(1);
   });
 });

@@ -118,6 +118,8 @@ interface Input {
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const { baseUrl, token } = options;
   const send: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
+  /** Answers to a write sent a second time after the first one's connection dropped. */
+  const retriedWrites = new WeakSet<Response>();
 
   async function exchange(endpoint: Endpoint, path: string, body: unknown, extra: { accept?: string; signal?: AbortSignal } = {}): Promise<Response> {
     const headers: Record<string, string> = extra.accept ? { accept: extra.accept } : {};
@@ -129,11 +131,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       ...(extra.signal ? { signal: extra.signal } : {}),
     };
-    try {
-      return await send(new URL(path, baseUrl).toString(), init);
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new ApiError(0, 'unreachable', `cannot reach the gateway at ${baseUrl} (${cause}): is it running? Start the demo with \`npm start\`, or pass --gateway URL`);
+    const url = new URL(path, baseUrl).toString();
+    const retries = retriesOf(init.method!, body);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await send(url, init);
+        if (attempt > 0 && init.method !== 'GET' && init.method !== 'HEAD') retriedWrites.add(res);
+        return res;
+      } catch (err) {
+        if (attempt < retries && droppedBeforeAnswer(err) && !extra.signal?.aborted) continue;
+        const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+        throw new ApiError(0, 'unreachable', `cannot reach the gateway at ${baseUrl} (${cause}): is it running? Start the demo with \`npm start\`, or pass --gateway URL`);
+      }
     }
   }
 
@@ -157,7 +166,19 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   async function call(endpoint: Endpoint, input: Input = {}, keep?: readonly number[]): Promise<any> {
     const res = await exchange(endpoint, pathOf(endpoint, input), input.body);
-    return answer(endpoint, res, keep);
+    try {
+      return await answer(endpoint, res, keep);
+    } catch (err) {
+      if (!(err instanceof ApiError) || !retriedWrites.has(res)) throw err;
+      // The gateway refuses a replayed signed statement, so this refusal may be of our own first attempt.
+      throw new ApiError(
+        err.status,
+        err.code,
+        `${err.message} (the connection dropped before the gateway answered the first attempt, and this is its answer to the one retry: the first may have been applied — look at the inquiry before signing again)`,
+        err.requestId,
+        err.details,
+      );
+    }
   }
 
   return {
@@ -222,6 +243,34 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       return answer(found.endpoint, await exchange(found.endpoint, path, undefined));
     },
   };
+}
+
+/**
+ * How many times a request whose connection dropped before any answer is sent again. The usual
+ * cause is a kept-alive connection the gateway closed as idle just as this client reused it: the
+ * request never reached the gateway, and a fresh connection carries it. A read is sent again at
+ * once. A write only when it carries a signed statement or decision (submit, approve, reject),
+ * and once: the gateway refuses a replay of the same signed statement (its inquiry id is taken;
+ * the signer has decided), so a first attempt that did arrive is never applied twice. An unsigned
+ * write (withdraw, a development login, a checkpoint request) is never sent again: nothing would
+ * tell its replay from a second request.
+ */
+function retriesOf(method: string, body: unknown): number {
+  if (method === 'GET' || method === 'HEAD') return 2;
+  const signed = typeof body === 'object' && body !== null && (body as { signed?: unknown }).signed;
+  return signed ? 1 : 0;
+}
+
+/**
+ * Whether fetch failed because the connection was closed or reset before any answer arrived
+ * (undici: `UND_ERR_SOCKET` "other side closed", `ECONNRESET`, `EPIPE`). fetch settles with the
+ * answer's status line, so a rejection with one of these causes means no answer was received.
+ * A refused connection, a bad address or an abort is not one: sending again would not help.
+ */
+function droppedBeforeAnswer(err: unknown): boolean {
+  if ((err as Error)?.name === 'AbortError') return false;
+  const code = (err as { cause?: { code?: unknown } })?.cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function pathOf(endpoint: Endpoint, input: Input): string {

@@ -120,6 +120,33 @@ describe('gRPC department client over mutual TLS', () => {
     });
   });
 
+  it("says in words that a department requiring a certificate of another CA refuses the gateway's", async () => {
+    // grpc-js says only "Failed to connect": the client's own TLS probe learns why.
+    const strict = await startDepartment({ serverCert: pki.departments.public_security!, clientCa: otherPki.caCert });
+    const client = gatewayClient('public_security', strict.port);
+
+    const err = await callError(collect(client.execute('the-warrant', { deadline: soon() })));
+
+    expect(err.code).toBe('UNAVAILABLE');
+    expect(err.message).toBe("public_security refused the gateway's client certificate (it closed the connection on receiving it, without a TLS alert)");
+    expect(strict.received).toEqual([]);
+    expect(describeCallFailure(err, 'public_security')).toEqual({
+      reason: "transport: public_security refused the gateway's client certificate (it closed the connection on receiving it, without a TLS alert); an operator must fix the certificate, retrying meanwhile",
+      code: 'TLS',
+      permanent: false,
+      transport: true,
+    });
+  });
+
+  it('leaves a department that is not listening unreachable, with no word of certificates', async () => {
+    const gone = await startDepartment({ serverCert: pki.departments.public_security!, clientCa: pki.caCert });
+    const port = gone.port;
+    await servers.pop()!.close();
+    const err = await callError(collect(gatewayClient('public_security', port).execute('the-warrant', { deadline: soon() })));
+    expect(err.message).toMatch(/ECONNREFUSED/);
+    expect(describeCallFailure(err, 'public_security')).toMatchObject({ reason: 'transport: public_security unreachable', code: 'UNAVAILABLE' });
+  });
+
   it('reports a refusal by its gRPC status name', async () => {
     const department = await startDepartment({
       serverCert: pki.departments.public_security!,

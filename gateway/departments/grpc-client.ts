@@ -7,6 +7,7 @@ import { departmentHostname } from '../../proto/identity';
 import { parseRefusalCode, REFUSAL_METADATA_KEY } from '../../proto/refusal';
 import { DepartmentClient as GrpcDepartmentStub, type DescribeResponse, type ResultFrame } from '../../proto/grpc/department';
 import { DepartmentCallError, type DepartmentClient, type DepartmentDirectory, type ExecuteOptions } from './client';
+import { probeTls, type TlsProbeResult } from './tls-probe';
 
 const EXECUTE_SPAN = 'qiao.department.v1.Department/Execute';
 
@@ -63,13 +64,25 @@ export function createGrpcDepartmentClient(options: GrpcDepartmentClientOptions)
       ...options.channelOptions,
     });
   let stub = connect();
+  // One probe at a time, shared by the calls that fail together.
+  let probing: Promise<TlsProbeResult> | undefined;
+  const probe = () =>
+    (probing ??= probeTls({
+      host: options.host ?? '127.0.0.1',
+      port: options.port,
+      servername: expected,
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      checkServerIdentity: (_host, cert) => checkDepartmentIdentity(expected, cert),
+    }).finally(() => (probing = undefined)));
 
   return {
     department,
     async *execute(warrant, callOptions) {
       const used = stub;
       try {
-        yield* executeCall(used, department, warrant, callOptions);
+        yield* executeCall(used, department, warrant, callOptions, probe);
       } catch (err) {
         // The retry gets a fresh connection: the channel this call broke on may be dead in ways
         // grpc-js has not noticed yet. Calls still running on it finish there.
@@ -108,6 +121,7 @@ async function* executeCall(
   department: string,
   warrant: string,
   { deadline, signal, idleTimeoutMs }: ExecuteOptions,
+  probe: () => Promise<TlsProbeResult>,
 ): AsyncIterable<ResultFrame> {
   if (signal?.aborted) throw new DepartmentCallError('CANCELLED', 'call cancelled before it started', department);
   // A client span whose context travels in the call's metadata (W3C traceparent): the
@@ -142,7 +156,8 @@ async function* executeCall(
     }
     finished = true;
   } catch (err) {
-    const failure = idle ? new DepartmentCallError('IDLE', `nothing arrived for ${idleTimeoutMs} ms`, department) : toCallError(err, department);
+    let failure = idle ? new DepartmentCallError('IDLE', `nothing arrived for ${idleTimeoutMs} ms`, department) : toCallError(err, department);
+    if (frames === 0 && looksLikeHandshakeFailure(failure)) failure = await explainHandshakeFailure(failure, probe);
     span.setAttribute('rpc.grpc.status_text', failure.code);
     if (failure.refusal) span.setAttribute('qiao.refusal', failure.refusal);
     span.setStatus({ code: SpanStatusCode.ERROR, message: failure.code });
@@ -158,6 +173,34 @@ async function* executeCall(
       call.cancel();
     }
   }
+}
+
+/**
+ * A call that failed before any frame the way a refused TLS handshake shows in grpc-js: a
+ * connection that could not be established without an OS error (`Failed to connect`), or a stream
+ * reset carrying OpenSSL's text. An error that already names the cause (a refused connection, our
+ * own check of the department's certificate) is left as it is.
+ */
+function looksLikeHandshakeFailure(err: DepartmentCallError): boolean {
+  if (err.refusal || (err.code !== 'UNAVAILABLE' && err.code !== 'INTERNAL')) return false;
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|does not name|unable to verify|self[- ]signed|issuer|expired|not yet valid/i.test(err.message)) return false;
+  return /Failed to connect|SSL routines|alert|handshake|secure TLS connection|ECONNRESET/i.test(err.message);
+}
+
+/**
+ * Asks the department once, by a TLS handshake of its own, whether it refuses the gateway's
+ * client certificate; if so the call's failure says that in words (and stays a transport failure,
+ * retried: an operator may fix the certificate) instead of grpc-js's text. Otherwise the failure
+ * is kept as it was.
+ */
+async function explainHandshakeFailure(err: DepartmentCallError, probe: () => Promise<TlsProbeResult>): Promise<DepartmentCallError> {
+  const verdict = await probe().catch(() => null);
+  if (verdict?.outcome !== 'refused') return err;
+  const { department } = err;
+  const message = verdict.certificate
+    ? `${department} refused the gateway's client certificate (${verdict.alert ?? 'it closed the connection on receiving it, without a TLS alert'})`
+    : `${department} refused the TLS handshake (${verdict.alert})`;
+  return new DepartmentCallError('UNAVAILABLE', message, department);
 }
 
 /** proto-loader fills absent oneof members with defaults; keep only the member that was sent. */

@@ -322,10 +322,12 @@ export function describeCallFailure(err: DepartmentCallError, department: string
 /**
  * A connection that failed in its TLS handshake, in plain words: retried like an outage (an
  * operator may install the right certificate), but said for what it is. Reads the handshake's
- * error as Node's TLS and checkDepartmentIdentity (departments/grpc-client.ts) word it; null for
- * any other failure.
+ * error as Node's TLS, checkDepartmentIdentity and the TLS probe (departments/grpc-client.ts)
+ * word it; null for any other failure.
  */
 export function certificateProblem(message: string, department: string): string | null {
+  // Worded by the department client after its TLS probe (departments/tls-probe.ts).
+  if (message.startsWith(`${department} refused the gateway's client certificate`) || message.startsWith(`${department} refused the TLS handshake`)) return message;
   if (/certificate does not name|Hostname\/IP does not match|ERR_TLS_CERT_ALTNAME/i.test(message)) {
     return `the certificate of ${department}'s adapter is not issued for ${department} (wrong name: another department's, or another host's)`;
   }
