@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import type { JWK } from 'jose';
 import type { ApiClient } from '../core/api-client';
 import type { Finding, Model, SourcedRecord } from '../core/models';
+import { waitOption } from './format';
 
 /**
  * `qiao compare <inquiry-id>… --model <name>`: downloads and decrypts the inquiries' results
@@ -67,12 +68,12 @@ export function registerCompare(program: Command, deps: Deps): void {
     .option('--key <file>', 'the unit private key (JWK); default: <pki-dir>/units/<unit>/encryption.jwk')
     .option('--directory <dir>', "the directory's published keys; default: <pki-dir>/directory")
     .addOption(new Option('--format <format>', 'output').choices(['text', 'json']).default('text'))
-    .option('--wait <seconds>', 'wait this long for departments still working', '30')
-    .action(async (ids: string[], o: { model: string; models: string; param: string[]; key?: string; directory?: string; format: 'text' | 'json'; wait: string }) => {
+    .addOption(waitOption())
+    .action(async (ids: string[], o: { model: string; models: string; param: string[]; key?: string; directory?: string; format: 'text' | 'json'; wait: number }) => {
       const [{ findModel, runModel }, { resolveParameters }] = await Promise.all([import('./duckdb-models'), import('../core/models')]);
       const model = await findModel(o.models, o.model);
       const parameters = resolveParameters(model, o.param);
-      const records = await decryptInquiries(await deps.api(), ids, { ...o, pkiDir: deps.pkiDir(), readKey: deps.readKey, wait: Number(o.wait) * 1000 });
+      const records = await decryptInquiries(await deps.api(), ids, { ...o, pkiDir: deps.pkiDir(), readKey: deps.readKey, wait: o.wait * 1000 });
       const missing = Object.keys(model.needs).filter((c) => !records.some((r) => r.record.category === c));
       if (missing.length) console.error(`${model.name}: no records of ${missing.join(', ')} in these inquiries: findings that need them cannot show (ask for them, e.g. with qiao follow-up)`);
       const findings = await runModel(model, records, parameters);

@@ -1,3 +1,4 @@
+import { InvalidArgumentError, Option } from 'commander';
 /** Plain-text tables for the terminal; wide CJK characters count double so columns line up. */
 export function renderTable(rows: Record<string, unknown>[], columns?: string[]): string {
   if (rows.length === 0) return '(no records)';
@@ -20,4 +21,22 @@ export const DEFAULT_GATEWAY = 'http://127.0.0.1:8080';
 /** The `./qiao` prefix of a command to suggest: with `--gateway` when this one was not the default. */
 export function qiaoCommand(baseUrl: string): string {
   return baseUrl === DEFAULT_GATEWAY ? './qiao' : `./qiao --gateway ${baseUrl}`;
+}
+
+/**
+ * `--wait [seconds]` of the commands that read results: how long to wait for departments still
+ * working. Given alone it means the default, so `qiao results <id> --wait` reads as it sounds; a
+ * value that is not a number of seconds stops the command with what was wrong.
+ */
+export function waitOption(defaultSeconds = 30): Option {
+  return new Option('--wait [seconds]', 'wait this long for departments still working')
+    .default(defaultSeconds)
+    .preset(String(defaultSeconds))
+    .argParser((value: string) => {
+      const seconds = Number(value);
+      if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
+        throw new InvalidArgumentError(`expected a number of seconds (0 or more), got "${value}"`);
+      }
+      return seconds;
+    });
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { auditCommand } from './audit';
 import { ApiError, createApiClient, type ApiClient } from '../core/api-client';
-import { DEFAULT_GATEWAY, qiaoCommand, renderTable } from './format';
+import { DEFAULT_GATEWAY, qiaoCommand, renderTable, waitOption } from './format';
 import { devLogin, openSession } from '../core/session';
 import { createSessionStore } from './session-files';
 import { registerWithdraw } from './withdraw';
@@ -202,11 +202,11 @@ program
   .option('--directory <dir>', "the directory's published keys (departments' receipt keys); default: <pki-dir>/directory")
   .addOption(new Option('--format <format>', 'output').choices(['table', 'ndjson']).default('table'))
   .option('--out <file>', 'write the records to this file instead of the terminal (removed again if a check fails)')
-  .option('--wait <seconds>', 'wait this long for departments still working', '30')
-  .action(async (id: string, o: { key?: string; directory?: string; format: 'table' | 'ndjson'; out?: string; wait: string }) => {
+  .addOption(waitOption())
+  .action(async (id: string, o: { key?: string; directory?: string; format: 'table' | 'ndjson'; out?: string; wait: number }) => {
     const [{ decryptResultLines, decryptResultStream, waitForResults }, { directoryReceiptKeys }, { downloadProgress, ndjsonLinesWriter, tableWriter }, { NODE_ENVELOPE, nodeSha256 }] = await resultsCommand();
     const client = await api();
-    const listing = await waitForResults(client, id, Number(o.wait) * 1000);
+    const listing = await waitForResults(client, id, o.wait * 1000);
     const keyFile = o.key ?? join(globals().pkiDir, 'units', listing.recipientUnit, 'encryption.jwk');
     const key = await readKey(keyFile);
     const receiptKeys = directoryReceiptKeys(o.directory ?? join(globals().pkiDir, 'directory'));
