@@ -9,9 +9,12 @@ import type { DirectoryCache } from '../unit/directory-cache';
 /** A unit's ancestry: the directory cache's (services' `directory.ancestry`). */
 type Ancestry = DirectoryCache['ancestry'];
 import { effectiveState } from './expire';
-import type { InquiryRow } from './view';
+import { readInquiries, type InquiryRow, type InquiryView } from './view';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `id` can name an inquiry at all: a malformed one must not reach the uuid cast in SQL. */
+export const isInquiryId = (id: string) => UUID.test(id);
 
 /**
  * The one answer for "no such inquiry" and "an inquiry you may not see": same status, same
@@ -65,4 +68,18 @@ export async function findVisibleInquiry(
   const found = await findInquiry(db, id, { ...options, now: ctx.clock(), ancestry: ctx.directory.ancestry });
   if (!found || !ctx.policy.authorize(ctx.principal, 'inquiry.read', found.resource).allowed) throw inquiryNotFound();
   return found;
+}
+
+/**
+ * Reads an inquiry the caller may read together with its view — one statement, the same read
+ * authorizing it and showing it — or throws `inquiryNotFound()`.
+ */
+export async function readVisibleInquiry(ctx: RequestContext, id: string): Promise<{ row: InquiryRow; resource: InquiryResource; view: InquiryView }> {
+  if (!UUID.test(id)) throw inquiryNotFound();
+  const [found] = await readInquiries(ctx.db, eq(inquiries.id, id));
+  if (!found) throw inquiryNotFound();
+  const now = ctx.clock();
+  const resource = await inquiryResource(found.row, now, (unitId) => ctx.directory.ancestry(unitId, ctx.db));
+  if (!ctx.policy.authorize(ctx.principal, 'inquiry.read', resource).allowed) throw inquiryNotFound();
+  return { row: found.row, resource, view: found.view(now) };
 }
