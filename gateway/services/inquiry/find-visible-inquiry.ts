@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { inquiries } from '../../db/schema';
 import { ServiceError } from '../../errors';
@@ -79,7 +79,22 @@ export async function readVisibleInquiry(ctx: RequestContext, id: string): Promi
   const [found] = await readInquiries(ctx.db, eq(inquiries.id, id));
   if (!found) throw inquiryNotFound();
   const now = ctx.clock();
-  const resource = await inquiryResource(found.row, now, (unitId) => ctx.directory.ancestry(unitId, ctx.db));
+  return { row: found.row, resource: await authorizeRead(ctx, found.row, now), view: found.view(now) };
+}
+
+/**
+ * Reads an inquiry the caller may read with `extra` (a correlated subquery on `"inquiries"`,
+ * e.g. its parts and results) in one statement, or throws `inquiryNotFound()`.
+ */
+export async function readVisibleInquiryWith<E>(ctx: RequestContext, id: string, extra: SQL<E>): Promise<{ row: InquiryRow; resource: InquiryResource; extra: E }> {
+  if (!UUID.test(id)) throw inquiryNotFound();
+  const [found] = await ctx.db.select({ row: inquiries, extra }).from(inquiries).where(eq(inquiries.id, id));
+  if (!found) throw inquiryNotFound();
+  return { row: found.row, resource: await authorizeRead(ctx, found.row, ctx.clock()), extra: found.extra as E };
+}
+
+async function authorizeRead(ctx: RequestContext, row: InquiryRow, now: Date): Promise<InquiryResource> {
+  const resource = await inquiryResource(row, now, (unitId) => ctx.directory.ancestry(unitId, ctx.db));
   if (!ctx.policy.authorize(ctx.principal, 'inquiry.read', resource).allowed) throw inquiryNotFound();
-  return { row: found.row, resource, view: found.view(now) };
+  return resource;
 }
