@@ -16,8 +16,9 @@
 // The gateway runs in this process: with its V8 settings, as main.ts applies them (a run without
 // them aborted once in Deoptimizer::DoComputeBuiltinContinuation on a loaded machine).
 import '../gateway/runtime-flags';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Command } from 'commander';
@@ -37,8 +38,10 @@ const opts = new Command('bench:load')
   .option('--inquiries <n>', 'inquiries per concurrency level', '160')
   .option('--levels <list>', 'concurrency levels', '1,8,32')
   .option('--statements', 'also print the SQL statements per inquiry of each level, most frequent first')
+  .option('--cpu-profile <dir>', "write this process's CPU profile of the measured levels (gateway, adapters and clients: all run here) to <dir> as a .cpuprofile (Chrome DevTools, speedscope)")
+  .option('--skip-baselines', 'skip the raw mTLS gRPC and PostgreSQL commit baselines (about 8 s)')
   .parse()
-  .opts<{ inquiries: string; levels: string; statements?: boolean }>();
+  .opts<{ inquiries: string; levels: string; statements?: boolean; cpuProfile?: string; skipBaselines?: boolean }>();
 const perLevel = Number(opts.inquiries);
 const levels = opts.levels.split(',').map(Number);
 
@@ -52,11 +55,26 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
   if (text && /^\s*commit\b/i.test(text)) counts.commits++;
   if (opts.statements && text) {
-    const shape = text.replace(/\s+/g, ' ').slice(0, 140);
+    const shape = statementShape(text);
     statements.set(shape, (statements.get(shape) ?? 0) + 1);
   }
   return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof pg.Client.prototype.query;
+
+/**
+ * A statement with its literals replaced by `?`: quoted strings, uuids and numbers (not the `$n`
+ * of a parameter), so one statement sent with ids spelled into its text (an advisory lock's key,
+ * drizzle's `sql.raw`, a LISTEN) counts as one line, not one per id.
+ */
+function statementShape(text: string): string {
+  return text
+    .replace(/'(?:[^']|'')*'/g, '?')
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '?')
+    .replace(/(?<![$\w])-?\d+(?:\.\d+)?\b/g, '?')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 160);
+}
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
@@ -188,18 +206,26 @@ const policyDir = await policiesWithoutFairUseLimits();
 const fed = await bootFederation({ env: { QIAO_POLICY_DIR: policyDir }, logLevel: 'warn' });
 try {
   const dbUrl = await currentDatabaseUrl(fed);
-  const baseline = {
-    grpc1: await rawGrpcUnary(fed, 1, 2000),
-    grpc32: await rawGrpcUnary(fed, 32, 2000),
-    pg1: await rawPostgresCommits(dbUrl, 1, 2000),
-    pg8: await rawPostgresCommits(dbUrl, 8, 2000),
-  };
+  const baseline = opts.skipBaselines
+    ? null
+    : {
+        grpc1: await rawGrpcUnary(fed, 1, 2000),
+        grpc32: await rawGrpcUnary(fed, 32, 2000),
+        pg1: await rawPostgresCommits(dbUrl, 1, 2000),
+        pg8: await rawPostgresCommits(dbUrl, 8, 2000),
+      };
+  const profiler = opts.cpuProfile ? await startCpuProfile() : null;
   const results = [];
   for (const level of levels) results.push(await runLevel(fed, level, perLevel));
+  if (profiler) console.log(`CPU profile written to ${await profiler.stop(opts.cpuProfile!)}`);
 
   console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, PostgreSQL at ${dbUrl.replace(/\/\/[^@]*@/, '//')}`);
-  console.log(`raw mTLS gRPC unary calls/s: ${fmt(baseline.grpc1)} (1 at a time), ${fmt(baseline.grpc32)} (32 at a time)`);
-  console.log(`raw PostgreSQL commits/s (BEGIN; INSERT; COMMIT): ${fmt(baseline.pg1)} (1 connection), ${fmt(baseline.pg8)} (8 connections)\n`);
+  console.log(`load average (1, 5, 15 min): ${loadavg().map((n) => n.toFixed(2)).join(', ')}`);
+  if (baseline) {
+    console.log(`raw mTLS gRPC unary calls/s: ${fmt(baseline.grpc1)} (1 at a time), ${fmt(baseline.grpc32)} (32 at a time)`);
+    console.log(`raw PostgreSQL commits/s (BEGIN; INSERT; COMMIT): ${fmt(baseline.pg1)} (1 connection), ${fmt(baseline.pg8)} (8 connections)`);
+  }
+  console.log('');
   console.log('| concurrency | inquiries | inquiries/s | SQL statements / inquiry | commits / inquiry | CPU ms / inquiry | ' + STEPS.map((s) => `${s} p50 / p95 / p99 ms`).join(' | ') + ' |');
   console.log('|---|---|---|---|---|---|' + STEPS.map(() => '---').join('|') + '|');
   for (const r of results) {
@@ -218,6 +244,28 @@ try {
 } finally {
   await fed.close();
   await rm(policyDir, { recursive: true, force: true });
+}
+
+/**
+ * Profiles this process from now until `stop`, which writes the profile into `dir` and returns
+ * its path. The gateway runs in this process (with the adapters and the clients), so its frames
+ * are those under gateway/.
+ */
+async function startCpuProfile(): Promise<{ stop(dir: string): Promise<string> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(dir) {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      await mkdir(dir, { recursive: true });
+      const file = join(resolve(dir), `load-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+      await writeFile(file, JSON.stringify(profile));
+      return file;
+    },
+  };
 }
 
 /** The URL of the fresh database the federation's gateway uses. */

@@ -40,6 +40,7 @@ import type { ReadinessProbes } from './services/health/check-ready';
 import { catalogueRoutes } from './routes/catalogue';
 import { departmentRoutes } from './routes/departments';
 import type { AuditWriter } from './services/audit/commitments';
+import { createAuditGroupCommit } from './services/audit/group-commit';
 import { createDenialLimiter, type DenialLimiter } from './services/audit/denial-limit';
 import { createInquiryWatch, type InquiryWatch } from './services/inquiry/watch';
 import { createDirectoryCache } from './services/unit/directory-cache';
@@ -103,6 +104,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     fanout: deps.fanout,
     results: deps.results,
     audit: deps.audit,
+    downloadAudit: createAuditGroupCommit({ db: deps.db, audit: deps.audit }),
     signatures: {
       required: deps.config.signatures.required,
       ...(deps.directoryAuthorityKey ? { authorityJwk: deps.directoryAuthorityKey } : {}),

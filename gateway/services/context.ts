@@ -7,6 +7,7 @@ import type { Db } from '../db/client';
 import type { ApprovalPolicy } from '../policy/approval-policy';
 import type { PolicyEngine } from '../policy/authorize';
 import type { AuditWriter } from './audit/commitments';
+import type { AuditGroupCommit } from './audit/group-commit';
 import type { DepartmentActivity } from '../departments/activity';
 import type { DepartmentHealth } from '../departments/health';
 import type { ReadinessProbes } from './health/check-ready';
@@ -44,6 +45,8 @@ export interface Services {
   results: ResultReader;
   /** The audit log's commitment key and its id: what `appendAudit` needs besides the transaction. */
   audit: AuditWriter;
+  /** Appends the downloads' audit entries, those arriving together in one transaction (audit/group-commit.ts); absent (services built by hand), each its own. */
+  downloadAudit?: AuditGroupCommit;
   /** Signed statements and decisions: required or not, and the directory authority key their certificates are checked with. */
   /** `revocations`: the directory's signed revocation list (proto/node/revocation-source.ts), checked at submit and decide. */
   signatures: { required: boolean; authorityJwk?: JWK; revocations?: RevocationSource };

@@ -133,6 +133,18 @@ describe('GET /v1/inquiries/:id/results/:department', () => {
     });
   });
 
+  it('audits each of several downloads started at once, with its own request id, and serves each whole', async () => {
+    const downloaded = async () => (await gw.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, id))).filter((e) => e.action === 'result.downloaded');
+    const before = (await downloaded()).length;
+    const responses = await Promise.all(Array.from({ length: 4 }, () => gw.as(gw.users.investigator).download(id, 'public_security')));
+    for (const res of responses) {
+      expect(res.status).toBe(200);
+      expect(Buffer.from(res.bytes).equals(stored.ciphertext)).toBe(true);
+    }
+    const entries = (await downloaded()).slice(before);
+    expect(entries.map((e) => e.requestId).sort()).toEqual(responses.map((r) => r.headers.get('x-request-id')).sort());
+  });
+
   it('reads the chunks as the body is consumed, not all at once', async () => {
     let pulled = 0;
     const counting = await createTestGateway({

@@ -1,4 +1,4 @@
-import { and, count, eq, gte, sql } from 'drizzle-orm';
+import { and, eq, gte, or, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client';
 import { inquiries } from '../../db/schema';
 import { ServiceError } from '../../errors';
@@ -14,8 +14,9 @@ export function policyDay(now: Date, utcOffsetMinutes: number): { start: Date; e
 
 /**
  * Refuses a submission that would take the investigator or the unit past a daily limit of the
- * policy. Runs inside the submission's transaction after taking a per-unit advisory lock, so two
- * concurrent submissions of one unit are counted one after the other and cannot both slip under.
+ * policy. Runs inside the submission's transaction after taking the investigator's and the unit's
+ * advisory locks, so two concurrent submissions of one unit are counted one after the other and
+ * cannot both slip under.
  * Every submission counts, whatever became of it: withdrawing does not give quota back.
  */
 export async function enforceFairUse(
@@ -25,16 +26,24 @@ export async function enforceFairUse(
   subjects: number,
   now: Date,
 ): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`qiao.fair-use.user:${who.userId}`}))`);
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`qiao.fair-use.unit:${who.unitId}`}))`);
+  // Two statements: both locks (the investigator's, then the unit's, in that order for every
+  // submission), then both days' usage in one scan of the two indexes.
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtext(${`qiao.fair-use.user:${who.userId}`})), pg_advisory_xact_lock(hashtext(${`qiao.fair-use.unit:${who.unitId}`}))`,
+  );
   const { start, end } = policyDay(now, policy.fairUse.utcOffsetMinutes);
-  const usage = async (condition: ReturnType<typeof eq>) => {
-    const [row] = await tx
-      .select({ inquiries: count(), subjects: sql<string>`coalesce(sum(jsonb_array_length(${inquiries.subjects})), 0)` })
-      .from(inquiries)
-      .where(and(condition, gte(inquiries.createdAt, start)));
-    return { inquiries: Number(row!.inquiries), subjects: Number(row!.subjects) };
-  };
+  const byUser = sql`${inquiries.createdBy} = ${who.userId}`;
+  const byUnit = sql`${inquiries.unitId} = ${who.unitId}`;
+  const subjectCount = sql`jsonb_array_length(${inquiries.subjects})`;
+  const [row] = await tx
+    .select({
+      userInquiries: sql<string>`count(*) filter (where ${byUser})`,
+      userSubjects: sql<string>`coalesce(sum(${subjectCount}) filter (where ${byUser}), 0)`,
+      unitInquiries: sql<string>`count(*) filter (where ${byUnit})`,
+      unitSubjects: sql<string>`coalesce(sum(${subjectCount}) filter (where ${byUnit}), 0)`,
+    })
+    .from(inquiries)
+    .where(and(or(eq(inquiries.createdBy, who.userId), eq(inquiries.unitId, who.unitId)), gte(inquiries.createdAt, start)));
   const check = (scope: string, limits: Limits, used: { inquiries: number; subjects: number }) => {
     const over =
       used.inquiries + 1 > limits.inquiriesPerDay
@@ -48,6 +57,6 @@ export async function enforceFairUse(
       retryAt: end,
     });
   };
-  check('per investigator', policy.fairUse.perInvestigator, await usage(eq(inquiries.createdBy, who.userId)));
-  check('per unit', policy.fairUse.perUnit, await usage(eq(inquiries.unitId, who.unitId)));
+  check('per investigator', policy.fairUse.perInvestigator, { inquiries: Number(row!.userInquiries), subjects: Number(row!.userSubjects) });
+  check('per unit', policy.fairUse.perUnit, { inquiries: Number(row!.unitInquiries), subjects: Number(row!.unitSubjects) });
 }

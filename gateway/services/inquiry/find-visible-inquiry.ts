@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { inquiries } from '../../db/schema';
 import { ServiceError } from '../../errors';
@@ -9,9 +9,12 @@ import type { DirectoryCache } from '../unit/directory-cache';
 /** A unit's ancestry: the directory cache's (services' `directory.ancestry`). */
 type Ancestry = DirectoryCache['ancestry'];
 import { effectiveState } from './expire';
-import type { InquiryRow } from './view';
+import { readInquiries, type InquiryRow, type InquiryView } from './view';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `id` can name an inquiry at all: a malformed one must not reach the uuid cast in SQL. */
+export const isInquiryId = (id: string) => UUID.test(id);
 
 /**
  * The one answer for "no such inquiry" and "an inquiry you may not see": same status, same
@@ -65,4 +68,33 @@ export async function findVisibleInquiry(
   const found = await findInquiry(db, id, { ...options, now: ctx.clock(), ancestry: ctx.directory.ancestry });
   if (!found || !ctx.policy.authorize(ctx.principal, 'inquiry.read', found.resource).allowed) throw inquiryNotFound();
   return found;
+}
+
+/**
+ * Reads an inquiry the caller may read together with its view — one statement, the same read
+ * authorizing it and showing it — or throws `inquiryNotFound()`.
+ */
+export async function readVisibleInquiry(ctx: RequestContext, id: string): Promise<{ row: InquiryRow; resource: InquiryResource; view: InquiryView }> {
+  if (!UUID.test(id)) throw inquiryNotFound();
+  const [found] = await readInquiries(ctx.db, eq(inquiries.id, id));
+  if (!found) throw inquiryNotFound();
+  const now = ctx.clock();
+  return { row: found.row, resource: await authorizeRead(ctx, found.row, now), view: found.view(now) };
+}
+
+/**
+ * Reads an inquiry the caller may read with `extra` (a correlated subquery on `"inquiries"`,
+ * e.g. its parts and results) in one statement, or throws `inquiryNotFound()`.
+ */
+export async function readVisibleInquiryWith<E>(ctx: RequestContext, id: string, extra: SQL<E>): Promise<{ row: InquiryRow; resource: InquiryResource; extra: E }> {
+  if (!UUID.test(id)) throw inquiryNotFound();
+  const [found] = await ctx.db.select({ row: inquiries, extra }).from(inquiries).where(eq(inquiries.id, id));
+  if (!found) throw inquiryNotFound();
+  return { row: found.row, resource: await authorizeRead(ctx, found.row, ctx.clock()), extra: found.extra as E };
+}
+
+async function authorizeRead(ctx: RequestContext, row: InquiryRow, now: Date): Promise<InquiryResource> {
+  const resource = await inquiryResource(row, now, (unitId) => ctx.directory.ancestry(unitId, ctx.db));
+  if (!ctx.policy.authorize(ctx.principal, 'inquiry.read', resource).allowed) throw inquiryNotFound();
+  return resource;
 }

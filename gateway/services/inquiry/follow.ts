@@ -3,8 +3,7 @@ import { isFinalStatus, type InquiryView } from '../../../proto/api';
 import { describeError } from '../../logger';
 import { ServiceError } from '../../errors';
 import type { RequestContext } from '../context';
-import { findVisibleInquiry } from './find-visible-inquiry';
-import { loadInquiryViews } from './view';
+import { inquiryNotFound, isInquiryId, readVisibleInquiry } from './find-visible-inquiry';
 
 /**
  * An inquiry's views as it progresses, for GET /v1/inquiries/{id}/events: the current one at
@@ -13,8 +12,46 @@ import { loadInquiryViews } from './view';
  * is the ordinary 404 — and again at every change, so a reader who loses access stops hearing.
  */
 export async function followInquiry({ ctx, input, signal }: { ctx: RequestContext; input: { id: string }; signal: AbortSignal }): Promise<AsyncIterable<InquiryView>> {
-  const first = await findVisibleInquiry(ctx, ctx.db, input.id);
-  return follow(ctx, first.row.id, signal);
+  // Listening before the first read, so a change committed while it runs is not missed; that
+  // read both authorizes the stream and is its first event. Not heard from again once `signal`
+  // aborts, even if the stream is never read.
+  if (!isInquiryId(input.id)) throw inquiryNotFound();
+  const changes = listen(ctx, input.id, signal);
+  try {
+    const first = await readVisibleInquiry(ctx, input.id);
+    return follow(ctx, first.row.id, signal, first.view, changes);
+  } catch (err) {
+    changes.stop();
+    throw err;
+  }
+}
+
+/** Changes of one inquiry, heard from `subscribe` until `stop` (once, whichever of abort or the stream's end comes first). */
+interface Changes {
+  changed: boolean;
+  wake?: () => void;
+  stop(): void;
+}
+
+function listen(ctx: RequestContext, id: string, signal: AbortSignal): Changes {
+  const onAbort = () => changes.wake?.();
+  let unsubscribe: (() => void) | undefined = ctx.watch.subscribe(id, () => {
+    changes.changed = true;
+    changes.wake?.();
+  });
+  const changes: Changes = {
+    changed: false,
+    stop() {
+      unsubscribe?.();
+      unsubscribe = undefined;
+      signal.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', stopOnAbort);
+    },
+  };
+  const stopOnAbort = () => changes.stop();
+  signal.addEventListener('abort', onAbort);
+  signal.addEventListener('abort', stopOnAbort);
+  return changes;
 }
 
 /** setTimeout's longest delay (about 24.8 days); a longer one fires at once. */
@@ -27,61 +64,56 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export const FOLLOW_READ_RETRIES = 5;
 const FOLLOW_RETRY_MS = 1_000;
 
-async function* follow(ctx: RequestContext, id: string, signal: AbortSignal): AsyncGenerator<InquiryView> {
-  let changed = true;
-  let wake: (() => void) | undefined;
-  const unsubscribe = ctx.watch.subscribe(id, () => {
-    changed = true;
-    wake?.();
-  });
-  const onAbort = () => wake?.();
-  signal.addEventListener('abort', onAbort);
+async function* follow(ctx: RequestContext, id: string, signal: AbortSignal, first: InquiryView, changes: Changes): AsyncGenerator<InquiryView> {
   let last = '';
   let failures = 0;
   let expiry: ReturnType<typeof setTimeout> | undefined;
+  let pending: InquiryView | undefined = first;
   try {
     while (!signal.aborted) {
-      if (changed) {
-        changed = false;
-        let view: InquiryView | undefined;
-        try {
-          const found = await findVisibleInquiry(ctx, ctx.db, id).catch((err: unknown) => {
-            if (err instanceof ServiceError && err.code === 'not_found') return null; // no longer visible: the stream ends
-            throw err;
-          });
-          if (!found) return;
-          [view] = await loadInquiryViews(ctx.db, [found.row], ctx.clock());
-          failures = 0;
-        } catch (err) {
-          if (err instanceof ServiceError || ++failures > FOLLOW_READ_RETRIES) throw err;
-          ctx.logger.warn({ requestId: ctx.requestId, inquiryId: id, failure: describeError(err), attempt: failures }, 'event stream could not read the inquiry; trying again');
-          changed = true;
-          await sleep(FOLLOW_RETRY_MS * failures, undefined, { signal }).catch(() => {});
-          continue;
+      if (pending || changes.changed) {
+        let view = pending;
+        pending = undefined;
+        if (!view) {
+          changes.changed = false;
+          try {
+            const found = await readVisibleInquiry(ctx, id).catch((err: unknown) => {
+              if (err instanceof ServiceError && err.code === 'not_found') return null; // no longer visible: the stream ends
+              throw err;
+            });
+            if (!found) return;
+            view = found.view;
+            failures = 0;
+          } catch (err) {
+            if (err instanceof ServiceError || ++failures > FOLLOW_READ_RETRIES) throw err;
+            ctx.logger.warn({ requestId: ctx.requestId, inquiryId: id, failure: describeError(err), attempt: failures }, 'event stream could not read the inquiry; trying again');
+            changes.changed = true;
+            await sleep(FOLLOW_RETRY_MS * failures, undefined, { signal }).catch(() => {});
+            continue;
+          }
         }
         const text = JSON.stringify(view);
         if (text !== last) {
           last = text;
-          yield view!;
+          yield view;
         }
-        if (isFinalStatus(view!.status)) return;
+        if (isFinalStatus(view.status)) return;
         // A pending inquiry expires without any row changing: wake when it does.
         clearTimeout(expiry);
-        if (view!.expiresAt && view!.status === 'pending_approval') {
-          const ms = Date.parse(view!.expiresAt) - ctx.clock().getTime() + 10;
+        if (view.expiresAt && view.status === 'pending_approval') {
+          const ms = Date.parse(view.expiresAt) - ctx.clock().getTime() + 10;
           expiry = setTimeout(() => {
-            changed = true;
-            wake?.();
+            changes.changed = true;
+            changes.wake?.();
           }, Math.min(Math.max(0, ms), MAX_TIMER_MS));
           expiry.unref();
         }
       }
-      if (!changed && !signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
+      if (!changes.changed && !signal.aborted) await new Promise<void>((resolve) => (changes.wake = resolve));
+      changes.wake = undefined;
     }
   } finally {
     clearTimeout(expiry);
-    unsubscribe();
-    signal.removeEventListener('abort', onAbort);
+    changes.stop();
   }
 }

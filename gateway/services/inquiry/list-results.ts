@@ -1,42 +1,32 @@
-import { asc, eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { InquiryResults } from '../../../proto/api/results';
-import { inquiryParts, results } from '../../db/schema';
+import type { PartStatus } from '../../db/schema';
 import { ServiceError } from '../../errors';
 import type { RequestContext } from '../context';
 import { deriveInquiryStatus } from './derive-status';
-import { findVisibleInquiry } from './find-visible-inquiry';
+import { readVisibleInquiryWith } from './find-visible-inquiry';
 
-/** What each department has answered so far: metadata only, the ciphertext is downloaded per department. */
+type ResultSummary = InquiryResults['results'][number] & { status: PartStatus };
+
+/** Each part of the enclosing inquiry with its stored result's metadata (nulls before one), by department. */
+const partsWithResults = sql<ResultSummary[]>`coalesce((
+  select json_agg(json_build_object('department', p.department, 'categories', p.categories, 'status', p.status, 'attempts', p.attempts,
+    'failureReason', p.failure_reason, 'format', r.format, 'records', r.records, 'bytes', r.bytes, 'sha256', r.sha256,
+    'warrantId', r.warrant_id, 'receipt', r.receipt) order by p.department)
+  from inquiry_parts p left join results r on r.part_id = p.id where p.inquiry_id = "inquiries"."id"), '[]'::json)`;
+
+/**
+ * What each department has answered so far: metadata only, the ciphertext is downloaded per
+ * department. One statement reads the inquiry, which authorizes it, and its parts' results.
+ */
 export async function listInquiryResults({ ctx, input }: { ctx: RequestContext; input: { id: string } }): Promise<InquiryResults> {
-  const { row, resource } = await findVisibleInquiry(ctx, ctx.db, input.id);
+  const { row, resource, extra: parts } = await readVisibleInquiryWith(ctx, input.id, partsWithResults);
   const verdict = ctx.policy.authorize(ctx.principal, 'result.read', resource);
   if (!verdict.allowed) throw new ServiceError('permission_denied', verdict.reason);
-
-  const rows = await ctx.db
-    .select({ part: inquiryParts, result: results })
-    .from(inquiryParts)
-    .leftJoin(results, eq(results.partId, inquiryParts.id))
-    .where(eq(inquiryParts.inquiryId, row.id))
-    .orderBy(asc(inquiryParts.department));
   return {
     inquiryId: row.id,
-    status: deriveInquiryStatus(
-      row.state,
-      rows.map((r) => r.part),
-    ),
+    status: deriveInquiryStatus(row.state, parts),
     recipientUnit: row.unitId,
-    results: rows.map(({ part, result }) => ({
-      department: part.department,
-      categories: part.categories,
-      status: part.status,
-      attempts: part.attempts,
-      failureReason: part.failureReason,
-      format: result?.format ?? null,
-      records: result?.records ?? null,
-      bytes: result?.bytes ?? null,
-      sha256: result?.sha256 ?? null,
-      warrantId: result?.warrantId ?? null,
-      receipt: result?.receipt ?? null,
-    })),
+    results: parts,
   };
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, or, type SQL } from 'drizzle-orm';
 import { inquiries } from '../../db/schema';
 import { ServiceError } from '../../errors';
 import type { Principal } from '../../auth/principal';
@@ -6,7 +6,7 @@ import type { PolicyEngine, UnitRef } from '../../policy/authorize';
 import type { RequestContext } from '../context';
 import { stateCondition } from './expire';
 import type { InquiryView, ListInquiriesQuery } from '../../../proto/api/inquiries';
-import { loadInquiryViews } from './view';
+import { readInquiries } from './view';
 
 /**
  * The inquiries the caller may read, newest first. What the caller may not read never leaves the
@@ -30,13 +30,9 @@ export async function listInquiries({ ctx, input }: { ctx: RequestContext; input
   }
   if (visible.length === 0) return { items: [] };
   const now = ctx.clock();
-  const rows = await ctx.db
-    .select()
-    .from(inquiries)
-    .where(and(or(...visible), query.state ? stateCondition(query.state, now) : undefined))
-    .orderBy(desc(inquiries.createdAt), desc(inquiries.id))
-    .limit(query.limit);
-  return { items: await loadInquiryViews(ctx.db, rows, now) };
+  // One statement: the rows and everything their views show (view.ts).
+  const found = await readInquiries(ctx.db, and(or(...visible), query.state ? stateCondition(query.state, now) : undefined), { limit: query.limit });
+  return { items: found.map((f) => f.view(now)) };
 }
 
 /**

@@ -1,10 +1,10 @@
-import { and, eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { DEPARTMENT_NAME } from '../../../proto/identity';
-import { inquiryParts, results } from '../../db/schema';
+import type { PartStatus } from '../../db/schema';
 import { ServiceError } from '../../errors';
-import { appendAudit } from '../audit/append-audit';
+import { createAuditGroupCommit } from '../audit/group-commit';
 import type { RequestContext } from '../context';
-import { findVisibleInquiry } from './find-visible-inquiry';
+import { readVisibleInquiryWith } from './find-visible-inquiry';
 
 export interface ResultDownload {
   inquiryId: string;
@@ -20,12 +20,31 @@ export interface ResultDownload {
   release(): void;
 }
 
+interface PartWithResult {
+  id: string;
+  department: string;
+  status: PartStatus;
+  failureReason: string | null;
+  result: { warrantId: string; format: string; records: number; bytes: number; sha256: string } | null;
+}
+
+/** The enclosing inquiry's part for `department` (null: no such part, or no valid name) with its stored result's metadata. */
+const partFor = (department: string | null) => sql<PartWithResult | null>`(
+  select json_build_object('id', p.id, 'department', p.department, 'status', p.status, 'failureReason', p.failure_reason,
+    'result', case when r.part_id is null then null else json_build_object('warrantId', r.warrant_id, 'format', r.format,
+      'records', r.records, 'bytes', r.bytes, 'sha256', r.sha256) end)
+  from inquiry_parts p left join results r on r.part_id = p.id
+  where p.inquiry_id = "inquiries"."id" and p.department = ${department}::text)`;
+
 /** How long a client refused for want of a download slot is told to wait. */
 const DOWNLOAD_RETRY_SECONDS = 5;
 
 /**
- * Opens one department's result for download and records the download. The entry is written
- * when the download starts: whether the client read it all is not the gateway's to know.
+ * Opens one department's result for download and records the download. One statement reads the
+ * inquiry, which authorizes it, with the part and its result. The entry is written when the
+ * download starts, committed before the first byte goes out (with the entries of downloads
+ * starting at the same time: `ctx.downloadAudit`, group-commit.ts); whether the client read it
+ * all is not the gateway's to know.
  */
 export async function openResultDownload({
   ctx,
@@ -34,19 +53,14 @@ export async function openResultDownload({
   ctx: RequestContext;
   input: { id: string; department: string };
 }): Promise<ResultDownload> {
-  const { row, resource } = await findVisibleInquiry(ctx, ctx.db, input.id);
+  // A name no department can have (a NUL, say) is never sent: it matches no part.
+  const department = DEPARTMENT_NAME.test(input.department) ? input.department : null;
+  const { row, resource, extra: part } = await readVisibleInquiryWith(ctx, input.id, partFor(department));
   const verdict = ctx.policy.authorize(ctx.principal, 'result.download', resource);
   if (!verdict.allowed) throw new ServiceError('permission_denied', verdict.reason);
 
-  const missing = () => new ServiceError('not_found', 'this inquiry has no part for that department');
-  if (!DEPARTMENT_NAME.test(input.department)) throw missing();
-  const [found] = await ctx.db
-    .select({ part: inquiryParts, result: results })
-    .from(inquiryParts)
-    .leftJoin(results, eq(results.partId, inquiryParts.id))
-    .where(and(eq(inquiryParts.inquiryId, row.id), eq(inquiryParts.department, input.department)));
-  if (!found) throw missing();
-  const { part, result } = found;
+  if (!part) throw new ServiceError('not_found', 'this inquiry has no part for that department');
+  const { result } = part;
   if (part.status !== 'succeeded' || !result) {
     const why = part.status === 'failed' ? `the part failed${part.failureReason ? `: ${part.failureReason}` : ''}` : `the part is ${part.status}`;
     throw new ServiceError('failed_precondition', `no result from ${part.department} yet: ${why}`);
@@ -61,15 +75,13 @@ export async function openResultDownload({
     );
   }
   try {
-    await ctx.db.transaction((tx) =>
-      appendAudit(tx, {
+    await (ctx.downloadAudit ?? createAuditGroupCommit(ctx)).append({
       action: 'result.downloaded',
       actor: { userId: ctx.principal.userId, unitId: ctx.principal.unitId },
       inquiryId: row.id,
       requestId: ctx.requestId,
       details: { department: part.department, warrantId: result.warrantId, records: result.records, bytes: result.bytes, sha256: result.sha256 },
-    }, ctx.audit),
-    );
+    });
   } catch (error) {
     slot.release();
     throw error;
