@@ -102,6 +102,11 @@ export interface LeasedPart {
   attempts: number;
 }
 
+/** The worker no longer holds the part: another worker took it over. Nothing of this attempt may be applied. */
+export class LeaseLost extends Error {
+  override readonly name = 'LeaseLost';
+}
+
 /** This worker still holds this attempt of the part. */
 export function leaseHeld(workerId: string, part: Pick<LeasedPart, 'id' | 'attempts'>) {
   return and(eq(inquiryParts.id, part.id), eq(inquiryParts.status, 'running'), eq(inquiryParts.leaseOwner, workerId), eq(inquiryParts.attempts, part.attempts));
