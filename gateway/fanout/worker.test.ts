@@ -144,6 +144,19 @@ describe('fan-out worker (fake departments)', () => {
     expect(logLines.join('')).not.toContain(SUBJECT_ID);
   });
 
+  it('stores an answer past the flush size: the chunks flushed while it streamed and the rest with the answer, in order', async () => {
+    const { part } = await onlyPart();
+    const ciphertext = randomBytes(2.5 * 1024 ** 2);
+    const directory = new FakeDepartmentDirectory({ public_security: answerWith(ciphertext, 7, { chunkSize: 64 * 1024 }) });
+
+    expect(await worker(directory).runOnce()).toBe(1);
+
+    const jti = String(directory.calls[0]!.claims.jti);
+    expect(await partRow(part.id)).toMatchObject({ status: 'succeeded' });
+    expect((await database.db.select().from(resultChunks).where(eq(resultChunks.partId, part.id))).length).toBe(40);
+    expect((await readAll(openResultStream(database.db, part.id, jti))).equals(ciphertext)).toBe(true);
+  });
+
   it('retries after a failed attempt, with backoff, and then succeeds', async () => {
     const { part, inquiryId } = await onlyPart();
     const t = clock();
