@@ -106,7 +106,7 @@ async function attemptPart(ctx: ProcessContext, part: ClaimedPart, span: Span, p
   try {
     const client = ctx.directory.client(part.department);
     const warrant = await inSpan(tracer, 'warrant.issue', {}, async (issuing) => {
-      // Issued with the others of its claim (the worker), or alone (a test's runOnce path, the harness).
+      // Issued with the others of its claim (the worker), or alone (processPart called directly: the test harness).
       const outcome =
         (await prepared?.warrant) ??
         (await issueWarrants(ctx.db, { parts: [part], workerId: ctx.workerId, signer: ctx.signer, catalogue: ctx.catalogue, now, audit: ctx.audit })).get(part.id)!;
