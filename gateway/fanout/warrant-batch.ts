@@ -3,7 +3,16 @@ import type { Catalogue } from '../catalogue';
 import type { Db } from '../db/client';
 import { warrants } from '../db/schema';
 import { appendAuditEntries, type AuditWriter } from '../services/audit/append-audit';
-import { signPartWarrant, warrantIssuedEntry, warrantRow, type IssuedWarrant, type WarrantPart, type WarrantSigner } from '../warrants/issue-warrant';
+import {
+  loadWarrantSource,
+  signPartWarrant,
+  warrantIssuedEntry,
+  warrantRow,
+  type IssuedWarrant,
+  type WarrantPart,
+  type WarrantSigner,
+  type WarrantSource,
+} from '../warrants/issue-warrant';
 import { LeaseLost } from './receive-answer';
 
 /** A part of one claim, with the attempt its lease is for (the fencing number, claim.ts). */
@@ -20,7 +29,8 @@ export type WarrantOutcome = { ok: true; warrant: IssuedWarrant } | { ok: false;
  * Issues the warrants of the parts of one claim in ONE transaction: each part fenced by its lease
  * and given its warrant id, every warrant stored, every `warrant.issued` entry appended (one lock
  * of the audit log for all). A warrant is still committed together with its audit entry, and
- * before it leaves; what is saved is a transaction, a fence and an audit append per part.
+ * before it leaves; what is saved is a transaction, a fence and an audit append per part, and the
+ * reads of an inquiry shared by several of the parts.
  *
  * Each part gets its own outcome and never rejects: a part whose warrant cannot be built, or
  * whose lease is gone, does not keep the others from being issued.
@@ -31,10 +41,18 @@ export async function issueWarrants(
 ): Promise<Map<string, WarrantOutcome>> {
   const outcomes = new Map<string, WarrantOutcome>();
   const signed: { part: LeasedWarrantPart; warrant: IssuedWarrant }[] = [];
+  // An approval makes all its parts due at once: their inquiry and approvals are read once.
+  const sources = new Map<string, Promise<WarrantSource>>();
+  const sourceOf = (inquiryId: string) => {
+    let source = sources.get(inquiryId);
+    if (!source) sources.set(inquiryId, (source = loadWarrantSource(db, inquiryId)));
+    return source;
+  };
   await Promise.all(
     input.parts.map(async (part) => {
       try {
-        signed.push({ part, warrant: await signPartWarrant(db, { part, signer: input.signer, catalogue: input.catalogue, now: input.now }) });
+        const warrant = await signPartWarrant(db, { part, signer: input.signer, catalogue: input.catalogue, now: input.now, source: sourceOf(part.inquiryId) });
+        signed.push({ part, warrant });
       } catch (error) {
         outcomes.set(part.id, { ok: false, error });
       }

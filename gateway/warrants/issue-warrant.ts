@@ -45,18 +45,22 @@ export class WarrantIssueError extends Error {
   }
 }
 
-/** Claims of the warrant for one part: read from the inquiry, its approvals, its unit and the catalogue. */
-export async function buildWarrantClaims(
-  db: DbOrTx,
-  input: { part: WarrantPart; catalogue: Catalogue; pseudonymKey: Uint8Array; now: Date; ttlMs: number; jti?: string },
-): Promise<WarrantClaims> {
-  const { part } = input;
+/** What the warrants of an inquiry are built from: the inquiry, its unit's key, its approvals. Read once for all its parts. */
+export interface WarrantSource {
+  inquiry: typeof inquiries.$inferSelect;
+  unitKey: JWK;
+  unitKeyCert: string | null;
+  approvals: { userId: string; unitId: string; decidedAt: Date; signature: string | null; certificate: string | null }[];
+}
+
+/** Reads what an inquiry's warrants are built from, and refuses an inquiry no warrant may be issued for. */
+export async function loadWarrantSource(db: DbOrTx, inquiryId: string): Promise<WarrantSource> {
   const [row] = await db
     .select({ inquiry: inquiries, unitKey: units.encryptionKey, unitKeyCert: units.encryptionKeyCert })
     .from(inquiries)
     .innerJoin(units, eq(units.id, inquiries.unitId))
-    .where(eq(inquiries.id, part.inquiryId));
-  if (!row) throw new WarrantIssueError('inquiry_not_found', `inquiry ${part.inquiryId} not found`);
+    .where(eq(inquiries.id, inquiryId));
+  if (!row) throw new WarrantIssueError('inquiry_not_found', `inquiry ${inquiryId} not found`);
   const { inquiry, unitKey, unitKeyCert } = row;
   if (inquiry.state !== 'approved') throw new WarrantIssueError('not_approved', `inquiry is ${inquiry.state}, not approved`);
   if (!unitKey) throw new WarrantIssueError('no_recipient_key', `unit ${inquiry.unitId} has no public encryption key`);
@@ -74,6 +78,25 @@ export async function buildWarrantClaims(
     .where(and(eq(inquiryDecisions.inquiryId, inquiry.id), eq(inquiryDecisions.decision, 'approve')))
     .orderBy(asc(inquiryDecisions.decidedAt));
   if (approvals.length === 0) throw new WarrantIssueError('no_approvals', 'inquiry has no approvals');
+  return { inquiry, unitKey, unitKeyCert, approvals };
+}
+
+/** Claims of the warrant for one part: read from the inquiry, its approvals, its unit and the catalogue. */
+export async function buildWarrantClaims(
+  db: DbOrTx,
+  input: { part: WarrantPart; catalogue: Catalogue; pseudonymKey: Uint8Array; now: Date; ttlMs: number; jti?: string },
+): Promise<WarrantClaims> {
+  return warrantClaimsFrom(await loadWarrantSource(db, input.part.inquiryId), input);
+}
+
+/** Claims of the warrant for one part of the inquiry `source` was read for. */
+export function warrantClaimsFrom(
+  source: WarrantSource,
+  input: { part: WarrantPart; catalogue: Catalogue; pseudonymKey: Uint8Array; now: Date; ttlMs: number; jti?: string },
+): WarrantClaims {
+  const { part } = input;
+  const { inquiry, unitKey, unitKeyCert, approvals } = source;
+  if (inquiry.id !== part.inquiryId) throw new Error(`warrant source is for inquiry ${inquiry.id}, not the part's ${part.inquiryId}`);
 
   const categories: Record<string, string[]> = {};
   for (const category of part.categories) {
@@ -147,9 +170,9 @@ export interface IssuedWarrant {
 /** Builds and signs the warrant of one part; nothing is stored yet (see `issueWarrant`, and fanout/warrant-batch.ts). */
 export async function signPartWarrant(
   db: DbOrTx,
-  input: { part: WarrantPart; signer: WarrantSigner; catalogue: Catalogue; now: Date },
+  input: { part: WarrantPart; signer: WarrantSigner; catalogue: Catalogue; now: Date; source?: Promise<WarrantSource> },
 ): Promise<IssuedWarrant> {
-  const claims = await buildWarrantClaims(db, {
+  const claims = warrantClaimsFrom(await (input.source ?? loadWarrantSource(db, input.part.inquiryId)), {
     part: input.part,
     catalogue: input.catalogue,
     pseudonymKey: input.signer.pseudonymKey,
