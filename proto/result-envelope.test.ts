@@ -10,6 +10,8 @@ import {
   encryptResult,
   FRAME_PLAINTEXT_BYTES,
   fflateCodec,
+  importedResultKeyCount,
+  RESULT_ALG,
   MAX_COMPRESSED_FRAME_BYTES,
   RESULT_FORMAT,
   RESULT_FORMAT_V1,
@@ -176,6 +178,22 @@ describe('encrypt / decrypt', () => {
     const a = await encryptResult(vector.records, publicJwk, binding);
     const b = await encryptResult(vector.records, publicJwk, binding);
     expect(equalBytes(a, b)).toBe(false);
+  });
+
+  it('imports a key once: results to and from the same unit key reuse it, another key is imported anew', async () => {
+    const other = await generateKeyPair(RESULT_ALG, { crv: 'P-256', extractable: true });
+    const otherPublic = await exportJWK(other.publicKey);
+    const otherPrivate = await exportJWK(other.privateKey);
+    const before = importedResultKeyCount();
+    for (let i = 0; i < 3; i++) {
+      // Fresh copies each time, as a command line reads its key file: found by the key, not the object.
+      const sealed = await encryptResult(vector.records, { ...otherPublic }, binding);
+      expect(await decryptResult(sealed, { ...otherPrivate }, binding)).toEqual(vector.records);
+    }
+    expect(importedResultKeyCount() - before).toBe(2); // the public key and the private one
+    // A private JWK under the same public members but another d is not served the kept key.
+    const wrong = { ...otherPrivate, d: privateJwk.d };
+    await expect(decryptResult(await encryptResult(vector.records, otherPublic, binding), wrong, binding)).rejects.toThrow();
   });
 
   it('refuses to encrypt to a private key', async () => {

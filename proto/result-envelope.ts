@@ -1,6 +1,6 @@
 import { deflateSync, inflateSync } from 'fflate';
 import { CompactEncrypt, compactDecrypt, importJWK, type CryptoKey, type JWK } from 'jose';
-import { bufferSource, concatBytes, decodeUtf8, encodeU16, encodeU32, encodeUtf8, readU32, writeU64 } from './bytes';
+import { bufferSource, concatBytes, decodeUtf8, encodeHex, encodeU16, encodeU32, encodeUtf8, readU32, writeU64 } from './bytes';
 import { sha256 } from './hash';
 
 /**
@@ -230,7 +230,7 @@ export class ResultEncryptor {
     const framesInFlight = checkFramesInFlight(options.framesInFlight ?? FRAMES_IN_FLIGHT);
     const format = checkFormat(options.format ?? RESULT_FORMAT);
     const rawKey = crypto.getRandomValues(new Uint8Array(32));
-    const publicKey = await importJWK({ ...recipientPublicJwk, alg: RESULT_ALG }, RESULT_ALG);
+    const publicKey = await importResultKey(recipientPublicJwk);
     const jwe = await new CompactEncrypt(rawKey)
       .setProtectedHeader({
         alg: RESULT_ALG,
@@ -460,7 +460,7 @@ export class ResultDecryptor {
     const jwe = decodeUtf8(jweBytes);
     let plaintext: Uint8Array;
     try {
-      const key = isCryptoKey(this.privateKey) ? this.privateKey : await importJWK({ ...this.privateKey, alg: RESULT_ALG }, RESULT_ALG);
+      const key = isCryptoKey(this.privateKey) ? this.privateKey : await importResultKey(this.privateKey);
       ({ plaintext } = await compactDecrypt(jwe, key, {
         keyManagementAlgorithms: [RESULT_ALG],
         contentEncryptionAlgorithms: [RESULT_ENC],
@@ -661,6 +661,38 @@ export async function decryptResult(bytes: Uint8Array, privateJwk: JWK | CryptoK
  * `response.body.pipeThrough(createDecryptionStream(key, binding))` gives the NDJSON plaintext.
  */
 /** A WebCrypto key rather than a JWK (a JWK is a plain object with `kty`; a CryptoKey has `type` and `algorithm`). */
+/**
+ * Imported result keys (ECDH-ES), found again by the key's members: an adapter encrypts every
+ * answer to one of a few units' keys and a client opens every result of a run with its one unit
+ * key, and a WebCrypto import costs about as much as the key agreement it serves. Bounded, least
+ * recently used dropped first. A private key is found by its public members and the SHA-256 of its
+ * `d`, so the map's keys hold no private key material; only the members that make the key are
+ * imported.
+ */
+type ImportedKey = Awaited<ReturnType<typeof importJWK>>;
+const importedResultKeys = new Map<string, Promise<ImportedKey>>();
+const MAX_IMPORTED_RESULT_KEYS = 256;
+
+export function importResultKey(jwk: JWK): Promise<ImportedKey> {
+  const members: JWK = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, ...(jwk.y ? { y: jwk.y } : {}), ...(jwk.d ? { d: jwk.d } : {}) };
+  const id = [jwk.kty, jwk.crv, jwk.x, jwk.y ?? '', jwk.d ? encodeHex(sha256(jwk.d)) : ''].join('\0');
+  let key = importedResultKeys.get(id);
+  if (key) {
+    importedResultKeys.delete(id); // most recently used last
+  } else {
+    if (importedResultKeys.size >= MAX_IMPORTED_RESULT_KEYS) importedResultKeys.delete(importedResultKeys.keys().next().value!);
+    key = importJWK({ ...members, alg: RESULT_ALG }, RESULT_ALG);
+    key.catch(() => importedResultKeys.delete(id));
+  }
+  importedResultKeys.set(id, key);
+  return key;
+}
+
+/** How many result keys are imported and kept (tests). */
+export function importedResultKeyCount(): number {
+  return importedResultKeys.size;
+}
+
 function isCryptoKey(key: JWK | CryptoKey): key is CryptoKey {
   return !('kty' in key) && 'algorithm' in key;
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../db/client';
 import { inquiryParts } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
-import { claimDueParts } from './claim';
+import { claimDueParts, TAKEN_OVER_REASON } from './claim';
 import { preparePart, seedApprovedInquiry } from './test-fixtures';
 
 let database: Database;
@@ -63,7 +63,31 @@ describe('claimDueParts', () => {
 
     const taken = await claimDueParts(db, { workerId: 'w2', now: at(30_001), leaseMs: 30_000, limit: 10 });
     expect(taken.map((p) => p.id)).toEqual([part.id]);
-    expect(taken[0]).toMatchObject({ leaseOwner: 'w2', attempts: 2, status: 'running' });
+    expect(taken[0]).toMatchObject({ leaseOwner: 'w2', attempts: 2, status: 'running', takenOver: true, failureReason: TAKEN_OVER_REASON });
+  });
+
+  it('keeps the reason of a pending part and does not call its claim a takeover', async () => {
+    const { db } = database;
+    const { inquiryId } = await seedApprovedInquiry(db);
+    const part = await preparePart(db, inquiryId, { nextAttemptAt: at(-1000) });
+    await db.update(inquiryParts).set({ failureReason: 'transport: bank unreachable' }).where(eq(inquiryParts.id, part.id));
+
+    const [claimed] = await claimDueParts(db, { workerId: 'w1', now: T0, leaseMs: 30_000, limit: 10 });
+    expect(claimed).toMatchObject({ id: part.id, takenOver: false, failureReason: 'transport: bank unreachable' });
+  });
+
+  it('never takes back a part the worker itself has in flight, even after its lease ran out', async () => {
+    const { db } = database;
+    const { inquiryId } = await seedApprovedInquiry(db);
+    const part = await preparePart(db, inquiryId, { nextAttemptAt: at(-1000) });
+    await claimDueParts(db, { workerId: 'w1', now: T0, leaseMs: 30_000, limit: 10 });
+
+    expect(await claimDueParts(db, { workerId: 'w1', now: at(60_000), leaseMs: 30_000, limit: 10, exclude: [part.id] })).toEqual([]);
+    const [row] = await db.select().from(inquiryParts).where(eq(inquiryParts.id, part.id));
+    expect(row).toMatchObject({ leaseOwner: 'w1', attempts: 1 });
+    // Another replica still takes it over.
+    const taken = await claimDueParts(db, { workerId: 'w2', now: at(60_000), leaseMs: 30_000, limit: 10, exclude: ['00000000-0000-4000-8000-000000000000'] });
+    expect(taken.map((p) => p.id)).toEqual([part.id]);
   });
 
   it('never takes finished parts', async () => {

@@ -1,4 +1,4 @@
-import { inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import { leaseHeld } from './receive-answer';
 import type { Db } from '../db/client';
 import { inquiryParts } from '../db/schema';
@@ -8,54 +8,70 @@ export type ClaimedPart = typeof inquiryParts.$inferSelect & {
   takenOver?: boolean;
 };
 
+/**
+ * The `failure_reason` a claim writes when it takes over a running part whose lease ran out: the
+ * attempt before ended without a word (its worker died or stalled). It is also how the claim
+ * tells a takeover from a pending part in the one statement's RETURNING, which sees only the
+ * new values.
+ */
+export const TAKEN_OVER_REASON = 'taken over: the worker that held the part did not renew its lease before it ran out';
+
 export interface ClaimOptions {
   workerId: string;
   now: Date;
   leaseMs: number;
   limit: number;
+  /**
+   * Parts this worker already has in flight: never claimed again, even when their lease ran out
+   * (a renewal that came late, the event loop stalled). Taking them over would run the same part
+   * twice in this process; their own renewal or fence settles them.
+   */
+  exclude?: readonly string[];
 }
 
 /**
  * Takes up to `limit` due parts and leases them to `workerId`: pending parts, and running parts
- * whose lease has expired (their worker died), whose next attempt is due. One statement locks
- * the rows with SKIP LOCKED and writes the lease, so two workers never take the same part.
+ * whose lease has expired (their worker died), whose next attempt is due. One statement, no
+ * transaction: the subquery locks the rows with SKIP LOCKED and the UPDATE writes the lease and
+ * returns the rows, so two workers never take the same part and a claim costs one round trip.
+ * The subquery is not correlated, so it runs once and the UPDATE leases at most `limit` rows.
  *
  * The attempt counter goes up at claim time, not at the end: a part that crashes its worker
  * still uses up its attempts instead of taking workers down forever. The returned `attempts` is
  * the fencing token of this lease; every later write of the attempt checks it.
- *
- * MATERIALIZED keeps the locking subquery from being inlined into the UPDATE, where the
- * planner could run it more than once and lease more than `limit` rows.
  */
 export async function claimDueParts(db: Db, options: ClaimOptions): Promise<ClaimedPart[]> {
-  const now = options.now.toISOString();
-  const leaseUntil = new Date(options.now.getTime() + options.leaseMs).toISOString();
-  return db.transaction(async (tx) => {
-    const claimed = await tx.execute(sql`
-      WITH due AS MATERIALIZED (
-        SELECT id, status AS previous_status FROM inquiry_parts
-        WHERE (status = 'pending' OR (status = 'running' AND lease_expires_at < ${now}::timestamptz))
-          AND next_attempt_at <= ${now}::timestamptz
-        ORDER BY next_attempt_at, id
-        LIMIT ${options.limit}
-        FOR UPDATE SKIP LOCKED
-      )
-      UPDATE inquiry_parts AS p
-      SET status = 'running',
-          lease_owner = ${options.workerId},
-          lease_expires_at = ${leaseUntil}::timestamptz,
-          attempts = p.attempts + 1,
-          updated_at = ${now}::timestamptz
-      FROM due
-      WHERE p.id = due.id
-      RETURNING p.id, due.previous_status`);
-    // Both drivers (node-postgres, PGlite) answer a raw query with `{ rows }`.
-    const rows = (claimed as unknown as { rows: { id: string; previous_status: string }[] }).rows;
-    if (rows.length === 0) return [];
-    const takenOver = new Set(rows.filter((r) => r.previous_status === 'running').map((r) => r.id));
-    const parts = await tx.select().from(inquiryParts).where(inArray(inquiryParts.id, rows.map((r) => r.id))).orderBy(inquiryParts.nextAttemptAt);
-    return parts.map((part) => ({ ...part, takenOver: takenOver.has(part.id) }));
-  });
+  const { now } = options;
+  const exclude = options.exclude ?? [];
+  const due = db
+    .select({ id: inquiryParts.id })
+    .from(inquiryParts)
+    .where(
+      and(
+        or(eq(inquiryParts.status, 'pending'), and(eq(inquiryParts.status, 'running'), lt(inquiryParts.leaseExpiresAt, now))),
+        lte(inquiryParts.nextAttemptAt, now),
+        exclude.length > 0 ? notInArray(inquiryParts.id, [...exclude]) : undefined,
+      ),
+    )
+    .orderBy(inquiryParts.nextAttemptAt, inquiryParts.id)
+    .limit(options.limit)
+    .for('update', { skipLocked: true });
+  // SET's right-hand sides read the row as it was: `status` is still the old one there.
+  const parts = await db
+    .update(inquiryParts)
+    .set({
+      status: 'running',
+      leaseOwner: options.workerId,
+      leaseExpiresAt: new Date(now.getTime() + options.leaseMs),
+      attempts: sql`${inquiryParts.attempts} + 1`,
+      updatedAt: now,
+      failureReason: sql`CASE WHEN ${inquiryParts.status} = 'running' THEN ${TAKEN_OVER_REASON} ELSE ${inquiryParts.failureReason} END`,
+    })
+    .where(inArray(inquiryParts.id, due))
+    .returning();
+  // RETURNING has no order: the longest-waiting first, as the subquery chose them.
+  parts.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return parts.map((part) => ({ ...part, takenOver: part.failureReason === TAKEN_OVER_REASON }));
 }
 
 /**

@@ -9,12 +9,13 @@ import type { CallObserver, DepartmentCallRecord } from '../departments/activity
 import { DepartmentCallError, PERMANENT_CALL_FAILURES, type DepartmentDirectory } from '../departments/client';
 import { REFUSALS } from '../../proto/refusal';
 import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
-import { issueWarrant, WarrantIssueError, type WarrantSigner } from '../warrants/issue-warrant';
+import { WarrantIssueError, type WarrantSigner } from '../warrants/issue-warrant';
+import { issueWarrants, type WarrantOutcome } from './warrant-batch';
 import type { ClaimedPart } from './claim';
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { contextFromTraceparent, inSpan } from '../../proto/node/tracing';
 import { tracer } from '../telemetry';
-import { AttemptFailure, leaseHeld, receiveAnswer, recordAnswer, type Answer } from './receive-answer';
+import { AttemptFailure, LeaseLost, leaseHeld, receiveAnswer, recordAnswer, type Answer } from './receive-answer';
 
 export interface ProcessContext {
   db: Db;
@@ -39,12 +40,20 @@ export interface ProcessContext {
   audit: AuditWriter;
   /** Told how each call to a department ended (metrics, the departments view). */
   observeCall?: CallObserver;
+  /** Told when a retry of a part is scheduled: the worker wakes itself then instead of waiting for its poll. */
+  retryScheduled?: (nextAttemptAt: Date) => void;
 }
 
 export type PartOutcome = 'succeeded' | 'retrying' | 'failed' | 'lease_lost' | 'interrupted';
 
-/** The worker no longer holds the part: another worker took it over. Nothing of this attempt may be applied. */
-class LeaseLost extends Error {}
+/**
+ * What the worker prepared for an attempt: the warrant of the part, issued with the others of its
+ * claim (warrant-batch.ts), and the claim's clock reading it was issued at.
+ */
+export interface PreparedAttempt {
+  now: Date;
+  warrant: Promise<WarrantOutcome | undefined>;
+}
 
 /**
  * One attempt at one claimed part: warrant (stored and logged before it leaves), call, chunks
@@ -53,29 +62,43 @@ class LeaseLost extends Error {}
  * lost its part cannot overwrite the work of the one that took it over, and the results row
  * (keyed by part) is written at most once.
  */
-export function processPart(ctx: ProcessContext, part: ClaimedPart): Promise<PartOutcome> {
+export function processPart(ctx: ProcessContext, part: ClaimedPart, prepared?: PreparedAttempt): Promise<PartOutcome> {
   const attributes = { 'qiao.inquiry_id': part.inquiryId, 'qiao.part_id': part.id, 'qiao.department': part.department, 'qiao.attempt': part.attempts };
   // A child of the request that made the part pending: one trace from the approval to the answer.
   return inSpan(tracer, 'fanout.part', { attributes }, async (span) => {
-    const outcome = await attemptPart(ctx, part, span);
+    const outcome = await attemptPart(ctx, part, span, prepared);
     span.setAttribute('qiao.part_outcome', outcome);
     if (outcome === 'failed') span.setStatus({ code: SpanStatusCode.ERROR, message: 'part failed' });
     return outcome;
   }, contextFromTraceparent(part.traceParent));
 }
 
-async function attemptPart(ctx: ProcessContext, part: ClaimedPart, span: Span): Promise<PartOutcome> {
-  const log = ctx.logger.child({ partId: part.id, inquiryId: part.inquiryId, department: part.department, attempt: part.attempts });
-  const now = ctx.now();
+/**
+ * Why no warrant may be issued for this attempt (the part's deadline passed, it is what kills its
+ * workers, no adapter is configured for its department), or null: the worker asks before it
+ * issues the warrants of a claim, the attempt again before it runs.
+ */
+export function attemptBlocker(ctx: Pick<ProcessContext, 'maxAttempts' | 'directory'>, part: ClaimedPart, now: Date): unknown {
   const lastFailure = part.failureReason ? ` (last failure: ${part.failureReason})` : '';
-  if (now.getTime() >= part.deadlineAt.getTime()) {
-    return settleFailure(ctx, part, log, null, new AttemptFailure(`deadline passed${lastFailure}`, true));
-  }
+  if (now.getTime() >= part.deadlineAt.getTime()) return new AttemptFailure(`deadline passed${lastFailure}`, true);
   if (part.takenOver && part.attempts > ctx.maxAttempts) {
     // The attempt before ended without a word (its worker died mid-call), and too many did: the
     // part may be what kills them.
-    return settleFailure(ctx, part, log, null, new AttemptFailure(`gave up after ${ctx.maxAttempts} attempts${lastFailure}`, true));
+    return new AttemptFailure(`gave up after ${ctx.maxAttempts} attempts${lastFailure}`, true);
   }
+  try {
+    ctx.directory.client(part.department);
+  } catch (err) {
+    return err;
+  }
+  return null;
+}
+
+async function attemptPart(ctx: ProcessContext, part: ClaimedPart, span: Span, prepared?: PreparedAttempt): Promise<PartOutcome> {
+  const log = ctx.logger.child({ partId: part.id, inquiryId: part.inquiryId, department: part.department, attempt: part.attempts });
+  const now = prepared?.now ?? ctx.now();
+  const blocker = attemptBlocker(ctx, part, now);
+  if (blocker) return settleFailure(ctx, part, log, null, blocker);
 
   let warrantId: string | null = null;
   /** When the department call started; null before it and once its end is observed. */
@@ -83,24 +106,13 @@ async function attemptPart(ctx: ProcessContext, part: ClaimedPart, span: Span): 
   try {
     const client = ctx.directory.client(part.department);
     const warrant = await inSpan(tracer, 'warrant.issue', {}, async (issuing) => {
-      const issued = await issueWarrant(ctx.db, {
-        part,
-        signer: ctx.signer,
-        catalogue: ctx.catalogue,
-        now,
-        attempt: part.attempts,
-        audit: ctx.audit,
-        fence: async (tx, claims) => {
-          const held = await tx
-            .update(inquiryParts)
-            .set({ warrantId: claims.jti, updatedAt: now })
-            .where(leaseHeld(ctx.workerId, part))
-            .returning({ id: inquiryParts.id });
-          if (held.length === 0) throw new LeaseLost();
-        },
-      });
-      issuing.setAttribute('qiao.warrant_jti', issued.claims.jti);
-      return issued;
+      // Issued with the others of its claim (the worker), or alone (processPart called directly: the test harness).
+      const outcome =
+        (await prepared?.warrant) ??
+        (await issueWarrants(ctx.db, { parts: [part], workerId: ctx.workerId, signer: ctx.signer, catalogue: ctx.catalogue, now, audit: ctx.audit })).get(part.id)!;
+      if (!outcome.ok) throw outcome.error;
+      issuing.setAttribute('qiao.warrant_jti', outcome.warrant.claims.jti);
+      return outcome.warrant;
     });
     warrantId = warrant.claims.jti;
     span.setAttribute('qiao.warrant_jti', warrantId);
@@ -237,6 +249,7 @@ async function settleFailure(
       .set({ status: 'pending', nextAttemptAt, leaseOwner: null, leaseExpiresAt: null, updatedAt: now, failureReason: failure.reason })
       .where(leaseHeld(ctx.workerId, part))
       .returning({ id: inquiryParts.id });
+    if (retried.length) ctx.retryScheduled?.(nextAttemptAt);
     log.warn(
       { warrantId, code: failure.code, nextAttemptAt, ...(failure.code === 'TLS' ? { reason: failure.reason } : {}) },
       failure.code === 'TLS' ? 'attempt failed on the department certificate, retry scheduled' : 'attempt failed, retry scheduled',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { inquiryParts, resultChunks, results } from '../db/schema';
+import { inquiryParts, resultChunks } from '../db/schema';
 import { DepartmentCallError, type ResultFrame } from '../departments/client';
 import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
 import { copyChunksIn, copyPool } from '../services/result/chunk-copy';
@@ -27,9 +27,17 @@ export interface Answer {
   chunks: number;
   /** The department's signed receipt, stored as received: the command line verifies it, not the gateway. */
   receipt: string | null;
+  /**
+   * The last chunks, not stored yet (less than about 1 MiB: all of a small answer): `recordAnswer`
+   * writes them in its one statement, instead of a round trip and a commit of their own.
+   */
+  unstored: { seq: number; data: Uint8Array }[];
 }
 
-/** Header, chunks (stored one by one as they arrive), trailer; anything else is a failed attempt. */
+/**
+ * Header, chunks (stored about 1 MiB at a time as they arrive), trailer; anything else is a failed
+ * attempt. What is left after the last full flush is returned unstored (`Answer.unstored`).
+ */
 export async function receiveAnswer(
   db: Db,
   { part, warrantId, maxAnswerBytes }: { part: { id: string; department: string }; warrantId: string; maxAnswerBytes: number },
@@ -82,7 +90,6 @@ export async function receiveAnswer(
       trailer = frame.trailer;
     }
   }
-  await flush();
   if (format === null) throw new AttemptFailure('protocol: empty answer');
   if (!trailer) throw new AttemptFailure('protocol: answer ended without a trailer');
   const sha256 = digest.digest('hex');
@@ -90,7 +97,8 @@ export async function receiveAnswer(
   if (trailer.sha256.toLowerCase() !== sha256) throw new AttemptFailure('integrity: trailer sha256 does not match the chunks received');
   if (!Number.isSafeInteger(trailer.records) || trailer.records < 0) throw new AttemptFailure('protocol: bad record count');
   if (trailer.receipt && trailer.receipt.length > 16 * 1024) throw new AttemptFailure('protocol: receipt larger than 16 KiB');
-  return { format, records: trailer.records, bytes, sha256, chunks: seq, receipt: trailer.receipt || null };
+  const unstored = pending.map(({ seq, data }) => ({ seq, data }));
+  return { format, records: trailer.records, bytes, sha256, chunks: seq, receipt: trailer.receipt || null, unstored };
 }
 
 /** The part as the worker holds it: which part, and the attempt its lease is for. */
@@ -102,43 +110,55 @@ export interface LeasedPart {
   attempts: number;
 }
 
+/** The worker no longer holds the part: another worker took it over. Nothing of this attempt may be applied. */
+export class LeaseLost extends Error {
+  override readonly name = 'LeaseLost';
+}
+
 /** This worker still holds this attempt of the part. */
 export function leaseHeld(workerId: string, part: Pick<LeasedPart, 'id' | 'attempts'>) {
   return and(eq(inquiryParts.id, part.id), eq(inquiryParts.status, 'running'), eq(inquiryParts.leaseOwner, workerId), eq(inquiryParts.attempts, part.attempts));
 }
 
 /**
- * The one write of a received answer — the part's result row, the part succeeded, the
- * `department.answered` entry — in one transaction, fenced by the lease: nothing is written, and
- * false returned, when the worker no longer holds this attempt of the part. The chunks are already
- * stored (`receiveAnswer`); those of earlier attempts that never completed are dropped here.
+ * The one write of a received answer — the part succeeded, its result row, the chunks not stored
+ * yet, the chunks of earlier attempts dropped: ONE statement, each of its parts conditioned on the
+ * fenced part update — and the `department.answered` entry, in one transaction: nothing is
+ * written, and false returned, when the worker no longer holds this attempt of the part.
  */
 export async function recordAnswer(
   db: Db,
   audit: AuditWriter,
   input: { part: LeasedPart; workerId: string; warrantId: string; answer: Answer; completedAt: Date },
 ): Promise<boolean> {
-  const { part, warrantId, answer, completedAt } = input;
+  const { part, warrantId, answer } = input;
+  const completedAt = input.completedAt.toISOString();
   return db.transaction(async (tx) => {
-    const done = await tx
-      .update(inquiryParts)
-      .set({ status: 'succeeded', completedAt, updatedAt: completedAt, leaseOwner: null, leaseExpiresAt: null, failureReason: null })
-      .where(and(leaseHeld(input.workerId, part), eq(inquiryParts.warrantId, warrantId)))
-      .returning({ id: inquiryParts.id });
-    if (done.length === 0) return false;
-    await tx.insert(results).values({
-      partId: part.id,
-      inquiryId: part.inquiryId,
-      department: part.department,
-      warrantId,
-      format: answer.format,
-      records: answer.records,
-      bytes: answer.bytes,
-      sha256: answer.sha256,
-      chunks: answer.chunks,
-      receipt: answer.receipt,
-    });
-    await tx.delete(resultChunks).where(and(eq(resultChunks.partId, part.id), ne(resultChunks.warrantId, warrantId)));
+    // Chunk bytes as hex text: one array parameter both drivers (node-postgres, PGlite) send alike.
+    const written = await tx.execute(sql`
+      WITH done AS (
+        UPDATE inquiry_parts
+        SET status = 'succeeded', completed_at = ${completedAt}::timestamptz, updated_at = ${completedAt}::timestamptz,
+            lease_owner = NULL, lease_expires_at = NULL, failure_reason = NULL
+        WHERE id = ${part.id}::uuid AND status = 'running' AND lease_owner = ${input.workerId}
+          AND attempts = ${part.attempts}::integer AND warrant_id = ${warrantId}
+        RETURNING id
+      ), result AS (
+        INSERT INTO results (part_id, inquiry_id, department, warrant_id, format, records, bytes, sha256, chunks, receipt)
+        SELECT id, ${part.inquiryId}::uuid, ${part.department}, ${warrantId}, ${answer.format}, ${answer.records}::integer,
+               ${answer.bytes}::bigint, ${answer.sha256}, ${answer.chunks}::integer, ${answer.receipt}::text
+        FROM done
+      ), stored AS (
+        INSERT INTO result_chunks (part_id, warrant_id, seq, data)
+        SELECT done.id, ${warrantId}, c.seq, decode(c.data, 'hex')
+        FROM done, unnest(${sql.param(answer.unstored.map((c) => c.seq))}::integer[],
+                          ${sql.param(answer.unstored.map((c) => Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength).toString('hex')))}::text[]) AS c(seq, data)
+      ), stale AS (
+        DELETE FROM result_chunks WHERE part_id = ${part.id}::uuid AND warrant_id <> ${warrantId} AND EXISTS (SELECT 1 FROM done)
+      )
+      SELECT count(*)::integer AS n FROM done`);
+    // Both drivers answer a raw query with `{ rows }`.
+    if ((written as unknown as { rows: { n: number }[] }).rows[0]?.n !== 1) return false;
     await appendAudit(
       tx,
       {

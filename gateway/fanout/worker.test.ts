@@ -12,7 +12,7 @@ import { DepartmentCallError } from '../departments/client';
 import { answerFrames, answerWith, FakeDepartmentDirectory, refuseWith, type FakeBehaviour } from '../departments/fake-client';
 import { createAuditWriter } from '../services/audit/append-audit';
 import { openResultStream } from '../services/result/read-result';
-import { claimDueParts } from './claim';
+import { claimDueParts, TAKEN_OVER_REASON } from './claim';
 import { preparePart, seedApprovedInquiry } from './test-fixtures';
 import { DEFAULT_CATALOGUE_FILE, startFanoutWorker, type FanoutWorkerOptions } from './worker';
 
@@ -142,6 +142,19 @@ describe('fan-out worker (fake departments)', () => {
     });
     expect(audit[1]!.details).toMatchObject({ warrantId: claims.jti, records: 4, bytes: 10_000, sha256: result!.sha256 });
     expect(logLines.join('')).not.toContain(SUBJECT_ID);
+  });
+
+  it('stores an answer past the flush size: the chunks flushed while it streamed and the rest with the answer, in order', async () => {
+    const { part } = await onlyPart();
+    const ciphertext = randomBytes(2.5 * 1024 ** 2);
+    const directory = new FakeDepartmentDirectory({ public_security: answerWith(ciphertext, 7, { chunkSize: 64 * 1024 }) });
+
+    expect(await worker(directory).runOnce()).toBe(1);
+
+    const jti = String(directory.calls[0]!.claims.jti);
+    expect(await partRow(part.id)).toMatchObject({ status: 'succeeded' });
+    expect((await database.db.select().from(resultChunks).where(eq(resultChunks.partId, part.id))).length).toBe(40);
+    expect((await readAll(openResultStream(database.db, part.id, jti))).equals(ciphertext)).toBe(true);
   });
 
   it('retries after a failed attempt, with backoff, and then succeeds', async () => {
@@ -339,7 +352,7 @@ describe('fan-out worker (fake departments)', () => {
     expect(directory.calls).toEqual([]);
     expect(await partRow(part.id)).toMatchObject({
       status: 'failed',
-      failureReason: 'gave up after 3 attempts (last failure: department: UNAVAILABLE down)',
+      failureReason: `gave up after 3 attempts (last failure: ${TAKEN_OVER_REASON})`,
     });
     expect((await auditOf(inquiryId)).map((e) => e.action)).toEqual(['part.failed']);
   });
@@ -404,6 +417,88 @@ describe('fan-out worker (fake departments)', () => {
     await done;
     await w.stop();
     expect((await partRow(part.id)).status).toBe('succeeded');
+  });
+});
+
+describe('fan-out worker costs and fairness', () => {
+  it('issues the warrants of one claim together: every one stored and audited before its call', async () => {
+    await database.db.update(inquiryParts).set({ status: 'failed', leaseOwner: null });
+    const { inquiryId } = await seedApprovedInquiry(database.db, { categories: ['household', 'real_estate'] });
+    const a = await preparePart(database.db, inquiryId, { nextAttemptAt: new Date(Date.now() - 2000) });
+    const b = await preparePart(database.db, inquiryId, { department: 'natural_resources', nextAttemptAt: new Date(Date.now() - 1000) });
+    const auditedBeforeCall: boolean[] = [];
+    const honest = answerWith(randomBytes(100), 1);
+    const checked: FakeBehaviour = async function* (call) {
+      const issued = await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'warrant.issued'));
+      auditedBeforeCall.push(issued.some((e) => e.details.warrantId === call.claims.jti));
+      yield* honest(call);
+    };
+
+    expect(await worker(new FakeDepartmentDirectory({ public_security: checked, natural_resources: checked })).runOnce()).toBe(2);
+
+    expect(auditedBeforeCall).toEqual([true, true]);
+    expect([(await partRow(a.id)).status, (await partRow(b.id)).status]).toEqual(['succeeded', 'succeeded']);
+    const entries = await auditOf(inquiryId);
+    const issued = entries.filter((e) => e.action === 'warrant.issued');
+    // One append under one lock: consecutive entries, written at the same moment.
+    expect(issued.map((e) => e.details.partId).sort()).toEqual([a.id, b.id].sort());
+    expect(issued[1]!.id - issued[0]!.id).toBe(1);
+    expect(issued[0]!.occurredAt.getTime()).toBe(issued[1]!.occurredAt.getTime());
+    expect(new Set(issued.map((e) => e.details.warrantId))).toEqual(new Set([(await partRow(a.id)).warrantId, (await partRow(b.id)).warrantId]));
+  });
+
+  it('never takes back its own part after a late renewal: it renews, says how late, and finishes the one attempt', async () => {
+    const { part } = await onlyPart();
+    const t = clock();
+    let lateLine!: (line: string) => void;
+    const renewedLate = new Promise<string>((r) => (lateLine = r));
+    const watching = pino({ level: 'debug' }, { write: (line: string) => void (line.includes('lease renewed after it had run out') && lateLine(line)) });
+    let callStarted!: () => void;
+    const started = new Promise<void>((r) => (callStarted = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const honest = answerWith(randomBytes(100), 1);
+    const directory = new FakeDepartmentDirectory({
+      public_security: async function* (call) {
+        callStarted();
+        await released;
+        yield* honest(call);
+      },
+    });
+    const w = worker(directory, { now: t.now, logger: watching, leaseMs: 30_000, leaseRenewMs: 50 });
+
+    const run = w.runOnce();
+    await started;
+    t.advance(45_000); // the process "stalled": by its clock, its lease ran out 15 s ago
+    expect(await w.runOnce()).toBe(0); // its own part in flight is not due to itself
+    const line = JSON.parse(await renewedLate) as { partId: string; lateMs: number; level: number };
+    expect(line).toMatchObject({ partId: part.id, level: 40 });
+    expect(line.lateMs).toBeGreaterThanOrEqual(15_000);
+    release();
+    await run;
+
+    expect(await partRow(part.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(directory.calls).toHaveLength(1);
+  });
+
+  it('wakes itself at the time of a retry it scheduled, without waiting for its poll', async () => {
+    const { part } = await onlyPart();
+    let answered!: () => void;
+    const done = new Promise<void>((r) => (answered = r));
+    const honest = answerWith(randomBytes(10), 1);
+    const directory = new FakeDepartmentDirectory({
+      public_security: async function* (call) {
+        if (call.number === 1) yield* refuseWith('UNAVAILABLE', 'connection refused')(call);
+        yield* honest(call);
+        answered();
+      },
+    });
+    // The poll would come in an hour; only the retry's own timer can start the second attempt.
+    const w = worker(directory, { autoStart: true, pollIntervalMs: 3600_000, retryBaseMs: 100 });
+    w.wake();
+    await done;
+    await w.stop();
+    expect(await partRow(part.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
   });
 });
 

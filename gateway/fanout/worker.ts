@@ -7,7 +7,8 @@ import type { DepartmentDirectory } from '../departments/client';
 import type { AuditWriter } from '../services/audit/append-audit';
 import type { WarrantSigner } from '../warrants/issue-warrant';
 import { claimDueParts, renewLease, type ClaimedPart } from './claim';
-import { processPart, type ProcessContext } from './process';
+import { attemptBlocker, processPart, type PreparedAttempt, type ProcessContext } from './process';
+import { issueWarrants } from './warrant-batch';
 
 export const DEFAULT_CATALOGUE_FILE = fileURLToPath(new URL('../../policies/categories.json', import.meta.url));
 
@@ -107,6 +108,7 @@ export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
     now,
     audit: options.audit,
     ...(options.observeCall ? { observeCall: options.observeCall } : {}),
+    retryScheduled,
   };
   /** Parts in flight, by part id. */
   const active = new Map<string, Promise<void>>();
@@ -122,37 +124,59 @@ export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
     return catalogue;
   }
 
-  /** Claims due parts into the free slots and starts them; resolves to the parts started. */
-  function claim(): Promise<Promise<void>[]> {
+  /** Claims due parts into the free slots and starts them; resolves to the parts started and the slots it asked for. */
+  function claim(): Promise<{ started: Promise<void>[]; asked: number }> {
     claiming += 1;
     const run = claimQueue.then(async () => {
       const free = concurrency - active.size;
-      if (free <= 0 || stopping.signal.aborted) return [];
+      if (free <= 0 || stopping.signal.aborted) return { started: [], asked: 0 };
       const processContext = { ...ctx, catalogue: await loadedCatalogue() };
-      const parts = await claimDueParts(options.db, { workerId: options.workerId, now: now(), leaseMs: options.leaseMs, limit: free });
-      return parts.map((part) => start(processContext, part));
+      const at = now();
+      // Never its own parts in flight: a renewal that comes late must not make this worker take
+      // back a part it is still running (twice in one process).
+      const parts = await claimDueParts(options.db, { workerId: options.workerId, now: at, leaseMs: options.leaseMs, limit: free, exclude: [...active.keys()] });
+      // The warrants of the claim in one transaction; a part that may not get one settles on its own.
+      const issuable = parts.filter((part) => attemptBlocker(processContext, part, at) === null);
+      const batch =
+        issuable.length > 0
+          ? issueWarrants(options.db, { parts: issuable, workerId: options.workerId, signer: options.signer, catalogue: processContext.catalogue, now: at, audit: options.audit })
+          : null;
+      const started = parts.map((part) =>
+        start(processContext, part, batch && issuable.includes(part) ? { now: at, warrant: batch.then((outcomes) => outcomes.get(part.id)) } : undefined),
+      );
+      return { started, asked: free };
     });
     claimQueue = run.catch(() => {});
     return run.finally(() => (claiming -= 1));
   }
 
-  function start(processContext: Omit<ProcessContext, 'signal'>, part: ClaimedPart): Promise<void> {
+  function start(processContext: Omit<ProcessContext, 'signal'>, part: ClaimedPart, prepared: PreparedAttempt | undefined): Promise<void> {
     const cancel = new AbortController();
     const signal = AbortSignal.any([stopping.signal, cancel.signal]);
+    /** Until when this worker's lease runs, as last written. */
+    let leaseUntil = part.leaseExpiresAt?.getTime() ?? 0;
     const renewal = setInterval(() => {
-      renewLease(options.db, { workerId: options.workerId, part, now: now(), leaseMs: options.leaseMs }).then(
+      const at = now();
+      renewLease(options.db, { workerId: options.workerId, part, now: at, leaseMs: options.leaseMs }).then(
         (held) => {
           if (!held && !cancel.signal.aborted) {
             logger.warn({ partId: part.id }, 'lease lost while the call ran: call cancelled');
             cancel.abort();
+            return;
           }
+          if (!held) return;
+          // Renewed, but after the lease had run out (the process stalled, or the database was
+          // away): another replica could have taken the part meanwhile; the fence would have told.
+          const lateMs = at.getTime() - leaseUntil;
+          if (lateMs > 0) logger.warn({ partId: part.id, lateMs }, 'lease renewed after it had run out');
+          leaseUntil = at.getTime() + options.leaseMs;
         },
         // The database is away: keep the call going; if the lease runs out meanwhile, the fence
         // of every later write keeps this attempt from applying anything.
         (err: unknown) => logger.warn({ partId: part.id, err: errorName(err) }, 'could not renew the lease'),
       );
     }, renewMs);
-    const done = processPart({ ...processContext, signal }, part)
+    const done = processPart({ ...processContext, signal }, part, prepared)
       .then(
         () => {},
         (err: unknown) => {
@@ -164,7 +188,9 @@ export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
       .finally(() => {
         clearInterval(renewal);
         active.delete(part.id);
-        if (autoStart) fill();
+        // A freed slot claims again only while more may be due: after a claim that came back
+        // short, nothing is until a wake(), a scheduled retry or the poll says otherwise.
+        if (autoStart && mayBeDue) fill();
       });
     active.set(part.id, done);
     return done;
@@ -172,6 +198,8 @@ export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
 
   /** A wake() that came while a claim ran: that claim may have looked before the new parts existed. */
   let wanted = false;
+  /** False once a claim came back with fewer parts than it asked for: nothing more was due then. */
+  let mayBeDue = true;
   /** Keeps the slots full: claims until a claim comes back short of the free slots. */
   function fill(): void {
     if (stopping.signal.aborted) return;
@@ -181,26 +209,65 @@ export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
     }
     wanted = false;
     claim().then(
-      (started) => {
-        if (wanted || (started.length > 0 && active.size < concurrency)) fill();
+      ({ started, asked }) => {
+        if (started.length < asked && !wanted) mayBeDue = false;
+        if (wanted || (mayBeDue && active.size < concurrency)) fill();
       },
       (err: unknown) => logger.error({ err: errorName(err) }, 'could not claim parts; trying again at the next poll'),
     );
   }
 
-  const poll = autoStart ? setInterval(fill, options.pollIntervalMs) : null;
+  /** Something may be due now (an approval, a notification, a retry's time, the poll): claim. */
+  function due(): void {
+    mayBeDue = true;
+    fill();
+  }
+
+  /**
+   * The times of the retries this worker scheduled, earliest first, and one timer for the first:
+   * a retry starts at its time, not at the next poll. Bounded; past the bound the poll catches up.
+   */
+  const retryTimes: number[] = [];
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  function retryScheduled(at: Date): void {
+    if (!autoStart || stopping.signal.aborted || retryTimes.length >= MAX_RETRY_TIMES) return;
+    const t = at.getTime();
+    const i = retryTimes.findIndex((other) => other > t);
+    retryTimes.splice(i === -1 ? retryTimes.length : i, 0, t);
+    if (i === 0 || retryTimes.length === 1) armRetryTimer();
+  }
+  function armRetryTimer(): void {
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = null;
+    const first = retryTimes[0];
+    if (first === undefined || stopping.signal.aborted) return;
+    retryTimer = setTimeout(
+      () => {
+        retryTimer = null;
+        // The first one's time has come (by the timer); and any others the worker's clock says are due.
+        retryTimes.shift();
+        const t = now().getTime();
+        while (retryTimes.length > 0 && retryTimes[0]! <= t) retryTimes.shift();
+        armRetryTimer();
+        due();
+      },
+      Math.min(2 ** 31 - 1, Math.max(0, first - now().getTime())),
+    );
+  }
+
+  const poll = autoStart ? setInterval(due, options.pollIntervalMs) : null;
   if (autoStart) fill();
 
   async function runOnce(): Promise<number> {
     if (stopping.signal.aborted) return 0;
-    const started = await claim();
+    const { started } = await claim();
     await Promise.all(started);
     return started.length;
   }
 
   return {
     wake: () => {
-      if (autoStart) fill();
+      if (autoStart) due();
     },
     runOnce,
     inFlight: () => active.size,
@@ -216,11 +283,15 @@ export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
     async stop() {
       stopping.abort();
       if (poll) clearInterval(poll);
+      if (retryTimer) clearTimeout(retryTimer);
       await claimQueue;
       await Promise.allSettled([...active.values()]);
     },
   };
 }
+
+/** Retry times one worker keeps a timer for; beyond them the poll is the fallback. */
+const MAX_RETRY_TIMES = 1024;
 
 function errorName(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;

@@ -6,7 +6,7 @@ import type { Catalogue } from '../catalogue';
 import type { Db, DbOrTx, Tx } from '../db/client';
 import { inquiries, inquiryDecisions, units, users, warrants, type StoredStatement } from '../db/schema';
 import type { WarrantEvidence } from '../../proto/approval-evidence';
-import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
+import { appendAudit, type AuditEntry, type AuditWriter } from '../services/audit/append-audit';
 import { pseudonymize } from './pseudonym';
 
 /** What the gateway signs warrants with. */
@@ -45,18 +45,22 @@ export class WarrantIssueError extends Error {
   }
 }
 
-/** Claims of the warrant for one part: read from the inquiry, its approvals, its unit and the catalogue. */
-export async function buildWarrantClaims(
-  db: DbOrTx,
-  input: { part: WarrantPart; catalogue: Catalogue; pseudonymKey: Uint8Array; now: Date; ttlMs: number; jti?: string },
-): Promise<WarrantClaims> {
-  const { part } = input;
+/** What the warrants of an inquiry are built from: the inquiry, its unit's key, its approvals. Read once for all its parts. */
+export interface WarrantSource {
+  inquiry: typeof inquiries.$inferSelect;
+  unitKey: JWK;
+  unitKeyCert: string | null;
+  approvals: { userId: string; unitId: string; decidedAt: Date; signature: string | null; certificate: string | null }[];
+}
+
+/** Reads what an inquiry's warrants are built from, and refuses an inquiry no warrant may be issued for. */
+export async function loadWarrantSource(db: DbOrTx, inquiryId: string): Promise<WarrantSource> {
   const [row] = await db
     .select({ inquiry: inquiries, unitKey: units.encryptionKey, unitKeyCert: units.encryptionKeyCert })
     .from(inquiries)
     .innerJoin(units, eq(units.id, inquiries.unitId))
-    .where(eq(inquiries.id, part.inquiryId));
-  if (!row) throw new WarrantIssueError('inquiry_not_found', `inquiry ${part.inquiryId} not found`);
+    .where(eq(inquiries.id, inquiryId));
+  if (!row) throw new WarrantIssueError('inquiry_not_found', `inquiry ${inquiryId} not found`);
   const { inquiry, unitKey, unitKeyCert } = row;
   if (inquiry.state !== 'approved') throw new WarrantIssueError('not_approved', `inquiry is ${inquiry.state}, not approved`);
   if (!unitKey) throw new WarrantIssueError('no_recipient_key', `unit ${inquiry.unitId} has no public encryption key`);
@@ -74,6 +78,25 @@ export async function buildWarrantClaims(
     .where(and(eq(inquiryDecisions.inquiryId, inquiry.id), eq(inquiryDecisions.decision, 'approve')))
     .orderBy(asc(inquiryDecisions.decidedAt));
   if (approvals.length === 0) throw new WarrantIssueError('no_approvals', 'inquiry has no approvals');
+  return { inquiry, unitKey, unitKeyCert, approvals };
+}
+
+/** Claims of the warrant for one part: read from the inquiry, its approvals, its unit and the catalogue. */
+export async function buildWarrantClaims(
+  db: DbOrTx,
+  input: { part: WarrantPart; catalogue: Catalogue; pseudonymKey: Uint8Array; now: Date; ttlMs: number; jti?: string },
+): Promise<WarrantClaims> {
+  return warrantClaimsFrom(await loadWarrantSource(db, input.part.inquiryId), input);
+}
+
+/** Claims of the warrant for one part of the inquiry `source` was read for. */
+export function warrantClaimsFrom(
+  source: WarrantSource,
+  input: { part: WarrantPart; catalogue: Catalogue; pseudonymKey: Uint8Array; now: Date; ttlMs: number; jti?: string },
+): WarrantClaims {
+  const { part } = input;
+  const { inquiry, unitKey, unitKeyCert, approvals } = source;
+  if (inquiry.id !== part.inquiryId) throw new Error(`warrant source is for inquiry ${inquiry.id}, not the part's ${part.inquiryId}`);
 
   const categories: Record<string, string[]> = {};
   for (const category of part.categories) {
@@ -144,12 +167,61 @@ export interface IssuedWarrant {
   sha256: string;
 }
 
+/** Builds and signs the warrant of one part; nothing is stored yet (see `issueWarrant`, and fanout/warrant-batch.ts). */
+export async function signPartWarrant(
+  db: DbOrTx,
+  input: { part: WarrantPart; signer: WarrantSigner; catalogue: Catalogue; now: Date; source?: Promise<WarrantSource> },
+): Promise<IssuedWarrant> {
+  const claims = warrantClaimsFrom(await (input.source ?? loadWarrantSource(db, input.part.inquiryId)), {
+    part: input.part,
+    catalogue: input.catalogue,
+    pseudonymKey: input.signer.pseudonymKey,
+    now: input.now,
+    ttlMs: input.signer.ttlMs ?? 5 * 60_000,
+  });
+  const jws = await signWarrant(claims, { privateJwk: input.signer.privateJwk });
+  return { jws, claims, sha256: createHash('sha256').update(jws).digest('hex') };
+}
+
+/** The stored copy of an issued warrant (db/schema/warrants.ts): the exact JWS the department receives. */
+export function warrantRow(part: WarrantPart, attempt: number, warrant: IssuedWarrant): typeof warrants.$inferInsert {
+  return {
+    warrantId: warrant.claims.jti,
+    partId: part.id,
+    inquiryId: part.inquiryId,
+    department: part.department,
+    attempt,
+    jws: warrant.jws,
+    sha256: warrant.sha256,
+    issuedAt: new Date(warrant.claims.iat * 1000),
+    expiresAt: new Date(warrant.claims.exp * 1000),
+  };
+}
+
+/** The `warrant.issued` audit entry of an issued warrant: its digest, never the JWS (the warrant names the subjects). */
+export function warrantIssuedEntry(part: WarrantPart, attempt: number, warrant: IssuedWarrant, signer: WarrantSigner): AuditEntry {
+  return {
+    action: 'warrant.issued',
+    inquiryId: part.inquiryId,
+    details: {
+      department: part.department,
+      partId: part.id,
+      warrantId: warrant.claims.jti,
+      attempt,
+      sha256: warrant.sha256,
+      kid: signer.privateJwk.kid!, // signWarrant refuses a key without one
+      categories: Object.keys(warrant.claims.categories),
+      expiresAt: new Date(warrant.claims.exp * 1000).toISOString(),
+    },
+  };
+}
+
 /**
  * Builds and signs the warrant for one part, stores it and commits its 'warrant.issued' audit
  * entry before returning: no warrant leaves the gateway unlogged, and the exact JWS a department
- * receives is kept as evidence (db/schema/warrants.ts). `fence` runs in that same transaction (the
- * fan-out worker checks it still holds the part's lease and records the warrant id); if it throws,
- * nothing is committed and the warrant must not be sent.
+ * receives is kept as evidence (db/schema/warrants.ts). `fence` runs in that same transaction;
+ * if it throws, nothing is committed and the warrant must not be sent. The fan-out worker issues
+ * the warrants of one claim together instead (fanout/warrant-batch.ts), with the same rows.
  */
 export async function issueWarrant(
   db: Db,
@@ -164,49 +236,11 @@ export async function issueWarrant(
     fence?: (tx: Tx, claims: WarrantClaims) => Promise<void>;
   },
 ): Promise<IssuedWarrant> {
-  const ttlMs = input.signer.ttlMs ?? 5 * 60_000;
-  const claims = await buildWarrantClaims(db, {
-    part: input.part,
-    catalogue: input.catalogue,
-    pseudonymKey: input.signer.pseudonymKey,
-    now: input.now,
-    ttlMs,
-  });
-  const jws = await signWarrant(claims, { privateJwk: input.signer.privateJwk });
-  const sha256 = createHash('sha256').update(jws).digest('hex');
-  const expiresAt = new Date(claims.exp * 1000);
+  const issued = await signPartWarrant(db, input);
   await db.transaction(async (tx) => {
-    await input.fence?.(tx, claims);
-    await tx.insert(warrants).values({
-      warrantId: claims.jti,
-      partId: input.part.id,
-      inquiryId: input.part.inquiryId,
-      department: input.part.department,
-      attempt: input.attempt,
-      jws,
-      sha256,
-      issuedAt: new Date(claims.iat * 1000),
-      expiresAt,
-    });
-    // The digest, never the JWS: the warrant names the subjects.
-    await appendAudit(
-      tx,
-      {
-        action: 'warrant.issued',
-        inquiryId: input.part.inquiryId,
-        details: {
-          department: input.part.department,
-          partId: input.part.id,
-          warrantId: claims.jti,
-          attempt: input.attempt,
-          sha256,
-          kid: input.signer.privateJwk.kid!, // signWarrant refuses a key without one
-          categories: Object.keys(claims.categories),
-          expiresAt: expiresAt.toISOString(),
-        },
-      },
-      input.audit,
-    );
+    await input.fence?.(tx, issued.claims);
+    await tx.insert(warrants).values(warrantRow(input.part, input.attempt, issued));
+    await appendAudit(tx, warrantIssuedEntry(input.part, input.attempt, issued, input.signer), input.audit);
   });
-  return { jws, claims, sha256 };
+  return issued;
 }
