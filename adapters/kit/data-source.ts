@@ -1,4 +1,5 @@
-import type { WarrantSubject } from '../../proto/warrant';
+import type { WarrantClaims, WarrantSubject } from '../../proto/warrant';
+import type { NdjsonBatch } from './project';
 
 /**
  * What a department plugs into the kit: the categories it serves with their fields, and a lookup
@@ -23,6 +24,11 @@ export interface DataSource {
    * gRPC health says NOT_SERVING and its /ready 503. Absent: always healthy (in-memory sources).
    */
   health?(): Promise<void>;
+  /**
+   * Set by `withSourceThreads` (source-threads.ts): the warrant's lookups projected and serialised
+   * on a worker thread, or null when none is free (then the kit does it on this thread).
+   */
+  projectedElsewhere?(claims: WarrantClaims): AsyncIterable<NdjsonBatch> | null;
 }
 
 /** One record as a source returns it: any fields, internal ones included; the kit projects it. */

@@ -44,11 +44,11 @@ export function createLineWriter(category: string, subject: WarrantSubject, fiel
   };
 }
 
-/** Projected records of one source batch as NDJSON text, and how many lines it holds. */
-export interface NdjsonBatch {
-  text: string;
-  records: number;
-}
+/**
+ * Projected records of one source batch as NDJSON text, and how many lines it holds; or, from a
+ * source's worker thread (source-threads.ts), the same lines already as UTF-8 bytes.
+ */
+export type NdjsonBatch = { text: string; records: number } | { bytes: Uint8Array; records: number };
 
 /** The lookups of a warrant, subject-major in warrant order: each distinct subject in each category. */
 async function* lookups(claims: WarrantClaims, source: DataSource) {
@@ -97,8 +97,18 @@ async function* guarded<T>(batches: AsyncIterable<T> | Iterable<T>): AsyncGenera
   }
 }
 
-/** Look every subject up in every category of the warrant: NDJSON batch by batch, as the source yields them. */
+/**
+ * Look every subject up in every category of the warrant: NDJSON batch by batch, as the source
+ * yields them — on the source's worker thread when it has a free one (source-threads.ts).
+ */
 export async function* projectedBatches(claims: WarrantClaims, source: DataSource): AsyncGenerator<NdjsonBatch> {
+  const elsewhere = source.projectedElsewhere?.(claims);
+  if (elsewhere) yield* elsewhere;
+  else yield* projectedHere(claims, source);
+}
+
+/** `projectedBatches` on this thread. */
+export async function* projectedHere(claims: WarrantClaims, source: DataSource): AsyncGenerator<{ text: string; records: number }> {
   for await (const { category, subject, fields, batches } of lookups(claims, source)) {
     const line = createLineWriter(category, subject, fields);
     for await (const batch of guarded(batches)) {

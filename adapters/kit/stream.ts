@@ -80,8 +80,16 @@ export async function streamAnswer(
   };
   try {
     for (; !next.done; next = await it.next()) {
-      const { text } = next.value;
-      records += next.value.records;
+      const batch = next.value;
+      records += batch.records;
+      if ('bytes' in batch) {
+        // Already UTF-8 (from a source's worker thread): what is buffered first, then these.
+        if (used > 0) await flush(buffer.subarray(0, used));
+        used = 0;
+        await flush(batch.bytes);
+        continue;
+      }
+      const { text } = batch;
       // A UTF-16 code unit is at most 3 bytes of UTF-8.
       if (used + text.length * 3 > TEXT_BUFFER_BYTES) {
         await flush(buffer.subarray(0, used));
