@@ -1,5 +1,4 @@
 import type { WarrantClaims, WarrantSubject } from '../../proto/warrant';
-import type { NdjsonBatch } from './project';
 
 /**
  * What a department plugs into the kit: the categories it serves with their fields, and a lookup
@@ -30,6 +29,12 @@ export interface DataSource {
    */
   projectedElsewhere?(claims: WarrantClaims): AsyncIterable<NdjsonBatch> | null;
 }
+
+/**
+ * Projected records of one source batch as NDJSON text, and how many lines it holds; or, from a
+ * source's worker thread (source-threads.ts), the same lines already as UTF-8 bytes.
+ */
+export type NdjsonBatch = { text: string; records: number } | { bytes: Uint8Array; records: number };
 
 /** One record as a source returns it: any fields, internal ones included; the kit projects it. */
 export type SourceRecord = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import type { WarrantClaims, WarrantSubject } from '../../proto/warrant';
-import type { DataSource, SourceRecord } from './data-source';
+import type { DataSource, NdjsonBatch, SourceRecord } from './data-source';
 import { Refusal } from './refusal';
 
 export type ResultRecord = { category: string; subject: string } & Record<string, unknown>;
@@ -44,11 +44,7 @@ export function createLineWriter(category: string, subject: WarrantSubject, fiel
   };
 }
 
-/**
- * Projected records of one source batch as NDJSON text, and how many lines it holds; or, from a
- * source's worker thread (source-threads.ts), the same lines already as UTF-8 bytes.
- */
-export type NdjsonBatch = { text: string; records: number } | { bytes: Uint8Array; records: number };
+export type { NdjsonBatch } from './data-source';
 
 /** The lookups of a warrant, subject-major in warrant order: each distinct subject in each category. */
 async function* lookups(claims: WarrantClaims, source: DataSource) {

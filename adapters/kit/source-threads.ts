@@ -1,21 +1,18 @@
 import { Worker } from 'node:worker_threads';
 import type { WarrantClaims } from '../../proto/warrant';
 import type { DataSource } from './data-source';
-import type { NdjsonBatch } from './project';
+import type { NdjsonBatch } from './data-source';
 import { Refusal, type RefusalCode } from './refusal';
-import type { FromWorker, ToWorker } from './source-worker';
+import type { FromWorker, SourceWorkerData, ToWorker } from './source-thread-messages';
 
 /**
  * How to build the same data source again on a worker thread: a module (URL or path) whose
  * export `exportName` is a function of `options` (structured-cloneable) returning the source, or a
  * promise of it. Functions and connections cannot cross threads; what builds them can.
  */
-export interface SourceThreadsOptions {
+export interface SourceThreadsOptions extends SourceWorkerData {
   /** Worker threads, each generating one answer at a time; 0: none, everything on this thread. */
   threads: number;
-  module: string;
-  exportName: string;
-  options?: unknown;
 }
 
 /**
@@ -38,7 +35,7 @@ export function withSourceThreads(source: DataSource, opts: SourceThreadsOptions
   if (opts.threads <= 0) return source;
   const idle: Worker[] = [];
   const start = () => {
-    const worker = new Worker(BOOT, { workerData: { module: opts.module, exportName: opts.exportName, options: opts.options } });
+    const worker = new Worker(BOOT, { workerData: { module: opts.module, exportName: opts.exportName, options: opts.options } satisfies SourceWorkerData });
     worker.unref();
     // A worker that fails on its own (it could not build the source) is not handed out again; an
     // answer it was making fails as a source_failed refusal (see answerOn).

@@ -3,21 +3,13 @@ import type { WarrantClaims } from '../../proto/warrant';
 import type { DataSource } from './data-source';
 import { projectedHere } from './project';
 import { Refusal } from './refusal';
-import type { SourceThreadsOptions } from './source-threads';
-
-/** What the adapter's thread sends: an answer to make, or leave to send `credit` more pieces of it. */
-export type ToWorker = { kind: 'answer'; claims: WarrantClaims; credit: number } | { kind: 'credit'; credit: number };
-/** What the worker sends back: pieces of NDJSON (the buffer is transferred), then the end or an error. */
-export type FromWorker =
-  | { kind: 'bytes'; bytes: ArrayBuffer; length: number; records: number }
-  | { kind: 'end' }
-  | { kind: 'error'; code: string; name: string; message: string };
+import type { FromWorker, SourceWorkerData, ToWorker } from './source-thread-messages';
 
 /** One piece of an answer: 256 KiB of UTF-8, as streamAnswer's own buffer (stream.ts). */
 const PIECE_BYTES = 256 * 1024;
 
 const port = parentPort!;
-const { module, exportName, options } = workerData as Omit<SourceThreadsOptions, 'threads'>;
+const { module, exportName, options } = workerData as SourceWorkerData;
 const factory = ((await import(module)) as Record<string, unknown>)[exportName];
 if (typeof factory !== 'function') throw new Error(`source thread: ${module} has no function ${exportName} to build the data source`);
 const source = (await factory(options)) as DataSource;
