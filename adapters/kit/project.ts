@@ -23,6 +23,8 @@ export function projectRecord(
   return projected;
 }
 
+const STRING_CACHE_ENTRIES = 256;
+
 /**
  * The NDJSON line of a projected record, written straight from the source's record: the same
  * text as `JSON.stringify(projectRecord(…)) + "\n"` (a value JSON cannot hold, such as a
@@ -33,12 +35,26 @@ export function createLineWriter(category: string, subject: WarrantSubject, fiel
   const prefix = `{"category":${JSON.stringify(category)},"subject":${JSON.stringify(subject.id)}`;
   const keys = fields.map((field) => `,${JSON.stringify(field)}:`);
   const n = fields.length;
+  // A field's string values, serialised once while they repeat (a bank's channels, memos and
+  // counterparties come from short lists); a field whose values do not repeat stops being cached.
+  const caches = fields.map(() => new Map<string, string>() as Map<string, string> | null);
+  const misses = fields.map(() => 0);
   return (record) => {
     let line = prefix;
     for (let i = 0; i < n; i++) {
       const field = fields[i]!;
       const value = Object.hasOwn(record, field) ? record[field] : undefined;
-      line += keys[i]! + (value === undefined ? 'null' : (JSON.stringify(value) ?? 'null'));
+      let json: string | undefined;
+      const cache = caches[i]!;
+      if (typeof value === 'string' && cache !== null) {
+        json = cache.get(value);
+        if (json === undefined) {
+          json = JSON.stringify(value);
+          if (cache.size < STRING_CACHE_ENTRIES) cache.set(value, json);
+          else if (++misses[i]! > STRING_CACHE_ENTRIES) caches[i] = null;
+        }
+      } else json = value === undefined ? 'null' : (JSON.stringify(value) ?? 'null');
+      line += keys[i]! + json;
     }
     return `${line}}\n`;
   };
