@@ -26,6 +26,11 @@ export const AdapterArgs = z.object({
   metricsPort: z.coerce.number().int().min(0).max(65535).optional(),
   /** Demo bank only: how many transactions the Muhudunbao cooperative's account streams (benchmarks). */
   demoVolume: z.coerce.number().int().positive().optional(),
+  /**
+   * Worker threads that generate and serialise answers beside the thread that encrypts and sends
+   * them (kit/source-threads.ts); absent: the department's default (adapters/main.ts).
+   */
+  sourceThreads: z.coerce.number().int().min(0).max(16).optional(),
 });
 export type AdapterArgs = z.infer<typeof AdapterArgs>;
 
@@ -47,6 +52,7 @@ export function parseAdapterArgs(argv: readonly string[]): AdapterArgs {
     .option('--approval-rules <file>', "this department's own minimum approvals (default the demo department's approval-rules.json)")
     .option('--metrics-host <host>', 'where the operations listener (GET /metrics, GET /ready) listens', '127.0.0.1')
     .option('--metrics-port <port>', 'its port (0 = any free one); without it there is no operations listener')
+    .option('--source-threads <n>', 'worker threads generating and serialising answers while the main thread encrypts and sends (0 = none; default 1 for the bank, 0 for the others)')
     .option('--demo-volume <count>', 'demo bank only: transactions of the Muhudunbao cooperative (default 3400000, ≈ 970 MiB)')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });

@@ -1,4 +1,4 @@
-import type { WarrantSubject } from '../../proto/warrant';
+import type { WarrantClaims, WarrantSubject } from '../../proto/warrant';
 
 /**
  * What a department plugs into the kit: the categories it serves with their fields, and a lookup
@@ -23,7 +23,18 @@ export interface DataSource {
    * gRPC health says NOT_SERVING and its /ready 503. Absent: always healthy (in-memory sources).
    */
   health?(): Promise<void>;
+  /**
+   * Set by `withSourceThreads` (source-threads.ts): the warrant's lookups projected and serialised
+   * on a worker thread, or null when none is free (then the kit does it on this thread).
+   */
+  projectedElsewhere?(claims: WarrantClaims): AsyncIterable<NdjsonBatch> | null;
 }
+
+/**
+ * Projected records of one source batch as NDJSON text, and how many lines it holds; or, from a
+ * source's worker thread (source-threads.ts), the same lines already as UTF-8 bytes.
+ */
+export type NdjsonBatch = { text: string; records: number } | { bytes: Uint8Array; records: number };
 
 /** One record as a source returns it: any fields, internal ones included; the kit projects it. */
 export type SourceRecord = Record<string, unknown>;

@@ -39,6 +39,17 @@ describe('createLineWriter', () => {
     for (const record of records) expect(line(record)).toBe(`${JSON.stringify(projectRecord('household', li, fields, record))}\n`);
   });
 
+  it('writes the same lines whether a field’s strings repeat (served from its cache) or never do (the cache given up)', () => {
+    const fields = ['channel', 'txn_id', 'memo'];
+    const line = createLineWriter('bank_transactions', li, fields);
+    const channels = ['柜面', '网银', 'POS "x"', '\u2028'];
+    for (let i = 0; i < 2000; i++) {
+      // memo repeats from a list longer than the cache holds; txn_id never repeats; channel sometimes is not a string.
+      const record = { channel: i % 7 === 0 ? i : channels[i % channels.length], txn_id: `t${i}`, memo: `m${i % 300}` };
+      expect(line(record)).toBe(`${JSON.stringify(projectRecord('bank_transactions', li, fields, record))}\n`);
+    }
+  });
+
   it('writes null for a value JSON cannot hold, as for a missing one', () => {
     expect(JSON.parse(createLineWriter('household', li, ['address'])({ address: () => 1 }))).toEqual({ category: 'household', subject: li.id, address: null });
   });

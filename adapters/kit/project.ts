@@ -1,5 +1,5 @@
 import type { WarrantClaims, WarrantSubject } from '../../proto/warrant';
-import type { DataSource, SourceRecord } from './data-source';
+import type { DataSource, NdjsonBatch, SourceRecord } from './data-source';
 import { Refusal } from './refusal';
 
 export type ResultRecord = { category: string; subject: string } & Record<string, unknown>;
@@ -23,6 +23,8 @@ export function projectRecord(
   return projected;
 }
 
+const STRING_CACHE_ENTRIES = 256;
+
 /**
  * The NDJSON line of a projected record, written straight from the source's record: the same
  * text as `JSON.stringify(projectRecord(…)) + "\n"` (a value JSON cannot hold, such as a
@@ -33,22 +35,32 @@ export function createLineWriter(category: string, subject: WarrantSubject, fiel
   const prefix = `{"category":${JSON.stringify(category)},"subject":${JSON.stringify(subject.id)}`;
   const keys = fields.map((field) => `,${JSON.stringify(field)}:`);
   const n = fields.length;
+  // A field's string values, serialised once while they repeat (a bank's channels, memos and
+  // counterparties come from short lists); a field whose values do not repeat stops being cached.
+  const caches = fields.map(() => new Map<string, string>() as Map<string, string> | null);
+  const misses = fields.map(() => 0);
   return (record) => {
     let line = prefix;
     for (let i = 0; i < n; i++) {
       const field = fields[i]!;
       const value = Object.hasOwn(record, field) ? record[field] : undefined;
-      line += keys[i]! + (value === undefined ? 'null' : (JSON.stringify(value) ?? 'null'));
+      let json: string | undefined;
+      const cache = caches[i]!;
+      if (typeof value === 'string' && cache !== null) {
+        json = cache.get(value);
+        if (json === undefined) {
+          json = JSON.stringify(value);
+          if (cache.size < STRING_CACHE_ENTRIES) cache.set(value, json);
+          else if (++misses[i]! > STRING_CACHE_ENTRIES) caches[i] = null;
+        }
+      } else json = value === undefined ? 'null' : (JSON.stringify(value) ?? 'null');
+      line += keys[i]! + json;
     }
     return `${line}}\n`;
   };
 }
 
-/** Projected records of one source batch as NDJSON text, and how many lines it holds. */
-export interface NdjsonBatch {
-  text: string;
-  records: number;
-}
+export type { NdjsonBatch } from './data-source';
 
 /** The lookups of a warrant, subject-major in warrant order: each distinct subject in each category. */
 async function* lookups(claims: WarrantClaims, source: DataSource) {
@@ -97,8 +109,18 @@ async function* guarded<T>(batches: AsyncIterable<T> | Iterable<T>): AsyncGenera
   }
 }
 
-/** Look every subject up in every category of the warrant: NDJSON batch by batch, as the source yields them. */
+/**
+ * Look every subject up in every category of the warrant: NDJSON batch by batch, as the source
+ * yields them — on the source's worker thread when it has a free one (source-threads.ts).
+ */
 export async function* projectedBatches(claims: WarrantClaims, source: DataSource): AsyncGenerator<NdjsonBatch> {
+  const elsewhere = source.projectedElsewhere?.(claims);
+  if (elsewhere) yield* elsewhere;
+  else yield* projectedHere(claims, source);
+}
+
+/** `projectedBatches` on this thread. */
+export async function* projectedHere(claims: WarrantClaims, source: DataSource): AsyncGenerator<{ text: string; records: number }> {
   for await (const { category, subject, fields, batches } of lookups(claims, source)) {
     const line = createLineWriter(category, subject, fields);
     for await (const batch of guarded(batches)) {
