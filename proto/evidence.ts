@@ -1,7 +1,7 @@
 import { type FileEntry, Reader, ZipReader } from '@zip.js/zip.js';
 import { strFromU8, strToU8, Zip, ZipDeflate, ZipPassThrough, zipSync, type Zippable } from 'fflate';
 import { z } from 'zod';
-import { encodeHex } from './bytes';
+import { concatBytes, encodeHex } from './bytes';
 import { createSha256, sha256, type CreateSha256 } from './hash';
 
 /**
@@ -275,13 +275,5 @@ async function parseChecked<T>(check: string, what: string, run: () => Promise<T
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+/** One part is the member itself, not a copy of it. */
+const concat = (parts: Uint8Array[]): Uint8Array => (parts.length === 1 ? parts[0]! : concatBytes(parts));

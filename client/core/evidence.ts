@@ -5,7 +5,7 @@ import { InquiryView } from '../../proto/api/inquiries';
 import { ResultSummary } from '../../proto/api/results';
 import { auditLeafHash, ConsistencyProofAnswer, decodeProof, parseAuditEntry, type AuditLogEntry } from '../../proto/audit-log';
 import { listEntries } from '../../proto/audit-client';
-import { encodeHex } from '../../proto/bytes';
+import { concatBytes, encodeHex } from '../../proto/bytes';
 import { openCheckpoint, type Checkpoint, type NoteVerifier } from '../../proto/checkpoint';
 import { EvidenceError, EvidenceWriter, openEvidence, type EvidenceManifest, type EvidenceSource, type OpenedEvidence } from '../../proto/evidence';
 import { sha256, type CreateSha256 } from '../../proto/hash';
@@ -134,13 +134,7 @@ export async function collectEvidenceBytes(...args: [ApiClient, ApiClient, strin
   const [api, auditApi, inquiryId, sources, options] = args;
   const parts: Uint8Array[] = [];
   await collectEvidence(api, auditApi, inquiryId, async (c) => void parts.push(c), sources, options);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 async function* decryptChunks(chunks: AsyncIterable<Uint8Array>, decryptor: ResultDecryptor): AsyncIterable<Uint8Array> {
