@@ -66,6 +66,20 @@ describe('claimDueParts', () => {
     expect(taken[0]).toMatchObject({ leaseOwner: 'w2', attempts: 2, status: 'running', takenOver: true, failureReason: TAKEN_OVER_REASON });
   });
 
+  it('keeps the reason the part failed with before a takeover, once however often it is taken over', async () => {
+    const { db } = database;
+    const { inquiryId } = await seedApprovedInquiry(db);
+    const part = await preparePart(db, inquiryId, { nextAttemptAt: at(-1000) });
+    await db.update(inquiryParts).set({ failureReason: 'transport: bank unreachable' }).where(eq(inquiryParts.id, part.id));
+    await claimDueParts(db, { workerId: 'w1', now: T0, leaseMs: 30_000, limit: 10 });
+
+    const expected = `${TAKEN_OVER_REASON} (before that: transport: bank unreachable)`;
+    const [first] = await claimDueParts(db, { workerId: 'w2', now: at(30_001), leaseMs: 30_000, limit: 10 });
+    expect(first).toMatchObject({ leaseOwner: 'w2', takenOver: true, failureReason: expected });
+    const [second] = await claimDueParts(db, { workerId: 'w3', now: at(60_002), leaseMs: 30_000, limit: 10 });
+    expect(second).toMatchObject({ leaseOwner: 'w3', attempts: 3, takenOver: true, failureReason: expected });
+  });
+
   it('keeps the reason of a pending part and does not call its claim a takeover', async () => {
     const { db } = database;
     const { inquiryId } = await seedApprovedInquiry(db);

@@ -10,7 +10,9 @@ export type ClaimedPart = typeof inquiryParts.$inferSelect & {
 
 /**
  * The `failure_reason` a claim writes when it takes over a running part whose lease ran out: the
- * attempt before ended without a word (its worker died or stalled). It is also how the claim
+ * attempt before ended without a word (its worker died or stalled). The reason of the failure
+ * before that, if any, follows in parentheses (`… (before that: transport: bank unreachable)`).
+ * It is also how the claim
  * tells a takeover from a pending part in the one statement's RETURNING, which sees only the
  * new values.
  */
@@ -65,13 +67,18 @@ export async function claimDueParts(db: Db, options: ClaimOptions): Promise<Clai
       leaseExpiresAt: new Date(now.getTime() + options.leaseMs),
       attempts: sql`${inquiryParts.attempts} + 1`,
       updatedAt: now,
-      failureReason: sql`CASE WHEN ${inquiryParts.status} = 'running' THEN ${TAKEN_OVER_REASON} ELSE ${inquiryParts.failureReason} END`,
+      // A takeover keeps the reason the part failed with before (the one a person wants when it
+      // finally gives up), once: a reason that is already a takeover's stays as it is.
+      failureReason: sql`CASE WHEN ${inquiryParts.status} <> 'running' THEN ${inquiryParts.failureReason}
+        WHEN ${inquiryParts.failureReason} IS NULL THEN ${TAKEN_OVER_REASON}
+        WHEN left(${inquiryParts.failureReason}, ${TAKEN_OVER_REASON.length}) = ${TAKEN_OVER_REASON} THEN ${inquiryParts.failureReason}
+        ELSE ${TAKEN_OVER_REASON} || ' (before that: ' || ${inquiryParts.failureReason} || ')' END`,
     })
     .where(inArray(inquiryParts.id, due))
     .returning();
   // RETURNING has no order: the longest-waiting first, as the subquery chose them.
   parts.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return parts.map((part) => ({ ...part, takenOver: part.failureReason === TAKEN_OVER_REASON }));
+  return parts.map((part) => ({ ...part, takenOver: part.failureReason?.startsWith(TAKEN_OVER_REASON) ?? false }));
 }
 
 /**

@@ -352,7 +352,8 @@ describe('fan-out worker (fake departments)', () => {
     expect(directory.calls).toEqual([]);
     expect(await partRow(part.id)).toMatchObject({
       status: 'failed',
-      failureReason: `gave up after 3 attempts (last failure: ${TAKEN_OVER_REASON})`,
+      // The attempt that died said nothing; the one before it did, and the reason keeps it.
+      failureReason: `gave up after 3 attempts (last failure: ${TAKEN_OVER_REASON} (before that: department: UNAVAILABLE down))`,
     });
     expect((await auditOf(inquiryId)).map((e) => e.action)).toEqual(['part.failed']);
   });
