@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       module: new URL('./departments/demo-source.ts', import.meta.url).href,
       exportName: 'createDemoSource',
       options: { department: args.department, volume: args.demoVolume },
+      onThreadFailed: (problem) => logger.warn({ department: args.department }, problem),
     }),
     tls: { ca: pki.ca, cert: pki.cert, key: pki.key },
     warrantKeys: pki.warrantKeys,

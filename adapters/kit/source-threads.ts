@@ -13,6 +13,12 @@ import type { FromWorker, SourceWorkerData, ToWorker } from './source-thread-mes
 export interface SourceThreadsOptions extends SourceWorkerData {
   /** Worker threads, each generating one answer at a time; 0: none, everything on this thread. */
   threads: number;
+  /**
+   * Told when a worker thread fails on its own (it could not build the source, it crashed while
+   * idle): answers then go on without it, on the other threads or this one, so an operator learns
+   * of it only here.
+   */
+  onThreadFailed?: (problem: string) => void;
 }
 
 /**
@@ -39,12 +45,14 @@ export function withSourceThreads(source: DataSource, opts: SourceThreadsOptions
     worker.unref();
     // A worker that fails on its own (it could not build the source) is not handed out again; an
     // answer it was making fails as a source_failed refusal (see answerOn).
-    const drop = () => {
+    const drop = (problem: string) => {
       const at = idle.indexOf(worker);
-      if (at >= 0) idle.splice(at, 1);
+      if (at < 0) return; // handed out: answerOn reports its failure with the answer
+      idle.splice(at, 1);
+      opts.onThreadFailed?.(`${problem}; ${idle.length} of ${opts.threads} source thread(s) left, answers without one are made on the main thread`);
     };
-    worker.once('error', drop);
-    worker.once('exit', drop);
+    worker.once('error', (error: Error) => drop(`a source thread failed: ${error.message}`));
+    worker.once('exit', (code: number) => drop(`a source thread exited (code ${code})`));
     idle.push(worker);
   };
   for (let i = 0; i < opts.threads; i++) start();

@@ -54,4 +54,13 @@ describe('the bank source on a worker thread', () => {
     if (answer) await expect(drain(answer)).rejects.toSatisfy((e) => e instanceof Refusal && e.code === 'source_failed');
     else expect((await drain(projectedBatches(claims, source))).records).toBeGreaterThan(30_000);
   });
+
+  it('a thread that fails while idle is reported, and answers go on without it', async () => {
+    const problems: string[] = [];
+    const source = withSourceThreads(createDemoSource(options), { threads: 1, module: DEMO_SOURCE, exportName: 'noSuchFactory', options, onThreadFailed: (p) => problems.push(p) });
+    await expect.poll(() => problems.length, { timeout: 30_000 }).toBe(1);
+    expect(problems[0]).toMatch(/^a source thread (failed|exited).*; 0 of 1 source thread\(s\) left, answers without one are made on the main thread$/);
+    expect(source.projectedElsewhere!(claims)).toBeNull();
+    expect((await drain(projectedBatches(claims, source))).records).toBeGreaterThan(30_000);
+  });
 });
