@@ -249,6 +249,13 @@ Try the Muhudunbao case in a second terminal, from this folder:
      ./qiao${gw} --as inv.ejinhoro compare <inquiry-id> <follow-up-id> --model subsidy-after-leaving
      → the same 312.5 and 298 mu paid twice in 2017 and 2018; the sons paid on in households they had left.
 
+  5. Assistance to an owner: 萨仁 draws the minimum living allowance from 2019 while holding a stake in the cooperative
+     that absorbed hers in 2018 (her enterprises answer names both; qiao follow-up --from enterprises asks about them):
+     ./qiao${gw} --as inv.ejinhoro submit --subject 152526197110089446 --category social_assistance household_members enterprises \\
+        --case "EJH-2019-031" --basis "Supervision Law art. 18" --purpose "verify assistance eligibility"
+     ./qiao${gw} --as appr.ordos approve <inquiry-id> --comment "approved"
+     ./qiao${gw} --as inv.ejinhoro compare <inquiry-id> --model assistance-to-owners
+
 What can be asked of whom, and which departments answer: ./qiao${gw} --as inv.ejinhoro catalogue
 Other things to try: ./qiao --help · ./qiao --as inv.ejinhoro list · ./qiao --as appr.ordos show <inquiry-id>
 With curl:  TOKEN=$(./qiao${gw} token inv.ejinhoro); curl${curlCa} -H "authorization: Bearer $TOKEN" ${gateway}/v1/inquiries
