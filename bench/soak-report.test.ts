@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { percentile, readExit, readRestart, writeReport, type SoakReport } from './soak-report';
+import { cpuPerInquiry, percentile, readExit, readRestart, writeReport, type SoakReport } from './soak-report';
 
 /** The soak report reads the launcher's lines (scripts/start.ts) and writes what a reader checks. */
 describe('soak report', () => {
@@ -24,6 +24,17 @@ describe('soak report', () => {
     expect([percentile(sorted, 50), percentile(sorted, 95), percentile([7], 95), percentile([], 50)]).toEqual([50, 95, 7, null]);
   });
 
+  it('takes CPU per inquiry as the difference of two readings, most first, leaving out the idle', () => {
+    const before = new Map([['gateway', 10], ['bank', 2], ['client', 5]]);
+    const after = new Map([['gateway', 13], ['bank', 2], ['client', 6], ['postgres', 1.5]]);
+    expect(cpuPerInquiry(before, after, 100)).toEqual([
+      { process: 'gateway', ms: 30 },
+      { process: 'postgres', ms: 15 },
+      { process: 'client', ms: 10 },
+    ]);
+    expect(cpuPerInquiry(before, after, 0)).toEqual([]);
+  });
+
   const dir = mkdtemp(join(tmpdir(), 'qiao-soak-report-'));
   afterAll(async () => rm(await dir, { recursive: true, force: true }));
   const report: SoakReport = {
@@ -36,6 +47,7 @@ describe('soak report', () => {
     restarts: [{ process: 'gateway', restart: 1 }],
     loadAverage: { start: 3, mean: 5.5, max: 9.25, end: 6 },
     memoryAtEnd: [{ process: 'gateway', pid: 42, rssMiB: 180.5, heapUsedMiB: 60.2 }, { process: 'console', pid: 43, rssMiB: 70, heapUsedMiB: null }],
+    cpu: { inquiries: 150, seconds: 10, perInquiryMs: [{ process: 'gateway', ms: 30.5 }, { process: 'postgres', ms: 20 }] },
     failures: ['inquiry 7: bank failed | transport: bank unreachable'],
     runDir: null,
   };
@@ -49,6 +61,9 @@ describe('soak report', () => {
     expect(text).toContain('| gateway | code 133 | 60 s |');
     expect(text).toContain('| gateway | 42 | 180.5 MiB | 60.2 MiB |');
     expect(text).toContain('| console | 43 | 70 MiB | — |');
+    expect(text).toContain('150 inquiries in 10 s (15.0/s)');
+    expect(text).toContain('| gateway | 30.5 |');
+    expect(text).toContain('| all | 50.5 |');
     expect(text).toContain('- inquiry 7: bank failed \\| transport: bank unreachable');
     const json = join(await dir, 'soak.json');
     await writeReport(json, report);

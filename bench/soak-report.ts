@@ -34,6 +34,12 @@ export interface SoakReport {
   restarts: { process: string; restart: number }[];
   loadAverage: { start: number; mean: number; max: number; end: number };
   memoryAtEnd: ProcessMemory[];
+  /**
+   * CPU time per answered inquiry of each process (its threads included), between the end of the
+   * warm-up and the end of the run; `postgres` sums the database's backends serving the soak's
+   * database (PostgreSQL only), `client` is the soak's own process (signing, HTTP, checks).
+   */
+  cpu: { inquiries: number; seconds: number; perInquiryMs: { process: string; ms: number }[] } | null;
   /** The first failures, as the soak printed them. */
   failures: string[];
   runDir: string | null;
@@ -74,6 +80,47 @@ export async function memoryOfFederation(launcher: number, logDir: string): Prom
     out.push({ process: name, pid, rssMiB: rss, heapUsedMiB: await heapOf(join(logDir, `${name}.log`)) });
   }
   return out.sort((a, b) => a.process.localeCompare(b.process));
+}
+
+/** CPU seconds (user + system, all threads) of the launcher's processes, by name, now. */
+export async function cpuOfFederation(launcher: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const pid of await childrenOf(launcher)) {
+    const name = processName((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0'));
+    const seconds = await cpuSecondsOf(pid);
+    if (name && seconds !== null) out.set(name, (out.get(name) ?? 0) + seconds);
+  }
+  return out;
+}
+
+/** CPU seconds (user + system, all threads) of each pid, summed; processes gone are left out. */
+export async function cpuSecondsOfPids(pids: readonly number[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    const s = await cpuSecondsOf(pid);
+    if (s !== null) out.set(pid, s);
+  }
+  return out;
+}
+
+/** Linux's clock ticks (USER_HZ) are 100 a second on every architecture Node runs on. */
+const TICKS_PER_SECOND = 100;
+
+async function cpuSecondsOf(pid: number): Promise<number | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (!stat) return null;
+  // Fields after the command name's closing ')': state is field 3, utime 14 and stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** Per-inquiry CPU milliseconds of each process between two readings, most first. */
+export function cpuPerInquiry(before: Map<string, number>, after: Map<string, number>, inquiries: number): { process: string; ms: number }[] {
+  if (inquiries <= 0) return [];
+  return [...after]
+    .map(([process, s]) => ({ process, ms: Math.round(((s - (before.get(process) ?? 0)) * 1000 * 10) / inquiries) / 10 }))
+    .filter((x) => x.ms > 0)
+    .sort((a, b) => b.ms - a.ms);
 }
 
 function processName(args: string[]): string | null {
@@ -152,6 +199,20 @@ function markdown(r: SoakReport): string {
   lines.push('## Memory at the end', '', '| process | pid | RSS | heap used |', '|---|---|---|---|');
   for (const m of r.memoryAtEnd) lines.push(`| ${m.process} | ${m.pid} | ${m.rssMiB} MiB | ${m.heapUsedMiB === null ? '—' : `${m.heapUsedMiB} MiB`} |`);
   lines.push('');
+  if (r.cpu && r.cpu.perInquiryMs.length) {
+    const total = r.cpu.perInquiryMs.reduce((a, b) => a + b.ms, 0);
+    lines.push(
+      '## CPU per inquiry',
+      '',
+      `After the warm-up: ${r.cpu.inquiries} inquiries in ${r.cpu.seconds.toFixed(0)} s (${(r.cpu.inquiries / r.cpu.seconds).toFixed(1)}/s). CPU time of each process (all its threads), in milliseconds per answered inquiry; \`client\` is the soak's own process, \`postgres\` the database's backends for the soak's database.`,
+      '',
+      '| process | CPU ms / inquiry |',
+      '|---|---|',
+      ...r.cpu.perInquiryMs.map((x) => `| ${x.process} | ${x.ms.toFixed(1)} |`),
+      `| all | ${total.toFixed(1)} |`,
+      '',
+    );
+  }
   if (r.failures.length) lines.push('## First failures', '', ...r.failures.map((f) => `- ${f.replace(/\|/g, '\\|')}`), '');
   if (r.runDir) lines.push(`Logs of the federation: ${r.runDir}/logs/`, '');
   return lines.join('\n');

@@ -21,7 +21,8 @@ import { readAuthorityKey, readSigner, readUnitKey } from '../client/cli/signing
 import { waitForResults } from '../client/core/results';
 import { devLogin } from '../client/core/session';
 import { freePort } from '../tests/harness/ports';
-import { memoryOfFederation, percentile, readExit, readRestart, writeReport, type ProcessExit, type ProcessMemory } from './soak-report';
+import pg from 'pg';
+import { cpuOfFederation, cpuPerInquiry, cpuSecondsOfPids, memoryOfFederation, percentile, readExit, readRestart, writeReport, type ProcessExit, type ProcessMemory, type SoakReport } from './soak-report';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -85,6 +86,7 @@ async function main() {
   const loads: number[] = [loadavg()[0]!];
   const sampling = setInterval(() => loads.push(loadavg()[0]!), 5_000);
   let memoryAtEnd: ProcessMemory[] = [];
+  let cpu: SoakReport['cpu'] = null;
   const load: ChildProcess[] = [];
   const federation = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'scripts/start.ts')], {
     cwd: ROOT,
@@ -130,6 +132,11 @@ async function main() {
     let approver: ApiClient = await login('appr.ordos');
     let tokensAt = Date.now();
     let next = 0;
+    // CPU per inquiry is read after a warm-up (JIT, connections, caches): a reading of every
+    // process now, one at the end.
+    const warmUp = Math.min(Math.max(CONCURRENCY * 4, Math.ceil(COUNT / 10)), Math.floor(COUNT / 2));
+    let atWarm: CpuReading | null = null;
+    let warming: Promise<void> | null = null;
     const one = async (n: number) => {
       const { id } = await investigator.submitInquiry({
         caseReference: `SOAK-${n}`,
@@ -170,11 +177,21 @@ async function main() {
               console.log(`  inquiry ${n} failed: ${(err as Error).message.slice(0, 300)}`);
             }
           }
+          if (done + failed === warmUp && federation.pid !== undefined) warming = readCpu(federation.pid, done).then((r) => void (atWarm = r));
           if ((done + failed) % 250 === 0) console.log(`  ${done + failed}/${COUNT} (${failed} failed, ${exits.length} process exit(s)) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
         }
       }),
     );
-    if (federation.pid !== undefined) memoryAtEnd = await memoryOfFederation(federation.pid, join(work, 'logs'));
+    if (federation.pid !== undefined) {
+      await warming;
+      const warm = atWarm as CpuReading | null;
+      if (warm) {
+        const end = await readCpu(federation.pid, done);
+        cpu = { inquiries: end.done - warm.done, seconds: (end.at - warm.at) / 1000, perInquiryMs: cpuPerInquiry(warm.seconds, end.seconds, end.done - warm.done) };
+        console.log(`CPU ms per inquiry after the warm-up (${cpu.inquiries} inquiries, ${(cpu.inquiries / cpu.seconds).toFixed(1)}/s): ${cpu.perInquiryMs.map((x) => `${x.process} ${x.ms}`).join(', ')}`);
+      }
+      memoryAtEnd = await memoryOfFederation(federation.pid, join(work, 'logs'));
+    }
   } finally {
     clearInterval(sampling);
     loads.push(loadavg()[0]!);
@@ -208,12 +225,44 @@ async function main() {
         end: loads.at(-1)!,
       },
       memoryAtEnd,
+      cpu,
       failures,
       runDir: keep,
     });
     console.log(`report written to ${values.report}`);
   }
   process.exit(exits.length || failed ? 1 : 0);
+}
+
+interface CpuReading {
+  at: number;
+  done: number;
+  /** CPU seconds by process name: the federation's, `client` (this process), `postgres`. */
+  seconds: Map<string, number>;
+}
+
+/** Backends of the soak's database keep their pid for the pool's life: CPU seconds by pid, summed later. */
+const backendsSeen = new Map<number, number>();
+
+async function readCpu(launcher: number, done: number): Promise<CpuReading> {
+  const seconds = await cpuOfFederation(launcher);
+  const own = process.cpuUsage();
+  seconds.set('client', (own.user + own.system) / 1e6);
+  if (process.env.DATABASE_URL) {
+    // The database's backends, where it runs on this machine (their /proc entries are readable).
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+      for (const [pid, s] of await cpuSecondsOfPids(rows.map((r) => r.pid))) backendsSeen.set(pid, s);
+    } catch {
+      // no reading of the database's CPU: the rest stands
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  if (backendsSeen.size) seconds.set('postgres', [...backendsSeen.values()].reduce((a, b) => a + b, 0));
+  return { at: Date.now(), done, seconds };
 }
 
 main().catch((err: unknown) => {
