@@ -10,21 +10,15 @@
  * `QIAO_NODE_FLAGS` reaches every process of the federation (scripts/start.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { createApiClient, type ApiClient } from '../client/core/api-client';
-import { withSigning } from '../client/core/signing';
-import { readAuthorityKey, readSigner, readUnitKey } from '../client/cli/signing-keys';
+import type { ApiClient } from '../client/core/api-client';
 import { waitForResults } from '../client/core/results';
-import { devLogin } from '../client/core/session';
-import { freePort } from '../tests/harness/ports';
-import pg from 'pg';
-import { cpuOfFederation, cpuPerInquiry, cpuSecondsOfPids, memoryOfFederation, percentile, readExit, readRestart, writeReport, type ProcessExit, type ProcessMemory, type SoakReport } from './soak-report';
+import { startProcessFederation, type ProcessFederation } from './federation-process';
+import { cpuPerInquiry, memoryOfFederation, percentile, writeReport, type ProcessMemory, type SoakReport } from './soak-report';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '5000' },
@@ -68,19 +62,6 @@ async function main() {
   const work = keep ?? (await mkdtemp(join(tmpdir(), 'qiao-soak-')));
   await mkdir(work, { recursive: true });
   const startedAt = new Date();
-  // The demo's policies with the fair-use limits lifted: a soak is thousands of inquiries a day.
-  const policyDir = join(work, 'policies');
-  await cp(resolve(ROOT, 'policies'), policyDir, { recursive: true });
-  const approvals = JSON.parse(await readFile(join(policyDir, 'approvals.json'), 'utf8'));
-  approvals.fairUse.perInvestigator = { inquiriesPerDay: 1_000_000, subjectsPerDay: 10_000_000 };
-  approvals.fairUse.perUnit = { inquiriesPerDay: 1_000_000, subjectsPerDay: 10_000_000 };
-  await writeFile(join(policyDir, 'approvals.json'), JSON.stringify(approvals, null, 2));
-
-  // Every listening port chosen at run time, so a soak runs beside `npm start` or another soak.
-  const [port, consolePort, oidcPort] = [await freePort(), await freePort(), await freePort()];
-  const gateway = `http://127.0.0.1:${port}`;
-  const exits: ProcessExit[] = [];
-  const restarts: { process: string; restart: number }[] = [];
   const failures: string[] = [];
   const latencies: number[] = [];
   const loads: number[] = [loadavg()[0]!];
@@ -88,46 +69,22 @@ async function main() {
   let memoryAtEnd: ProcessMemory[] = [];
   let cpu: SoakReport['cpu'] = null;
   const load: ChildProcess[] = [];
-  const federation = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'scripts/start.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, QIAO_HTTP_PORT: String(port), QIAO_METRICS_PORT: '0', QIAO_CONSOLE_PORT: String(consolePort), QIAO_OIDC_PORT: String(oidcPort), QIAO_PKI_DIR: join(work, 'pki'), QIAO_DATA_DIR: join(work, 'pglite'), QIAO_POLICY_DIR: policyDir, QIAO_LOG_LEVEL: 'warn', QIAO_RUN_DIR: work },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  /** The launcher's last lines, for when it stops before the federation is up. */
-  const said: string[] = [];
-  const up = new Promise<void>((ok, fail) => {
-    const onLine = (line: string) => {
-      said.push(line);
-      if (said.length > 15) said.shift();
-      if (/federation is up/.test(line)) ok();
-      const exit = readExit(line);
-      if (exit) {
-        exits.push(exit);
-        console.log(`  ! ${line}`);
-      }
-      const back = readRestart(line);
-      if (back) restarts.push(back);
-    };
-    createInterface({ input: federation.stdout! }).on('line', onLine);
-    createInterface({ input: federation.stderr! }).on('line', onLine);
-    federation.once('exit', (code) => fail(new Error(`the federation stopped (code ${code}); the launcher's last lines:\n${said.join('\n')}`)));
-  });
+  let federation: ProcessFederation | null = null;
   let done = 0;
   let failed = 0;
   const started = Date.now();
   try {
-    await up;
+    federation = await startProcessFederation({
+      work,
+      ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+      onLine: (line) => {
+        if (/exited unexpectedly/.test(line)) console.log(`  ! ${line}`);
+      },
+    });
+    const { gateway, exits } = federation;
     console.log(`federation up at ${gateway}; ${COUNT} inquiries at concurrency ${CONCURRENCY}, ${CPU_LOAD} competing busy process(es)`);
     for (let i = 0; i < CPU_LOAD; i++) load.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
-    // Each user signs with the key file the dev PKI wrote for them, as `qiao` does.
-    const pkiDir = join(work, 'pki');
-    const authorityJwk = await readAuthorityKey(join(pkiDir, 'directory'));
-    const login = async (u: string) => {
-      const signer = await readSigner({ pkiDir, username: u });
-      const client = createApiClient({ baseUrl: gateway, token: (await devLogin(gateway, u)).token });
-      const { unit } = await client.me();
-      return withSigning(client, signer, { authorityJwk, recipient: (id) => readUnitKey(pkiDir, id), unitId: unit.id });
-    };
+    const login = (u: string) => federation!.login(u);
     let investigator: ApiClient = await login('inv.ejinhoro');
     let approver: ApiClient = await login('appr.ordos');
     let tokensAt = Date.now();
@@ -177,33 +134,31 @@ async function main() {
               console.log(`  inquiry ${n} failed: ${(err as Error).message.slice(0, 300)}`);
             }
           }
-          if (done + failed === warmUp && federation.pid !== undefined) warming = readCpu(federation.pid, done).then((r) => void (atWarm = r));
+          if (done + failed === warmUp) warming = readCpu(federation!, done).then((r) => void (atWarm = r));
           if ((done + failed) % 250 === 0) console.log(`  ${done + failed}/${COUNT} (${failed} failed, ${exits.length} process exit(s)) in ${((Date.now() - started) / 1000).toFixed(0)} s`);
         }
       }),
     );
-    if (federation.pid !== undefined) {
+    {
       await warming;
       const warm = atWarm as CpuReading | null;
       if (warm) {
-        const end = await readCpu(federation.pid, done);
+        const end = await readCpu(federation, done);
         cpu = { inquiries: end.done - warm.done, seconds: (end.at - warm.at) / 1000, perInquiryMs: cpuPerInquiry(warm.seconds, end.seconds, end.done - warm.done) };
         console.log(`CPU ms per inquiry after the warm-up (${cpu.inquiries} inquiries, ${(cpu.inquiries / cpu.seconds).toFixed(1)}/s): ${cpu.perInquiryMs.map((x) => `${x.process} ${x.ms}`).join(', ')}`);
       }
-      memoryAtEnd = await memoryOfFederation(federation.pid, join(work, 'logs'));
+      if (federation.process.pid !== undefined) memoryAtEnd = await memoryOfFederation(federation.process.pid, federation.logDir);
     }
   } finally {
     clearInterval(sampling);
     loads.push(loadavg()[0]!);
     for (const p of load) p.kill('SIGKILL');
-    if (federation.exitCode === null && federation.signalCode === null) {
-      const gone = new Promise((r) => federation.once('exit', r));
-      federation.kill('SIGINT');
-      await gone;
-    }
+    await federation?.stop();
     if (!keep) await rm(work, { recursive: true, force: true });
   }
   const s = (Date.now() - started) / 1000;
+  const exits = federation?.exits ?? [];
+  const restarts = federation?.restarts ?? [];
   const exitWords = exits.map((e) => `${e.process} (${e.how}) after ${e.afterSeconds} s`);
   console.log(`\nsoak: ${done} inquiries answered, ${failed} failed, in ${s.toFixed(0)} s (${(done / s).toFixed(1)}/s); ${exits.length} unexpected process exit(s)${exits.length ? `: ${exitWords.join(', ')}` : ''}`);
   if (keep) console.log(`logs of the federation: ${join(work, 'logs')}`);
@@ -241,28 +196,8 @@ interface CpuReading {
   seconds: Map<string, number>;
 }
 
-/** Backends of the soak's database keep their pid for the pool's life: CPU seconds by pid, summed later. */
-const backendsSeen = new Map<number, number>();
-
-async function readCpu(launcher: number, done: number): Promise<CpuReading> {
-  const seconds = await cpuOfFederation(launcher);
-  const own = process.cpuUsage();
-  seconds.set('client', (own.user + own.system) / 1e6);
-  if (process.env.DATABASE_URL) {
-    // The database's backends, where it runs on this machine (their /proc entries are readable).
-    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    try {
-      await client.connect();
-      const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
-      for (const [pid, s] of await cpuSecondsOfPids(rows.map((r) => r.pid))) backendsSeen.set(pid, s);
-    } catch {
-      // no reading of the database's CPU: the rest stands
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
-  if (backendsSeen.size) seconds.set('postgres', [...backendsSeen.values()].reduce((a, b) => a + b, 0));
-  return { at: Date.now(), done, seconds };
+async function readCpu(federation: ProcessFederation, done: number): Promise<CpuReading> {
+  return { at: Date.now(), done, seconds: await federation.readCpu() };
 }
 
 main().catch((err: unknown) => {
