@@ -1,5 +1,5 @@
 /**
- * `npm run bench:load [-- --inquiries 200]`: small inquiries through the whole federation on
+ * `npm run bench:load [-- --inquiries 200] [--processes]`: small inquiries through the whole federation on
  * PostgreSQL, as a client would send them (client/core over HTTP), sequentially and at
  * concurrency 1, 8 and 32; each a person asked of two departments (household from public
  * security, grassland contracts from natural resources), approved by one league approver, its
@@ -10,12 +10,17 @@
  * for scale: raw mutual-TLS gRPC unary calls/s and raw PostgreSQL commits/s on this machine.
  *
  * The federation as the tests boot it (tests/harness/federation.ts: gateway and demo adapters in
- * this process, on loopback mTLS; demo users sign with their dev keys). PostgreSQL from QIAO_BENCH_DATABASE_URL or TEST_DATABASE_URL (default
+ * this process, on loopback mTLS; demo users sign with their dev keys) — or, with `--processes`, as
+ * `npm start` runs it (bench/federation-process.ts: the gateway and each adapter a process of its
+ * own, sharing the machine's cores with PostgreSQL and this client process). Then the statements
+ * are not counted (they are sent by another process) and CPU is read per process from /proc:
+ * the gateway, the database's backends, the adapters, this client. PostgreSQL from QIAO_BENCH_DATABASE_URL or TEST_DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/test); a fresh database is created and dropped.
  */
 // The gateway runs in this process: with its V8 settings, as main.ts applies them (a run without
 // them aborted once in Deoptimizer::DoComputeBuiltinContinuation on a loaded machine).
 import '../gateway/runtime-flags';
+import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -23,9 +28,13 @@ import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Command } from 'commander';
 import pg from 'pg';
+import type { JWK } from 'jose';
 import type { ApiClient } from '../client/core/api-client';
-import { bootFederation, type Federation } from '../tests/harness/federation';
-import { fetchAndDecrypt, waitForResults } from '../client/core/results';
+import { bootFederation } from '../tests/harness/federation';
+import { ensureDevPki, type DevPki } from '../certs-dev/pki';
+import { startProcessFederation } from './federation-process';
+import { cpuPerInquiry } from './soak-report';
+import { fetchAndDecrypt, waitForResults, type ReceiptKeyLookup } from '../client/core/results';
 import { directoryReceiptKeys } from '../client/cli/directory-keys';
 import { DepartmentClient, DepartmentService, type DepartmentHandlers } from '../proto/grpc/department';
 import { departmentHostname } from '../proto/identity';
@@ -40,8 +49,13 @@ const opts = new Command('bench:load')
   .option('--statements', 'also print the SQL statements per inquiry of each level, most frequent first')
   .option('--cpu-profile <dir>', "write this process's CPU profile of the measured levels (gateway, adapters and clients: all run here) to <dir> as a .cpuprofile (Chrome DevTools, speedscope)")
   .option('--skip-baselines', 'skip the raw mTLS gRPC and PostgreSQL commit baselines (about 8 s)')
+  .option('--processes', 'the federation as npm start runs it, each part a process of its own (CPU per process instead of statement counts)')
   .parse()
-  .opts<{ inquiries: string; levels: string; statements?: boolean; cpuProfile?: string; skipBaselines?: boolean }>();
+  .opts<{ inquiries: string; levels: string; statements?: boolean; cpuProfile?: string; skipBaselines?: boolean; processes?: boolean }>();
+if (opts.processes && (opts.statements || opts.cpuProfile)) {
+  console.error('bench:load: --statements and --cpu-profile count and profile this process, which with --processes holds only the clients; use QIAO_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" to profile the federation\'s processes');
+  process.exit(2);
+}
 const perLevel = Number(opts.inquiries);
 const levels = opts.levels.split(',').map(Number);
 
@@ -94,7 +108,18 @@ async function policiesWithoutFairUseLimits(): Promise<string> {
 type Step = 'submit' | 'approve' | 'parts done' | 'results decrypted' | 'end to end';
 const STEPS: Step[] = ['submit', 'approve', 'parts done', 'results decrypted', 'end to end'];
 
-async function oneInquiry(fed: Federation, investigator: ApiClient, approver: ApiClient, n: number): Promise<Record<Step, number>> {
+/** What a level drives: the two users' clients, the unit's key and the directory's receipt keys. */
+interface Target {
+  investigator: ApiClient;
+  approver: ApiClient;
+  privateKey: JWK;
+  receiptKeys: ReceiptKeyLookup;
+  /** CPU seconds so far by process (with --processes), or of this process. */
+  readCpu(): Promise<Map<string, number>>;
+}
+
+async function oneInquiry(t: Target, n: number): Promise<Record<Step, number>> {
+  const { investigator, approver } = t;
   const t0 = performance.now();
   const submitted = await investigator.submitInquiry({
     caseReference: `LOAD-${n}`,
@@ -109,30 +134,30 @@ async function oneInquiry(fed: Federation, investigator: ApiClient, approver: Ap
   const listing = await waitForResults(investigator, submitted.id, 120_000);
   const t3 = performance.now();
   if (listing.status !== 'completed') throw new Error(`inquiry ${submitted.id} ended ${listing.status}: ${JSON.stringify(listing.results.map((r) => r.failureReason))}`);
-  const privateKey = fed.pki.units['150627']!.privateJwk;
-  const receiptKeys = directoryReceiptKeys(join(fed.pki.dir, 'directory'));
-  for (const summary of listing.results) await fetchAndDecrypt(investigator, submitted.id, summary, { privateKey, receiptKeys });
+  for (const summary of listing.results) await fetchAndDecrypt(investigator, submitted.id, summary, { privateKey: t.privateKey, receiptKeys: t.receiptKeys });
   const t4 = performance.now();
   return { submit: t1 - t0, approve: t2 - t1, 'parts done': t3 - t2, 'results decrypted': t4 - t3, 'end to end': t4 - t0 };
 }
 
-async function runLevel(fed: Federation, concurrency: number, total: number) {
-  const investigator = await fed.as('inv.ejinhoro');
-  const approver = await fed.as('appr.ordos');
-  await oneInquiry(fed, investigator, approver, -1); // warm up: JIT, connections, caches
+async function runLevel(t: Target, concurrency: number, total: number) {
+  // Warm up (JIT, connections, caches): one inquiry when everything runs here; with --processes
+  // the federation's fresh processes compile their own code, so a few dozen at this concurrency.
+  const warmUp = opts.processes ? Math.max(40, 2 * concurrency) : 1;
+  let warmed = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, warmUp) }, async () => { while (warmed < warmUp) await oneInquiry(t, -1 - warmed++); }));
   const before = { ...counts };
   statements.clear();
-  const cpuBefore = process.cpuUsage();
+  const cpuBefore = await t.readCpu();
   const samples: Record<Step, number>[] = [];
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < total) samples.push(await oneInquiry(fed, investigator, approver, next++));
+      while (next < total) samples.push(await oneInquiry(t, next++));
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
+  const byProcess = cpuPerInquiry(cpuBefore, await t.readCpu(), total);
   const per = (k: keyof typeof counts) => (counts[k] - before[k]) / total;
   const stats = Object.fromEntries(
     STEPS.map((step) => {
@@ -141,14 +166,24 @@ async function runLevel(fed: Federation, concurrency: number, total: number) {
     }),
   ) as Record<Step, { p50: number; p95: number; p99: number }>;
   const top = [...statements].sort((a, b) => b[1] - a[1]).map(([text, n]) => `${(n / total).toFixed(2).padStart(6)}  ${text}`);
-  return { concurrency, total, rate: total / seconds, stats, top, queries: per('queries'), commits: per('commits'), cpuMs: (cpu.user + cpu.system) / 1000 / total };
+  const cpuOf = (name: string) => byProcess.filter((x) => x.process === name || (name === 'adapters' && !['gateway', 'postgres', 'client'].includes(x.process))).reduce((a, b) => a + b.ms, 0);
+  return {
+    concurrency,
+    total,
+    rate: total / seconds,
+    stats,
+    top,
+    queries: per('queries'),
+    commits: per('commits'),
+    cpuMs: byProcess.reduce((a, b) => a + b.ms, 0),
+    cpu: { gateway: cpuOf('gateway'), postgres: cpuOf('postgres'), adapters: cpuOf('adapters'), client: cpuOf('client') },
+  };
 }
 
 // ---- the baselines ----------------------------------------------------------------------------
 
 /** Unary Describe calls over mutual TLS, at the given concurrency, for `ms`. */
-async function rawGrpcUnary(fed: Federation, concurrency: number, ms: number): Promise<number> {
-  const pki = fed.pki;
+async function rawGrpcUnary(pki: DevPki, concurrency: number, ms: number): Promise<number> {
   const { cert, key } = pki.departments.public_security!;
   const server = new grpc.Server();
   const handlers: Partial<DepartmentHandlers> = { describe: (_c, cb) => cb(null, { department: 'public_security', displayName: 'raw', categories: [] }) };
@@ -202,48 +237,122 @@ async function rawPostgresCommits(url: string, concurrency: number, ms: number):
 
 // ---- run ----------------------------------------------------------------------------------------
 
-const policyDir = await policiesWithoutFairUseLimits();
-const fed = await bootFederation({ env: { QIAO_POLICY_DIR: policyDir }, logLevel: 'warn' });
+const LI_UNIT = '150627';
+const target = opts.processes ? await processTarget() : await inProcessTarget();
 try {
-  const dbUrl = await currentDatabaseUrl(fed);
   const baseline = opts.skipBaselines
     ? null
     : {
-        grpc1: await rawGrpcUnary(fed, 1, 2000),
-        grpc32: await rawGrpcUnary(fed, 32, 2000),
-        pg1: await rawPostgresCommits(dbUrl, 1, 2000),
-        pg8: await rawPostgresCommits(dbUrl, 8, 2000),
+        grpc1: await rawGrpcUnary(target.pki, 1, 2000),
+        grpc32: await rawGrpcUnary(target.pki, 32, 2000),
+        pg1: await rawPostgresCommits(target.databaseUrl, 1, 2000),
+        pg8: await rawPostgresCommits(target.databaseUrl, 8, 2000),
       };
   const profiler = opts.cpuProfile ? await startCpuProfile() : null;
-  const results = [];
-  for (const level of levels) results.push(await runLevel(fed, level, perLevel));
+  const results: Awaited<ReturnType<typeof runLevel>>[] = [];
+  for (const level of levels) results.push(await runLevel(target, level, perLevel));
   if (profiler) console.log(`CPU profile written to ${await profiler.stop(opts.cpuProfile!)}`);
 
-  console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, PostgreSQL at ${dbUrl.replace(/\/\/[^@]*@/, '//')}`);
+  console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, PostgreSQL at ${target.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
+  console.log(`federation: ${opts.processes ? 'as npm start runs it (gateway, each adapter and this client a process of its own)' : 'in this process (gateway, adapters and clients), as the tests boot it'}`);
   console.log(`load average (1, 5, 15 min): ${loadavg().map((n) => n.toFixed(2)).join(', ')}`);
   if (baseline) {
     console.log(`raw mTLS gRPC unary calls/s: ${fmt(baseline.grpc1)} (1 at a time), ${fmt(baseline.grpc32)} (32 at a time)`);
     console.log(`raw PostgreSQL commits/s (BEGIN; INSERT; COMMIT): ${fmt(baseline.pg1)} (1 connection), ${fmt(baseline.pg8)} (8 connections)`);
   }
   console.log('');
-  console.log('| concurrency | inquiries | inquiries/s | SQL statements / inquiry | commits / inquiry | CPU ms / inquiry | ' + STEPS.map((s) => `${s} p50 / p95 / p99 ms`).join(' | ') + ' |');
-  console.log('|---|---|---|---|---|---|' + STEPS.map(() => '---').join('|') + '|');
+  const counted = opts.processes
+    ? { head: 'CPU ms / inquiry: gateway / postgres / adapters / client', row: (r: (typeof results)[number]) => `${fmt(r.cpu.gateway)} / ${fmt(r.cpu.postgres)} / ${fmt(r.cpu.adapters)} / ${fmt(r.cpu.client)}` }
+    : { head: 'SQL statements / inquiry | commits / inquiry | CPU ms / inquiry', row: (r: (typeof results)[number]) => `${fmt(r.queries)} | ${fmt(r.commits)} | ${fmt(r.cpuMs)}` };
+  const columns = counted.head.split(' | ').length;
+  console.log(`| concurrency | inquiries | inquiries/s | ${counted.head} | ` + STEPS.map((s) => `${s} p50 / p95 / p99 ms`).join(' | ') + ' |');
+  console.log(`|---|---|---|${'---|'.repeat(columns)}` + STEPS.map(() => '---').join('|') + '|');
   for (const r of results) {
     console.log(
-      `| ${r.concurrency} | ${r.total} | ${fmt(r.rate)} | ${fmt(r.queries)} | ${fmt(r.commits)} | ${fmt(r.cpuMs)} | ` +
+      `| ${r.concurrency} | ${r.total} | ${fmt(r.rate)} | ${counted.row(r)} | ` +
         STEPS.map((s) => `${fmt(r.stats[s].p50)} / ${fmt(r.stats[s].p95)} / ${fmt(r.stats[s].p99)}`).join(' | ') +
         ' |',
     );
   }
   if (opts.statements) for (const r of results) console.log(`\nSQL statements per inquiry at concurrency ${r.concurrency}:\n${r.top.join('\n')}`);
 } catch (err) {
-  // What the gateway said about it: its errors, not only the client's opaque 500.
-  const errors = fed.gatewayLogs.filter((line) => /"level":(50|60)/.test(line)).slice(-5);
-  if (errors.length) console.error(`the gateway's last errors:\n${errors.join('')}`);
+  await target.onFailure();
   throw err;
 } finally {
-  await fed.close();
-  await rm(policyDir, { recursive: true, force: true });
+  await target.close();
+}
+
+/** The federation in this process (tests/harness/federation.ts). */
+async function inProcessTarget() {
+  const policyDir = await policiesWithoutFairUseLimits();
+  const fed = await bootFederation({ env: { QIAO_POLICY_DIR: policyDir }, logLevel: 'warn' });
+  return {
+    investigator: await fed.as('inv.ejinhoro'),
+    approver: await fed.as('appr.ordos'),
+    privateKey: fed.pki.units[LI_UNIT]!.privateJwk,
+    receiptKeys: directoryReceiptKeys(join(fed.pki.dir, 'directory')),
+    async readCpu() {
+      const own = process.cpuUsage();
+      return new Map([['federation and clients', (own.user + own.system) / 1e6]]);
+    },
+    pki: fed.pki,
+    databaseUrl: await currentDatabaseUrl(fed.gateway.database.db),
+    async onFailure() {
+      // What the gateway said about it: its errors, not only the client's opaque 500.
+      const errors = fed.gatewayLogs.filter((line) => /"level":(50|60)/.test(line)).slice(-5);
+      if (errors.length) console.error(`the gateway's last errors:\n${errors.join('')}`);
+    },
+    async close() {
+      await fed.close();
+      await rm(policyDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The federation as npm start runs it (bench/federation-process.ts), on a fresh database dropped at the end. */
+async function processTarget() {
+  const server = new URL(process.env.TEST_DATABASE_URL!);
+  const name = `qiao_load_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: server.toString() });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const databaseUrl = Object.assign(new URL(server), { pathname: `/${name}` }).toString();
+  const work = await mkdtemp(join(tmpdir(), 'qiao-load-'));
+  const dropDatabase = async () => {
+    const c = new pg.Client({ connectionString: server.toString() });
+    await c.connect();
+    await c.query(`drop database if exists ${name} with (force)`);
+    await c.end();
+  };
+  let fed;
+  try {
+    fed = await startProcessFederation({ work, databaseUrl });
+  } catch (err) {
+    await dropDatabase().catch(() => {});
+    await rm(work, { recursive: true, force: true });
+    throw err;
+  }
+  const f = fed;
+  // For the raw gRPC baseline only: a PKI of its own, so nothing of the federation's is touched.
+  const basePki = await ensureDevPki({ dir: join(work, 'baseline-pki'), departments: ['public_security'], units: [], signers: [] });
+  return {
+    investigator: await f.login('inv.ejinhoro'),
+    approver: await f.login('appr.ordos'),
+    privateKey: JSON.parse(await readFile(join(f.pkiDir, 'units', LI_UNIT, 'encryption.jwk'), 'utf8')) as JWK,
+    receiptKeys: directoryReceiptKeys(join(f.pkiDir, 'directory')),
+    readCpu: () => f.readCpu(),
+    pki: basePki,
+    databaseUrl,
+    async onFailure() {
+      console.error(`the federation's logs: ${f.logDir} (kept)`);
+    },
+    async close() {
+      await f.stop();
+      await dropDatabase();
+      if (!process.exitCode) await rm(work, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
@@ -269,8 +378,8 @@ async function startCpuProfile(): Promise<{ stop(dir: string): Promise<string> }
 }
 
 /** The URL of the fresh database the federation's gateway uses. */
-async function currentDatabaseUrl(f: Federation): Promise<string> {
-  const { rows } = (await f.gateway.database.db.execute('select current_database() as name')) as unknown as { rows: { name: string }[] };
+async function currentDatabaseUrl(db: { execute(query: string): Promise<unknown> }): Promise<string> {
+  const { rows } = (await db.execute('select current_database() as name')) as unknown as { rows: { name: string }[] };
   const url = new URL(process.env.TEST_DATABASE_URL!);
   url.pathname = `/${rows[0]!.name}`;
   return url.toString();
