@@ -62,6 +62,10 @@ describe.skipIf(!HAVE_CHROMIUM)('comparison models in the console (duckdb-wasm)'
     }
     // Nothing of the engine is fetched before someone compares.
     expect(sent.filter((r) => /duckdb/.test(r.url))).toEqual([]);
+    // A model's explanation shows the columns it names as code, not as backticks.
+    await page.getByLabel('比对模型').selectOption('assistance-to-owners');
+    expect(await page.locator('p.explains code').allTextContents()).toEqual(expect.arrayContaining(['owned_from', 'role_since', 'role_until']));
+    expect(await page.locator('p.explains').textContent()).not.toContain('`');
     await page.getByLabel('比对模型').selectOption('grassland-declared-twice');
     await page.getByRole('button', { name: '运行比对' }).click();
     const done = page.getByRole('status').filter({ hasText: /模型 grassland-declared-twice：\d+ 项发现/ });

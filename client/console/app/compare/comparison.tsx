@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import builtIn from 'qiao:models';
 import { ModelError, parseModel, resolveParameters, type Finding, type Model, type SourcedRecord } from '../../../core/models';
@@ -50,7 +50,7 @@ export default function Comparison({ records }: { records: SourcedRecord[] }) {
         ))}
         <button type="button" className="primary" onClick={() => void run()} disabled={!model || state.phase === 'running'}>{t('compare.run')}</button>
       </div>
-      {model && <p className="explains">{model.explains}</p>}
+      {model && <p className="explains">{withCode(model.explains)}</p>}
       {missing.length > 0 && <p className="notice">{t('compare.missing', { categories: missing.map((c) => t(`categoryNames.${c}`, { defaultValue: c })).join('、') })}</p>}
       {state.phase === 'running' && <p role="status">{t('compare.running')}</p>}
       {state.phase === 'failed' && (state.error instanceof ModelError ? <p role="alert" className="error">{state.error.message}</p> : <ErrorText error={state.error} />)}
@@ -82,4 +82,11 @@ export default function Comparison({ records }: { records: SourcedRecord[] }) {
       )}
     </section>
   );
+}
+
+/** A model's explanation names columns as `code` (models/README.md): shown as code, not as backticks. */
+export function withCode(text: string): ReactNode[] {
+  const parts = text.split('`');
+  if (parts.length % 2 === 0) return [text]; // an unpaired backtick: the text as written
+  return parts.map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part));
 }
