@@ -1,5 +1,8 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Principal } from '../auth/principal';
 import type { Role } from '../db/schema';
 import { createPolicyEngine, type DecisionContext, type PolicyEngine, type Resource, type UnitRef } from './authorize';
@@ -190,6 +193,11 @@ describe('kept decisions', () => {
       requests.push([who, 'inquiry.submit', unit(EJIN_HORO.id)], [who, 'inquiry.submit', unit(ORDOS.id)]);
       for (const state of states) {
         const resource = { ...(inquiry(EJIN_HORO.id, 'inv') as Extract<Resource, { kind: 'inquiry' }>), state };
+        // Other ids and creators: the creator's own, another's, another unit's inquiry.
+        for (const [id, createdBy, unitId] of [['j', who.userId, EJIN_HORO.id], ['k', 'app', ORDOS.id], ['l', who.userId, ALXA.id]] as const) {
+          const other = { ...(inquiry(unitId, createdBy) as Extract<Resource, { kind: 'inquiry' }>), id, state };
+          requests.push([who, 'inquiry.read', other], [who, 'inquiry.withdraw', other], [who, 'result.download', other]);
+        }
         requests.push([who, 'inquiry.read', resource], [who, 'result.download', resource], [who, 'inquiry.withdraw', resource]);
         requests.push([who, 'inquiry.approve', resource, leagueStep], [who, 'inquiry.approve', resource, regionStep], [who, 'inquiry.approve', resource, { ...leagueStep, hasDecided: true }]);
       }
@@ -206,6 +214,57 @@ describe('kept decisions', () => {
     // Both outcomes occur, so the comparison above is not all denials.
     const outcomes = new Set(requests.map(([w, a, r, c]) => kept.authorize(w, a, r, c).allowed));
     expect(outcomes).toEqual(new Set([true, false]));
+  });
+
+  it("ask Cedar once for an investigator's many inquiries of one unit, and again for someone else's", async () => {
+    const kept = createPolicyEngine(await loadCedarPolicies(POLICY_DIR), { onError: (m) => expect.fail(m) });
+    const mine = (id: string): Resource => ({ ...(inquiry(EJIN_HORO.id, 'inv') as Extract<Resource, { kind: 'inquiry' }>), id });
+    for (let i = 0; i < 20; i++) expect(kept.authorize(bannerInvestigator, 'inquiry.withdraw', mine(`i${i}`)).allowed).toBe(true);
+    expect(kept.evaluations).toBe(1);
+    // Another investigator of the same unit and roles: the same question, since neither created it.
+    const colleague = principal('inv2', EJIN_HORO, ['investigator']);
+    expect(kept.authorize(colleague, 'inquiry.withdraw', mine('i0')).allowed).toBe(false);
+    expect(kept.evaluations).toBe(2);
+    expect(kept.authorize(principal('inv3', EJIN_HORO, ['investigator']), 'inquiry.withdraw', mine('i1')).allowed).toBe(false);
+    expect(kept.evaluations).toBe(2);
+    // The colleague's own inquiry: the question Cedar answered first, for the first investigator.
+    expect(kept.authorize(colleague, 'inquiry.withdraw', { ...(inquiry(EJIN_HORO.id, 'inv2') as Extract<Resource, { kind: 'inquiry' }>), id: 'c' }).allowed).toBe(true);
+    expect(kept.evaluations).toBe(2);
+    // Another unit's investigator: another question.
+    expect(kept.authorize(principal('alxa-inv', ALXA, ['investigator']), 'inquiry.withdraw', mine('i2')).allowed).toBe(false);
+    expect(kept.evaluations).toBe(3);
+  });
+
+  it('keep ids in the key when a policy names a user or an inquiry', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'qiao-policies-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await cp(POLICY_DIR, dir, { recursive: true });
+    await writeFile(
+      join(dir, 'zz-named.cedar'),
+      [
+        '@id("sealed-inquiry")\n@reason("this inquiry is sealed")\nforbid (principal, action, resource == Inquiry::"sealed");',
+        '@id("suspended-user")\n@reason("this account is suspended")\nforbid (principal == User::"inv", action, resource);',
+      ].join('\n\n'),
+    );
+    const loaded = await loadCedarPolicies(dir);
+    expect([...loaded.literalTypes].sort()).toEqual(['Action', 'Inquiry', 'User']);
+    const fresh = createPolicyEngine(loaded, { cacheSize: 0, onError: (m) => expect.fail(m) });
+    const kept = createPolicyEngine(loaded, { onError: (m) => expect.fail(m) });
+    const colleague = principal('inv2', EJIN_HORO, ['investigator']);
+    const of = (id: string, createdBy: string): Resource => ({ ...(inquiry(EJIN_HORO.id, createdBy) as Extract<Resource, { kind: 'inquiry' }>), id });
+    for (const [who, resource] of [
+      [colleague, of('open', 'inv2')],
+      [colleague, of('sealed', 'inv2')],
+      [bannerInvestigator, of('open', 'inv')],
+      [colleague, of('open2', 'inv2')],
+    ] as const) {
+      expect(kept.authorize(who, 'inquiry.read', resource)).toEqual(fresh.authorize(who, 'inquiry.read', resource));
+    }
+    expect(kept.authorize(colleague, 'inquiry.read', of('sealed', 'inv2')).reason).toBe('this inquiry is sealed');
+    expect(kept.authorize(bannerInvestigator, 'inquiry.read', of('open', 'inv')).reason).toBe('this account is suspended');
+    expect(kept.authorize(colleague, 'inquiry.read', of('open', 'inv2')).allowed).toBe(true);
+    // The repository's own policies name no user and no inquiry.
+    expect((await loadCedarPolicies(POLICY_DIR)).literalTypes.has('User')).toBe(false);
   });
 
   it('hands out a copy: a caller changing its decision changes no later one', () => {

@@ -16,6 +16,13 @@ import type { LoadedCedarPolicies } from './cedar-policies';
  * at every change, or a listing and its downloads, ask the same question again and get Cedar's
  * own answer back without another Wasm evaluation. A request Cedar could not evaluate is never
  * kept, so its error is reported every time.
+ *
+ * The key leaves out what no policy can see. Without a literal naming one (`Inquiry::"…"`,
+ * `User::"…"`), a policy cannot tell one inquiry id from another, nor one user from another but
+ * by comparing them (`resource.createdBy == principal`): so unless the policies name an inquiry,
+ * its id is not in the key, and unless they name a user, neither the principal's id nor the
+ * inquiry's creator is, only whether the two are the same. The same investigator reading their
+ * hundredth inquiry of a unit then gets the decision Cedar made for the first.
  */
 
 export const ACTIONS = {
@@ -82,6 +89,8 @@ export interface PolicyEngine {
   authorize(principal: Principal, action: Action, resource: Resource, context?: DecisionContext): Decision;
   /** Policy id → where it is written. */
   readonly policies: LoadedCedarPolicies['policies'];
+  /** How many requests Cedar evaluated; the others were answered by a kept decision. */
+  readonly evaluations: number;
 }
 
 const DEFAULT_DENIAL: Record<Action, string> = {
@@ -116,11 +125,27 @@ function unitEntities(path: readonly UnitRef[], into: Map<string, cedar.EntityJs
 /** Decisions kept per engine (a few hundred bytes each). */
 export const DECISION_CACHE_SIZE = 20_000;
 
-/** Every input of the Cedar request, in a fixed order: equal keys, equal requests. */
-function requestKey(principal: Principal, action: Action, resource: Resource, context: DecisionContext | undefined): string {
+/**
+ * Every input of the Cedar request that a policy can observe, in a fixed order: equal keys, equal
+ * decisions. Ids no policy names are left out (see the top of this file).
+ */
+function requestKey(
+  principal: Principal,
+  action: Action,
+  resource: Resource,
+  context: DecisionContext | undefined,
+  named: { users: boolean; inquiries: boolean },
+): string {
   const approval = action === 'inquiry.approve' || action === 'inquiry.reject';
+  if (resource.kind === 'inquiry' && !(named.users && named.inquiries)) {
+    resource = {
+      ...resource,
+      id: named.inquiries ? resource.id : '',
+      createdBy: named.users ? resource.createdBy : resource.createdBy === principal.userId ? '(principal)' : '(another)',
+    };
+  }
   return JSON.stringify([
-    principal.userId,
+    named.users ? principal.userId : '',
     principal.unitId,
     principal.unitPath,
     principal.roles,
@@ -134,11 +159,16 @@ function requestKey(principal: Principal, action: Action, resource: Resource, co
 export function createPolicyEngine(loaded: LoadedCedarPolicies, options: { onError?: (message: string) => void; cacheSize?: number } = {}): PolicyEngine {
   const cacheSize = options.cacheSize ?? DECISION_CACHE_SIZE;
   const decided = new Map<string, Decision>();
+  const named = { users: loaded.literalTypes.has('User'), inquiries: loaded.literalTypes.has('Inquiry') };
+  let evaluations = 0;
   const copy = (d: Decision): Decision => ({ ...d, policyIds: [...d.policyIds] });
   return {
     policies: loaded.policies,
+    get evaluations() {
+      return evaluations;
+    },
     authorize(principal, action, resource, context) {
-      const key = requestKey(principal, action, resource, context);
+      const key = requestKey(principal, action, resource, context, named);
       const kept = decided.get(key);
       if (kept) {
         decided.delete(key); // most recently used last
@@ -146,6 +176,7 @@ export function createPolicyEngine(loaded: LoadedCedarPolicies, options: { onErr
         return copy(kept);
       }
       const decision = evaluate(principal, action, resource, context);
+      evaluations++;
       if (decision.cacheable && cacheSize > 0) {
         if (decided.size >= cacheSize) decided.delete(decided.keys().next().value!);
         decided.set(key, decision.decision);

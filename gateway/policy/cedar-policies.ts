@@ -17,6 +17,19 @@ export interface LoadedCedarPolicies {
   schemaName: string;
   /** Policy id (its @id annotation) → where it is written, and its @reason if it has one. */
   policies: Map<string, { file: string; line: number; effect: 'permit' | 'forbid'; reason?: string }>;
+  /** The entity types some policy names a particular entity of (`User::"alice"`, `Inquiry::"…"`). */
+  literalTypes: ReadonlySet<string>;
+}
+
+/** Adds the type of every entity literal in a policy's JSON form (`{type, id}`, also as `__entity`) to `into`. */
+function collectLiteralTypes(node: unknown, into: Set<string>): void {
+  if (Array.isArray(node)) {
+    for (const n of node) collectLiteralTypes(n, into);
+  } else if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (typeof o.type === 'string' && typeof o.id === 'string') into.add(o.type.replace(/^.*::/, ''));
+    for (const v of Object.values(o)) collectLiteralTypes(v, into);
+  }
 }
 
 const lineAt = (text: string, offset: number) => text.slice(0, offset).split('\n').length;
@@ -43,6 +56,7 @@ export async function loadCedarPolicies(dir: string): Promise<LoadedCedarPolicie
   const texts: Record<string, string> = {};
   const where = new Map<string, { file: string; text: string; offset: number }>();
   const policies: LoadedCedarPolicies['policies'] = new Map();
+  const literalTypes = new Set<string>();
   for (const name of files) {
     const file = join(dir, name);
     const text = await readFile(file, 'utf8');
@@ -81,6 +95,7 @@ export async function loadCedarPolicies(dir: string): Promise<LoadedCedarPolicie
       const reason = json.json.annotations?.reason;
       policies.set(id, { file, line, effect: json.json.effect, ...(reason ? { reason } : {}) });
       texts[id] = policyText;
+      collectLiteralTypes(json.json, literalTypes);
       where.set(id, { file, text, offset });
     }
   }
@@ -106,5 +121,5 @@ export async function loadCedarPolicies(dir: string): Promise<LoadedCedarPolicie
   if (s.type === 'failure') throw new PolicyFileError(s.errors.map((e) => describe(schemaFile, schemaText, e)).join('\n'));
   const p = cedar.preparsePolicySet(policySetId, { staticPolicies: texts });
   if (p.type === 'failure') throw new PolicyFileError(p.errors.map((e) => `${dir}: ${e.message}`).join('\n'));
-  return { policySetId, schemaName, policies };
+  return { policySetId, schemaName, policies, literalTypes };
 }
