@@ -13,7 +13,7 @@ import { auditLogHashes, auditLogTree } from '../../db/schema';
  * its entry commit together" and contiguous indices across replicas both hold, with no second
  * transaction and no sequencer; the price is that audited transactions are serialised from their
  * append to their commit. The business transactions append last (after their own writes), so the
- * lock is held for one INSERT round trip and the commit: measured on PostgreSQL by
+ * lock is held for one statement (the append function) and the commit: measured on PostgreSQL by
  * bench/audit.ts. A gateway that outgrows it would append to a pending table and sequence it in
  * batches, at the cost of proofs lagging the commit.
  */
@@ -31,13 +31,26 @@ export class AuditLogDamaged extends Error {
 }
 
 /**
- * Appends entries in order; returns their indices. Must run inside a transaction. Two round trips
- * under the lock: read size and frontier (locking the row), then one statement that inserts the
- * entries and their stored hashes and moves the tree on — arrays passed whole, not row by row.
+ * Appends entries in order; returns their indices. Must run inside a transaction. One round trip
+ * under the lock: migration 0014's `qiao_audit_append` locks the tree row, hashes the new nodes,
+ * inserts the entries and their stored hashes and moves the tree on; the leaf hashes are made
+ * here. A kept frontier that does not fit the size (an older row) is rebuilt from the stored
+ * hashes instead, under the lock the function took.
  */
 export async function appendLogEntries(tx: Tx, rows: readonly LogEntryRow[]): Promise<number[]> {
   if (rows.length === 0) return [];
   const leaves = rows.map((r) => auditLeafHash(r.text));
+  const result = await tx.execute(sql`select qiao_audit_append(
+    ${sql.param(leaves.map((h) => Buffer.from(h).toString('hex')))}::text[], ${sql.param(rows.map((r) => r.text))}::text[],
+    ${sql.param(rows.map((r) => r.action))}::text[], ${sql.param(rows.map((r) => r.inquiryId))}::uuid[],
+    ${sql.param(rows.map((r) => r.department))}::text[]) as first`);
+  const first = (result as unknown as { rows: { first: string | number | bigint | null }[] }).rows[0]?.first;
+  const start = first === null || first === undefined ? await appendRebuildingFrontier(tx, rows, leaves) : Number(first);
+  return rows.map((_, i) => start + i);
+}
+
+/** The two-step append, for a tree row whose kept frontier does not fit its size. */
+async function appendRebuildingFrontier(tx: Tx, rows: readonly LogEntryRow[], leaves: readonly Hash[]): Promise<number> {
   const [tree] = await tx.select().from(auditLogTree).where(eq(auditLogTree.id, 1)).for('update');
   if (!tree) throw new AuditLogDamaged('the audit_log_tree row is missing: the audit log was not migrated');
   const first = tree.size;
@@ -54,7 +67,7 @@ export async function appendLogEntries(tx: Tx, rows: readonly LogEntryRow[]): Pr
       SELECT ${firstHash}::bigint + n - 1, decode(h, 'hex') FROM unnest(${sql.param(appended.stored.map((h) => Buffer.from(h).toString('hex')))}::text[]) WITH ORDINALITY AS t(h, n)
     )
     UPDATE audit_log_tree SET size = ${first + rows.length}, frontier = decode(${Buffer.concat(appended.frontier).toString('hex')}, 'hex') WHERE id = 1`);
-  return rows.map((_, i) => first + i);
+  return first;
 }
 
 /** The frontier kept in the tree row, or — if it does not fit the size (an older row) — read from the stored hashes. */
