@@ -1,5 +1,5 @@
-import { eq, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client';
+import { eq, sql, type SQL } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../db/client';
 import { inquiries } from '../../db/schema';
 import { ServiceError } from '../../errors';
 import type { Resource } from '../../policy/authorize';
@@ -9,7 +9,7 @@ import type { DirectoryCache } from '../unit/directory-cache';
 /** A unit's ancestry: the directory cache's (services' `directory.ancestry`). */
 type Ancestry = DirectoryCache['ancestry'];
 import { effectiveState } from './expire';
-import { readInquiries, type InquiryRow, type InquiryView } from './view';
+import { readInquiry, type InquiryRow, type InquiryView } from './view';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -76,21 +76,47 @@ export async function findVisibleInquiry(
  */
 export async function readVisibleInquiry(ctx: RequestContext, id: string): Promise<{ row: InquiryRow; resource: InquiryResource; view: InquiryView }> {
   if (!UUID.test(id)) throw inquiryNotFound();
-  const [found] = await readInquiries(ctx.db, eq(inquiries.id, id));
+  const found = await readInquiry(ctx.db, id);
   if (!found) throw inquiryNotFound();
   const now = ctx.clock();
   return { row: found.row, resource: await authorizeRead(ctx, found.row, now), view: found.view(now) };
 }
 
 /**
- * Reads an inquiry the caller may read with `extra` (a correlated subquery on `"inquiries"`,
- * e.g. its parts and results) in one statement, or throws `inquiryNotFound()`.
+ * A read of one inquiry by id together with `extra` (a correlated subquery on `"inquiries"`, e.g.
+ * its parts and results, whose own values are placeholders), prepared once per database under
+ * `name`: one statement, without building the query again at every call.
  */
-export async function readVisibleInquiryWith<E>(ctx: RequestContext, id: string, extra: SQL<E>): Promise<{ row: InquiryRow; resource: InquiryResource; extra: E }> {
+export function inquiryReadWith<E>(name: string, extra: SQL<E>) {
+  const prepare = (db: Db) =>
+    db
+      .select({ row: inquiries, extra })
+      .from(inquiries)
+      .where(eq(inquiries.id, sql.placeholder('id')))
+      .prepare(name);
+  const prepared = new WeakMap<Db, ReturnType<typeof prepare>>();
+  return async (db: Db, values: { id: string } & Record<string, unknown>): Promise<{ row: InquiryRow; extra: E } | undefined> => {
+    let query = prepared.get(db);
+    if (!query) prepared.set(db, (query = prepare(db)));
+    const [found] = await query.execute(values);
+    return found as { row: InquiryRow; extra: E } | undefined;
+  };
+}
+
+/**
+ * Reads an inquiry the caller may read with what `read` (an `inquiryReadWith`) adds, given the
+ * values of its placeholders, in one statement, or throws `inquiryNotFound()`.
+ */
+export async function readVisibleInquiryWith<E>(
+  ctx: RequestContext,
+  id: string,
+  read: ReturnType<typeof inquiryReadWith<E>>,
+  values: Record<string, unknown> = {},
+): Promise<{ row: InquiryRow; resource: InquiryResource; extra: E }> {
   if (!UUID.test(id)) throw inquiryNotFound();
-  const [found] = await ctx.db.select({ row: inquiries, extra }).from(inquiries).where(eq(inquiries.id, id));
+  const found = await read(ctx.db, { ...values, id });
   if (!found) throw inquiryNotFound();
-  return { row: found.row, resource: await authorizeRead(ctx, found.row, ctx.clock()), extra: found.extra as E };
+  return { row: found.row, resource: await authorizeRead(ctx, found.row, ctx.clock()), extra: found.extra };
 }
 
 async function authorizeRead(ctx: RequestContext, row: InquiryRow, now: Date): Promise<InquiryResource> {

@@ -4,7 +4,7 @@ import type { PartStatus } from '../../db/schema';
 import { ServiceError } from '../../errors';
 import { createAuditGroupCommit } from '../audit/group-commit';
 import type { RequestContext } from '../context';
-import { readVisibleInquiryWith } from './find-visible-inquiry';
+import { inquiryReadWith, readVisibleInquiryWith } from './find-visible-inquiry';
 
 export interface ResultDownload {
   inquiryId: string;
@@ -28,13 +28,13 @@ interface PartWithResult {
   result: { warrantId: string; format: string; records: number; bytes: number; sha256: string } | null;
 }
 
-/** The enclosing inquiry's part for `department` (null: no such part, or no valid name) with its stored result's metadata. */
-const partFor = (department: string | null) => sql<PartWithResult | null>`(
+/** The enclosing inquiry's part for the `department` placeholder (null: no such part, or no valid name) with its stored result's metadata. */
+const withPart = inquiryReadWith('qiao_inquiry_result_part', sql<PartWithResult | null>`(
   select json_build_object('id', p.id, 'department', p.department, 'status', p.status, 'failureReason', p.failure_reason,
     'result', case when r.part_id is null then null else json_build_object('warrantId', r.warrant_id, 'format', r.format,
       'records', r.records, 'bytes', r.bytes, 'sha256', r.sha256) end)
   from inquiry_parts p left join results r on r.part_id = p.id
-  where p.inquiry_id = "inquiries"."id" and p.department = ${department}::text)`;
+  where p.inquiry_id = "inquiries"."id" and p.department = ${sql.placeholder('department')}::text)`);
 
 /** How long a client refused for want of a download slot is told to wait. */
 const DOWNLOAD_RETRY_SECONDS = 5;
@@ -55,7 +55,7 @@ export async function openResultDownload({
 }): Promise<ResultDownload> {
   // A name no department can have (a NUL, say) is never sent: it matches no part.
   const department = DEPARTMENT_NAME.test(input.department) ? input.department : null;
-  const { row, resource, extra: part } = await readVisibleInquiryWith(ctx, input.id, partFor(department));
+  const { row, resource, extra: part } = await readVisibleInquiryWith(ctx, input.id, withPart, { department });
   const verdict = ctx.policy.authorize(ctx.principal, 'result.download', resource);
   if (!verdict.allowed) throw new ServiceError('permission_denied', verdict.reason);
 
