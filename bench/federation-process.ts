@@ -93,6 +93,9 @@ export async function startProcessFederation(options: {
 
   const pkiDir = join(work, 'pki');
   const authorityJwk = await readAuthorityKey(join(pkiDir, 'directory'));
+  // A long-running client holds the keys it read (the console does); the command line's helpers
+  // read the files at every call, which only a process running one command can afford.
+  const recipients = new Map<string, ReturnType<typeof readUnitKey>>();
   /** Backends keep their pid for the pool's life: CPU seconds by pid, summed per reading. */
   const backends = new Map<number, number>();
   return {
@@ -106,7 +109,7 @@ export async function startProcessFederation(options: {
       const signer = await readSigner({ pkiDir, username });
       const client = createApiClient({ baseUrl: gateway, token: (await devLogin(gateway, username)).token });
       const { unit } = await client.me();
-      return withSigning(client, signer, { authorityJwk, recipient: (id) => readUnitKey(pkiDir, id), unitId: unit.id });
+      return withSigning(client, signer, { authorityJwk, recipient: (id) => kept(recipients, id, () => readUnitKey(pkiDir, id)), unitId: unit.id });
     },
     async readCpu() {
       const seconds = launcher.pid === undefined ? new Map<string, number>() : await cpuOfFederation(launcher.pid);
@@ -130,4 +133,14 @@ export async function startProcessFederation(options: {
     },
     stop,
   };
+}
+
+/** `load()` once per key: a failed load is dropped, so the next call tries again. */
+export function kept<K, V>(cache: Map<K, Promise<V>>, key: K, load: () => Promise<V>): Promise<V> {
+  let value = cache.get(key);
+  if (!value) {
+    cache.set(key, (value = load()));
+    value.catch(() => cache.delete(key));
+  }
+  return value;
 }

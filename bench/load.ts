@@ -32,7 +32,7 @@ import type { JWK } from 'jose';
 import type { ApiClient } from '../client/core/api-client';
 import { bootFederation } from '../tests/harness/federation';
 import { ensureDevPki, type DevPki } from '../certs-dev/pki';
-import { startProcessFederation } from './federation-process';
+import { kept, startProcessFederation } from './federation-process';
 import { cpuPerInquiry } from './soak-report';
 import { fetchAndDecrypt, waitForResults, type ReceiptKeyLookup } from '../client/core/results';
 import { directoryReceiptKeys } from '../client/cli/directory-keys';
@@ -282,6 +282,12 @@ try {
   await target.close();
 }
 
+/** The published receipt keys read once per department, as a long-running client holds them (see `kept`). */
+function keptReceiptKeys(lookup: ReceiptKeyLookup): ReceiptKeyLookup {
+  const cache = new Map<string, ReturnType<ReceiptKeyLookup>>();
+  return (department) => kept(cache, department, () => lookup(department));
+}
+
 /** The federation in this process (tests/harness/federation.ts). */
 async function inProcessTarget() {
   const policyDir = await policiesWithoutFairUseLimits();
@@ -290,7 +296,7 @@ async function inProcessTarget() {
     investigator: await fed.as('inv.ejinhoro'),
     approver: await fed.as('appr.ordos'),
     privateKey: fed.pki.units[LI_UNIT]!.privateJwk,
-    receiptKeys: directoryReceiptKeys(join(fed.pki.dir, 'directory')),
+    receiptKeys: keptReceiptKeys(directoryReceiptKeys(join(fed.pki.dir, 'directory'))),
     async readCpu() {
       const own = process.cpuUsage();
       return new Map([['federation and clients', (own.user + own.system) / 1e6]]);
@@ -340,7 +346,7 @@ async function processTarget() {
     investigator: await f.login('inv.ejinhoro'),
     approver: await f.login('appr.ordos'),
     privateKey: JSON.parse(await readFile(join(f.pkiDir, 'units', LI_UNIT, 'encryption.jwk'), 'utf8')) as JWK,
-    receiptKeys: directoryReceiptKeys(join(f.pkiDir, 'directory')),
+    receiptKeys: keptReceiptKeys(directoryReceiptKeys(join(f.pkiDir, 'directory'))),
     readCpu: () => f.readCpu(),
     pki: basePki,
     databaseUrl,
