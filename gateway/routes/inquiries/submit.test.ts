@@ -34,6 +34,10 @@ describe('POST /v1/inquiries', () => {
       decisions: [],
       parts: [],
     });
+    // The answer is built from the inserted row without reading it back: it is what a read shows.
+    const read = await gw.as(gw.users.investigator).getInquiry(res.body.id);
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(res.body);
     const audit = await gw.db.select().from(auditEvents);
     const entry = audit.find((e) => e.inquiryId === res.body.id);
     expect(entry).toMatchObject({

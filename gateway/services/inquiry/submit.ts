@@ -12,7 +12,7 @@ import type { RequestContext } from '../context';
 import { enforceFairUse } from './fair-use';
 import { checkFollowUp } from './follow-up';
 import type { InquiryView, SubmitInquiry } from '../../../proto/api/inquiries';
-import { loadInquiryViews } from './view';
+import { newInquiryView } from './view';
 
 /**
  * An investigator asks for facts about subjects, for their own unit or — entrusted mode — on
@@ -96,8 +96,8 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
       },
       committed: { caseReference: body.caseReference, subjectIds: body.subjects.map((s) => s.id) },
     }, ctx.audit);
-    const [view] = await loadInquiryViews(tx, [row!], now);
-    return view!;
+    const { userId: id, username, displayName } = ctx.principal;
+    return newInquiryView(row!, { id, username, displayName }, now);
   });
 }
 

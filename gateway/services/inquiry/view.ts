@@ -56,6 +56,14 @@ function viewAggregates() {
   };
 }
 
+/**
+ * The view of an inquiry just inserted, without reading anything: it has no decisions, parts or
+ * follow-ups yet, and its creator is the caller who inserted it.
+ */
+export function newInquiryView(row: InquiryRow, creator: { id: string; username: string; displayName: string }, now: Date): InquiryView {
+  return toView(row, { creator, decisions: [], parts: [], followUps: [] }, now);
+}
+
 /** Builds the views of the given rows (read in the same transaction, e.g. just updated) with one statement, whatever their number. */
 export async function loadInquiryViews(db: DbOrTx, rows: readonly InquiryRow[], now: Date): Promise<InquiryView[]> {
   if (rows.length === 0) return [];
