@@ -145,6 +145,12 @@ export function statementName(text: string): string {
   return name;
 }
 
+/** What pg's Connection records of the statements it prepared (not in its published types). */
+interface PgConnectionState {
+  parsedStatements: Record<string, string>;
+  submittedNamedStatements: Record<string, string>;
+}
+
 /**
  * Sends every parametrized statement as a named prepared statement, so each connection parses and
  * plans it once, not at every call (unnamed statements, drizzle's default, cost the server a parse
@@ -156,12 +162,6 @@ export function statementName(text: string): string {
  * the server but keeps it recorded as prepared, and the next use of that name would fail with
  * "prepared statement does not exist": that connection stops naming from then on.
  */
-/** What pg's Connection records of the statements it prepared (not in its published types). */
-interface PgConnectionState {
-  parsedStatements: Record<string, string>;
-  submittedNamedStatements: Record<string, string>;
-}
-
 function nameStatements(client: pg.PoolClient): void {
   const query = client.query as (...args: unknown[]) => unknown;
   let named = 0;
@@ -291,6 +291,19 @@ function createPgListener(url: string, lost: (err: Error) => void) {
       await current?.end().catch(() => {});
       current = null;
     },
+  };
+}
+
+/**
+ * `build(db)` made once per database and kept while the database is (a drizzle prepared query,
+ * say: building a query costs more than running it).
+ */
+export function perDatabase<T>(build: (db: Db) => T): (db: Db) => T {
+  const built = new WeakMap<Db, T>();
+  return (db) => {
+    let value = built.get(db);
+    if (value === undefined) built.set(db, (value = build(db)));
+    return value;
   };
 }
 

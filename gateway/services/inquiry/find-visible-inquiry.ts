@@ -1,5 +1,5 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../db/client';
+import { perDatabase, type Db, type DbOrTx } from '../../db/client';
 import { inquiries } from '../../db/schema';
 import { ServiceError } from '../../errors';
 import type { Resource } from '../../policy/authorize';
@@ -88,17 +88,15 @@ export async function readVisibleInquiry(ctx: RequestContext, id: string): Promi
  * `name`: one statement, without building the query again at every call.
  */
 export function inquiryReadWith<E>(name: string, extra: SQL<E>) {
-  const prepare = (db: Db) =>
+  const prepared = perDatabase((db) =>
     db
       .select({ row: inquiries, extra })
       .from(inquiries)
       .where(eq(inquiries.id, sql.placeholder('id')))
-      .prepare(name);
-  const prepared = new WeakMap<Db, ReturnType<typeof prepare>>();
+      .prepare(name),
+  );
   return async (db: Db, values: { id: string } & Record<string, unknown>): Promise<{ row: InquiryRow; extra: E } | undefined> => {
-    let query = prepared.get(db);
-    if (!query) prepared.set(db, (query = prepare(db)));
-    const [found] = await query.execute(values);
+    const [found] = await prepared(db).execute(values);
     return found as { row: InquiryRow; extra: E } | undefined;
   };
 }

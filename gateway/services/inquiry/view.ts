@@ -1,6 +1,6 @@
 import { desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { InquiryView } from '../../../proto/api/inquiries';
-import type { Db, DbOrTx } from '../../db/client';
+import { perDatabase, type Db, type DbOrTx } from '../../db/client';
 import { inquiries, type PartStatus } from '../../db/schema';
 import { approvalProgress } from './approval-progress';
 import { deriveInquiryStatus } from './derive-status';
@@ -93,21 +93,18 @@ export async function readInquiries(
   return loaded.map(({ row, ...aggregates }) => ({ row, view: (now: Date) => toView(row, aggregates, now) }));
 }
 
-/** The by-id read of `readInquiry`, built once per database: drizzle's query building costs more than the statement. */
-function prepareReadById(db: Db) {
-  return db
+/** The by-id read of `readInquiry`, prepared once per database. */
+const readById = perDatabase((db) =>
+  db
     .select({ row: inquiries, ...viewAggregates() })
     .from(inquiries)
     .where(eq(inquiries.id, sql.placeholder('id')))
-    .prepare('qiao_inquiry_view_by_id');
-}
-const readById = new WeakMap<Db, ReturnType<typeof prepareReadById>>();
+    .prepare('qiao_inquiry_view_by_id'),
+);
 
 /** One inquiry by id with what its view shows, as `readInquiries` reads it: one statement, prepared once. */
 export async function readInquiry(db: Db, id: string): Promise<{ row: InquiryRow; view(now: Date): InquiryView } | undefined> {
-  let prepared = readById.get(db);
-  if (!prepared) readById.set(db, (prepared = prepareReadById(db)));
-  const [found] = await prepared.execute({ id });
+  const [found] = await readById(db).execute({ id });
   if (!found) return undefined;
   const { row, ...aggregates } = found;
   return { row, view: (now: Date) => toView(row, aggregates, now) };
