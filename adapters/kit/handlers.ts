@@ -12,6 +12,8 @@ import { projectedBatches } from './project';
 import { Refusal } from './refusal';
 import { createRefusalRecorder, peerAddress, type RefusalRecorder } from './refusal-record';
 import type { ServedLog } from './served-log';
+import { NODE_ENVELOPE } from '../../proto/node/primitives';
+import { ResultEncryptor } from '../../proto/result-envelope';
 import { CallCancelled, streamAnswer } from './stream';
 import type { WarrantKeySource } from './warrant-keys';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -91,6 +93,7 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
       const warrant = call.request.warrant;
       const warrantSha256 = createHash('sha256').update(warrant ?? '').digest('hex');
       let claims: WarrantClaims | undefined;
+      let encryptor: Promise<ResultEncryptor> | undefined;
       let accepted = false;
       const started = performance.now();
       const seconds = () => (performance.now() - started) / 1000;
@@ -110,9 +113,19 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
           checking.setAttribute('qiao.warrant_jti', verified.jti);
           setScopeWarrant(verified.jti);
           span.setAttributes({ 'qiao.warrant_jti': verified.jti, 'qiao.inquiry_id': verified.inquiry_id });
-          await checkRecipientKey(verified, deps.directoryAuthorityKey);
+          // The answer's key wrap needs only the recipient key: it is made while the rest is
+          // checked (nothing is looked up or sent before every check holds, and a refused
+          // warrant's wrap is dropped unused). The two signature checks run side by side; a
+          // warrant that fails several is refused for the first in this order, as one at a time.
+          encryptor = ResultEncryptor.create(verified.recipient.key, { warrantId: verified.jti, department }, NODE_ENVELOPE);
+          encryptor.catch(() => {});
+          const [recipient, evidence] = await Promise.allSettled([
+            checkRecipientKey(verified, deps.directoryAuthorityKey),
+            checkEvidence(verified, { authorityJwk: deps.directoryAuthorityKey, revocations: deps.revocations, rules: deps.approvalRules }),
+          ]);
+          if (recipient.status === 'rejected') throw recipient.reason;
           checkScope(verified, source.categories);
-          await checkEvidence(verified, { authorityJwk: deps.directoryAuthorityKey, revocations: deps.revocations, rules: deps.approvalRules });
+          if (evidence.status === 'rejected') throw evidence.reason;
           return verified;
         });
         const { jti, inquiry_id: inquiryId } = checked;
@@ -125,6 +138,7 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
         const served = await inSpan(tracer, 'answer.serve', {}, async (serving) => {
           const result = await streamAnswer(call, {
             claims: checked,
+            encryptor: encryptor!,
             department,
             batches: projectedBatches(checked, source),
             receiptKey: deps.receiptKey,

@@ -55,13 +55,23 @@ const TEXT_BUFFER_BYTES = 256 * 1024;
  */
 export async function streamAnswer(
   call: Call,
-  opts: { claims: WarrantClaims; department: string; batches: AsyncIterable<NdjsonBatch>; receiptKey: JWK; now?: () => Date; /** The receipt's `approval_rules` claim: digest of the rules this department applied. */ approvalRules?: string },
+  opts: {
+    claims: WarrantClaims;
+    department: string;
+    batches: AsyncIterable<NdjsonBatch>;
+    receiptKey: JWK;
+    now?: () => Date;
+    /** The receipt's `approval_rules` claim: digest of the rules this department applied. */
+    approvalRules?: string;
+    /** The answer's encryptor, already being made (to the warrant's recipient key, bound to its jti and this department); default: made here. */
+    encryptor?: Promise<ResultEncryptor>;
+  },
 ): Promise<Served> {
   const { claims, department } = opts;
   const it = opts.batches[Symbol.asyncIterator]();
   // The first batch is the data source's lookup of the subjects (later batches stream on).
   let next = await inSpan(tracer, 'source.lookup', {}, () => it.next());
-  const enc = await ResultEncryptor.create(claims.recipient.key, { warrantId: claims.jti, department }, NODE_ENVELOPE);
+  const enc = await (opts.encryptor ?? ResultEncryptor.create(claims.recipient.key, { warrantId: claims.jti, department }, NODE_ENVELOPE));
   const digest = createHash('sha256');
   let bytes = 0;
   let records = 0;
