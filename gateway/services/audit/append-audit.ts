@@ -1,16 +1,18 @@
 import { AUDIT_ACTIONS, checkAuditEntry, type AuditAction, type AuditDetails } from '../../../proto/audit-entry';
 import type { AuditLogEntry } from '../../../proto/audit-log';
 import { canonicalJson } from '../../../proto/canonical-json';
-import type { Tx } from '../../db/client';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/client';
 import type { AuditWriter } from './commitments';
-import { appendLogEntries, type LogEntryRow } from './log-store';
+import { appendLogEntries, auditAppendCall, runAudited, type LogEntryRow } from './log-store';
 
 export { AUDIT_ACTIONS, type AuditAction };
 export { createAuditWriter, type AuditWriter } from './commitments';
 
 /**
  * The only writer of the audit log (an RFC 9162 Merkle tree, see log-store.ts). It takes a
- * transaction, not a database, so an entry can only be written together with the change it
+ * transaction, not a database — or gives the append as an expression of the one statement that
+ * makes the change (`auditAppendOf`) — so an entry can only be written together with the change it
  * records: both commit or neither does, and the indices stay contiguous across replicas.
  *
  * Every entry is checked against its action's format in the contract (proto/audit-entry.ts)
@@ -64,6 +66,33 @@ export async function appendAuditEntries(tx: Tx, entries: readonly AuditEntry[],
   );
   writer.appended?.(entries.map((e) => e.action));
   return indices;
+}
+
+/**
+ * The entries as the append expression of ONE statement that also makes the change they record,
+ * run on its own with log-store's `runAudited` (no transaction round trips around it); its value
+ * is the first entry's index. With `only`, just the entries whose key the subquery yields
+ * (log-store `auditAppendCall`). `committed(actions)` tells the writer of what the statement
+ * appended, once it succeeded.
+ */
+export function auditAppendOf(
+  entries: readonly AuditEntry[],
+  writer: AuditWriter,
+  now: Date = new Date(),
+  only?: { keys: readonly string[]; in: SQL },
+): { call: SQL; committed(appended?: readonly AuditEntry[]): void } {
+  const call = auditAppendCall(
+    entries.map((e) => toRow(e, writer, now)),
+    only,
+  );
+  return { call, committed: (appended = entries) => writer.appended?.(appended.map((e) => e.action)) };
+}
+
+/** Appends entries that record nothing else (a download, a refusal count) in one statement, committed on its own. */
+export async function appendAuditAlone(db: Db, entries: readonly AuditEntry[], writer: AuditWriter, now: Date = new Date()): Promise<void> {
+  const append = auditAppendOf(entries, writer, now);
+  await runAudited(db, () => db.execute(sql`SELECT ${append.call} AS first`));
+  append.committed();
 }
 
 function toRow(e: AuditEntry, writer: AuditWriter, now: Date): LogEntryRow {

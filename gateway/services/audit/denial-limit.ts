@@ -1,7 +1,7 @@
 import type { Db } from '../../db/client';
 import type { Logger } from 'pino';
 import { describeError } from '../../logger';
-import { appendAuditEntries, type AuditActor, type AuditEntry, type AuditWriter } from './append-audit';
+import { appendAuditAlone, type AuditActor, type AuditEntry, type AuditWriter } from './append-audit';
 
 /**
  * Keeps refused requests on the record without letting them grow it without bound: per user and
@@ -100,7 +100,7 @@ export async function flushDenialCounts(
   const entries = deps.limiter.takeEnded(now, { all: options.all ?? false });
   if (entries.length === 0) return 0;
   try {
-    await deps.db.transaction((tx) => appendAuditEntries(tx, entries, deps.audit, now));
+    await appendAuditAlone(deps.db, entries, deps.audit, now);
     return entries.length;
   } catch (err) {
     deps.limiter.restore(entries);

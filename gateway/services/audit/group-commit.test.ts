@@ -20,15 +20,18 @@ const audit = createAuditWriter(randomBytes(32));
 const download = (warrantId: string): AuditEntry =>
   exampleAuditEntry('result.downloaded', { details: { department: 'public_security', warrantId, records: 1, bytes: 10, sha256: 'ab'.repeat(32) } });
 
-/** The real database, telling `onTransaction` of each transaction it opens. */
-function countingTransactions(db: Db, onTransaction: (n: number) => void = () => {}): { db: Db; transactions: () => number } {
+/** The real database, telling `onAppend` of each statement it runs (an append is one statement, no transaction around it). */
+function countingAppends(db: Db, onAppend: (n: number) => void = () => {}): { db: Db; appends: () => number } {
   let n = 0;
   const counted = Object.create(db) as Db;
-  counted.transaction = ((...args: Parameters<Db['transaction']>) => {
-    onTransaction(++n);
-    return db.transaction(...args);
+  counted.execute = ((...args: Parameters<Db['execute']>) => {
+    onAppend(++n);
+    return db.execute(...args);
+  }) as Db['execute'];
+  counted.transaction = (() => {
+    throw new Error('an append of entries alone needs no transaction');
   }) as Db['transaction'];
-  return { db: counted, transactions: () => n };
+  return { db: counted, appends: () => n };
 }
 
 async function warrantIdsFrom(size: number): Promise<string[]> {
@@ -37,33 +40,33 @@ async function warrantIdsFrom(size: number): Promise<string[]> {
 }
 
 describe('audit group commit', () => {
-  it('appends the entries that arrive together in one transaction, in their order', async () => {
+  it('appends the entries that arrive together in one statement, in their order', async () => {
     const size = await currentTreeSize(database.db);
-    const counting = countingTransactions(database.db);
+    const counting = countingAppends(database.db);
     const group = createAuditGroupCommit({ db: counting.db, audit });
     await Promise.all(['g1-a', 'g1-b', 'g1-c', 'g1-d', 'g1-e'].map((id) => group.append(download(id))));
-    expect(counting.transactions()).toBe(1);
+    expect(counting.appends()).toBe(1);
     expect(await warrantIdsFrom(size)).toEqual(['g1-a', 'g1-b', 'g1-c', 'g1-d', 'g1-e']);
   });
 
-  it('gathers the entries that arrive while a transaction runs into the next one', async () => {
+  it('gathers the entries that arrive while an append runs into the next one', async () => {
     const size = await currentTreeSize(database.db);
     const later: Promise<void>[] = [];
-    const counting = countingTransactions(database.db, (n) => {
-      // While the first transaction is being opened, three more downloads start.
+    const counting = countingAppends(database.db, (n) => {
+      // While the first append is being sent, three more downloads start.
       if (n === 1) for (const id of ['g2-b', 'g2-c', 'g2-d']) later.push(group.append(download(id)));
     });
     const group = createAuditGroupCommit({ db: counting.db, audit });
     await group.append(download('g2-a'));
     await Promise.all(later);
-    expect(counting.transactions()).toBe(2);
+    expect(counting.appends()).toBe(2);
     expect(await warrantIdsFrom(size)).toEqual(['g2-a', 'g2-b', 'g2-c', 'g2-d']);
   });
 
   it('writes none of a failed batch, gives every waiting caller the error, and goes on with the next', async () => {
     const size = await currentTreeSize(database.db);
     const group = createAuditGroupCommit({ db: database.db, audit });
-    // An entry the contract refuses (a negative byte count) fails the whole transaction it is in.
+    // An entry the contract refuses (a negative byte count) fails the whole batch it is in.
     const bad = download('g3-bad');
     (bad.details as { bytes: number }).bytes = -1;
     const outcomes = await Promise.allSettled([group.append(download('g3-a')), group.append(bad), group.append(download('g3-c'))]);

@@ -1,12 +1,13 @@
 import type { Db } from '../../db/client';
-import { appendAuditEntries, type AuditEntry, type AuditWriter } from './append-audit';
+import { appendAuditAlone, type AuditEntry, type AuditWriter } from './append-audit';
 
 /**
  * Appends audit entries that record nothing else — a result download's `result.downloaded` —
- * with group commit: while one transaction is appending, the entries that arrive meanwhile
- * wait, and the next transaction appends them all together, under one tree lock and one commit
- * (appendAuditEntries), instead of one serialised transaction each. A lone entry goes at once,
- * so nothing waits that would not have waited for the tree lock anyway.
+ * with group commit: while one append is running, the entries that arrive meanwhile wait, and
+ * the next append writes them all together, under one tree lock and one commit
+ * (appendAuditAlone: one statement, no transaction around it), instead of one serialised append
+ * each. A lone entry goes at once, so nothing waits that would not have waited for the tree lock
+ * anyway.
  *
  * `append` resolves once its entry has committed, so a caller can still hold back what the entry
  * records until it is durable. A batch that fails writes none of its entries, and every caller in
@@ -36,7 +37,7 @@ export function createAuditGroupCommit(deps: { db: Db; audit: AuditWriter }): Au
         const batch = queue.slice(0, MAX_BATCH);
         queue = queue.slice(batch.length);
         try {
-          await deps.db.transaction((tx) => appendAuditEntries(tx, batch.map((w) => w.entry), deps.audit));
+          await appendAuditAlone(deps.db, batch.map((w) => w.entry), deps.audit);
         } catch (err) {
           for (const w of batch) w.reject(err);
           continue;

@@ -1,7 +1,7 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { DrizzleQueryError, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { auditLeafHash } from '../../../proto/audit-log';
 import { appendToFrontier, frontierIndexes, HASH_SIZE, storedHashIndex, type Hash, type HashReader } from '../../../proto/merkle';
-import type { DbOrTx, Tx } from '../../db/client';
+import type { Db, DbOrTx, Tx } from '../../db/client';
 import { auditLogHashes, auditLogTree } from '../../db/schema';
 
 /**
@@ -47,6 +47,57 @@ export async function appendLogEntries(tx: Tx, rows: readonly LogEntryRow[]): Pr
   const first = (result as unknown as { rows: { first: string | number | bigint | null }[] }).rows[0]?.first;
   const start = first === null || first === undefined ? await appendRebuildingFrontier(tx, rows, leaves) : Number(first);
   return rows.map((_, i) => start + i);
+}
+
+/**
+ * The append as an expression of a statement that also makes the writes its entries record, run
+ * on its own (`runAudited`): migration 0015's `qiao_audit_append_strict`, the one-statement
+ * append, which raises FRONTIER_MISFIT rather than answering NULL, so that nothing of the
+ * statement commits without its entries. Its value is the first entry's index. The statement
+ * commits alone: one round trip for the writes, their entries and the commit.
+ *
+ * With `only`, just the entries whose key (one per row, in order) the subquery `only.in` yields
+ * are appended, still in their order — the writes the statement made (a fenced update's RETURNING)
+ * — and none at all (the value NULL) when it yields none.
+ */
+export function auditAppendCall(rows: readonly LogEntryRow[], only?: { keys: readonly string[]; in: SQL }): SQL {
+  if (rows.length === 0) throw new Error('auditAppendCall: no entries');
+  const leaves = sql.param(rows.map((r) => Buffer.from(auditLeafHash(r.text)).toString('hex')));
+  const texts = sql.param(rows.map((r) => r.text));
+  const actions = sql.param(rows.map((r) => r.action));
+  const inquiryIds = sql.param(rows.map((r) => r.inquiryId));
+  const departments = sql.param(rows.map((r) => r.department));
+  if (!only) return sql`qiao_audit_append_strict(${leaves}::text[], ${texts}::text[], ${actions}::text[], ${inquiryIds}::uuid[], ${departments}::text[])`;
+  if (only.keys.length !== rows.length) throw new Error(`auditAppendCall: ${only.keys.length} keys for ${rows.length} entries`);
+  return sql`(SELECT qiao_audit_append_strict(array_agg(e.leaf ORDER BY e.n), array_agg(e.entry ORDER BY e.n), array_agg(e.action ORDER BY e.n),
+      array_agg(e.inquiry_id ORDER BY e.n), array_agg(e.department ORDER BY e.n))
+    FROM unnest(${leaves}::text[], ${texts}::text[], ${actions}::text[], ${inquiryIds}::uuid[], ${departments}::text[], ${sql.param(only.keys)}::text[])
+      WITH ORDINALITY AS e(leaf, entry, action, inquiry_id, department, key, n)
+    WHERE e.key IN (${only.in})
+    HAVING count(*) > 0)`;
+}
+
+/** The SQLSTATE of `qiao_audit_append_strict` when the kept frontier does not fit the tree's size. */
+export const FRONTIER_MISFIT = 'QA001';
+
+/**
+ * Runs a statement built around `auditAppendCall`; if the kept frontier must be rebuilt first
+ * (an older tree row: the statement rolled back whole), rebuilds it and runs it once more.
+ */
+export async function runAudited<T>(db: Db, statement: () => Promise<T>): Promise<T> {
+  try {
+    return await statement();
+  } catch (err) {
+    const cause = err instanceof DrizzleQueryError ? err.cause : err;
+    if ((cause as { code?: unknown } | undefined)?.code !== FRONTIER_MISFIT) throw err;
+    await db.transaction(async (tx) => {
+      const [tree] = await tx.select().from(auditLogTree).where(eq(auditLogTree.id, 1)).for('update');
+      if (!tree) throw new AuditLogDamaged('the audit_log_tree row is missing: the audit log was not migrated');
+      const frontier = await loadFrontier(tx, tree.size, toBytes(tree.frontier));
+      await tx.execute(sql`UPDATE audit_log_tree SET frontier = decode(${Buffer.concat(frontier).toString('hex')}, 'hex') WHERE id = 1`);
+    });
+    return statement();
+  }
 }
 
 /** The two-step append, for a tree row whose kept frontier does not fit its size. */

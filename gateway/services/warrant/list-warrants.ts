@@ -2,7 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { InquiryWarrants } from '../../../proto/api';
 import { inquiryParts, warrants } from '../../db/schema';
 import { ServiceError } from '../../errors';
-import { appendAuditEntries, type AuditEntry } from '../audit/append-audit';
+import { appendAuditAlone, type AuditEntry } from '../audit/append-audit';
 import type { RequestContext } from '../context';
 import { findInquiry, inquiryNotFound } from '../inquiry/find-visible-inquiry';
 
@@ -43,7 +43,7 @@ export async function listInquiryWarrants({ ctx, input }: { ctx: RequestContext;
       requestId: ctx.requestId,
       details: { department: w.department, partId: w.partId, warrantId: w.warrantId, sha256: w.sha256 },
     }));
-    await ctx.db.transaction((tx) => appendAuditEntries(tx, entries, ctx.audit));
+    await appendAuditAlone(ctx.db, entries, ctx.audit);
   }
   return {
     inquiryId: row.id,
