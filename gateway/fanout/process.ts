@@ -58,7 +58,7 @@ export interface PreparedAttempt {
 /**
  * One attempt at one claimed part: warrant (stored and logged before it leaves), call, chunks
  * stored as they arrive, trailer checked, then the answer recorded (`recordAnswer`: result + part
- * + audit in one transaction), fenced by the lease (owner and attempt number), so a worker that
+ * + audit in one statement), fenced by the lease (owner and attempt number), so a worker that
  * lost its part cannot overwrite the work of the one that took it over, and the results row
  * (keyed by part) is written at most once.
  */

@@ -3,7 +3,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { inquiryParts, resultChunks } from '../db/schema';
 import { DepartmentCallError, type ResultFrame } from '../departments/client';
-import { appendAudit, type AuditWriter } from '../services/audit/append-audit';
+import { auditAppendOf, type AuditEntry, type AuditWriter } from '../services/audit/append-audit';
+import { runAudited } from '../services/audit/log-store';
 import { copyChunksIn, copyPool } from '../services/result/chunk-copy';
 
 const FLUSH_BYTES = 1024 * 1024;
@@ -120,22 +121,30 @@ export function leaseHeld(workerId: string, part: Pick<LeasedPart, 'id' | 'attem
   return and(eq(inquiryParts.id, part.id), eq(inquiryParts.status, 'running'), eq(inquiryParts.leaseOwner, workerId), eq(inquiryParts.attempts, part.attempts));
 }
 
+/** A received answer to record: the part as leased, the warrant it answers, when it completed. */
+export interface AnsweredPart {
+  part: LeasedPart;
+  workerId: string;
+  warrantId: string;
+  answer: Answer;
+  completedAt: Date;
+}
+
 /**
  * The one write of a received answer — the part succeeded, its result row, the chunks not stored
- * yet, the chunks of earlier attempts dropped: ONE statement, each of its parts conditioned on the
- * fenced part update — and the `department.answered` entry, in one transaction: nothing is
- * written, and false returned, when the worker no longer holds this attempt of the part.
+ * yet, the chunks of earlier attempts dropped, and its `department.answered` entry — as ONE
+ * statement committed on its own (one round trip, no BEGIN and COMMIT around it): each part of
+ * it conditioned on the fenced part update, the entry appended only when that update took the
+ * row. Nothing is written, and false returned, when the worker no longer holds this attempt of
+ * the part; a statement that fails writes nothing at all.
  */
-export async function recordAnswer(
-  db: Db,
-  audit: AuditWriter,
-  input: { part: LeasedPart; workerId: string; warrantId: string; answer: Answer; completedAt: Date },
-): Promise<boolean> {
+export async function recordAnswer(db: Db, audit: AuditWriter, input: AnsweredPart): Promise<boolean> {
   const { part, warrantId, answer } = input;
   const completedAt = input.completedAt.toISOString();
-  return db.transaction(async (tx) => {
+  const entry = auditAppendOf([answeredEntry(input)], audit, input.completedAt);
+  const written = await runAudited(db, () =>
     // Chunk bytes as hex text: one array parameter both drivers (node-postgres, PGlite) send alike.
-    const written = await tx.execute(sql`
+    db.execute(sql`
       WITH done AS (
         UPDATE inquiry_parts
         SET status = 'succeeded', completed_at = ${completedAt}::timestamptz, updated_at = ${completedAt}::timestamptz,
@@ -156,29 +165,29 @@ export async function recordAnswer(
       ), stale AS (
         DELETE FROM result_chunks WHERE part_id = ${part.id}::uuid AND warrant_id <> ${warrantId} AND EXISTS (SELECT 1 FROM done)
       )
-      SELECT count(*)::integer AS n FROM done`);
-    // Both drivers answer a raw query with `{ rows }`.
-    if ((written as unknown as { rows: { n: number }[] }).rows[0]?.n !== 1) return false;
-    await appendAudit(
-      tx,
-      {
-        action: 'department.answered',
-        inquiryId: part.inquiryId,
-        details: {
-          department: part.department,
-          partId: part.id,
-          warrantId,
-          attempt: part.attempts,
-          format: answer.format,
-          records: answer.records,
-          bytes: answer.bytes,
-          sha256: answer.sha256,
-          chunks: answer.chunks,
-          receiptSha256: answer.receipt ? createHash('sha256').update(answer.receipt).digest('hex') : null,
-        },
-      },
-      audit,
-    );
-    return true;
-  });
+      SELECT count(*)::integer AS n, CASE WHEN count(*) > 0 THEN ${entry.call} END AS first FROM done`),
+  );
+  // Both drivers answer a raw query with `{ rows }`.
+  const held = (written as unknown as { rows: { n: number }[] }).rows[0]?.n === 1;
+  if (held) entry.committed();
+  return held;
+}
+
+function answeredEntry({ part, warrantId, answer }: AnsweredPart): AuditEntry {
+  return {
+    action: 'department.answered',
+    inquiryId: part.inquiryId,
+    details: {
+      department: part.department,
+      partId: part.id,
+      warrantId,
+      attempt: part.attempts,
+      format: answer.format,
+      records: answer.records,
+      bytes: answer.bytes,
+      sha256: answer.sha256,
+      chunks: answer.chunks,
+      receiptSha256: answer.receipt ? createHash('sha256').update(answer.receipt).digest('hex') : null,
+    },
+  };
 }

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Catalogue } from '../catalogue';
 import type { Db } from '../db/client';
-import { warrants } from '../db/schema';
-import { appendAuditEntries, type AuditWriter } from '../services/audit/append-audit';
+import { auditAppendOf, type AuditWriter } from '../services/audit/append-audit';
+import { runAudited } from '../services/audit/log-store';
 import {
   loadWarrantSource,
   signPartWarrant,
@@ -26,11 +26,11 @@ export type LeasedWarrantPart = WarrantPart & { attempts: number };
 export type WarrantOutcome = { ok: true; warrant: IssuedWarrant } | { ok: false; error: unknown };
 
 /**
- * Issues the warrants of the parts of one claim in ONE transaction: each part fenced by its lease
+ * Issues the warrants of the parts of one claim in ONE statement: each part fenced by its lease
  * and given its warrant id, every warrant stored, every `warrant.issued` entry appended (one lock
- * of the audit log for all). A warrant is still committed together with its audit entry, and
- * before it leaves; what is saved is a transaction, a fence and an audit append per part, and the
- * reads of an inquiry shared by several of the parts.
+ * of the audit log for all), committed on its own. A warrant is still committed together with
+ * its audit entry, and before it leaves; what is saved is a transaction, a fence and an audit
+ * append per part, and the reads of an inquiry shared by several of the parts.
  *
  * Each part gets its own outcome and never rejects: a part whose warrant cannot be built, or
  * whose lease is gone, does not keep the others from being issued.
@@ -60,32 +60,38 @@ export async function issueWarrants(
   );
   if (signed.length === 0) return outcomes;
   try {
-    const held = await db.transaction(async (tx) => {
-      // The fence of every part at once: still running, under this worker's lease, this attempt.
-      const rows = sql.join(
-        signed.map(({ part, warrant }) => sql`(${part.id}::uuid, ${part.attempts}::integer, ${warrant.claims.jti}::text)`),
-        sql`, `,
-      );
-      const fenced = await tx.execute(sql`
-        UPDATE inquiry_parts AS p
-        SET warrant_id = v.warrant_id, updated_at = ${input.now.toISOString()}::timestamptz
-        FROM (VALUES ${rows}) AS v(id, attempts, warrant_id)
-        WHERE p.id = v.id AND p.attempts = v.attempts AND p.status = 'running' AND p.lease_owner = ${input.workerId}
-        RETURNING p.id`);
-      // Both drivers (node-postgres, PGlite) answer a raw query with `{ rows }`.
-      const ids = new Set((fenced as unknown as { rows: { id: string }[] }).rows.map((r) => r.id));
-      const issued = signed.filter(({ part }) => ids.has(part.id));
-      if (issued.length > 0) {
-        await tx.insert(warrants).values(issued.map(({ part, warrant }) => warrantRow(part, part.attempts, warrant)));
-        await appendAuditEntries(
-          tx,
-          issued.map(({ part, warrant }) => warrantIssuedEntry(part, part.attempts, warrant, input.signer)),
-          input.audit,
-        );
-      }
-      return ids;
-    });
-    for (const { part, warrant } of signed) outcomes.set(part.id, held.has(part.id) ? { ok: true, warrant } : { ok: false, error: new LeaseLost() });
+    // ONE statement, committed on its own: the fence of every part at once (still running, under
+    // this worker's lease, this attempt) gives it its warrant id; the warrants of the parts it
+    // held are stored and their `warrant.issued` entries appended, and nothing of a part whose
+    // lease is gone.
+    const rows = signed.map(({ part, warrant }) => warrantRow(part, part.attempts, warrant));
+    const entries = signed.map(({ part, warrant }) => warrantIssuedEntry(part, part.attempts, warrant, input.signer));
+    const append = auditAppendOf(entries, input.audit, input.now, { keys: signed.map(({ part }) => part.id), in: sql`SELECT id::text FROM fenced` });
+    const written = await runAudited(db, () =>
+      db.execute(sql`
+        WITH fence(id, attempts, warrant_id) AS (
+          SELECT * FROM unnest(${sql.param(rows.map((r) => r.partId))}::uuid[], ${sql.param(rows.map((r) => r.attempt))}::integer[], ${sql.param(rows.map((r) => r.warrantId))}::text[])
+        ), fenced AS (
+          UPDATE inquiry_parts AS p
+          SET warrant_id = fence.warrant_id, updated_at = ${input.now.toISOString()}::timestamptz
+          FROM fence
+          WHERE p.id = fence.id AND p.attempts = fence.attempts AND p.status = 'running' AND p.lease_owner = ${input.workerId}
+          RETURNING p.id
+        ), stored AS (
+          INSERT INTO warrants (warrant_id, part_id, inquiry_id, department, attempt, jws, sha256, issued_at, expires_at)
+          SELECT * FROM unnest(${sql.param(rows.map((r) => r.warrantId))}::text[], ${sql.param(rows.map((r) => r.partId))}::uuid[],
+            ${sql.param(rows.map((r) => r.inquiryId))}::uuid[], ${sql.param(rows.map((r) => r.department))}::text[],
+            ${sql.param(rows.map((r) => r.attempt))}::integer[], ${sql.param(rows.map((r) => r.jws))}::text[], ${sql.param(rows.map((r) => r.sha256))}::text[],
+            ${sql.param(rows.map((r) => r.issuedAt.toISOString()))}::timestamptz[], ${sql.param(rows.map((r) => r.expiresAt.toISOString()))}::timestamptz[])
+            AS w(warrant_id, part_id, inquiry_id, department, attempt, jws, sha256, issued_at, expires_at)
+          WHERE w.part_id IN (SELECT id FROM fenced)
+        )
+        SELECT coalesce((SELECT array_agg(id::text) FROM fenced), '{}') AS ids, ${append.call} AS first`),
+    );
+    // Both drivers (node-postgres, PGlite) answer a raw query with `{ rows }`.
+    const ids = new Set((written as unknown as { rows: { ids: string[] }[] }).rows[0]?.ids ?? []);
+    append.committed(entries.filter((_, i) => ids.has(signed[i]!.part.id)));
+    for (const { part, warrant } of signed) outcomes.set(part.id, ids.has(part.id) ? { ok: true, warrant } : { ok: false, error: new LeaseLost() });
   } catch (error) {
     for (const { part } of signed) outcomes.set(part.id, { ok: false, error });
   }
