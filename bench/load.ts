@@ -38,6 +38,7 @@ import { fetchAndDecrypt, waitForResults, type ReceiptKeyLookup } from '../clien
 import { directoryReceiptKeys } from '../client/cli/directory-keys';
 import { DepartmentClient, DepartmentService, type DepartmentHandlers } from '../proto/grpc/department';
 import { departmentHostname } from '../proto/identity';
+import { NODE_ENVELOPE, nodeSha256 } from '../proto/node/primitives';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LI = '150627196803120034';
@@ -134,7 +135,8 @@ async function oneInquiry(t: Target, n: number): Promise<Record<Step, number>> {
   const listing = await waitForResults(investigator, submitted.id, 120_000);
   const t3 = performance.now();
   if (listing.status !== 'completed') throw new Error(`inquiry ${submitted.id} ended ${listing.status}: ${JSON.stringify(listing.results.map((r) => r.failureReason))}`);
-  for (const summary of listing.results) await fetchAndDecrypt(investigator, submitted.id, summary, { privateKey: t.privateKey, receiptKeys: t.receiptKeys });
+  // Decrypted as `qiao results` does: node:crypto's frame cipher and SHA-256, one department after the other.
+  for (const summary of listing.results) await fetchAndDecrypt(investigator, submitted.id, summary, { privateKey: t.privateKey, receiptKeys: t.receiptKeys, envelope: NODE_ENVELOPE, createSha256: nodeSha256 });
   const t4 = performance.now();
   return { submit: t1 - t0, approve: t2 - t1, 'parts done': t3 - t2, 'results decrypted': t4 - t3, 'end to end': t4 - t0 };
 }
