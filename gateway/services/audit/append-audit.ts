@@ -4,7 +4,7 @@ import { canonicalJson } from '../../../proto/canonical-json';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
 import type { AuditWriter } from './commitments';
-import { appendLogEntries, auditAppendCall, runAudited, type LogEntryRow } from './log-store';
+import { appendLogEntries, auditAppendCall, auditAppendCallInTx, finishAppend, runAudited, type LogEntryRow } from './log-store';
 
 export { AUDIT_ACTIONS, type AuditAction };
 export { createAuditWriter, type AuditWriter } from './commitments';
@@ -86,6 +86,24 @@ export function auditAppendOf(
     only,
   );
   return { call, committed: (appended = entries) => writer.appended?.(appended.map((e) => e.action)) };
+}
+
+/**
+ * The entries as the append expression of a statement inside the caller's transaction that also
+ * makes (some of) the change they record — one round trip fewer than `appendAuditEntries` after
+ * it. `finish(tx, first)`, with the statement's value of the expression, completes the append
+ * when the statement could not (log-store `finishAppend`) and returns the indices.
+ */
+export function auditAppendInTx(entries: readonly AuditEntry[], writer: AuditWriter, now: Date = new Date()): { call: SQL; finish(tx: Tx, first: string | number | bigint | null | undefined): Promise<number[]> } {
+  const rows = entries.map((e) => toRow(e, writer, now));
+  return {
+    call: auditAppendCallInTx(rows),
+    async finish(tx, first) {
+      const indices = await finishAppend(tx, rows, first);
+      writer.appended?.(entries.map((e) => e.action));
+      return indices;
+    },
+  };
 }
 
 /** Appends entries that record nothing else (a download, a refusal count) in one statement, committed on its own. */

@@ -60,21 +60,37 @@ export async function appendLogEntries(tx: Tx, rows: readonly LogEntryRow[]): Pr
  * are appended, still in their order — the writes the statement made (a fenced update's RETURNING)
  * — and none at all (the value NULL) when it yields none.
  */
-export function auditAppendCall(rows: readonly LogEntryRow[], only?: { keys: readonly string[]; in: SQL }): SQL {
+export function auditAppendCall(rows: readonly LogEntryRow[], only?: { keys: readonly string[]; in: SQL }, fn: SQL = sql.raw('qiao_audit_append_strict')): SQL {
   if (rows.length === 0) throw new Error('auditAppendCall: no entries');
   const leaves = sql.param(rows.map((r) => Buffer.from(auditLeafHash(r.text)).toString('hex')));
   const texts = sql.param(rows.map((r) => r.text));
   const actions = sql.param(rows.map((r) => r.action));
   const inquiryIds = sql.param(rows.map((r) => r.inquiryId));
   const departments = sql.param(rows.map((r) => r.department));
-  if (!only) return sql`qiao_audit_append_strict(${leaves}::text[], ${texts}::text[], ${actions}::text[], ${inquiryIds}::uuid[], ${departments}::text[])`;
+  if (!only) return sql`${fn}(${leaves}::text[], ${texts}::text[], ${actions}::text[], ${inquiryIds}::uuid[], ${departments}::text[])`;
   if (only.keys.length !== rows.length) throw new Error(`auditAppendCall: ${only.keys.length} keys for ${rows.length} entries`);
-  return sql`(SELECT qiao_audit_append_strict(array_agg(e.leaf ORDER BY e.n), array_agg(e.entry ORDER BY e.n), array_agg(e.action ORDER BY e.n),
+  return sql`(SELECT ${fn}(array_agg(e.leaf ORDER BY e.n), array_agg(e.entry ORDER BY e.n), array_agg(e.action ORDER BY e.n),
       array_agg(e.inquiry_id ORDER BY e.n), array_agg(e.department ORDER BY e.n))
     FROM unnest(${leaves}::text[], ${texts}::text[], ${actions}::text[], ${inquiryIds}::uuid[], ${departments}::text[], ${sql.param(only.keys)}::text[])
       WITH ORDINALITY AS e(leaf, entry, action, inquiry_id, department, key, n)
     WHERE e.key IN (${only.in})
     HAVING count(*) > 0)`;
+}
+
+/**
+ * The append as an expression of a statement inside the caller's transaction, which goes on after
+ * it: migration 0014's `qiao_audit_append`, whose NULL (a kept frontier that does not fit, nothing
+ * appended, the lock held) `finishAppend` turns into the append that rebuilds the frontier, in the
+ * same transaction. Saves the append's own round trip, not the transaction's.
+ */
+export function auditAppendCallInTx(rows: readonly LogEntryRow[]): SQL {
+  return auditAppendCall(rows, undefined, sql.raw('qiao_audit_append'));
+}
+
+/** After a statement with `auditAppendCallInTx(rows)` answered `first`: the entries' indices, appended now if it could not. */
+export async function finishAppend(tx: Tx, rows: readonly LogEntryRow[], first: string | number | bigint | null | undefined): Promise<number[]> {
+  const start = first === null || first === undefined ? await appendRebuildingFrontier(tx, rows, rows.map((r) => auditLeafHash(r.text))) : Number(first);
+  return rows.map((_, i) => start + i);
 }
 
 /** The SQLSTATE of `qiao_audit_append_strict` when the kept frontier does not fit the tree's size. */

@@ -1,11 +1,12 @@
 import { trace } from '@opentelemetry/api';
-import { asc, eq } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { asc, eq, sql } from 'drizzle-orm';
 import { CatalogueError, departmentsFor } from '../../catalogue';
 import type { Tx } from '../../db/client';
 import { inquiries, inquiryDecisions, inquiryParts, units } from '../../db/schema';
 import { ServiceError } from '../../errors';
 import { describeError } from '../../logger';
-import { appendAudit, type AuditEntry } from '../audit/append-audit';
+import { auditAppendInTx, type AuditEntry } from '../audit/append-audit';
 import { auditDenial } from '../audit/audit-denial';
 import type { RequestContext } from '../context';
 import { approvalProgress, type ApprovalProgress } from './approval-progress';
@@ -30,7 +31,8 @@ type Outcome =
  * Approves or rejects a pending inquiry. The inquiry row is locked first (SELECT … FOR UPDATE),
  * so concurrent decisions on one inquiry queue up and each sees the approvals committed before
  * it: no approval is counted twice or lost. The decision, the state change, the parts (on the
- * approval that completes the chain) and the audit entry commit in one transaction; a refused
+ * approval that completes the chain) and the audit entry are one statement, committed in one
+ * transaction with the reads before it; a refused
  * attempt commits only its audit entry. The fan-out worker is woken only after the final
  * approval is durable.
  */
@@ -100,20 +102,14 @@ export async function decideInquiry(
       await auditDenial(tx, ctx, { attempted: action, verdict: { reason: error.message, policyIds: [] }, inquiryId: row.id });
       return { kind: 'denied', reason: error.message };
     }
-    const [saved] = await tx
-      .insert(inquiryDecisions)
-      .values({
-        inquiryId: row.id, userId: ctx.principal.userId, decision, comment: body.comment, chainStep: step,
-        ...(signature ? { signature: body.signed!.decision, certificate: body.signed!.certificate, signerKid: signature.kid } : {}),
-      })
-      .returning({ id: inquiryDecisions.id });
+    const decisionId = randomUUID();
     const final = decision === 'approve' && progress.remaining === 1;
-    const departments = final ? await createParts(ctx, tx, row) : [];
+    const parts = final ? newParts(ctx, row) : [];
+    const departments = parts.map((p) => p.department);
     const state = decision === 'reject' ? 'rejected' : final ? 'approved' : 'pending_approval';
-    const [updated] = await tx.update(inquiries).set({ state, updatedAt: now }).where(eq(inquiries.id, row.id)).returning();
     const about = { actor, inquiryId: row.id, requestId: ctx.requestId };
     const decided = {
-      decisionId: saved!.id,
+      decisionId,
       policyIds: verdict.policyIds,
       ...(signature ? { signature: { kid: signature.kid, sha256: statementDigest(body.signed!.decision) } } : {}),
     };
@@ -123,8 +119,22 @@ export async function decideInquiry(
       : final
         ? { ...about, action: 'inquiry.approved', details: { ...decided, ...filled, departments } }
         : { ...about, action: 'inquiry.approval_added', details: { ...decided, ...filled } };
-    await appendAudit(tx, entry, ctx.audit);
-    const [view] = await loadInquiryViews(tx, [updated!], now);
+    // The decision, the parts (on the approval that completes the chain), the state change and
+    // the audit entry: ONE statement, last in the transaction (the audit log's lock is held from
+    // it to the commit).
+    const append = auditAppendInTx([entry], ctx.audit);
+    const decisionRow = tx.insert(inquiryDecisions).values({
+      id: decisionId, inquiryId: row.id, userId: ctx.principal.userId, decision, comment: body.comment, chainStep: step,
+      ...(signature ? { signature: body.signed!.decision, certificate: body.signed!.certificate, signerKid: signature.kid } : {}),
+    });
+    const written = await tx.execute(sql`
+      WITH decided AS ${decisionRow},
+      ${parts.length > 0 ? sql`created AS ${tx.insert(inquiryParts).values(parts)},` : sql``}
+      changed AS ${tx.update(inquiries).set({ state, updatedAt: now }).where(eq(inquiries.id, row.id))}
+      SELECT ${append.call} AS first`);
+    // Both drivers answer a raw query with `{ rows }`.
+    await append.finish(tx, (written as unknown as { rows: { first: string | number | null }[] }).rows[0]?.first);
+    const [view] = await loadInquiryViews(tx, [{ ...row, state, updatedAt: now }], now);
     return { kind: 'decided', view: view!, final };
   });
 
@@ -165,7 +175,7 @@ async function whoIsNext(tx: Tx, progress: ApprovalProgress): Promise<string> {
 }
 
 /** One part per department that serves any of the inquiry's categories; created at the last link of the chain only. */
-async function createParts(ctx: RequestContext, tx: Tx, row: InquiryRow): Promise<string[]> {
+function newParts(ctx: RequestContext, row: InquiryRow): (typeof inquiryParts.$inferInsert)[] {
   let byDepartment: Map<string, string[]>;
   try {
     byDepartment = departmentsFor(ctx.catalogue, row.categories);
@@ -176,8 +186,5 @@ async function createParts(ctx: RequestContext, tx: Tx, row: InquiryRow): Promis
   const deadlineAt = new Date(ctx.clock().getTime() + ctx.partDeadlineMs);
   // The worker's span continues the trace of this approving request (gateway/fanout/process.ts).
   const traceParent = activeTraceparent();
-  await tx
-    .insert(inquiryParts)
-    .values([...byDepartment].map(([department, categories]) => ({ inquiryId: row.id, department, categories, deadlineAt, traceParent })));
-  return [...byDepartment.keys()];
+  return [...byDepartment].map(([department, categories]) => ({ inquiryId: row.id, department, categories, deadlineAt, traceParent }));
 }

@@ -25,9 +25,12 @@ export async function enforceFairUse(
   who: { userId: string; unitId: string },
   subjects: number,
   now: Date,
-): Promise<void> {
+  /** An inquiry id the submission wants: whether it is taken is read in the same statement as the usage. */
+  wantedId?: string,
+): Promise<{ taken: boolean }> {
   // Two statements: both locks (the investigator's, then the unit's, in that order for every
-  // submission), then both days' usage in one scan of the two indexes.
+  // submission), then both days' usage in one scan of the two indexes (and whether the wanted id
+  // is taken: the submission's own check, without a round trip of its own).
   await tx.execute(
     sql`select pg_advisory_xact_lock(hashtext(${`qiao.fair-use.user:${who.userId}`})), pg_advisory_xact_lock(hashtext(${`qiao.fair-use.unit:${who.unitId}`}))`,
   );
@@ -41,6 +44,7 @@ export async function enforceFairUse(
       userSubjects: sql<string>`coalesce(sum(${subjectCount}) filter (where ${byUser}), 0)`,
       unitInquiries: sql<string>`count(*) filter (where ${byUnit})`,
       unitSubjects: sql<string>`coalesce(sum(${subjectCount}) filter (where ${byUnit}), 0)`,
+      taken: wantedId ? sql<boolean>`exists (select 1 from ${inquiries} where ${inquiries.id} = ${wantedId})` : sql<boolean>`false`,
     })
     .from(inquiries)
     .where(and(or(eq(inquiries.createdBy, who.userId), eq(inquiries.unitId, who.unitId)), gte(inquiries.createdAt, start)));
@@ -59,4 +63,5 @@ export async function enforceFairUse(
   };
   check('per investigator', policy.fairUse.perInvestigator, { inquiries: Number(row!.userInquiries), subjects: Number(row!.userSubjects) });
   check('per unit', policy.fairUse.perUnit, { inquiries: Number(row!.unitInquiries), subjects: Number(row!.unitSubjects) });
+  return { taken: row!.taken === true };
 }

@@ -1,5 +1,6 @@
 import { unknownCategories } from '../../catalogue';
-import { eq } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
 import { inquiries, units, type ApprovalStepRecord } from '../../db/schema';
 import { statementDigest } from '../../../proto/inquiry-statement';
 import { RevokedSigner, verifySubmission } from './signatures';
@@ -7,12 +8,12 @@ import { auditDenial } from '../audit/audit-denial';
 import { ServiceError } from '../../errors';
 import { requiredApprovals, type ChainStep } from '../../policy/approval-policy';
 import type { UnitRef } from '../../policy/authorize';
-import { appendAudit } from '../audit/append-audit';
+import { auditAppendInTx } from '../audit/append-audit';
 import type { RequestContext } from '../context';
 import { enforceFairUse } from './fair-use';
 import { checkFollowUp } from './follow-up';
 import type { InquiryView, SubmitInquiry } from '../../../proto/api/inquiries';
-import { newInquiryView } from './view';
+import { newInquiryView, type InquiryRow } from './view';
 
 /**
  * An investigator asks for facts about subjects, for their own unit or — entrusted mode — on
@@ -50,54 +51,56 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
   const now = ctx.clock();
   const entrusted = unitId !== ctx.principal.unitId;
 
+  // A signed inquiry is stored under the id its statement names; an unsigned one gets one here.
+  const id = signed ? signed.claims.inquiry_id : randomUUID();
+  const row: InquiryRow = {
+    id,
+    statement: signed ? signed.stored : null,
+    state: 'pending_approval',
+    unitId,
+    submittedFromUnitId: entrusted ? ctx.principal.unitId : null,
+    parentId,
+    createdBy: ctx.principal.userId,
+    caseReference: body.caseReference,
+    legalBasis: body.legalBasis,
+    purpose: body.purpose,
+    subjects: body.subjects,
+    categories: body.categories,
+    sensitivity,
+    approvalChain,
+    expiresAt: new Date(now.getTime() + ctx.approvals.pendingExpiresAfterMs),
+    createdAt: now,
+    updatedAt: now,
+  };
+  const append = auditAppendInTx([{
+    action: 'inquiry.submitted',
+    actor: { userId: ctx.principal.userId, unitId: ctx.principal.unitId },
+    inquiryId: id,
+    requestId: ctx.requestId,
+    // Counts, not subject ids: the audit log is read well beyond the investigating unit. The
+    // writer adds keyed commitments to the case reference and the subjects.
+    details: {
+      categories: body.categories,
+      subjects: body.subjects.length,
+      sensitivity,
+      approvalChain,
+      policyIds: decision.policyIds,
+      ...(entrusted ? { onBehalfOf: unitId } : {}),
+      ...(signed ? { signature: { kid: signed.stored.kid, sha256: statementDigest(signed.stored.statement) } } : {}),
+      ...(parentId ? { parentId } : {}),
+    },
+    committed: { caseReference: body.caseReference, subjectIds: body.subjects.map((s) => s.id) },
+  }], ctx.audit);
+
   return ctx.db.transaction(async (tx) => {
-    if (signed) {
-      const [taken] = await tx.select({ id: inquiries.id }).from(inquiries).where(eq(inquiries.id, signed.claims.inquiry_id));
-      if (taken) throw new ServiceError('invalid_argument', 'signed.statement: inquiry_id is already taken; sign a new statement with a fresh id', { details: [{ path: 'signed.statement', message: 'inquiry_id is already taken' }] });
-    }
-    await enforceFairUse(tx, ctx.approvals, { userId: ctx.principal.userId, unitId }, body.subjects.length, now);
-    const [row] = await tx
-      .insert(inquiries)
-      .values({
-        // A signed inquiry is stored under the id its statement names.
-        ...(signed ? { id: signed.claims.inquiry_id, statement: signed.stored } : {}),
-        unitId,
-        submittedFromUnitId: entrusted ? ctx.principal.unitId : null,
-        parentId,
-        createdBy: ctx.principal.userId,
-        caseReference: body.caseReference,
-        legalBasis: body.legalBasis,
-        purpose: body.purpose,
-        subjects: body.subjects,
-        categories: body.categories,
-        sensitivity,
-        approvalChain,
-        expiresAt: new Date(now.getTime() + ctx.approvals.pendingExpiresAfterMs),
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning();
-    await appendAudit(tx, {
-      action: 'inquiry.submitted',
-      actor: { userId: ctx.principal.userId, unitId: ctx.principal.unitId },
-      inquiryId: row!.id,
-      requestId: ctx.requestId,
-      // Counts, not subject ids: the audit log is read well beyond the investigating unit. The
-      // writer adds keyed commitments to the case reference and the subjects.
-      details: {
-        categories: body.categories,
-        subjects: body.subjects.length,
-        sensitivity,
-        approvalChain,
-        policyIds: decision.policyIds,
-        ...(entrusted ? { onBehalfOf: unitId } : {}),
-        ...(signed ? { signature: { kid: signed.stored.kid, sha256: statementDigest(signed.stored.statement) } } : {}),
-        ...(parentId ? { parentId } : {}),
-      },
-      committed: { caseReference: body.caseReference, subjectIds: body.subjects.map((s) => s.id) },
-    }, ctx.audit);
-    const { userId: id, username, displayName } = ctx.principal;
-    return newInquiryView(row!, { id, username, displayName }, now);
+    const { taken } = await enforceFairUse(tx, ctx.approvals, { userId: ctx.principal.userId, unitId }, body.subjects.length, now, signed ? id : undefined);
+    if (taken) throw new ServiceError('invalid_argument', 'signed.statement: inquiry_id is already taken; sign a new statement with a fresh id', { details: [{ path: 'signed.statement', message: 'inquiry_id is already taken' }] });
+    // The inquiry and its `inquiry.submitted` entry: one statement, last in the transaction.
+    const written = await tx.execute(sql`WITH submitted AS ${tx.insert(inquiries).values(row)} SELECT ${append.call} AS first`);
+    // Both drivers answer a raw query with `{ rows }`.
+    await append.finish(tx, (written as unknown as { rows: { first: string | number | null }[] }).rows[0]?.first);
+    const { userId, username, displayName } = ctx.principal;
+    return newInquiryView(row, { id: userId, username, displayName }, now);
   });
 }
 
