@@ -40,7 +40,6 @@ export async function issueWarrants(
   input: { parts: readonly LeasedWarrantPart[]; workerId: string; signer: WarrantSigner; catalogue: Catalogue; now: Date; audit: AuditWriter },
 ): Promise<Map<string, WarrantOutcome>> {
   const outcomes = new Map<string, WarrantOutcome>();
-  const signed: { part: LeasedWarrantPart; warrant: IssuedWarrant }[] = [];
   // An approval makes all its parts due at once: their inquiry and approvals are read once.
   const sources = new Map<string, Promise<WarrantSource>>();
   const sourceOf = (inquiryId: string) => {
@@ -48,16 +47,20 @@ export async function issueWarrants(
     if (!source) sources.set(inquiryId, (source = loadWarrantSource(db, inquiryId)));
     return source;
   };
-  await Promise.all(
-    input.parts.map(async (part) => {
-      try {
-        const warrant = await signPartWarrant(db, { part, signer: input.signer, catalogue: input.catalogue, now: input.now, source: sourceOf(part.inquiryId) });
-        signed.push({ part, warrant });
-      } catch (error) {
-        outcomes.set(part.id, { ok: false, error });
-      }
-    }),
-  );
+  // In the claim's order (the audit entries follow it), whichever is signed first.
+  const signed = (
+    await Promise.all(
+      input.parts.map(async (part) => {
+        try {
+          const warrant = await signPartWarrant(db, { part, signer: input.signer, catalogue: input.catalogue, now: input.now, source: sourceOf(part.inquiryId) });
+          return { part, warrant };
+        } catch (error) {
+          outcomes.set(part.id, { ok: false, error });
+          return null;
+        }
+      }),
+    )
+  ).filter((s): s is { part: LeasedWarrantPart; warrant: IssuedWarrant } => s !== null);
   if (signed.length === 0) return outcomes;
   try {
     // ONE statement, committed on its own: the fence of every part at once (still running, under
