@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { JWK } from 'jose';
 import { signWarrant, WARRANT_ISSUER, type WarrantClaims } from '../../proto/warrant';
 import type { Catalogue } from '../catalogue';
@@ -55,8 +55,19 @@ export interface WarrantSource {
 
 /** Reads what an inquiry's warrants are built from, and refuses an inquiry no warrant may be issued for. */
 export async function loadWarrantSource(db: DbOrTx, inquiryId: string): Promise<WarrantSource> {
+  // One statement: the inquiry, its unit's key and its approvals in the order they were made
+  // (decided_at as whole milliseconds since the epoch: what a timestamp column reads as a Date).
   const [row] = await db
-    .select({ inquiry: inquiries, unitKey: units.encryptionKey, unitKeyCert: units.encryptionKeyCert })
+    .select({
+      inquiry: inquiries,
+      unitKey: units.encryptionKey,
+      unitKeyCert: units.encryptionKeyCert,
+      approvals: sql<{ userId: string; unitId: string; decidedAtMs: string | number; signature: string | null; certificate: string | null }[]>`coalesce((
+        select json_agg(json_build_object('userId', d.user_id, 'unitId', u.unit_id, 'decidedAtMs', floor(extract(epoch from d.decided_at) * 1000)::bigint,
+          'signature', d.signature, 'certificate', d.certificate) order by d.decided_at)
+        from ${inquiryDecisions} d join ${users} u on u.id = d.user_id
+        where d.inquiry_id = ${inquiries.id} and d.decision = 'approve'), '[]'::json)`,
+    })
     .from(inquiries)
     .innerJoin(units, eq(units.id, inquiries.unitId))
     .where(eq(inquiries.id, inquiryId));
@@ -64,19 +75,9 @@ export async function loadWarrantSource(db: DbOrTx, inquiryId: string): Promise<
   const { inquiry, unitKey, unitKeyCert } = row;
   if (inquiry.state !== 'approved') throw new WarrantIssueError('not_approved', `inquiry is ${inquiry.state}, not approved`);
   if (!unitKey) throw new WarrantIssueError('no_recipient_key', `unit ${inquiry.unitId} has no public encryption key`);
-
-  const approvals = await db
-    .select({
-      userId: inquiryDecisions.userId,
-      unitId: users.unitId,
-      decidedAt: inquiryDecisions.decidedAt,
-      signature: inquiryDecisions.signature,
-      certificate: inquiryDecisions.certificate,
-    })
-    .from(inquiryDecisions)
-    .innerJoin(users, eq(users.id, inquiryDecisions.userId))
-    .where(and(eq(inquiryDecisions.inquiryId, inquiry.id), eq(inquiryDecisions.decision, 'approve')))
-    .orderBy(asc(inquiryDecisions.decidedAt));
+  // PGlite parses the json column, node-postgres too; either way the list is an array here.
+  const listed = typeof row.approvals === 'string' ? (JSON.parse(row.approvals) as typeof row.approvals) : row.approvals;
+  const approvals = listed.map(({ decidedAtMs, ...a }) => ({ ...a, decidedAt: new Date(Number(decidedAtMs)) }));
   if (approvals.length === 0) throw new WarrantIssueError('no_approvals', 'inquiry has no approvals');
   return { inquiry, unitKey, unitKeyCert, approvals };
 }
