@@ -229,6 +229,8 @@ export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
    */
   const retryTimes: number[] = [];
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The retry time a timer that fired before it (by the worker's clock) was armed again for, once. */
+  let rearmedFor: number | null = null;
   function retryScheduled(at: Date): void {
     if (!autoStart || stopping.signal.aborted || retryTimes.length >= MAX_RETRY_TIMES) return;
     const t = at.getTime();
@@ -244,9 +246,17 @@ export function startFanoutWorker(options: FanoutWorkerOptions): FanoutWorker {
     retryTimer = setTimeout(
       () => {
         retryTimer = null;
+        const t = now().getTime();
+        // A timer counts from the event loop's cached time, which lags the clock by as long as the
+        // loop's current turn has run: under load it fires that much early, and a claim then would
+        // find the retry not yet due and leave it to the poll. Armed again, once, for the rest.
+        if (first > t && rearmedFor !== first) {
+          rearmedFor = first;
+          armRetryTimer();
+          return;
+        }
         // The first one's time has come (by the timer); and any others the worker's clock says are due.
         retryTimes.shift();
-        const t = now().getTime();
         while (retryTimes.length > 0 && retryTimes[0]! <= t) retryTimes.shift();
         armRetryTimer();
         due();
