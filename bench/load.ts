@@ -64,11 +64,20 @@ const levels = opts.levels.split(',').map(Number);
 const counts = { queries: 0, commits: 0 };
 const statements = new Map<string, number>();
 const originalQuery = pg.Client.prototype.query;
+/** Connections inside BEGIN … COMMIT. */
+const inTransaction = new WeakSet<pg.Client>();
+/** A statement that writes (the gateway's: INSERT, UPDATE, DELETE, a data-modifying WITH, COPY … FROM, an audit append). */
+const WRITES = /^\s*(insert|update|delete|with|copy\s+\S+(\s*\([^)]*\))?\s+from)\b|qiao_audit_append/i;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   counts.queries++;
   const first = args[0];
   const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
-  if (text && /^\s*commit\b/i.test(text)) counts.commits++;
+  // Write transactions: each COMMIT, and each writing statement outside BEGIN … COMMIT (it commits on its own).
+  if (text && /^\s*begin\b/i.test(text)) inTransaction.add(this);
+  else if (text && /^\s*(commit|rollback)\b/i.test(text)) {
+    inTransaction.delete(this);
+    if (/^\s*commit\b/i.test(text)) counts.commits++;
+  } else if (text && !inTransaction.has(this) && WRITES.test(text)) counts.commits++;
   if (opts.statements && text) {
     const shape = statementShape(text);
     statements.set(shape, (statements.get(shape) ?? 0) + 1);
