@@ -157,15 +157,22 @@ export async function recordAnswer(db: Db, audit: AuditWriter, input: AnsweredPa
         SELECT id, ${part.inquiryId}::uuid, ${part.department}, ${warrantId}, ${answer.format}, ${answer.records}::integer,
                ${answer.bytes}::bigint, ${answer.sha256}, ${answer.chunks}::integer, ${answer.receipt}::text
         FROM done
+        RETURNING 1
       ), stored AS (
         INSERT INTO result_chunks (part_id, warrant_id, seq, data)
         SELECT done.id, ${warrantId}, c.seq, decode(c.data, 'hex')
         FROM done, unnest(${sql.param(answer.unstored.map((c) => c.seq))}::integer[],
                           ${sql.param(answer.unstored.map((c) => Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength).toString('hex')))}::text[]) AS c(seq, data)
+        RETURNING 1
       ), stale AS (
         DELETE FROM result_chunks WHERE part_id = ${part.id}::uuid AND warrant_id <> ${warrantId} AND EXISTS (SELECT 1 FROM done)
+        RETURNING 1
       )
-      SELECT count(*)::integer AS n, CASE WHEN count(*) > 0 THEN ${entry.call} END AS first FROM done`),
+      -- The writes are read (to their end) before the append: the audit log's lock is taken last,
+      -- held for the append and the commit only, not while the chunks go in.
+      SELECT n, CASE WHEN n > 0 AND (SELECT count(*) FROM result) + (SELECT count(*) FROM stored) + (SELECT count(*) FROM stale) >= 0
+        THEN ${entry.call} END AS first
+      FROM (SELECT count(*)::integer AS n FROM done) AS held`),
   );
   // Both drivers answer a raw query with `{ rows }`.
   const held = (written as unknown as { rows: { n: number }[] }).rows[0]?.n === 1;
