@@ -1,6 +1,6 @@
-import { and, eq, inArray, lt, lte, notInArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { leaseHeld } from './receive-answer';
-import type { Db } from '../db/client';
+import { perDatabase, type Db } from '../db/client';
 import { inquiryParts } from '../db/schema';
 
 export type ClaimedPart = typeof inquiryParts.$inferSelect & {
@@ -44,27 +44,42 @@ export interface ClaimOptions {
  */
 export async function claimDueParts(db: Db, options: ClaimOptions): Promise<ClaimedPart[]> {
   const { now } = options;
-  const exclude = options.exclude ?? [];
+  const parts = await preparedClaim(db).execute({
+    workerId: options.workerId,
+    now: now.toISOString(),
+    leaseExpiresAt: new Date(now.getTime() + options.leaseMs).toISOString(),
+    limit: options.limit,
+    exclude: [...(options.exclude ?? [])],
+  });
+  // RETURNING has no order: the longest-waiting first, as the subquery chose them.
+  parts.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return parts.map((part) => ({ ...part, takenOver: part.failureReason?.startsWith(TAKEN_OVER_REASON) ?? false }));
+}
+
+/** The claim's one statement, built and prepared once per database (its values are placeholders). */
+const preparedClaim = perDatabase((db: Db) => {
+  const now = sql`${sql.placeholder('now')}::timestamptz`;
   const due = db
     .select({ id: inquiryParts.id })
     .from(inquiryParts)
     .where(
       and(
-        or(eq(inquiryParts.status, 'pending'), and(eq(inquiryParts.status, 'running'), lt(inquiryParts.leaseExpiresAt, now))),
-        lte(inquiryParts.nextAttemptAt, now),
-        exclude.length > 0 ? notInArray(inquiryParts.id, [...exclude]) : undefined,
+        or(eq(inquiryParts.status, 'pending'), and(eq(inquiryParts.status, 'running'), sql`${inquiryParts.leaseExpiresAt} < ${now}`)),
+        sql`${inquiryParts.nextAttemptAt} <= ${now}`,
+        // The parts this worker has in flight (an empty list excludes nothing).
+        sql`${inquiryParts.id} <> ALL(${sql.placeholder('exclude')}::uuid[])`,
       ),
     )
     .orderBy(inquiryParts.nextAttemptAt, inquiryParts.id)
-    .limit(options.limit)
+    .limit(sql.placeholder('limit'))
     .for('update', { skipLocked: true });
   // SET's right-hand sides read the row as it was: `status` is still the old one there.
-  const parts = await db
+  return db
     .update(inquiryParts)
     .set({
       status: 'running',
-      leaseOwner: options.workerId,
-      leaseExpiresAt: new Date(now.getTime() + options.leaseMs),
+      leaseOwner: sql`${sql.placeholder('workerId')}`,
+      leaseExpiresAt: sql`${sql.placeholder('leaseExpiresAt')}::timestamptz`,
       attempts: sql`${inquiryParts.attempts} + 1`,
       updatedAt: now,
       // A takeover keeps the reason the part failed with before (the one a person wants when it
@@ -75,11 +90,9 @@ export async function claimDueParts(db: Db, options: ClaimOptions): Promise<Clai
         ELSE ${TAKEN_OVER_REASON} || ' (before that: ' || ${inquiryParts.failureReason} || ')' END`,
     })
     .where(inArray(inquiryParts.id, due))
-    .returning();
-  // RETURNING has no order: the longest-waiting first, as the subquery chose them.
-  parts.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return parts.map((part) => ({ ...part, takenOver: part.failureReason?.startsWith(TAKEN_OVER_REASON) ?? false }));
-}
+    .returning()
+    .prepare('qiao_claim_due_parts');
+});
 
 /**
  * Extends the lease of a part this worker still holds (same owner, same attempt, still running);
