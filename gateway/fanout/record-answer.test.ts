@@ -1,13 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { asc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { auditLeafHash } from '../../proto/audit-log';
-import { hashEquals, RootAccumulator, treeHash } from '../../proto/merkle';
 import type { Database } from '../db/client';
-import { auditEvents, auditLogEntries, inquiryParts, resultChunks, results } from '../db/schema';
+import { auditEvents, inquiryParts, resultChunks, results } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
 import { createAuditWriter } from '../services/audit/append-audit';
-import { currentTreeSize, hashReader } from '../services/audit/log-store';
+import { auditLogIsWhole } from '../testing/audit-entries';
+import { currentTreeSize } from '../services/audit/log-store';
 import { recordAnswer, type AnsweredPart } from './receive-answer';
 import { leasePart, preparePart, seedApprovedInquiry } from './test-fixtures';
 
@@ -51,13 +50,6 @@ async function stateOf(a: AnsweredPart) {
   return { status: part!.status, results: rows.length, chunks: chunks.length, entries: entries.length };
 }
 
-/** The tree's root, from its stored hashes, is the root of every entry's leaf: the log is whole. */
-async function logIsWhole(): Promise<boolean> {
-  const acc = new RootAccumulator();
-  for (const row of await database.db.select().from(auditLogEntries).orderBy(asc(auditLogEntries.idx))) acc.push(auditLeafHash(row.entry));
-  return hashEquals(await treeHash(await currentTreeSize(database.db), hashReader(database.db)), acc.root());
-}
-
 describe('recordAnswer', () => {
   it('records the answer and its entry in one statement, committed on its own', async () => {
     const a = await leasedAnswer();
@@ -71,7 +63,7 @@ describe('recordAnswer', () => {
     transactions.mockRestore();
     executes.mockRestore();
     expect(await stateOf(a)).toEqual({ status: 'succeeded', results: 1, chunks: 1, entries: 1 });
-    expect(await logIsWhole()).toBe(true);
+    expect(await auditLogIsWhole(database.db)).toBe(true);
   });
 
   it('writes nothing, and no entry, when the lease went to another worker', async () => {
@@ -95,7 +87,7 @@ describe('recordAnswer', () => {
 
     expect(await stateOf(a)).toEqual({ status: 'running', results: 0, chunks: 0, entries: 0 });
     expect(await currentTreeSize(database.db)).toBe(size);
-    expect(await logIsWhole()).toBe(true);
+    expect(await auditLogIsWhole(database.db)).toBe(true);
   });
 
   it('rebuilds a kept frontier that does not fit the tree size, then records the answer', async () => {
@@ -105,6 +97,6 @@ describe('recordAnswer', () => {
     expect(await recordAnswer(database.db, audit, a)).toBe(true);
 
     expect(await stateOf(a)).toEqual({ status: 'succeeded', results: 1, chunks: 1, entries: 1 });
-    expect(await logIsWhole()).toBe(true);
+    expect(await auditLogIsWhole(database.db)).toBe(true);
   });
 });

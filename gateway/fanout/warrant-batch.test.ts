@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { auditLeafHash } from '../../proto/audit-log';
-import { hashEquals, RootAccumulator, treeHash } from '../../proto/merkle';
 import { loadCatalogue, type Catalogue } from '../catalogue';
 import type { Database } from '../db/client';
-import { auditEvents, auditLogEntries, inquiryParts, warrants } from '../db/schema';
+import { auditEvents, inquiryParts, warrants } from '../db/schema';
 import { openTestDatabase } from '../db/testing';
 import { createAuditWriter } from '../services/audit/append-audit';
-import { currentTreeSize, hashReader } from '../services/audit/log-store';
+import { auditLogIsWhole } from '../testing/audit-entries';
+import { currentTreeSize } from '../services/audit/log-store';
 import type { WarrantSigner } from '../warrants/issue-warrant';
 import { LeaseLost } from './receive-answer';
 import { leasePart, preparePart, seedApprovedInquiry } from './test-fixtures';
@@ -45,12 +44,6 @@ async function leasedParts(): Promise<LeasedWarrantPart[]> {
   return out;
 }
 
-async function logIsWhole(): Promise<boolean> {
-  const acc = new RootAccumulator();
-  for (const row of await database.db.select().from(auditLogEntries).orderBy(asc(auditLogEntries.idx))) acc.push(auditLeafHash(row.entry));
-  return hashEquals(await treeHash(await currentTreeSize(database.db), hashReader(database.db)), acc.root());
-}
-
 describe('issueWarrants', () => {
   it('issues the warrants of a claim in one statement: the parts still held get theirs, stored and audited; a part whose lease is gone gets none', async () => {
     const { db } = database;
@@ -83,7 +76,7 @@ describe('issueWarrants', () => {
     // In the claim's order, one per warrant issued.
     expect(entries.map((d) => d.partId)).toEqual(issued.map((p) => p.id));
     expect(entries.map((d) => d.warrantId)).toEqual(issued.map((p) => jti(p.id)));
-    expect(await logIsWhole()).toBe(true);
+    expect(await auditLogIsWhole(database.db)).toBe(true);
   });
 
   it('appends nothing when no part of the claim is held any more', async () => {

@@ -1,4 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { asc } from 'drizzle-orm';
+import { auditLeafHash } from '../../proto/audit-log';
+import { hashEquals, RootAccumulator, treeHash } from '../../proto/merkle';
+import type { Db } from '../db/client';
+import { auditLogEntries } from '../db/schema';
+import { currentTreeSize, hashReader } from '../services/audit/log-store';
 import type { AuditAction, AuditDetails } from '../../proto/audit-entry';
 import vector from '../../proto/vectors/audit-entries-v1.json';
 import type { AuditEntry } from '../services/audit/append-audit';
@@ -25,4 +31,15 @@ export function exampleAuditEntry<A extends AuditAction>(
     ...(action === 'inquiry.submitted' ? { committed: { caseReference: `CASE-${randomUUID()}`, subjectIds: ['150627196803120034'] } } : {}),
   };
   return entry as unknown as AuditEntry;
+}
+
+/**
+ * The log is whole: the root of the tree's stored hashes at its size is the root of every entry's
+ * leaf, read in index order. Tests that write around the append (a frontier rebuilt, a statement
+ * that failed) check that nothing was lost, doubled or left out of the tree.
+ */
+export async function auditLogIsWhole(db: Db): Promise<boolean> {
+  const acc = new RootAccumulator();
+  for (const row of await db.select().from(auditLogEntries).orderBy(asc(auditLogEntries.idx))) acc.push(auditLeafHash(row.entry));
+  return hashEquals(await treeHash(await currentTreeSize(db), hashReader(db)), acc.root());
 }
