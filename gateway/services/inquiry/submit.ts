@@ -72,29 +72,30 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
     createdAt: now,
     updatedAt: now,
   };
-  const append = auditAppendInTx([{
-    action: 'inquiry.submitted',
-    actor: { userId: ctx.principal.userId, unitId: ctx.principal.unitId },
-    inquiryId: id,
-    requestId: ctx.requestId,
-    // Counts, not subject ids: the audit log is read well beyond the investigating unit. The
-    // writer adds keyed commitments to the case reference and the subjects.
-    details: {
-      categories: body.categories,
-      subjects: body.subjects.length,
-      sensitivity,
-      approvalChain,
-      policyIds: decision.policyIds,
-      ...(entrusted ? { onBehalfOf: unitId } : {}),
-      ...(signed ? { signature: { kid: signed.stored.kid, sha256: statementDigest(signed.stored.statement) } } : {}),
-      ...(parentId ? { parentId } : {}),
-    },
-    committed: { caseReference: body.caseReference, subjectIds: body.subjects.map((s) => s.id) },
-  }], ctx.audit);
 
   return ctx.db.transaction(async (tx) => {
     const { taken } = await enforceFairUse(tx, ctx.approvals, { userId: ctx.principal.userId, unitId }, body.subjects.length, now, signed ? id : undefined);
     if (taken) throw new ServiceError('invalid_argument', 'signed.statement: inquiry_id is already taken; sign a new statement with a fresh id', { details: [{ path: 'signed.statement', message: 'inquiry_id is already taken' }] });
+    // Made once the fair-use locks are held: its time is that of the append, not of the wait.
+    const append = auditAppendInTx([{
+      action: 'inquiry.submitted',
+      actor: { userId: ctx.principal.userId, unitId: ctx.principal.unitId },
+      inquiryId: id,
+      requestId: ctx.requestId,
+      // Counts, not subject ids: the audit log is read well beyond the investigating unit. The
+      // writer adds keyed commitments to the case reference and the subjects.
+      details: {
+        categories: body.categories,
+        subjects: body.subjects.length,
+        sensitivity,
+        approvalChain,
+        policyIds: decision.policyIds,
+        ...(entrusted ? { onBehalfOf: unitId } : {}),
+        ...(signed ? { signature: { kid: signed.stored.kid, sha256: statementDigest(signed.stored.statement) } } : {}),
+        ...(parentId ? { parentId } : {}),
+      },
+      committed: { caseReference: body.caseReference, subjectIds: body.subjects.map((s) => s.id) },
+    }], ctx.audit);
     // The inquiry and its `inquiry.submitted` entry: one statement, last in the transaction.
     const written = await tx.execute(sql`WITH submitted AS ${tx.insert(inquiries).values(row)} SELECT ${append.call} AS first`);
     // Both drivers answer a raw query with `{ rows }`.
