@@ -5,7 +5,7 @@
  * security, grassland contracts from natural resources), approved by one league approver, its
  * results decrypted and their receipts verified. Per step — submit, approve, parts done (the
  * event stream says so), results decrypted — p50/p95/p99, and inquiries/s; per inquiry the SQL
- * statements and commits the gateway's pool sent (counted at pg.Client#query) and the CPU time of
+ * statements and write transactions the gateway's pool sent (counted at pg.Client#query) and the CPU time of
  * this process (the whole federation and its clients: process.cpuUsage). In the same run,
  * for scale: raw mutual-TLS gRPC unary calls/s and raw PostgreSQL commits/s on this machine.
  *
@@ -274,7 +274,7 @@ try {
   console.log('');
   const counted = opts.processes
     ? { head: 'CPU ms / inquiry: gateway / postgres / adapters / client', row: (r: (typeof results)[number]) => `${fmt(r.cpu.gateway)} / ${fmt(r.cpu.postgres)} / ${fmt(r.cpu.adapters)} / ${fmt(r.cpu.client)}` }
-    : { head: 'SQL statements / inquiry | commits / inquiry | CPU ms / inquiry', row: (r: (typeof results)[number]) => `${fmt(r.queries)} | ${fmt(r.commits)} | ${fmt(r.cpuMs)}` };
+    : { head: 'SQL statements / inquiry | write transactions / inquiry | CPU ms / inquiry', row: (r: (typeof results)[number]) => `${fmt(r.queries)} | ${fmt(r.commits)} | ${fmt(r.cpuMs)}` };
   const columns = counted.head.split(' | ').length;
   console.log(`| concurrency | inquiries | inquiries/s | ${counted.head} | ` + STEPS.map((s) => `${s} p50 / p95 / p99 ms`).join(' | ') + ' |');
   console.log(`|---|---|---|${'---|'.repeat(columns)}` + STEPS.map(() => '---').join('|') + '|');
