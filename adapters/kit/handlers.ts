@@ -12,9 +12,8 @@ import { projectedBatches } from './project';
 import { Refusal } from './refusal';
 import { createRefusalRecorder, peerAddress, type RefusalRecorder } from './refusal-record';
 import type { ServedLog } from './served-log';
-import { NODE_ENVELOPE } from '../../proto/node/primitives';
-import { ResultEncryptor } from '../../proto/result-envelope';
-import { CallCancelled, streamAnswer } from './stream';
+import type { ResultEncryptor } from '../../proto/result-envelope';
+import { answerEncryptor, CallCancelled, streamAnswer } from './stream';
 import type { WarrantKeySource } from './warrant-keys';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { extractTraceContext } from '../../proto/grpc/trace-context';
@@ -117,7 +116,7 @@ export function createHandlers(deps: HandlerDeps): DepartmentHandlers {
           // checked (nothing is looked up or sent before every check holds, and a refused
           // warrant's wrap is dropped unused). The two signature checks run side by side; a
           // warrant that fails several is refused for the first in this order, as one at a time.
-          encryptor = ResultEncryptor.create(verified.recipient.key, { warrantId: verified.jti, department }, NODE_ENVELOPE);
+          encryptor = answerEncryptor(verified, department);
           encryptor.catch(() => {});
           const [recipient, evidence] = await Promise.allSettled([
             checkRecipientKey(verified, deps.directoryAuthorityKey),

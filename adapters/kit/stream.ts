@@ -38,6 +38,11 @@ export interface Served {
   receipt: string;
 }
 
+/** The encryptor of a warrant's answer: to its recipient key, bound to its jti and this department, node:crypto's frames. */
+export function answerEncryptor(claims: WarrantClaims, department: string): Promise<ResultEncryptor> {
+  return ResultEncryptor.create(claims.recipient.key, { warrantId: claims.jti, department }, NODE_ENVELOPE);
+}
+
 /**
  * Text is written as UTF-8 into one reused buffer of this many bytes and handed to the encryptor
  * whenever the next batch might not fit. Writing each batch's text into place costs about half of
@@ -63,7 +68,7 @@ export async function streamAnswer(
     now?: () => Date;
     /** The receipt's `approval_rules` claim: digest of the rules this department applied. */
     approvalRules?: string;
-    /** The answer's encryptor, already being made (to the warrant's recipient key, bound to its jti and this department); default: made here. */
+    /** The answer's encryptor (`answerEncryptor`), already being made; default: made here. */
     encryptor?: Promise<ResultEncryptor>;
   },
 ): Promise<Served> {
@@ -71,7 +76,7 @@ export async function streamAnswer(
   const it = opts.batches[Symbol.asyncIterator]();
   // The first batch is the data source's lookup of the subjects (later batches stream on).
   let next = await inSpan(tracer, 'source.lookup', {}, () => it.next());
-  const enc = await (opts.encryptor ?? ResultEncryptor.create(claims.recipient.key, { warrantId: claims.jti, department }, NODE_ENVELOPE));
+  const enc = await (opts.encryptor ?? answerEncryptor(claims, department));
   const digest = createHash('sha256');
   let bytes = 0;
   let records = 0;
