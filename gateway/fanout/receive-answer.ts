@@ -4,7 +4,6 @@ import type { Db } from '../db/client';
 import { inquiryParts, resultChunks } from '../db/schema';
 import { DepartmentCallError, type ResultFrame } from '../departments/client';
 import { auditAppendOf, type AuditEntry, type AuditWriter } from '../services/audit/append-audit';
-import { runAudited } from '../services/audit/log-store';
 import { copyChunksIn, copyPool } from '../services/result/chunk-copy';
 
 const FLUSH_BYTES = 1024 * 1024;
@@ -142,9 +141,10 @@ export async function recordAnswer(db: Db, audit: AuditWriter, input: AnsweredPa
   const { part, warrantId, answer } = input;
   const completedAt = input.completedAt.toISOString();
   const entry = auditAppendOf([answeredEntry(input)], audit, input.completedAt);
-  const written = await runAudited(db, () =>
-    // Chunk bytes as hex text: one array parameter both drivers (node-postgres, PGlite) send alike.
-    db.execute(sql`
+  // Chunk bytes as hex text: one array parameter both drivers (node-postgres, PGlite) send alike.
+  const [written] = await entry.execute<{ n: number }>(
+    db,
+    sql`
       WITH done AS (
         UPDATE inquiry_parts
         SET status = 'succeeded', completed_at = ${completedAt}::timestamptz, updated_at = ${completedAt}::timestamptz,
@@ -172,12 +172,9 @@ export async function recordAnswer(db: Db, audit: AuditWriter, input: AnsweredPa
       -- held for the append and the commit only, not while the chunks go in.
       SELECT n, CASE WHEN n > 0 AND (SELECT count(*) FROM result) + (SELECT count(*) FROM stored) + (SELECT count(*) FROM stale) >= 0
         THEN ${entry.call} END AS first
-      FROM (SELECT count(*)::integer AS n FROM done) AS held`),
+      FROM (SELECT count(*)::integer AS n FROM done) AS held`,
   );
-  // Both drivers answer a raw query with `{ rows }`.
-  const held = (written as unknown as { rows: { n: number }[] }).rows[0]?.n === 1;
-  if (held) entry.committed();
-  return held;
+  return written?.n === 1;
 }
 
 function answeredEntry({ part, warrantId, answer }: AnsweredPart): AuditEntry {

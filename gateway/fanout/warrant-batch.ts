@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import type { Catalogue } from '../catalogue';
 import type { Db } from '../db/client';
 import { auditAppendOf, type AuditWriter } from '../services/audit/append-audit';
-import { runAudited } from '../services/audit/log-store';
 import {
   loadWarrantSource,
   signPartWarrant,
@@ -70,8 +69,9 @@ export async function issueWarrants(
     const rows = signed.map(({ part, warrant }) => warrantRow(part, part.attempts, warrant));
     const entries = signed.map(({ part, warrant }) => warrantIssuedEntry(part, part.attempts, warrant, input.signer));
     const append = auditAppendOf(entries, input.audit, input.now, { keys: signed.map(({ part }) => part.id), in: sql`SELECT id::text FROM fenced` });
-    const written = await runAudited(db, () =>
-      db.execute(sql`
+    const [written] = await append.execute<{ ids: string[] }>(
+      db,
+      sql`
         WITH fence(id, attempts, warrant_id) AS (
           SELECT * FROM unnest(${sql.param(rows.map((r) => r.partId))}::uuid[], ${sql.param(rows.map((r) => r.attempt))}::integer[], ${sql.param(rows.map((r) => r.warrantId))}::text[])
         ), fenced AS (
@@ -89,10 +89,9 @@ export async function issueWarrants(
             AS w(warrant_id, part_id, inquiry_id, department, attempt, jws, sha256, issued_at, expires_at)
           WHERE w.part_id IN (SELECT id FROM fenced)
         )
-        SELECT coalesce((SELECT array_agg(id::text) FROM fenced), '{}') AS ids, ${append.call} AS first`),
+        SELECT coalesce((SELECT array_agg(id::text) FROM fenced), '{}') AS ids, ${append.call} AS first`,
     );
-    // Both drivers (node-postgres, PGlite) answer a raw query with `{ rows }`.
-    const ids = new Set((written as unknown as { rows: { ids: string[] }[] }).rows[0]?.ids ?? []);
+    const ids = new Set(written?.ids ?? []);
     append.committed(entries.filter((_, i) => ids.has(signed[i]!.part.id)));
     for (const { part, warrant } of signed) outcomes.set(part.id, ids.has(part.id) ? { ok: true, warrant } : { ok: false, error: new LeaseLost() });
   } catch (error) {

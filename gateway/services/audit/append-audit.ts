@@ -68,40 +68,55 @@ export async function appendAuditEntries(tx: Tx, entries: readonly AuditEntry[],
   return indices;
 }
 
+/** The rows a statement answered: both drivers (node-postgres, PGlite) answer a raw query with `{ rows }`. */
+type Rows<R> = R[];
+
 /**
  * The entries as the append expression of ONE statement that also makes the change they record,
- * run on its own with log-store's `runAudited` (no transaction round trips around it); its value
- * is the first entry's index. With `only`, just the entries whose key the subquery yields
- * (log-store `auditAppendCall`). `committed(actions)` tells the writer of what the statement
- * appended, once it succeeded.
+ * committed on its own (no transaction round trips around it). `execute(db, statement)` runs a
+ * statement that selects `call` AS first (log-store `runAudited`: the frontier rebuilt and the
+ * statement run again when it must), tells the writer when it appended, and answers its rows.
+ * With `only`, just the entries whose key the subquery yields (log-store `auditAppendCall`);
+ * `committed(appended)` then tells the writer which, once the statement succeeded.
  */
 export function auditAppendOf(
   entries: readonly AuditEntry[],
   writer: AuditWriter,
   now: Date = new Date(),
   only?: { keys: readonly string[]; in: SQL },
-): { call: SQL; committed(appended?: readonly AuditEntry[]): void } {
+): { call: SQL; execute<R>(db: Db, statement: SQL): Promise<Rows<R>>; committed(appended: readonly AuditEntry[]): void } {
   const call = auditAppendCall(
     entries.map((e) => toRow(e, writer, now)),
     only,
   );
-  return { call, committed: (appended = entries) => writer.appended?.(appended.map((e) => e.action)) };
+  const committed = (appended: readonly AuditEntry[]) => writer.appended?.(appended.map((e) => e.action));
+  return {
+    call,
+    async execute<R>(db: Db, statement: SQL) {
+      const { rows } = (await runAudited(db, () => db.execute(statement))) as unknown as { rows: Rows<R & { first?: string | number | null }> };
+      // The statement selects `call` AS first: NULL when it appended nothing (a fence that did not hold).
+      if (!only && rows[0]?.first != null) committed(entries);
+      return rows;
+    },
+    committed,
+  };
 }
 
 /**
  * The entries as the append expression of a statement inside the caller's transaction that also
  * makes (some of) the change they record — one round trip fewer than `appendAuditEntries` after
- * it. `finish(tx, first)`, with the statement's value of the expression, completes the append
- * when the statement could not (log-store `finishAppend`) and returns the indices.
+ * it. `execute(tx, statement)` runs a statement that selects `call` AS first, completes the append
+ * when the statement could not (log-store `finishAppend`), and answers its rows.
  */
-export function auditAppendInTx(entries: readonly AuditEntry[], writer: AuditWriter, now: Date = new Date()): { call: SQL; finish(tx: Tx, first: string | number | bigint | null | undefined): Promise<number[]> } {
+export function auditAppendInTx(entries: readonly AuditEntry[], writer: AuditWriter, now: Date = new Date()): { call: SQL; execute<R>(tx: Tx, statement: SQL): Promise<Rows<R>> } {
   const rows = entries.map((e) => toRow(e, writer, now));
   return {
     call: auditAppendCallInTx(rows),
-    async finish(tx, first) {
-      const indices = await finishAppend(tx, rows, first);
+    async execute<R>(tx: Tx, statement: SQL) {
+      const answered = ((await tx.execute(statement)) as unknown as { rows: Rows<R & { first?: string | number | null }> }).rows;
+      await finishAppend(tx, rows, answered[0]?.first);
       writer.appended?.(entries.map((e) => e.action));
-      return indices;
+      return answered;
     },
   };
 }
@@ -109,8 +124,7 @@ export function auditAppendInTx(entries: readonly AuditEntry[], writer: AuditWri
 /** Appends entries that record nothing else (a download, a refusal count) in one statement, committed on its own. */
 export async function appendAuditAlone(db: Db, entries: readonly AuditEntry[], writer: AuditWriter, now: Date = new Date()): Promise<void> {
   const append = auditAppendOf(entries, writer, now);
-  await runAudited(db, () => db.execute(sql`SELECT ${append.call} AS first`));
-  append.committed();
+  await append.execute(db, sql`SELECT ${append.call} AS first`);
 }
 
 function toRow(e: AuditEntry, writer: AuditWriter, now: Date): LogEntryRow {

@@ -32,9 +32,8 @@ type Outcome =
  * so concurrent decisions on one inquiry queue up and each sees the approvals committed before
  * it: no approval is counted twice or lost. The decision, the state change, the parts (on the
  * approval that completes the chain) and the audit entry are one statement, committed in one
- * transaction with the reads before it; a refused
- * attempt commits only its audit entry. The fan-out worker is woken only after the final
- * approval is durable.
+ * transaction with the reads before it; a refused attempt commits only its audit entry. The
+ * fan-out worker is woken only after the final approval is durable.
  */
 export async function decideInquiry(
   ctx: RequestContext,
@@ -127,13 +126,14 @@ export async function decideInquiry(
       id: decisionId, inquiryId: row.id, userId: ctx.principal.userId, decision, comment: body.comment, chainStep: step,
       ...(signature ? { signature: body.signed!.decision, certificate: body.signed!.certificate, signerKid: signature.kid } : {}),
     });
-    const written = await tx.execute(sql`
+    await append.execute(
+      tx,
+      sql`
       WITH decided AS ${decisionRow},
       ${parts.length > 0 ? sql`created AS ${tx.insert(inquiryParts).values(parts)},` : sql``}
       changed AS ${tx.update(inquiries).set({ state, updatedAt: now }).where(eq(inquiries.id, row.id))}
-      SELECT ${append.call} AS first`);
-    // Both drivers answer a raw query with `{ rows }`.
-    await append.finish(tx, (written as unknown as { rows: { first: string | number | null }[] }).rows[0]?.first);
+      SELECT ${append.call} AS first`,
+    );
     const [view] = await loadInquiryViews(tx, [{ ...row, state, updatedAt: now }], now);
     return { kind: 'decided', view: view!, final };
   });

@@ -97,9 +97,7 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
       committed: { caseReference: body.caseReference, subjectIds: body.subjects.map((s) => s.id) },
     }], ctx.audit);
     // The inquiry and its `inquiry.submitted` entry: one statement, last in the transaction.
-    const written = await tx.execute(sql`WITH submitted AS ${tx.insert(inquiries).values(row)} SELECT ${append.call} AS first`);
-    // Both drivers answer a raw query with `{ rows }`.
-    await append.finish(tx, (written as unknown as { rows: { first: string | number | null }[] }).rows[0]?.first);
+    await append.execute(tx, sql`WITH submitted AS ${tx.insert(inquiries).values(row)} SELECT ${append.call} AS first`);
     const { userId, username, displayName } = ctx.principal;
     return newInquiryView(row, { id: userId, username, displayName }, now);
   });
