@@ -75,9 +75,7 @@ export async function loadWarrantSource(db: DbOrTx, inquiryId: string): Promise<
   const { inquiry, unitKey, unitKeyCert } = row;
   if (inquiry.state !== 'approved') throw new WarrantIssueError('not_approved', `inquiry is ${inquiry.state}, not approved`);
   if (!unitKey) throw new WarrantIssueError('no_recipient_key', `unit ${inquiry.unitId} has no public encryption key`);
-  // PGlite parses the json column, node-postgres too; either way the list is an array here.
-  const listed = typeof row.approvals === 'string' ? (JSON.parse(row.approvals) as typeof row.approvals) : row.approvals;
-  const approvals = listed.map(({ decidedAtMs, ...a }) => ({ ...a, decidedAt: new Date(Number(decidedAtMs)) }));
+  const approvals = row.approvals.map(({ decidedAtMs, ...a }) => ({ ...a, decidedAt: new Date(Number(decidedAtMs)) }));
   if (approvals.length === 0) throw new WarrantIssueError('no_approvals', 'inquiry has no approvals');
   return { inquiry, unitKey, unitKeyCert, approvals };
 }
