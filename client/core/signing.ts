@@ -58,9 +58,19 @@ export interface BrowserSigner {
   certificate: string;
 }
 
+/**
+ * The key file's JWK under the key id its certificate names, made once per JWK and kid: the
+ * contract imports a private JWK once per object (proto/signed-claims.ts), so a fresh copy at
+ * every signature would import the key again each time.
+ */
+const jwkWithKid = new WeakMap<JWK, JWK>();
+
 /** The key to sign with, under the key id its certificate names. */
 function signingKeyOf(signer: Signer, kid: string): SigningKey {
-  return signer.privateKey ? { key: signer.privateKey, kid } : { ...signer.privateJwk, kid };
+  if (signer.privateKey) return { key: signer.privateKey, kid };
+  let jwk = jwkWithKid.get(signer.privateJwk);
+  if (jwk?.kid !== kid) jwkWithKid.set(signer.privateJwk, (jwk = { ...signer.privateJwk, kid }));
+  return jwk;
 }
 
 /** Whether `signer` holds the private half of `publicJwk`: it signs a probe, the certified key verifies it. */
