@@ -8,11 +8,11 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { compactDecrypt, exportJWK, generateKeyPair } from 'jose';
+import { CompactEncrypt, compactDecrypt, exportJWK, generateKeyPair, importJWK } from 'jose';
 import { concatBytes, encodeU32 } from '../proto/bytes';
 import { createSha256, sha256 } from '../proto/hash';
-import { NODE_ENVELOPE } from '../proto/node/primitives';
-import { FRAME_PLAINTEXT_BYTES, frameAad, frameNonce, RESULT_FORMAT_V1, ResultDecryptor, ResultEncryptor, splitPieces, type EnvelopeOptions } from '../proto/result-envelope';
+import { NODE_ENVELOPE, nodeHeaderKey } from '../proto/node/primitives';
+import { FRAME_PLAINTEXT_BYTES, frameAad, frameNonce, RESULT_ALG, RESULT_ENC, RESULT_FORMAT_V1, RESULT_KEY_CONTENT_TYPE, ResultDecryptor, ResultEncryptor, splitPieces, type EnvelopeOptions } from '../proto/result-envelope';
 
 const FRAME = FRAME_PLAINTEXT_BYTES;
 const TAG = 16;
@@ -182,6 +182,31 @@ export async function runCryptoBench(options: { mib?: number; runs?: number } = 
   perNode('Merkle node hash (65 bytes), node:crypto (baseline)', nodeNode!, nodes);
   perNode('Merkle node hash (65 bytes), @noble/hashes', nodeNoble!, nodes);
   perNode('Merkle node hash (65 bytes), crypto.subtle.digest', nodeWeb!, webNodes);
+
+  // A result's header: the frame key's JWE to the unit key, made by the adapter, opened by the client.
+  const headers = 300;
+  const nodeHeader = nodeHeaderKey();
+  const header = { alg: RESULT_ALG, enc: RESULT_ENC, cty: RESULT_KEY_CONTENT_TYPE, kid: 'bench' };
+  const webPublic = await importJWK(publicJwk, RESULT_ALG);
+  const jwe = await nodeHeader.seal(key, publicJwk, header);
+  const [sealHeaderNode, sealHeaderJose, openHeaderNode, openHeaderJose] = await bestInterleaved(runs, [
+    async () => {
+      for (let i = 0; i < headers; i++) await nodeHeader.seal(key, publicJwk, header);
+    },
+    async () => {
+      for (let i = 0; i < headers; i++) await new CompactEncrypt(key).setProtectedHeader(header).encrypt(webPublic);
+    },
+    async () => {
+      for (let i = 0; i < headers; i++) await nodeHeader.open(jwe, privateJwk);
+    },
+    async () => {
+      for (let i = 0; i < headers; i++) await compactDecrypt(jwe, privateKey, { keyManagementAlgorithms: [RESULT_ALG], contentEncryptionAlgorithms: [RESULT_ENC] });
+    },
+  ]);
+  perNode('result header JWE seal, node:crypto (baseline)', sealHeaderNode!, headers);
+  perNode('result header JWE seal, jose on WebCrypto', sealHeaderJose!, headers);
+  perNode('result header JWE open, node:crypto (baseline)', openHeaderNode!, headers);
+  perNode('result header JWE open, jose on WebCrypto', openHeaderJose!, headers);
   return figures;
 }
 

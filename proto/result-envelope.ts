@@ -168,6 +168,18 @@ export const webCryptoFrameCipher: CreateFrameCipher = async (frameKey) => {
   };
 };
 
+/**
+ * The header's JWE (ECDH-ES+A256KW, A256GCM) of one result's 32-byte frame key: `seal` makes the
+ * compact JWE to the recipient's public JWK under `header` (alg, enc, cty and kid; it adds `epk`),
+ * `open` returns the frame key it holds with the private JWK, or throws. The contract's default is
+ * jose on WebCrypto (runs in a browser, and takes a non-extractable CryptoKey); a Node process may
+ * pass node:crypto's (proto/node/primitives.ts): the same format, a fifth of the CPU.
+ */
+export interface HeaderKeyAgreement {
+  seal(frameKey: Uint8Array, recipientPublicJwk: JWK, header: { alg: string; enc: string; cty: string; kid?: string }): Promise<string> | string;
+  open(jwe: string, privateJwk: JWK): Promise<Uint8Array> | Uint8Array;
+}
+
 /** How the envelope encrypts: which format, frame cipher and codec, and how many frames may be in flight. */
 export interface EnvelopeOptions {
   /**
@@ -179,6 +191,8 @@ export interface EnvelopeOptions {
   /** v2's raw DEFLATE (default fflateCodec). */
   codec?: FrameCodec;
   framesInFlight?: number;
+  /** The header's key agreement for JWK keys (default jose's); a CryptoKey always takes jose's. */
+  headerKey?: HeaderKeyAgreement;
 }
 
 function checkFormat(format: string): ResultFormat {
@@ -230,15 +244,10 @@ export class ResultEncryptor {
     const framesInFlight = checkFramesInFlight(options.framesInFlight ?? FRAMES_IN_FLIGHT);
     const format = checkFormat(options.format ?? RESULT_FORMAT);
     const rawKey = crypto.getRandomValues(new Uint8Array(32));
-    const publicKey = await importResultKey(recipientPublicJwk);
-    const jwe = await new CompactEncrypt(rawKey)
-      .setProtectedHeader({
-        alg: RESULT_ALG,
-        enc: RESULT_ENC,
-        cty: RESULT_KEY_CONTENT_TYPE,
-        ...(recipientPublicJwk.kid ? { kid: recipientPublicJwk.kid } : {}),
-      })
-      .encrypt(publicKey);
+    const header = { alg: RESULT_ALG, enc: RESULT_ENC, cty: RESULT_KEY_CONTENT_TYPE, ...(recipientPublicJwk.kid ? { kid: recipientPublicJwk.kid } : {}) };
+    const jwe = options.headerKey
+      ? await options.headerKey.seal(rawKey, recipientPublicJwk, header)
+      : await new CompactEncrypt(rawKey).setProtectedHeader(header).encrypt(await importResultKey(recipientPublicJwk));
     const cipher = await (options.createFrameCipher ?? webCryptoFrameCipher)(rawKey);
     rawKey.fill(0); // our copy goes: from here on the cipher holds the frame key
     const jweBytes = encodeUtf8(jwe);
@@ -378,7 +387,9 @@ export class ResultDecryptor {
     this.format = checkFormat(options.format ?? RESULT_FORMAT);
     this.codec = this.format === RESULT_FORMAT_V1 ? null : (options.codec ?? fflateCodec);
     this.maxBody = (this.codec ? MAX_COMPRESSED_FRAME_BYTES : FRAME_PLAINTEXT_BYTES) + TAG_BYTES;
+    this.headerKey = options.headerKey;
   }
+  private readonly headerKey: HeaderKeyAgreement | undefined;
 
   /** Frames authenticated so far. */
   get frames(): number {
@@ -460,11 +471,14 @@ export class ResultDecryptor {
     const jwe = decodeUtf8(jweBytes);
     let plaintext: Uint8Array;
     try {
-      const key = isCryptoKey(this.privateKey) ? this.privateKey : await importResultKey(this.privateKey);
-      ({ plaintext } = await compactDecrypt(jwe, key, {
-        keyManagementAlgorithms: [RESULT_ALG],
-        contentEncryptionAlgorithms: [RESULT_ENC],
-      }));
+      if (this.headerKey && !isCryptoKey(this.privateKey)) plaintext = await this.headerKey.open(jwe, this.privateKey);
+      else {
+        const key = isCryptoKey(this.privateKey) ? this.privateKey : await importResultKey(this.privateKey);
+        ({ plaintext } = await compactDecrypt(jwe, key, {
+          keyManagementAlgorithms: [RESULT_ALG],
+          contentEncryptionAlgorithms: [RESULT_ENC],
+        }));
+      }
     } catch (error) {
       throw new ResultEnvelopeError('header-decryption', `the header does not decrypt with this key (${(error as Error).message}): is it the requesting unit's key?`);
     }

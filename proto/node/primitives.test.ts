@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { CompactEncrypt, compactDecrypt, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { decodeBase64, decodeHex, encodeUtf8, encodeHex } from '../bytes';
 import { createSha256 } from '../hash';
-import { decryptResult, encryptRecords, RESULT_FORMAT_V1, ResultDecryptor, ResultEncryptor, ResultEnvelopeError, webCryptoFrameCipher, type EnvelopeOptions } from '../result-envelope';
+import { decryptResult, encryptRecords, RESULT_ALG, RESULT_ENC, RESULT_FORMAT_V1, ResultDecryptor, ResultEncryptor, ResultEnvelopeError, webCryptoFrameCipher, type EnvelopeOptions } from '../result-envelope';
 import vector from '../vectors/result-v2.json';
-import { NODE_ENVELOPE, nodeFrameCipher, nodeSha256 } from './primitives';
+import { NODE_ENVELOPE, nodeFrameCipher, nodeHeaderKey, nodeSha256 } from './primitives';
 
 const binding = { warrantId: 'w-1', department: 'bank' };
 const WEB: EnvelopeOptions = {};
@@ -58,6 +58,60 @@ describe('node:crypto primitives give the contract’s bytes', () => {
     }
     const enc = await ResultEncryptor.create(publicJwk, binding, NODE_ENVELOPE);
     expect(enc.header.length).toBeGreaterThan(4);
+  });
+
+  it('the header’s JWE on node:crypto is jose’s format, both ways, and refuses what jose refuses', async () => {
+    const node = nodeHeaderKey();
+    const { publicJwk, privateJwk } = await unitKey();
+    const frameKey = randomBytes(32);
+    const header = { alg: RESULT_ALG, enc: RESULT_ENC, cty: 'application/qiao-frame-key', kid: 'unit-key' };
+    // node seals, jose opens; jose seals, node opens.
+    const sealed = await node.seal(frameKey, publicJwk, header);
+    const opened = await compactDecrypt(sealed, await importJWK(privateJwk, RESULT_ALG), { keyManagementAlgorithms: [RESULT_ALG], contentEncryptionAlgorithms: [RESULT_ENC] });
+    expect(encodeHex(opened.plaintext)).toBe(encodeHex(frameKey));
+    expect(opened.protectedHeader).toMatchObject(header);
+    const byJose = await new CompactEncrypt(frameKey).setProtectedHeader(header).encrypt(await importJWK(publicJwk, RESULT_ALG));
+    expect(encodeHex(await node.open(byJose, privateJwk))).toBe(encodeHex(frameKey));
+    // The published vector's header, and jose with agreement info set (apu, apv).
+    expect(encodeHex(await node.open(vector.headerJwe, vector.privateJwk as JWK))).toBe(vector.contentKeyHex);
+    const withParties = await new CompactEncrypt(frameKey)
+      .setProtectedHeader(header)
+      .setKeyManagementParameters({ apu: encodeUtf8('gateway'), apv: encodeUtf8('unit') })
+      .encrypt(await importJWK(publicJwk, RESULT_ALG));
+    expect(encodeHex(await node.open(withParties, privateJwk))).toBe(encodeHex(frameKey));
+
+    const [h, ek, iv, ct, tag] = sealed.split('.') as [string, string, string, string, string];
+    const headerWith = (change: (h: Record<string, unknown>) => void) => {
+      const parsed = JSON.parse(Buffer.from(h, 'base64url').toString()) as Record<string, unknown>;
+      change(parsed);
+      return Buffer.from(JSON.stringify(parsed)).toString('base64url');
+    };
+    const other = await unitKey();
+    const flip = (part: string) => Buffer.from(Buffer.from(part, 'base64url').map((b, i) => (i === 0 ? b ^ 1 : b))).toString('base64url');
+    const refused: [string, string, JWK][] = [
+      ['another unit’s key', sealed, other.privateJwk],
+      ['a changed header (its bytes are the AAD)', [headerWith((x) => (x.kid = 'other')), ek, iv, ct, tag].join('.'), privateJwk],
+      ['another ephemeral key', [headerWith((x) => (x.epk = { ...(x.epk as object), x: other.publicJwk.x, y: other.publicJwk.y })), ek, iv, ct, tag].join('.'), privateJwk],
+      ['alg dir', [headerWith((x) => (x.alg = 'dir')), ek, iv, ct, tag].join('.'), privateJwk],
+      ['enc A128GCM', [headerWith((x) => (x.enc = 'A128GCM')), ek, iv, ct, tag].join('.'), privateJwk],
+      ['zip', [headerWith((x) => (x.zip = 'DEF')), ek, iv, ct, tag].join('.'), privateJwk],
+      ['crit', [headerWith((x) => (x.crit = ['b64'])), ek, iv, ct, tag].join('.'), privateJwk],
+      ['an epk off the curve', [headerWith((x) => (x.epk = { ...(x.epk as object), y: (x.epk as JWK).x })), ek, iv, ct, tag].join('.'), privateJwk],
+      ['a changed wrapped key', [h, flip(ek), iv, ct, tag].join('.'), privateJwk],
+      ['a changed ciphertext', [h, ek, iv, flip(ct), tag].join('.'), privateJwk],
+      ['a changed tag', [h, ek, iv, ct, flip(tag)].join('.'), privateJwk],
+      ['four parts', [h, ek, iv, ct].join('.'), privateJwk],
+      ['not base64url', [h, ek, iv, ct, tag + '='].join('.'), privateJwk],
+    ];
+    for (const [what, jwe, key] of refused) {
+      await expect(Promise.resolve().then(() => node.open(jwe, key)), what).rejects.toThrow();
+      await expect(compactDecrypt(jwe, await importJWK(key, RESULT_ALG), { keyManagementAlgorithms: [RESULT_ALG], contentEncryptionAlgorithms: [RESULT_ENC] }), what).rejects.toThrow();
+    }
+    // Through the envelope: the wrong key is the header check, whichever side made the header.
+    const bytes = await collect(encryptRecords([{ a: 1 }], publicJwk, binding, NODE_ENVELOPE));
+    const dec = new ResultDecryptor(other.privateJwk, binding, NODE_ENVELOPE);
+    const err = await dec.push(bytes).catch((e: unknown) => e);
+    expect((err as ResultEnvelopeError).check).toBe('header-decryption');
   });
 
   it('node:crypto’s SHA-256 is the contract’s', () => {
