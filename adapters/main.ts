@@ -7,6 +7,10 @@ import { startAdapter } from './kit/server';
 import { withSourceThreads } from './kit/source-threads';
 import { createAdapterLogger } from './kit/telemetry';
 import { startTracing } from '../proto/node/tracing';
+import { useNodeEdDSA } from '../proto/node/eddsa';
+
+// Warrants and approvals verified, receipts signed with node:crypto (proto/node/eddsa.ts).
+useNodeEdDSA();
 
 /**
  * Source threads by department when --source-threads is not given: the bank's answers run to a

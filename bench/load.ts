@@ -20,6 +20,7 @@
 // The gateway runs in this process: with its V8 settings, as main.ts applies them (a run without
 // them aborted once in Deoptimizer::DoComputeBuiltinContinuation on a loaded machine).
 import '../gateway/runtime-flags';
+import { useNodeEdDSA } from '../proto/node/eddsa';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -39,6 +40,9 @@ import { directoryReceiptKeys } from '../client/cli/directory-keys';
 import { DepartmentClient, DepartmentService, type DepartmentHandlers } from '../proto/grpc/department';
 import { departmentHostname } from '../proto/identity';
 import { NODE_ENVELOPE, nodeSha256 } from '../proto/node/primitives';
+
+// As the gateway, the adapters and the command line do (each process's entry): node:crypto's EdDSA.
+useNodeEdDSA();
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LI = '150627196803120034';

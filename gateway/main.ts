@@ -8,6 +8,10 @@ import { ConfigError, parseConfig } from './config';
 import { createLogger } from './logger';
 import { startGateway } from './server';
 import { startTracing } from '../proto/node/tracing';
+import { useNodeEdDSA } from '../proto/node/eddsa';
+
+// Warrants signed, statements and decisions verified with node:crypto (proto/node/eddsa.ts).
+useNodeEdDSA();
 
 async function main() {
   let config;

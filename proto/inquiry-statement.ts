@@ -74,7 +74,15 @@ export const caseCommitment = (caseReference: string, salt: string): string => d
 /** What a decision signs over: the SHA-256 of the statement's compact JWS text. */
 export const statementDigest = (statementJws: string): string => encodeBase64url(sha256(encodeUtf8(statementJws)));
 
-export function recipientKeyThumbprint(key: JWK): Promise<string> {
+/**
+ * The RFC 7638 SHA-256 thumbprint of an EC key: the digest of its required members in their
+ * order, computed here on the calling thread (jose's goes through WebCrypto's digest, a thread hop
+ * for 100 bytes); any other key type is jose's to compute.
+ */
+export async function recipientKeyThumbprint(key: JWK): Promise<string> {
+  if (key.kty === 'EC' && typeof key.crv === 'string' && typeof key.x === 'string' && typeof key.y === 'string') {
+    return encodeBase64url(sha256(encodeUtf8(JSON.stringify({ crv: key.crv, kty: key.kty, x: key.x, y: key.y }))));
+  }
   return calculateJwkThumbprint({ kty: key.kty, crv: key.crv, x: key.x, y: key.y } as JWK, 'sha256');
 }
 

@@ -1,6 +1,9 @@
-import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type CryptoKey, type JWK } from 'jose';
+import { decodeProtectedHeader, type CryptoKey, type JWK } from 'jose';
 import type { z } from 'zod';
 import { canonicalJson } from './canonical-json';
+import { EDDSA } from './eddsa';
+
+export { importPrivate, importPublic } from './eddsa';
 
 /**
  * The small JWS shape shared by receipts and key certificates: compact JWS, alg EdDSA, a fixed
@@ -32,48 +35,8 @@ export async function signClaims<T extends object>(
   if (!signingKey.kid) throw new Error(`${typ} signing key has no kid`);
   const valid = schema.parse(claims);
   const text = opts.canonical ? canonicalJson(valid) : JSON.stringify(valid);
-  const key = 'key' in signingKey && typeof signingKey.key === 'object' ? signingKey.key : await importPrivate(signingKey as JWK);
-  return new CompactSign(new TextEncoder().encode(text))
-    .setProtectedHeader({ alg: 'EdDSA', typ, kid: signingKey.kid })
-    .sign(key);
-}
-
-/**
- * Imported public keys by their members: importing a JWK costs about three times the
- * verification itself, and a department sees the same few approvers' keys on every warrant.
- * A pure memo (same members, same key), bounded.
- */
-type PublicKey = Awaited<ReturnType<typeof importJWK>>;
-const imported = new Map<string, Promise<PublicKey>>();
-const MAX_IMPORTED = 1024;
-
-export function importPublic(jwk: JWK): Promise<PublicKey> {
-  const id = `${jwk.kty}\0${jwk.crv}\0${jwk.x}\0${jwk.y ?? ''}`;
-  let key = imported.get(id);
-  if (!key) {
-    if (imported.size >= MAX_IMPORTED) imported.delete(imported.keys().next().value!);
-    key = importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, ...(jwk.y ? { y: jwk.y } : {}) }, 'EdDSA');
-    key.catch(() => imported.delete(id));
-    imported.set(id, key);
-  }
-  return key;
-}
-
-/**
- * A private Ed25519 JWK imported once per JWK object (a gateway's warrant key, a department's
- * receipt key: one object for the process's life, used on every answer), and again if its
- * members changed. Keyed by the object, so the key material is held nowhere new.
- */
-const importedPrivate = new WeakMap<JWK, { members: string; key: Promise<PublicKey> }>();
-
-export function importPrivate(jwk: JWK): Promise<PublicKey> {
-  const members = `${jwk.kty}\0${jwk.crv}\0${jwk.x}\0${jwk.d}`;
-  const kept = importedPrivate.get(jwk);
-  if (kept && kept.members === members) return kept.key;
-  const key = importJWK(jwk, 'EdDSA');
-  key.catch(() => importedPrivate.delete(jwk));
-  importedPrivate.set(jwk, { members, key });
-  return key;
+  const key = 'key' in signingKey && typeof signingKey.key === 'object' ? signingKey.key : (signingKey as JWK);
+  return EDDSA.sign(new TextEncoder().encode(text), { alg: 'EdDSA', typ, kid: signingKey.kid }, key);
 }
 
 /** Signature first, then the schema; `what` names the object in error messages. */
@@ -89,7 +52,7 @@ export async function verifyClaims<T>(jws: string, typ: string, schema: z.ZodTyp
   if (publicJwk.kid && header.kid !== publicJwk.kid) throw new SignedClaimsError(`${what} is signed with key ${String(header.kid)}, not the expected ${publicJwk.kid}`);
   let payload: Uint8Array;
   try {
-    ({ payload } = await compactVerify(jws, await importPublic(publicJwk), { algorithms: ['EdDSA'] }));
+    payload = await EDDSA.verify(jws, publicJwk);
   } catch {
     throw new SignedClaimsError(`${what} signature does not verify`);
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CompactSign, compactVerify, decodeProtectedHeader, errors as joseErrors, type JWK } from 'jose';
-import { importPrivate, importPublic } from './signed-claims';
+import { decodeProtectedHeader, type JWK } from 'jose';
+import { EDDSA, JwsRefused } from './eddsa';
 import { WarrantEvidence } from './approval-evidence';
 import { OrganisationSubject, PersonSubject } from './subjects';
 
@@ -100,10 +100,7 @@ export class WarrantError extends Error {
 export async function signWarrant(claims: WarrantClaims, { privateJwk }: { privateJwk: JWK }): Promise<string> {
   if (!privateJwk.kid) throw new Error('warrant signing key has no kid');
   const valid = WarrantClaims.parse(claims);
-  const key = await importPrivate(privateJwk);
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(valid)))
-    .setProtectedHeader({ alg: WARRANT_ALG, typ: WARRANT_TYPE, kid: privateJwk.kid })
-    .sign(key);
+  return EDDSA.sign(new TextEncoder().encode(JSON.stringify(valid)), { alg: WARRANT_ALG, typ: WARRANT_TYPE, kid: privateJwk.kid }, privateJwk);
 }
 
 export interface VerifyWarrantOptions {
@@ -129,11 +126,9 @@ export async function verifyWarrant(jws: string, options: VerifyWarrantOptions):
 
   let payload: Uint8Array;
   try {
-    ({ payload } = await compactVerify(jws, await importPublic(jwk), { algorithms: [WARRANT_ALG] }));
+    payload = await EDDSA.verify(jws, jwk);
   } catch (error) {
-    if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
-      throw new WarrantError('bad_signature', 'signature does not verify');
-    }
+    if (error instanceof JwsRefused && error.reason === 'signature') throw new WarrantError('bad_signature', 'signature does not verify');
     throw new WarrantError('malformed', 'not a valid compact JWS');
   }
 

@@ -13,6 +13,7 @@ import { auditCommand } from './audit';
 import { ApiError, createApiClient, type ApiClient } from '../core/api-client';
 import { DEFAULT_GATEWAY, qiaoCommand, renderTable, waitOption } from './format';
 import { devLogin, openSession } from '../core/session';
+import { useNodeEdDSA } from '../../proto/node/eddsa';
 import { createSessionStore } from './session-files';
 import { registerWithdraw } from './withdraw';
 import { registerCompare } from './compare';
@@ -36,6 +37,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+// Statements and decisions signed, receipts and certificates verified with node:crypto (proto/node/eddsa.ts).
+useNodeEdDSA();
 
 const program = new Command('qiao')
   .description('Submit, approve and read Qiao inquiries; results are decrypted locally with your unit key.')
