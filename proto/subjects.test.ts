@@ -27,6 +27,25 @@ describe('resident ID numbers (GB 11643)', () => {
     },
   );
 
+  it('judges every birth date from 1899 to 2100 as the calendar does', () => {
+    const today = new Date('2026-06-15T12:00:00Z');
+    const byCalendar = (birth: string) => {
+      const date = new Date(`${birth.slice(0, 4)}-${birth.slice(4, 6)}-${birth.slice(6, 8)}T00:00:00Z`);
+      return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10).replaceAll('-', '') === birth;
+    };
+    for (let year = 1899; year <= 2100; year++) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const birth = `${year}${String(month).padStart(2, '0')}${String(day).padStart(2, '0')}`;
+          const first17 = `150627${birth}003`;
+          const problem = residentIdProblem(first17 + residentIdCheckChar(first17), today) ?? '';
+          expect(problem.includes('impossible birth date'), birth).toBe(!byCalendar(birth));
+          if (byCalendar(birth)) expect(problem === '', birth).toBe(birth >= '19000101' && birth <= '20260615');
+        }
+      }
+    }
+  });
+
   it('accepts 29 February in a leap year', () => {
     const first17 = '15062719960229001';
     expect(residentIdProblem(first17 + residentIdCheckChar(first17))).toBeNull();

@@ -20,16 +20,21 @@ export function residentIdCheckChar(first17: string): string {
 /** Birth dates before this are refused: nobody living was born then, so it is a typo. */
 export const EARLIEST_BIRTH_DATE = '19000101';
 
+/** Days in a month of the proleptic Gregorian calendar (the calendar of the ID's birth date). */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 /** Why a resident ID number is invalid, or null if it is valid; `today` bounds the birth date. */
 export function residentIdProblem(id: string, today: Date = new Date()): string | null {
   if (!/^\d{17}[\dX]$/.test(id)) return 'must be 17 digits followed by a digit or X (18 characters)';
   const birth = id.slice(6, 14);
-  const date = new Date(`${birth.slice(0, 4)}-${birth.slice(4, 6)}-${birth.slice(6, 8)}T00:00:00Z`);
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10).replaceAll('-', '') !== birth) {
-    return `has an impossible birth date ${birth}`;
-  }
+  const [year, month, day] = [Number(birth.slice(0, 4)), Number(birth.slice(4, 6)), Number(birth.slice(6, 8))];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return `has an impossible birth date ${birth}`;
   if (birth < EARLIEST_BIRTH_DATE) return `has a birth date ${birth} before 1900: a digit is probably mistyped`;
-  const todayDigits = today.toISOString().slice(0, 10).replaceAll('-', '');
+  // Today's date in UTC, as eight digits like the birth date's.
+  const todayDigits = String(today.getUTCFullYear() * 10000 + (today.getUTCMonth() + 1) * 100 + today.getUTCDate()).padStart(8, '0');
   if (birth > todayDigits) return `has a birth date ${birth} in the future: a digit is probably mistyped`;
   const expected = residentIdCheckChar(id.slice(0, 17));
   if (id[17] !== expected) return `has check character ${id[17]}, expected ${expected}: a digit is probably mistyped`;
