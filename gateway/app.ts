@@ -183,14 +183,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     await next();
     c.header('cache-control', 'no-store');
   });
-  app.use(
-    bodyLimit({
-      maxSize: BODY_LIMIT_BYTES,
-      onError: () => {
-        throw new ServiceError('payload_too_large', `the body must be at most ${BODY_LIMIT_BYTES / 1024} KiB`);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: BODY_LIMIT_BYTES,
+    onError: () => {
+      throw new ServiceError('payload_too_large', `the body must be at most ${BODY_LIMIT_BYTES / 1024} KiB`);
+    },
+  });
+  // Only where a body is read: the limit looks at the request's body, which makes the Node
+  // adapter build the whole web Request (its AbortSignal and all) that a GET never needs.
+  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   // Every route is a contract endpoint (proto/api) at its full path; the document below is made of them.
   app.route('/', healthRoutes());
