@@ -46,6 +46,22 @@ describe('POST /v1/inquiries/:id/approve', () => {
     expect(gw.fanout.wakes).toBe(wakes + 1);
   });
 
+  it('answers each decision with the view a read then shows, though it reads none after writing', async () => {
+    const reread = async (id: string) => (await gw.as(gw.users.investigator).getInquiry(id)).body;
+    // Two steps (sensitive data): a decision that adds an approval, then the one that completes the chain.
+    const id = await submit(gw.users.investigator, ['household', 'real_estate', 'bank_accounts']);
+    const first = await gw.as(gw.users.approver).approve(id, 'first step');
+    expect(first.body.state).toBe('pending_approval');
+    expect(first.body).toEqual(await reread(id));
+    const last = await gw.as(gw.users.regionalApprover).approve(id, 'second step');
+    expect(last.body.parts.map((p) => p.department)).toEqual(['bank', 'natural_resources', 'public_security']);
+    expect(last.body).toEqual(await reread(id));
+    const rejected = await submit();
+    const rejection = await gw.as(gw.users.approver).reject(rejected, 'out of scope');
+    expect(rejection.body.state).toBe('rejected');
+    expect(rejection.body).toEqual(await reread(rejected));
+  });
+
   it('lets only the approver the chain names approve: a regional approver cannot stand in for the league', async () => {
     const id = await submit(gw.users.investigator, ['household']);
     const byRegion = await gw.as(gw.users.regionalApprover).approve(id);

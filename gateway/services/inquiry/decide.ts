@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
-import { asc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { CatalogueError, departmentsFor } from '../../catalogue';
 import type { Tx } from '../../db/client';
 import { inquiries, inquiryDecisions, inquiryParts, units } from '../../db/schema';
@@ -15,7 +15,7 @@ import { findInquiry, inquiryNotFound } from './find-visible-inquiry';
 import type { DecideInquiry, InquiryView } from '../../../proto/api/inquiries';
 import { resolveStep } from './submit';
 import { requiredApprovals } from '../../policy/approval-policy';
-import { loadInquiryViews, type InquiryRow } from './view';
+import { readViewAggregates, viewOf, type InquiryRow } from './view';
 import { RevokedSigner, verifyDecisionSignature } from './signatures';
 import { statementDigest } from '../../../proto/inquiry-statement';
 import type { SignerRole } from '../../../proto/signer-certificate';
@@ -32,7 +32,8 @@ type Outcome =
  * so concurrent decisions on one inquiry queue up and each sees the approvals committed before
  * it: no approval is counted twice or lost. The decision, the state change, the parts (on the
  * approval that completes the chain) and the audit entry are one statement, committed in one
- * transaction with the reads before it; a refused attempt commits only its audit entry. The
+ * transaction with the reads before it; a refused attempt commits only its audit entry. The view
+ * answered is made from the read after the lock and what the statement wrote, not read again. The
  * fan-out worker is woken only after the final approval is durable.
  */
 export async function decideInquiry(
@@ -64,11 +65,10 @@ export async function decideInquiry(
       throw new ServiceError('failed_precondition', `the inquiry is already ${row.state}`);
     }
     if (row.approvalChain.length === 0) Object.assign(row, await fixLegacyChain(ctx, tx, row));
-    const decisions = await tx
-      .select({ userId: inquiryDecisions.userId, chainStep: inquiryDecisions.chainStep, decision: inquiryDecisions.decision })
-      .from(inquiryDecisions)
-      .where(eq(inquiryDecisions.inquiryId, row.id))
-      .orderBy(asc(inquiryDecisions.decidedAt));
+    // Read once the row is locked, so every decision committed before this one is in it: the
+    // approvals counted here, and the answer's view made from it and what this decision writes.
+    const aggregates = (await readViewAggregates(tx, row.id))!;
+    const decisions = aggregates.decisions;
     const progress = approvalProgress(
       row.sensitivity,
       row.approvalChain,
@@ -126,16 +126,31 @@ export async function decideInquiry(
       id: decisionId, inquiryId: row.id, userId: ctx.principal.userId, decision, comment: body.comment, chainStep: step,
       ...(signature ? { signature: body.signed!.decision, certificate: body.signed!.certificate, signerKid: signature.kid } : {}),
     });
-    await append.execute(
+    // The decision's time is the database's (its default), as every read of it shows: answered
+    // as the view's aggregates spell it.
+    const [written] = await append.execute<{ decided_at: string }>(
       tx,
       sql`
-      WITH decided AS ${decisionRow},
+      WITH decided AS ${decisionRow.returning({ decidedAt: inquiryDecisions.decidedAt })},
       ${parts.length > 0 ? sql`created AS ${tx.insert(inquiryParts).values(parts)},` : sql``}
       changed AS ${tx.update(inquiries).set({ state, updatedAt: now }).where(eq(inquiries.id, row.id))}
-      SELECT ${append.call} AS first`,
+      SELECT ${append.call} AS first, (SELECT to_json(decided_at) FROM decided) AS decided_at`,
     );
-    const [view] = await loadInquiryViews(tx, [{ ...row, state, updatedAt: now }], now);
-    return { kind: 'decided', view: view!, final };
+    const view = viewOf({ ...row, state, updatedAt: now }, {
+      ...aggregates,
+      decisions: [
+        ...aggregates.decisions,
+        {
+          userId: ctx.principal.userId, username: ctx.principal.username, decision, chainStep: step, comment: body.comment, decidedAt: written!.decided_at,
+          signature: signature ? body.signed!.decision : null, certificate: signature ? body.signed!.certificate : null,
+        },
+      ],
+      parts: [
+        ...aggregates.parts,
+        ...parts.map((p) => ({ department: p.department, categories: p.categories, status: 'pending' as const, attempts: 0, failureReason: null, completedAt: null })),
+      ].sort((a, b) => (a.department < b.department ? -1 : a.department > b.department ? 1 : 0)),
+    }, now);
+    return { kind: 'decided', view, final };
   });
 
   if (outcome.kind === 'not_found') throw inquiryNotFound();

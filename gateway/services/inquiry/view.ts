@@ -1,6 +1,6 @@
 import { desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { InquiryView } from '../../../proto/api/inquiries';
-import { perDatabase, type Db, type DbOrTx } from '../../db/client';
+import { perDatabase, type Db, type DbOrTx, type Tx } from '../../db/client';
 import { inquiries, type PartStatus } from '../../db/schema';
 import { approvalProgress } from './approval-progress';
 import { deriveInquiryStatus } from './derive-status';
@@ -12,12 +12,15 @@ export type { InquiryView };
 export type InquiryRow = typeof inquiries.$inferSelect;
 
 /** What an inquiry's view needs besides its own row, as the aggregates of `viewAggregates` give it (timestamps as JSON text). */
-interface ViewAggregates {
+export interface ViewAggregates {
   creator: { id: string; username: string; displayName: string } | null;
   decisions: {
+    /** Not shown (the view names approvers by username); a decision counts approvals by it. */
+    userId: string;
     username: string;
     decision: 'approve' | 'reject';
-    chainStep: number;
+    /** Null for a rejection. */
+    chainStep: number | null;
     comment: string;
     decidedAt: string;
     signature: string | null;
@@ -44,7 +47,7 @@ function viewAggregates() {
   return {
     creator: sql<ViewAggregates['creator']>`(select json_build_object('id', u.id, 'username', u.username, 'displayName', u.display_name) from users u where u.id = "inquiries"."created_by")`,
     decisions: sql<ViewAggregates['decisions']>`coalesce((
-      select json_agg(json_build_object('username', u.username, 'decision', d.decision, 'chainStep', d.chain_step, 'comment', d.comment,
+      select json_agg(json_build_object('userId', d.user_id, 'username', u.username, 'decision', d.decision, 'chainStep', d.chain_step, 'comment', d.comment,
         'decidedAt', d.decided_at, 'signature', d.signature, 'certificate', d.certificate) order by d.decided_at, d.id)
       from inquiry_decisions d join users u on u.id = d.user_id where d.inquiry_id = "inquiries"."id"), '[]'::json)`,
     parts: sql<ViewAggregates['parts']>`coalesce((
@@ -108,6 +111,22 @@ export async function readInquiry(db: Db, id: string): Promise<{ row: InquiryRow
   if (!found) return undefined;
   const { row, ...aggregates } = found;
   return { row, view: (now: Date) => toView(row, aggregates, now) };
+}
+
+/**
+ * What the view of one inquiry shows besides its row, read on its own: a decision reads it after
+ * locking the row (a statement's snapshot is taken when it starts, so the statement that waited
+ * for the lock would not see the decisions committed meanwhile), decides from it, and answers
+ * with the view made from it and what it wrote.
+ */
+export async function readViewAggregates(tx: Tx, id: string): Promise<ViewAggregates | undefined> {
+  const [found] = await tx.select(viewAggregates()).from(inquiries).where(eq(inquiries.id, id));
+  return found;
+}
+
+/** The view of a row with its aggregates as of `now` (aggregates read, or made from what was just written). */
+export function viewOf(row: InquiryRow, aggregates: ViewAggregates, now: Date): InquiryView {
+  return toView(row, aggregates, now);
 }
 
 /** A timestamp from a JSON aggregate (PostgreSQL's text, microseconds and offset) as the API writes it. */
