@@ -40,17 +40,33 @@ export function signKeyCertificate(claims: KeyCertificateClaims, authorityPrivat
   return signClaims(KEY_CERT_TYPE, KeyCertificateClaims, { ...claims, key }, authorityPrivateJwk);
 }
 
+/**
+ * Certificates whose signature and claims verified, by authority key and exact text: the unit's
+ * key certificate comes with every inquiry of the unit, to the client, the gateway and each
+ * department. A pure memo (the same bytes under the same key verify the same way); expiry, unit
+ * and key are checked against the caller's expectation each time.
+ */
+const verified = new Map<string, KeyCertificateClaims>();
+const MAX_VERIFIED = 1024;
+
 /** Checks that `cert` is the authority's, valid now, and certifies exactly `key` for `unit`. */
 export async function verifyKeyCertificate(
   cert: string,
   expected: { unit: string; key: JWK; authorityJwk: JWK; now?: Date },
 ): Promise<KeyCertificateClaims> {
-  let claims: KeyCertificateClaims;
-  try {
-    claims = await verifyClaims(cert, KEY_CERT_TYPE, KeyCertificateClaims, expected.authorityJwk, 'key certificate');
-  } catch (error) {
-    if (error instanceof SignedClaimsError) throw new KeyCertificateError(error.message);
-    throw error;
+  // The authority key's kid too: a certificate signed under another kid does not verify.
+  const id = `${expected.authorityJwk.kty}\0${expected.authorityJwk.crv}\0${expected.authorityJwk.x}\0${expected.authorityJwk.kid ?? ''}\0${cert}`;
+  let claims = verified.get(id);
+  if (claims) claims = structuredClone(claims);
+  else {
+    try {
+      claims = await verifyClaims(cert, KEY_CERT_TYPE, KeyCertificateClaims, expected.authorityJwk, 'key certificate');
+    } catch (error) {
+      if (error instanceof SignedClaimsError) throw new KeyCertificateError(error.message);
+      throw error;
+    }
+    if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+    verified.set(id, structuredClone(claims));
   }
   const now = Math.floor((expected.now ?? new Date()).getTime() / 1000);
   if (now >= claims.exp) throw new KeyCertificateError('key certificate has expired', 'expired');

@@ -50,5 +50,8 @@ describe('key certificate vector', () => {
     await expect(check({ key: { ...key, x: receiptKey.x } })).rejects.toThrow(/not the one certified/);
     await expect(check({ now: new Date((certVector.claims.exp + 1) * 1000) })).rejects.toThrow(/expired/);
     await expect(check({ authorityJwk: { ...receiptKey, kid: authority.kid } })).rejects.toThrow(KeyCertificateError);
+    // Verified once above, and remembered: still refused under another kid of the same key.
+    await expect(check({ authorityJwk: { ...authority, kid: 'another-kid' } })).rejects.toThrow(/signed with key/);
+    expect(await check({})).toEqual(certVector.claims);
   });
 });

@@ -59,7 +59,8 @@ const MAX_VERIFIED = 1024;
 
 /** Checks the authority's signature and the claims; validity at a time is `certificateValidAt`. */
 export async function verifySignerCertificate(cert: string, authorityJwk: JWK): Promise<SignerCertificateClaims> {
-  const id = `${authorityJwk.x}\0${cert}`;
+  // The authority key's kid too: a certificate signed under another kid does not verify.
+  const id = `${authorityJwk.kty}\0${authorityJwk.crv}\0${authorityJwk.x}\0${authorityJwk.kid ?? ''}\0${cert}`;
   const known = verified.get(id);
   if (known) return structuredClone(known);
   let claims: SignerCertificateClaims;
