@@ -3,8 +3,6 @@ import type { z } from 'zod';
 import { canonicalJson } from './canonical-json';
 import { EDDSA } from './eddsa';
 
-export { importPrivate, importPublic } from './eddsa';
-
 /**
  * The small JWS shape shared by receipts and key certificates: compact JWS, alg EdDSA, a fixed
  * `typ`, `kid` of the signing key, JSON claims checked by a zod schema. (The warrant has its own

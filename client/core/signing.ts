@@ -15,7 +15,8 @@ import {
   verifyStatement,
 } from '../../proto/inquiry-statement';
 import { KeyCertificateError, verifyKeyCertificate } from '../../proto/key-certificate';
-import { importPublic, type SigningKey } from '../../proto/signed-claims';
+import { importPublic } from '../../proto/eddsa';
+import type { SigningKey } from '../../proto/signed-claims';
 import {
   certificateValidAt,
   SignerCertificateError,
