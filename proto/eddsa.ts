@@ -72,7 +72,8 @@ export function importPrivate(jwk: JWK): Promise<ImportedKey> {
   return key;
 }
 
-const isCryptoKey = (key: JWK | CryptoKey): key is CryptoKey => !('kty' in key) && 'algorithm' in key;
+/** Whether a key is a WebCrypto key (the console's non-extractable ones), not a JWK. */
+export const isCryptoKey = (key: JWK | CryptoKey): key is CryptoKey => !('kty' in key) && 'algorithm' in key;
 
 export const JOSE_EDDSA: EdDSAEngine = {
   async sign(payload, header, key) {

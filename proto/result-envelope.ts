@@ -1,5 +1,6 @@
 import { deflateSync, inflateSync } from 'fflate';
 import { CompactEncrypt, compactDecrypt, importJWK, type CryptoKey, type JWK } from 'jose';
+import { isCryptoKey } from './eddsa';
 import { bufferSource, concatBytes, decodeUtf8, encodeHex, encodeU16, encodeU32, encodeUtf8, readU32, writeU64 } from './bytes';
 import { sha256 } from './hash';
 
@@ -705,10 +706,6 @@ export function importResultKey(jwk: JWK): Promise<ImportedKey> {
 /** How many result keys are imported and kept (tests). */
 export function importedResultKeyCount(): number {
   return importedResultKeys.size;
-}
-
-function isCryptoKey(key: JWK | CryptoKey): key is CryptoKey {
-  return !('kty' in key) && 'algorithm' in key;
 }
 
 export function createDecryptionStream(privateJwk: JWK | CryptoKey, binding: ResultBinding, options: EnvelopeOptions = {}): TransformStream<Uint8Array, Uint8Array> {

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import type { CryptoKey, JWK } from 'jose';
-import { JOSE_EDDSA, JwsRefused, useEdDSAEngine, type EdDSAEngine } from '../eddsa';
+import type { JWK } from 'jose';
+import { isCryptoKey, JOSE_EDDSA, JwsRefused, useEdDSAEngine, type EdDSAEngine } from '../eddsa';
 
 /**
  * The formats' EdDSA compact JWS (proto/eddsa.ts) on node:crypto, on the calling thread: the same
@@ -10,9 +10,6 @@ import { JOSE_EDDSA, JwsRefused, useEdDSAEngine, type EdDSAEngine } from '../edd
  * still signed with by jose.
  */
 const MAX_IMPORTED = 1024;
-const isCryptoKey = (key: JWK | CryptoKey): key is CryptoKey => !('kty' in key) && 'algorithm' in key;
-
-
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
 function nodeEngine(): EdDSAEngine {
