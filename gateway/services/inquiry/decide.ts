@@ -15,7 +15,7 @@ import { findInquiry, inquiryNotFound } from './find-visible-inquiry';
 import type { DecideInquiry, InquiryView } from '../../../proto/api/inquiries';
 import { resolveStep } from './submit';
 import { requiredApprovals } from '../../policy/approval-policy';
-import { readViewAggregates, viewOf, type InquiryRow } from './view';
+import { readViewAggregates, toView, type InquiryRow } from './view';
 import { RevokedSigner, verifyDecisionSignature } from './signatures';
 import { statementDigest } from '../../../proto/inquiry-statement';
 import type { SignerRole } from '../../../proto/signer-certificate';
@@ -136,7 +136,7 @@ export async function decideInquiry(
       changed AS ${tx.update(inquiries).set({ state, updatedAt: now }).where(eq(inquiries.id, row.id))}
       SELECT ${append.call} AS first, (SELECT to_json(decided_at) FROM decided) AS decided_at`,
     );
-    const view = viewOf({ ...row, state, updatedAt: now }, {
+    const view = toView({ ...row, state, updatedAt: now }, {
       ...aggregates,
       decisions: [
         ...aggregates.decisions,
@@ -145,6 +145,7 @@ export async function decideInquiry(
           signature: signature ? body.signed!.decision : null, certificate: signature ? body.signed!.certificate : null,
         },
       ],
+      // In code-unit order, as the view's aggregate orders them (COLLATE "C", whatever the database's collation).
       parts: [
         ...aggregates.parts,
         ...parts.map((p) => ({ department: p.department, categories: p.categories, status: 'pending' as const, attempts: 0, failureReason: null, completedAt: null })),

@@ -52,7 +52,7 @@ function viewAggregates() {
       from inquiry_decisions d join users u on u.id = d.user_id where d.inquiry_id = "inquiries"."id"), '[]'::json)`,
     parts: sql<ViewAggregates['parts']>`coalesce((
       select json_agg(json_build_object('department', p.department, 'categories', p.categories, 'status', p.status, 'attempts', p.attempts,
-        'failureReason', p.failure_reason, 'completedAt', p.completed_at) order by p.department)
+        'failureReason', p.failure_reason, 'completedAt', p.completed_at) order by p.department collate "C")
       from inquiry_parts p where p.inquiry_id = "inquiries"."id"), '[]'::json)`,
     followUps: sql<ViewAggregates['followUps']>`coalesce((
       select json_agg(c.id order by c.created_at, c.id) from inquiries c where c.parent_id = "inquiries"."id"), '[]'::json)`,
@@ -124,15 +124,11 @@ export async function readViewAggregates(tx: Tx, id: string): Promise<ViewAggreg
   return found;
 }
 
-/** The view of a row with its aggregates as of `now` (aggregates read, or made from what was just written). */
-export function viewOf(row: InquiryRow, aggregates: ViewAggregates, now: Date): InquiryView {
-  return toView(row, aggregates, now);
-}
-
 /** A timestamp from a JSON aggregate (PostgreSQL's text, microseconds and offset) as the API writes it. */
 const isoTime = (text: string) => new Date(text).toISOString();
 
-function toView(row: InquiryRow, agg: ViewAggregates, now: Date): InquiryView {
+/** The view of a row with its aggregates as of `now` (aggregates read, or made from what was just written). */
+export function toView(row: InquiryRow, agg: ViewAggregates, now: Date): InquiryView {
   const state = effectiveState(row, now);
   return {
     id: row.id,
