@@ -61,7 +61,7 @@ export interface BrowserSigner {
 
 /**
  * The key file's JWK under the key id its certificate names, made once per JWK and kid: the
- * contract imports a private JWK once per object (proto/signed-claims.ts), so a fresh copy at
+ * contract imports a private JWK once per object (proto/eddsa.ts, proto/node/eddsa.ts), so a fresh copy at
  * every signature would import the key again each time.
  */
 const jwkWithKid = new WeakMap<JWK, JWK>();
