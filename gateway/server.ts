@@ -21,7 +21,7 @@ import { createDepartmentActivity } from './departments/activity';
 import { createDepartmentHealth } from './departments/health';
 import { listenMetrics } from './metrics/listener';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/registry';
-import { FANOUT_DUE_CHANNEL, startFanoutWorker } from './fanout/worker';
+import { approvalWaker, FANOUT_DUE_CHANNEL, startFanoutWorker } from './fanout/worker';
 import { loadAuditKeys, loadDirectoryAuthorityKey, loadGatewayKeys, loadUnitPublicKeys } from './keys';
 import { noteSigner, type NoteSigner } from '../proto/checkpoint';
 import { startCheckpointSchedule } from './services/audit/checkpoints';
@@ -135,7 +135,7 @@ export async function startGateway(options: { config: Config; logger: Logger; da
     approvals,
     tokens,
     devIssuer,
-    fanout,
+    fanout: approvalWaker(database, fanout),
     results: { openResultStream: (partId, warrantId) => openResultStream(database.db, partId, warrantId), downloads: createDownloadSlots(config.maxDownloads) },
     warrantJwks: keys.warrantJwks,
     audit,

@@ -27,6 +27,11 @@ export interface Database {
    * to the function that stops listening.
    */
   listen(channel: string, onNotify: (payload?: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Whether a NOTIFY on `channel` committed now would be heard: someone listens on it and the
+   * listening connection is up (false while it is being opened again).
+   */
+  listening(channel: string): boolean;
   /** The PostgreSQL pool's connections (all, idle) and the queries waiting for one; absent for PGlite. */
   poolStats?: () => { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -86,6 +91,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       kind: 'postgres',
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       listen: (channel, onNotify) => listener.listen(channel, onNotify),
+      listening: (channel) => listener.listening(channel),
       close: async () => {
         await listener.close();
         await pool.end();
@@ -95,14 +101,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const client = options.pglite ?? new PGlite(options.dataDir);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   await migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+  // In process, nothing between a commit and its listeners can be lost: listened is heard.
+  const channels = new Map<string, number>();
   return {
     db,
     kind: 'pglite',
     listen: async (channel, onNotify) => {
       assertChannel(channel);
       const unlisten = await client.listen(channel, (payload) => onNotify(payload));
-      return () => unlisten();
+      channels.set(channel, (channels.get(channel) ?? 0) + 1);
+      let listening = true;
+      return async () => {
+        if (listening) channels.set(channel, channels.get(channel)! - 1);
+        listening = false;
+        await unlisten();
+      };
     },
+    listening: (channel) => (channels.get(channel) ?? 0) > 0,
     close: () => client.close(),
   };
 }
@@ -221,6 +236,8 @@ function createPgListener(url: string, lost: (err: Error) => void) {
   const handlers = new Map<string, Set<(payload?: string) => void>>();
   let closed = false;
   let current: pg.Client | null = null;
+  /** The channels `current` has answered LISTEN for. */
+  const heard = new Set<string>();
   let connecting: Promise<void> | null = null;
   let retry: NodeJS.Timeout | undefined;
   const everyone = () => {
@@ -239,7 +256,10 @@ function createPgListener(url: string, lost: (err: Error) => void) {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
       client.on('error', lost);
       client.on('end', () => {
-        if (current === client) current = null;
+        if (current === client) {
+          current = null;
+          heard.clear();
+        }
         again();
       });
       client.on('notification', (n) => {
@@ -250,6 +270,7 @@ function createPgListener(url: string, lost: (err: Error) => void) {
         for (const channel of handlers.keys()) await client.query(`LISTEN ${channel}`);
         if (closed) return void (await client.end());
         current = client;
+        for (const channel of handlers.keys()) heard.add(channel);
         if (reconnecting) everyone();
       } catch (err) {
         await client.end().catch(() => {});
@@ -270,7 +291,11 @@ function createPgListener(url: string, lost: (err: Error) => void) {
       try {
         if (connecting) await connecting.catch(() => {});
         if (!current) await connect(false);
-        else if (fresh) await current.query(`LISTEN ${channel}`);
+        else if (fresh) {
+          const client = current;
+          await client.query(`LISTEN ${channel}`);
+          if (current === client) heard.add(channel);
+        }
       } catch (err) {
         set.delete(onNotify);
         if (set.size === 0) handlers.delete(channel);
@@ -280,9 +305,13 @@ function createPgListener(url: string, lost: (err: Error) => void) {
         set.delete(onNotify);
         if (set.size === 0 && handlers.get(channel) === set) {
           handlers.delete(channel);
+          heard.delete(channel);
           await current?.query(`UNLISTEN ${channel}`).catch(() => {});
         }
       };
+    },
+    listening(channel: string): boolean {
+      return current !== null && heard.has(channel);
     },
     async close(): Promise<void> {
       closed = true;

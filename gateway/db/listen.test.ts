@@ -33,11 +33,14 @@ describe('Database#listen', () => {
     const a: (string | undefined)[] = [];
     const b: (string | undefined)[] = [];
     const stopA = await database.listen('qiao_test_a', (p) => a.push(p));
+    expect(database.listening('qiao_test_b')).toBe(false);
     const stopB = await database.listen('qiao_test_b', (p) => b.push(p));
+    expect([database.listening('qiao_test_a'), database.listening('qiao_test_b')]).toEqual([true, true]);
     await database.db.execute(sql`select pg_notify('qiao_test_a', 'one'), pg_notify('qiao_test_b', 'two')`);
     await until('both delivered', () => a.length && b.length);
     expect([a, b]).toEqual([['one'], ['two']]);
     await stopA();
+    expect([database.listening('qiao_test_a'), database.listening('qiao_test_b')]).toEqual([false, true]);
     await database.db.execute(sql`select pg_notify('qiao_test_a', 'late'), pg_notify('qiao_test_b', 'three')`);
     await until('b delivered again', () => b.length === 2);
     expect(a).toEqual(['one']);
@@ -60,8 +63,12 @@ describe('Database#listen', () => {
       expect(others).toEqual([]);
 
       await admin.query('select pg_terminate_backend($1)', [pid]);
+      // Not heard while the connection is away (an approval then wakes its own worker).
+      await until('the loss noticed', () => !database.listening('qiao_test_c'));
+      expect(database.listening('qiao_test_d')).toBe(false);
       // Back on a new connection: both listeners told that they may have missed something.
       await until('both told after the reconnect', () => a.includes(undefined) && b.includes(undefined));
+      expect([database.listening('qiao_test_c'), database.listening('qiao_test_d')]).toEqual([true, true]);
       await database.db.execute(sql`select pg_notify('qiao_test_c', 'after'), pg_notify('qiao_test_d', 'after')`);
       await until('delivered on the new connection', () => a.includes('after') && b.includes('after'));
       expect(a.filter((p) => p === undefined)).toHaveLength(1);

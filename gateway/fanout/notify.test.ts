@@ -12,7 +12,7 @@ import { DepartmentCallError } from '../departments/client';
 import { answerWith, FakeDepartmentDirectory, type FakeBehaviour } from '../departments/fake-client';
 import { createAuditWriter } from '../services/audit/append-audit';
 import { seedApprovedInquiry } from './test-fixtures';
-import { DEFAULT_CATALOGUE_FILE, FANOUT_DUE_CHANNEL, startFanoutWorker, type FanoutWorkerOptions } from './worker';
+import { approvalWaker, DEFAULT_CATALOGUE_FILE, FANOUT_DUE_CHANNEL, startFanoutWorker, type FanoutWorkerOptions } from './worker';
 
 let database: Database;
 let base: Omit<FanoutWorkerOptions, 'directory' | 'workerId'>;
@@ -51,6 +51,25 @@ async function until(check: () => Promise<boolean>, what: string, ms = 30_000) {
 }
 
 describe('replicas woken by the database (LISTEN/NOTIFY)', () => {
+  it("an approval wakes its own replica's worker only while the approval's notification would not be heard", async () => {
+    let wakes = 0;
+    const waker = approvalWaker(database, { wake: () => void wakes++ });
+    waker.wake();
+    expect(wakes).toBe(1); // nobody listens: woken directly
+    let heard = 0;
+    const unlisten = await database.listen(FANOUT_DUE_CHANNEL, () => void heard++);
+    try {
+      await seedApprovedInquiry(database.db);
+      waker.wake();
+      expect(wakes).toBe(1); // left to the notification, which comes:
+      await until(async () => heard > 0, "the approval's notification heard");
+    } finally {
+      await unlisten();
+    }
+    waker.wake();
+    expect(wakes).toBe(2);
+  });
+
   it('an approval elsewhere wakes an idle worker, and a part handed back by a stopping one is taken over at once', async () => {
     let hung!: () => void;
     const callHung = new Promise<void>((r) => (hung = r));

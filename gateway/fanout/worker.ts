@@ -19,6 +19,17 @@ export const DEFAULT_CATALOGUE_FILE = fileURLToPath(new URL('../../policies/cate
  */
 export const FANOUT_DUE_CHANNEL = 'qiao_fanout_due';
 
+/**
+ * What an approval wakes (services' `fanout`). Its commit notifies FANOUT_DUE_CHANNEL, which the
+ * approving replica hears like every other: woken by the approval as well, its worker would
+ * claim twice and the second claim would find nothing. So the approval wakes the worker itself
+ * only while that notification would not be heard (the listening connection being opened
+ * again); the worker's poll stays the fallback.
+ */
+export function approvalWaker(database: { listening(channel: string): boolean }, worker: { wake(): void }): { wake(): void } {
+  return { wake: () => (database.listening(FANOUT_DUE_CHANNEL) ? undefined : worker.wake()) };
+}
+
 export interface FanoutWorkerOptions {
   db: Db;
   directory: DepartmentDirectory;
