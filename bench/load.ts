@@ -55,10 +55,11 @@ const opts = new Command('bench:load')
   .option('--cpu-profile <dir>', "write this process's CPU profile of the measured levels (gateway, adapters and clients: all run here) to <dir> as a .cpuprofile (Chrome DevTools, speedscope)")
   .option('--skip-baselines', 'skip the raw mTLS gRPC and PostgreSQL commit baselines (about 8 s)')
   .option('--processes', 'the federation as npm start runs it, each part a process of its own (CPU per process instead of statement counts)')
+  .option('--step-cpu', "also print the CPU time of each step at concurrency 1 (this process's: client, gateway and adapters; not PostgreSQL's)")
   .parse()
-  .opts<{ inquiries: string; levels: string; statements?: boolean; cpuProfile?: string; skipBaselines?: boolean; processes?: boolean }>();
-if (opts.processes && (opts.statements || opts.cpuProfile)) {
-  console.error('bench:load: --statements and --cpu-profile count and profile this process, which with --processes holds only the clients; use QIAO_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" to profile the federation\'s processes');
+  .opts<{ inquiries: string; levels: string; statements?: boolean; cpuProfile?: string; skipBaselines?: boolean; processes?: boolean; stepCpu?: boolean }>();
+if (opts.processes && (opts.statements || opts.cpuProfile || opts.stepCpu)) {
+  console.error('bench:load: --statements, --cpu-profile and --step-cpu count and profile this process, which with --processes holds only the clients; use QIAO_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" to profile the federation\'s processes');
   process.exit(2);
 }
 const perLevel = Number(opts.inquiries);
@@ -132,8 +133,12 @@ interface Target {
   readCpu(): Promise<Map<string, number>>;
 }
 
-async function oneInquiry(t: Target, n: number): Promise<Record<Step, number>> {
+/** A reading of process.cpuUsage (user and system) in milliseconds. */
+const cpuMs = (used: NodeJS.CpuUsage) => (used.user + used.system) / 1000;
+
+async function oneInquiry(t: Target, n: number, stepCpu?: Record<Step, number[]>): Promise<Record<Step, number>> {
   const { investigator, approver } = t;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const submitted = await investigator.submitInquiry({
     caseReference: `LOAD-${n}`,
@@ -143,14 +148,22 @@ async function oneInquiry(t: Target, n: number): Promise<Record<Step, number>> {
     categories: ['household', 'grassland_contracts'],
   });
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   await approver.approve(submitted.id, { comment: 'approved' });
   const t2 = performance.now();
+  const c2 = process.cpuUsage();
   const listing = await waitForResults(investigator, submitted.id, 120_000);
   const t3 = performance.now();
+  const c3 = process.cpuUsage();
   if (listing.status !== 'completed') throw new Error(`inquiry ${submitted.id} ended ${listing.status}: ${JSON.stringify(listing.results.map((r) => r.failureReason))}`);
   // Decrypted as `qiao results` does: node:crypto's frame cipher and SHA-256, one department after the other.
   for (const summary of listing.results) await fetchAndDecrypt(investigator, submitted.id, summary, { privateKey: t.privateKey, receiptKeys: t.receiptKeys, envelope: NODE_ENVELOPE, createSha256: nodeSha256 });
   const t4 = performance.now();
+  if (stepCpu) {
+    const c4 = process.cpuUsage();
+    const cpu: Record<Step, number> = { submit: cpuMs(c1) - cpuMs(c0), approve: cpuMs(c2) - cpuMs(c1), 'parts done': cpuMs(c3) - cpuMs(c2), 'results decrypted': cpuMs(c4) - cpuMs(c3), 'end to end': cpuMs(c4) - cpuMs(c0) };
+    for (const step of STEPS) stepCpu[step].push(cpu[step]);
+  }
   return { submit: t1 - t0, approve: t2 - t1, 'parts done': t3 - t2, 'results decrypted': t4 - t3, 'end to end': t4 - t0 };
 }
 
@@ -164,11 +177,13 @@ async function runLevel(t: Target, concurrency: number, total: number) {
   statements.clear();
   const cpuBefore = await t.readCpu();
   const samples: Record<Step, number>[] = [];
+  // Only one at a time do the steps' CPU times not overlap.
+  const stepCpu = opts.stepCpu && concurrency === 1 ? (Object.fromEntries(STEPS.map((s) => [s, []])) as unknown as Record<Step, number[]>) : undefined;
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < total) samples.push(await oneInquiry(t, next++));
+      while (next < total) samples.push(await oneInquiry(t, next++, stepCpu));
     }),
   );
   const seconds = (performance.now() - started) / 1000;
@@ -185,6 +200,7 @@ async function runLevel(t: Target, concurrency: number, total: number) {
   return {
     concurrency,
     total,
+    stepCpu,
     rate: total / seconds,
     stats,
     top,
@@ -288,6 +304,11 @@ try {
         STEPS.map((s) => `${fmt(r.stats[s].p50)} / ${fmt(r.stats[s].p95)} / ${fmt(r.stats[s].p99)}`).join(' | ') +
         ' |',
     );
+  }
+  for (const r of results) {
+    if (!r.stepCpu) continue;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(`\nCPU ms per step at concurrency 1, median (this process: client, gateway and adapters; PostgreSQL not counted): ` + STEPS.map((s) => `${s} ${fmt(median(r.stepCpu![s]))}`).join(', '));
   }
   if (opts.statements) for (const r of results) console.log(`\nSQL statements per inquiry at concurrency ${r.concurrency}:\n${r.top.join('\n')}`);
 } catch (err) {
