@@ -307,7 +307,7 @@ try {
   }
   for (const r of results) {
     if (!r.stepCpu) continue;
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const median = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
     console.log(`\nCPU ms per step at concurrency 1, median (this process: client, gateway and adapters; PostgreSQL not counted): ` + STEPS.map((s) => `${s} ${fmt(median(r.stepCpu![s]))}`).join(', '));
   }
   if (opts.statements) for (const r of results) console.log(`\nSQL statements per inquiry at concurrency ${r.concurrency}:\n${r.top.join('\n')}`);

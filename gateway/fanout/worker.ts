@@ -27,7 +27,11 @@ export const FANOUT_DUE_CHANNEL = 'qiao_fanout_due';
  * again); the worker's poll stays the fallback.
  */
 export function approvalWaker(database: { listening(channel: string): boolean }, worker: { wake(): void }): { wake(): void } {
-  return { wake: () => (database.listening(FANOUT_DUE_CHANNEL) ? undefined : worker.wake()) };
+  return {
+    wake() {
+      if (!database.listening(FANOUT_DUE_CHANNEL)) worker.wake();
+    },
+  };
 }
 
 export interface FanoutWorkerOptions {
