@@ -1,5 +1,6 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
+import { newEd25519PrivateKey, newP256PrivateKey } from '../proto/node/keys';
 import type { PkiFiles } from './files';
 
 /** What a key file of the layout holds: the key type and the JOSE metadata written with it. */
@@ -28,7 +29,8 @@ export interface JwkPair {
 export async function ensurePrivateJwk(files: PkiFiles, rel: string, profile: JwkProfile): Promise<JwkPair> {
   const found = await files.readJson(rel);
   if (found === undefined) {
-    const key = profile.kty === 'OKP' ? generateKeyPairSync('ed25519').privateKey : generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    // Not generateKeyPairSync: exporting its keys can deadlock on Node 20 (proto/node/keys.ts).
+    const key = profile.kty === 'OKP' ? newEd25519PrivateKey() : newP256PrivateKey();
     const pair = await toJwkPair(key, profile);
     await files.writeJson(rel, pair.privateJwk, { secret: true, action: 'created' });
     return pair;

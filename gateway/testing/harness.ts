@@ -6,7 +6,7 @@ import type { GatewayMetrics } from '../metrics/registry';
 import type { ReadinessProbes } from '../services/health/check-ready';
 import { and, eq } from 'drizzle-orm';
 import type { Hono } from 'hono';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import type { Logger } from 'pino';
 import { createApp, type AppEnv, type ResultReader } from '../app';
 import { createDevIssuer } from '../auth/dev-issuer';
@@ -30,6 +30,7 @@ import { request, TestCaller, type ApiResponse, type RequestOptions } from './ap
 import { residentId } from './subjects';
 import { createTestIssuer, TEST_AUDIENCE, TEST_ISSUER, type TestIssuer } from './test-issuer';
 import { createDenialLimiter, type DenialLimiter } from '../services/audit/denial-limit';
+import { newEd25519SigningJwks } from '../../proto/node/keys';
 import type { RevocationSource } from '../../proto/node/revocation-source';
 import { createInquiryWatch, INQUIRY_CHANGED_CHANNEL } from '../services/inquiry/watch';
 
@@ -209,10 +210,10 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
   };
   const audit = options.audit ?? createAuditWriter(randomBytes(32));
   const clock = options.clock ?? (() => new Date());
-  const warrantKey = await signingKey(`test-warrant-${randomBytes(4).toString('hex')}`);
+  const warrantKey = newEd25519SigningJwks(`test-warrant-${randomBytes(4).toString('hex')}`);
   const receiptKeys = new Map<string, Promise<{ publicJwk: JWK; privateJwk: JWK }>>();
   const receiptKey = (department: string) => {
-    if (!receiptKeys.has(department)) receiptKeys.set(department, signingKey(`test-receipt-${department}`));
+    if (!receiptKeys.has(department)) receiptKeys.set(department, Promise.resolve(newEd25519SigningJwks(`test-receipt-${department}`)));
     return receiptKeys.get(department)!;
   };
   const denials = createDenialLimiter(config.denialsPerMinute);
@@ -352,9 +353,3 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
   };
 }
 
-/** A fresh Ed25519 signing key pair with a kid, as the gateway's warrant key and departments' receipt keys are. */
-async function signingKey(kid: string): Promise<{ publicJwk: JWK; privateJwk: JWK }> {
-  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
-  return { publicJwk, privateJwk: { ...publicJwk, d: (await exportJWK(privateKey)).d } };
-}

@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { CreateSha256 } from '../hash';
+import { newP256Agreement } from './keys';
 import { RESULT_ALG, RESULT_ENC, type CreateFrameCipher, type EnvelopeOptions, type FrameCodec, type HeaderKeyAgreement } from '../result-envelope';
 
 /**
@@ -70,18 +71,20 @@ export const nodeFrameCodec: FrameCodec = {
  * format's vectors.
  */
 export function nodeHeaderKey(): HeaderKeyAgreement {
-  const publicKeys = new Map<string, KeyObject>();
+  /** Recipient keys as uncompressed points (0x04, x, y), checked once to be points of P-256. */
+  const publicPoints = new Map<string, Buffer>();
   const privateKeys = new WeakMap<JWK, { members: string; key: KeyObject }>();
-  const publicKeyOf = (jwk: JWK): KeyObject => {
+  const publicPointOf = (jwk: JWK): Buffer => {
     if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error(`the result key must be an EC P-256 key, not ${jwk.kty} ${jwk.crv ?? ''}`.trim());
     const id = `${jwk.x}\0${jwk.y}`;
-    let key = publicKeys.get(id);
-    if (!key) {
-      key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! }, format: 'jwk' });
-      if (publicKeys.size >= 256) publicKeys.delete(publicKeys.keys().next().value!);
-      publicKeys.set(id, key);
+    let point = publicPoints.get(id);
+    if (!point) {
+      // SubjectPublicKeyInfo of a P-256 key ends with its 65-byte uncompressed point.
+      point = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x!, y: jwk.y! }, format: 'jwk' }).export({ type: 'spki', format: 'der' }).subarray(-65);
+      if (publicPoints.size >= 256) publicPoints.delete(publicPoints.keys().next().value!);
+      publicPoints.set(id, point);
     }
-    return key;
+    return point;
   };
   const privateKeyOf = (jwk: JWK): KeyObject => {
     if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.d) throw new Error('the unit key must be a private EC P-256 key');
@@ -94,11 +97,12 @@ export function nodeHeaderKey(): HeaderKeyAgreement {
   };
   return {
     seal(frameKey, recipientPublicJwk, header) {
-      const recipient = publicKeyOf(recipientPublicJwk);
-      const ephemeral = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const epk = ephemeral.publicKey.export({ format: 'jwk' });
-      const protectedHeader = b64u(Buffer.from(JSON.stringify({ ...header, epk: { kty: 'EC', crv: 'P-256', x: epk.x, y: epk.y } })));
-      const kek = concatKdf(diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient }), header.alg, EMPTY, EMPTY);
+      const recipient = publicPointOf(recipientPublicJwk);
+      // The ephemeral key through ECDH, not generateKeyPairSync and an export (keys.ts: that can deadlock on Node 20).
+      const ephemeral = newP256Agreement();
+      const epk = { kty: 'EC', crv: 'P-256', x: b64u(ephemeral.point.subarray(1, 33)), y: b64u(ephemeral.point.subarray(33)) };
+      const protectedHeader = b64u(Buffer.from(JSON.stringify({ ...header, epk })));
+      const kek = concatKdf(ephemeral.ecdh.computeSecret(recipient), header.alg, EMPTY, EMPTY);
       const cek = randomBytes(32);
       try {
         const wrapped = keyWrap(kek, cek);

@@ -1,4 +1,5 @@
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
+import { newEd25519SigningJwks } from '../../proto/node/keys';
 import { KEY_CERT_ISSUER, signKeyCertificate, type KeyCertificateClaims } from '../../proto/key-certificate';
 import { signSignerCertificate, type SignerRole } from '../../proto/signer-certificate';
 import type { FileSigner } from '../../client/core/signing';
@@ -15,22 +16,16 @@ export interface TestDirectory {
   unitKey(unit: string, key: JWK): Promise<{ unit: string; key: JWK; certificate: string }>;
 }
 
-async function ed25519(kid: string) {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
-  return { publicJwk, privateJwk: { ...publicJwk, d: (await exportJWK(privateKey)).d } };
-}
-
 let counter = 0;
 
 export async function createTestDirectory(): Promise<TestDirectory> {
-  const authority = await ed25519('test-directory-authority');
+  const authority = newEd25519SigningJwks('test-directory-authority');
   const now = Math.floor(Date.now() / 1000);
   return {
     ...authority,
     async signer(unit, roles, o = {}) {
       const kid = `sk-test-${process.pid}-${++counter}`;
-      const { privateJwk, publicJwk } = await ed25519(kid);
+      const { privateJwk, publicJwk } = newEd25519SigningJwks(kid);
       const certified = o.certifyKey ?? publicJwk;
       const certificate = await signSignerCertificate(
         { iss: KEY_CERT_ISSUER, kid, unit, roles, key: { kty: 'OKP', crv: 'Ed25519', x: certified.x! }, nbf: o.nbf ?? now - 60, exp: o.exp ?? now + 86_400 },
