@@ -13,7 +13,7 @@
  *
  * Exported `runAuditBench` so bench/main.ts can call it.
  */
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { auditLogEntries } from '../gateway/db/schema';
 import { parseVerifierKey, noteSigner, verifierKeyString } from '../proto/checkpoint';
@@ -27,6 +27,7 @@ import { createCheckpoint } from '../gateway/services/audit/checkpoints';
 import { currentTreeSize, readStoredHashes } from '../gateway/services/audit/log-store';
 import { createApiClient } from '../client/core/api-client';
 import { createTestGateway } from '../gateway/testing/harness';
+import { newEd25519PrivateKey } from '../proto/node/keys';
 
 export interface AuditBenchResult {
   name: string;
@@ -96,7 +97,7 @@ export async function runAuditBench(options: { entries?: number; batch?: number;
   if (!process.env.TEST_DATABASE_URL) throw new Error('set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test: the benchmark runs on PostgreSQL');
   const database: Database = await openTestDatabase();
   const results: AuditBenchResult[] = [];
-  const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
+  const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, newEd25519PrivateKey().export({ format: 'jwk' })) };
   const writer = createAuditWriter(randomBytes(32));
   try {
     const { db } = database;

@@ -31,7 +31,11 @@ export interface CaMaterial {
   forgeKey: forge.pki.rsa.PrivateKey;
 }
 
-/** RSA because node-forge signs only with RSA. PKCS#8 PEM, which node, grpc-js and forge all read. */
+/**
+ * RSA because node-forge signs only with RSA. PKCS#8 PEM, which node, grpc-js and forge all read.
+ * The job encodes the PEM itself and hands back strings, so no KeyObject of it is ever exported:
+ * not the Node 20 deadlock of proto/node/keys.ts.
+ */
 export async function generateRsaKeyPem(): Promise<string> {
   const { privateKey } = await generateKeyPairAsync('rsa', {
     modulusLength: 2048,

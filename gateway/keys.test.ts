@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevPki, type DevPki } from '../certs-dev/pki';
 import { loadGatewayKeys, loadUnitPublicKeys } from './keys';
+import { newEd25519SigningJwks } from '../proto/node/keys';
 
 let dir: string;
 let pki: DevPki;
@@ -16,8 +16,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('the keys the gateway loads', () => {
   it('publishes the signing key and, during a rotation, the other key of warrant-jwks.json — public halves only', async () => {
-    const { publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-    const next = { ...(await exportJWK(publicKey)), kid: 'next-warrant-key', alg: 'EdDSA', use: 'sig' };
+    const next = newEd25519SigningJwks('next-warrant-key').publicJwk;
     const file = path.join(dir, 'keys', 'warrant-jwks.json');
     const jwks = JSON.parse(await readFile(file, 'utf8')) as { keys: object[] };
     await writeFile(file, JSON.stringify({ keys: [...jwks.keys, next] }));

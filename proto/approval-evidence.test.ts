@@ -1,4 +1,4 @@
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { EvidenceError, verifyEvidence, type EvidenceErrorCode, type WarrantEvidence } from './approval-evidence';
 import { canonicalJson } from './canonical-json';
@@ -9,6 +9,7 @@ import { RevocationListError, signRevocationList, verifyRevocationList, type Rev
 import { signSignerCertificate, verifySignerCertificate, type SignerCertificateClaims } from './signer-certificate';
 import { residentIdCheckChar } from './subjects';
 import v from './vectors/approvals-v1.json';
+import { jwkPair, newEd25519PrivateKey } from './node/keys';
 
 const authority = v.authorityPublicJwk as JWK;
 const authorityPrivate = (await import('./vectors/key-certificate-v1.json')).default.privateJwk as JWK;
@@ -28,9 +29,9 @@ const decisionOf = (i: number) => v.approvals[i]!.claims as DecisionClaims;
 const withApprovals = (approvals: WarrantEvidence['approvals']): WarrantEvidence => ({ ...evidence, approvals });
 
 async function freshKey(kid: string) {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA' };
-  return { publicJwk, privateJwk: { ...publicJwk, d: (await exportJWK(privateKey)).d } };
+  const { publicJwk: bare, privateJwk } = jwkPair(newEd25519PrivateKey());
+  const publicJwk = { ...bare, kid, alg: 'EdDSA' };
+  return { publicJwk, privateJwk: { ...publicJwk, d: privateJwk.d } };
 }
 
 describe('approval vectors', () => {

@@ -11,6 +11,7 @@ import {
   signNote,
   verifierKeyString,
 } from './checkpoint';
+import { jwkPair, newEd25519PrivateKey } from './node/keys';
 
 // golang.org/x/mod/sumdb/note, note_test.go and the package documentation: Ed25519 is
 // deterministic, so signing the same text with the same key must give the same note.
@@ -28,8 +29,7 @@ async function goSigner() {
 }
 
 async function freshKey(): Promise<Ed25519PrivateJwk> {
-  const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as { privateKey: Parameters<typeof crypto.subtle.exportKey>[1] };
-  return (await crypto.subtle.exportKey('jwk', pair.privateKey)) as Ed25519PrivateJwk;
+  return jwkPair(newEd25519PrivateKey()).privateJwk as Ed25519PrivateJwk;
 }
 
 describe('signed notes (Go sumdb/note vector)', () => {

@@ -1,4 +1,4 @@
-import { compactDecrypt, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { compactDecrypt, importJWK, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, decodeBase64, decodeBase64url, decodeHex, decodeUtf8, encodeU32, encodeUtf8, equalBytes } from './bytes';
 import {
@@ -24,6 +24,7 @@ import { deflateRawSync } from 'node:zlib';
 import { nodeFrameCodec } from './node/primitives';
 import vector from './vectors/result-v2.json';
 import vectorV2 from './vectors/result-stream-v2.json';
+import { jwkPair, newP256PrivateKey } from './node/keys';
 
 const privateJwk = vector.privateJwk as JWK;
 const publicJwk = vector.publicJwk as JWK;
@@ -181,9 +182,7 @@ describe('encrypt / decrypt', () => {
   });
 
   it('imports a key once: results to and from the same unit key reuse it, another key is imported anew', async () => {
-    const other = await generateKeyPair(RESULT_ALG, { crv: 'P-256', extractable: true });
-    const otherPublic = await exportJWK(other.publicKey);
-    const otherPrivate = await exportJWK(other.privateKey);
+    const { publicJwk: otherPublic, privateJwk: otherPrivate } = jwkPair(newP256PrivateKey());
     const before = importedResultKeyCount();
     for (let i = 0; i < 3; i++) {
       // Fresh copies each time, as a command line reads its key file: found by the key, not the object.
@@ -374,8 +373,7 @@ describe('each tampering is detected, naming the failed check', () => {
     expect(await read(concatBytes(other))).toBe('frame-authentication');
   });
   it('a key other than the recipient unit', async () => {
-    const { privateKey } = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
-    expect(await read(concatBytes(await pieces()), await exportJWK(privateKey))).toBe('header-decryption');
+    expect(await read(concatBytes(await pieces()), jwkPair(newP256PrivateKey()).privateJwk)).toBe('header-decryption');
   });
   it('a few stray bytes after the final frame', async () => {
     const p = await pieces();

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CompactSign, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { CompactSign, importJWK, type JWK } from 'jose';
 import { decodeBase64url, decodeUtf8, encodeBase64url } from './bytes';
 import { signWarrant, verifyWarrant, WarrantClaims, WarrantError, type WarrantErrorCode } from './warrant';
 import vector from './vectors/warrant-v1.json';
+import { jwkPair, newEd25519PrivateKey } from './node/keys';
 
 const privateJwk = vector.privateJwk as JWK;
 const keys = vector.publicJwks.keys as JWK[];
@@ -44,8 +45,7 @@ describe('verifyWarrant refuses', () => {
   const opts = { keys, audience: 'public_security', now: at };
 
   it('a signature by another key with the same kid', async () => {
-    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-    const forger = { ...(await exportJWK(privateKey)), kid: privateJwk.kid };
+    const forger = { ...jwkPair(newEd25519PrivateKey()).privateJwk, kid: privateJwk.kid };
     await expectRefused(verifyWarrant(await signWarrant(claims, { privateJwk: forger }), opts), 'bad_signature');
   });
 

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { asc, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noteSigner, parseVerifierKey, verifierKeyString } from '../proto/checkpoint';
@@ -13,9 +13,10 @@ import { createCheckpoint } from '../gateway/services/audit/checkpoints';
 import { createTestGateway, type TestGateway } from '../gateway/testing/harness';
 import { createApiClient } from '../client/core/api-client';
 import { verifyAuditLog, type VerifyState } from '../client/core/audit-verify';
+import { newEd25519PrivateKey } from '../proto/node/keys';
 
 const ORIGIN = 'test.qiao/audit';
-const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
+const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, newEd25519PrivateKey().export({ format: 'jwk' })) };
 const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
 
 let gw: TestGateway;

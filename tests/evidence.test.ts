@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
@@ -17,6 +17,7 @@ import { signSignerCertificate } from '../proto/signer-certificate';
 import { noteSigner, openNote, parseCheckpoint, signCheckpoint } from '../proto/checkpoint';
 import { EVIDENCE_MIMETYPE, EvidenceWriter, MANIFEST_PATH, openEvidence, packEvidence, type EvidenceManifest } from '../proto/evidence';
 import { bootFederation, type Federation } from './harness/federation';
+import { newEd25519PrivateKey } from '../proto/node/keys';
 
 const ORIGIN = 'qiao.gateway/audit-log';
 /** The demo departments' rule files, which the federation's adapters apply. */
@@ -119,7 +120,7 @@ describe('an evidence package', () => {
     const otherTree = repack(a, (f) => { f['audit/checkpoint.txt'] = unpack(b).files['audit/checkpoint.txt']!; });
     expect(await refusal(otherTree)).toMatch(/^audit-inclusion check failed: the proofs are to a tree of \d+ entries, the checkpoint signs \d+/);
 
-    const { privateKey } = generateKeyPairSync('ed25519');
+    const privateKey = newEd25519PrivateKey();
     const stranger = await noteSigner(ORIGIN, privateKey.export({ format: 'jwk' }) as never);
     const note = dec.decode(unpack(a).files['audit/checkpoint.txt']);
     const body = parseCheckpoint(await openNote(note, trust.checkpointKey));
@@ -173,7 +174,7 @@ describe('the signatures in a package', () => {
     const now = Math.floor(Date.now() / 1000);
     const revoking = await signRevocationList({ iss: 'qiao-directory', iat: now, serial: now, revoked: [{ kid, revoked_at: now }] }, fed.pki.directoryAuthority.privateJwk);
     expect(await refusal(repack(a, (f) => { f['directory/revocations.jws'] = strToU8(revoking); }))).toMatch(new RegExp(`^signatures check failed: decision 1 \\(appr\\.ordos, approve\\) of inquiry\\.json: key ${kid} is on the directory’s revocation list`));
-    const { privateKey } = generateKeyPairSync('ed25519');
+    const privateKey = newEd25519PrivateKey();
     const forged = await signRevocationList({ iss: 'qiao-directory', iat: now, serial: now, revoked: [] }, { ...privateKey.export({ format: 'jwk' }), kid: 'stranger' } as never);
     expect(await refusal(repack(a, (f) => { f['directory/revocations.jws'] = strToU8(forged); }))).toMatch(/^revocations check failed: directory\/revocations\.jws: /);
     const otherKey = JSON.stringify(fed.pki.receiptKeys['public_security']!.publicJwk);
@@ -228,7 +229,7 @@ describe('the consistency proof to the latest checkpoint', () => {
     expect(await refusal(repack(a, (f) => { f['audit/latest-checkpoint.txt'] = later; f['audit/consistency.json'] = strToU8(JSON.stringify({ ...shorter, from })); }))).toMatch(
       new RegExp(`^audit-consistency check failed: from ${from} to ${to} entries: `),
     );
-    const { privateKey } = generateKeyPairSync('ed25519');
+    const privateKey = newEd25519PrivateKey();
     const stranger = await noteSigner(ORIGIN, privateKey.export({ format: 'jwk' }) as never);
     const otherLog = await signCheckpoint(parseCheckpoint(await openNote(dec.decode(later), trust.checkpointKey)), stranger);
     expect(await refusal(repack(a, (f) => { f['audit/latest-checkpoint.txt'] = strToU8(otherLog); f['audit/consistency.json'] = strToU8(JSON.stringify(proof)); }))).toMatch(/^audit-consistency check failed: audit\/latest-checkpoint\.txt: /);

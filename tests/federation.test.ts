@@ -4,7 +4,6 @@ import { and, eq, sql } from 'drizzle-orm';
 import { auditEvents } from '../gateway/db/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { exportJWK, generateKeyPair } from 'jose';
 import { pino } from 'pino';
 import { DEMO_DEPARTMENTS } from '../adapters/departments';
 import { loadApprovalRules, REFUSAL_METADATA_KEY, startAdapter } from '../adapters/kit';
@@ -15,6 +14,7 @@ import { join } from 'node:path';
 import { fetchAndDecrypt, waitForResults } from '../client/core/results';
 import categories from '../policies/categories.json';
 import { bootFederation, type Federation } from './harness/federation';
+import { jwkPair, newP256PrivateKey } from '../proto/node/keys';
 
 const LI = '150627196803120034';
 const CATEGORIES = ['household', 'household_members', 'real_estate', 'grassland_contracts'] as const;
@@ -219,8 +219,7 @@ describe('the whole federation, in process', () => {
   });
 
   it('a compromised gateway that puts its own encryption key into a warrant is refused by every department', async () => {
-    const { publicKey } = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
-    const rogue = (await exportJWK(publicKey)) as WarrantClaims['recipient']['key'];
+    const rogue = jwkPair(newP256PrivateKey()).publicJwk as WarrantClaims['recipient']['key'];
     const iat = Math.floor(Date.now() / 1000);
     // It holds the warrant key, so its warrants verify; it cannot get the directory authority to certify its key.
     const selfCertified = await signKeyCertificate({ iss: KEY_CERT_ISSUER, unit: '150627', key: rogue, iat, exp: iat + 600 }, fed.pki.warrantKey.privateJwk);

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { canonicalJson } from '../proto/canonical-json';
 import { createCheckpoint } from '../gateway/services/audit/checkpoints';
 import { createApiClient } from '../client/core/api-client';
 import { createTestGateway, type TestGateway } from '../gateway/testing/harness';
+import { newEd25519PrivateKey } from '../proto/node/keys';
 
 /**
  * The department catches the gateway: warrants it served are compared with the gateway's audit
@@ -23,7 +24,7 @@ import { createTestGateway, type TestGateway } from '../gateway/testing/harness'
  * command does. The gateway here "skips one log write": it sends a warrant it never logged.
  */
 const ORIGIN = 'test.qiao/audit';
-const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
+const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, newEd25519PrivateKey().export({ format: 'jwk' })) };
 const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
 const DEPT = 'public_security';
 

@@ -1,16 +1,17 @@
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KEY_CERT_ISSUER } from '../../proto/key-certificate';
 import { signRevocationList } from '../../proto/revocation-list';
 import { Refusal } from './refusal';
 import { createRevocationSource } from './revocations';
+import { jwkPair, newEd25519PrivateKey } from '../../proto/node/keys';
 
 let authority: { privateJwk: JWK; publicJwk: JWK };
 beforeAll(async () => {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const publicJwk = { ...(await exportJWK(publicKey)), kid: 'authority' };
-  authority = { publicJwk, privateJwk: { ...publicJwk, d: (await exportJWK(privateKey)).d } };
+  const { publicJwk: bare, privateJwk } = jwkPair(newEd25519PrivateKey());
+  const publicJwk = { ...bare, kid: 'authority' };
+  authority = { publicJwk, privateJwk: { ...publicJwk, d: privateJwk.d } };
 });
 
 const T0 = 1_800_000_000;
@@ -58,8 +59,7 @@ describe('the revocation list a department holds', () => {
     state.now = T0 + 3600;
     state.served = await list(state.now, 4);
     expect(await code()).toBe('revocations_stale');
-    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-    state.served = await list(state.now, 6, [], { ...(await exportJWK(privateKey)), kid: 'authority' });
+    state.served = await list(state.now, 6, [], { ...jwkPair(newEd25519PrivateKey()).privateJwk, kid: 'authority' });
     state.now += 11;
     expect(await code()).toBe('revocations_stale');
     state.served = await list(state.now, 6);

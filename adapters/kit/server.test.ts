@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevPki, type DevPki } from '../../certs-dev/pki';
@@ -26,6 +26,7 @@ import {
   warrantClaims,
   type ClientTls,
 } from './testing';
+import { jwkPair, newP256PrivateKey } from '../../proto/node/keys';
 
 const DEPARTMENT = 'public_security';
 const LI = '150627196803120034';
@@ -79,8 +80,7 @@ beforeAll(async () => {
     logger,
   });
   gateway = { ca: pki.caCert, ...pki.gatewayClient };
-  const { publicKey } = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
-  rogueKey = await exportJWK(publicKey);
+  rogueKey = jwkPair(newP256PrivateKey()).publicJwk;
 });
 
 afterAll(async () => {

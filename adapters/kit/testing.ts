@@ -17,6 +17,7 @@ import { pino } from 'pino';
 import type { ApprovalRules } from './approval-rules';
 import type { DataSource } from './data-source';
 import type { StartAdapterOptions } from './server';
+import { jwkPair, newEd25519PrivateKey } from '../../proto/node/keys';
 
 /**
  * Test helpers for adapters (not used in production code): clients with chosen certificates,
@@ -135,12 +136,11 @@ export interface TestSigner {
 
 /** A fresh Ed25519 key certified by `authorityPrivateJwk`; `cert` overrides any claim (to make bad certificates). */
 export async function testSigner(authorityPrivateJwk: JWK, unit: string, roles: SignerRole[], cert: Partial<SignerCertificateClaims> = {}): Promise<TestSigner> {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const pub = publicKey.export({ format: 'jwk' }) as JWK;
+  const { privateJwk, publicJwk: pub } = jwkPair(newEd25519PrivateKey());
   const kid = cert.kid ?? `sk-${randomBytes(8).toString('hex')}`;
   const now = Math.floor(Date.now() / 1000);
   const claims: SignerCertificateClaims = { iss: KEY_CERT_ISSUER, kid, unit, roles, key: { kty: 'OKP', crv: 'Ed25519', x: pub.x! }, nbf: now - 3600, exp: now + 86_400, ...cert };
-  return { kid, claims, privateJwk: { ...(privateKey.export({ format: 'jwk' }) as JWK), kid }, certificate: await signSignerCertificate(claims, authorityPrivateJwk) };
+  return { kid, claims, privateJwk: { ...privateJwk, kid }, certificate: await signSignerCertificate(claims, authorityPrivateJwk) };
 }
 
 export interface TestEvidenceOptions {
@@ -215,6 +215,7 @@ export async function issueClientCertificate(pkiDir: string, name: string): Prom
     readFile(path.join(pkiDir, 'pki', 'ca.key'), 'utf8'),
   ]);
   const caCert = forge.pki.certificateFromPem(caCertPem);
+  // RSA because node-forge's certificates hold only RSA keys; safe on Node 20 (proto/node/keys.ts): the job returns PEM strings, no KeyObject of it is exported.
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDevPki, type DevPki } from '../../certs-dev/pki';
@@ -13,6 +13,7 @@ import { REFUSAL_METADATA_KEY } from './refusal';
 import { ServedLogEntry } from './served-log';
 import { startAdapter, type RunningAdapter, type StartAdapterOptions } from './server';
 import { connectDepartment, executeAll, LEAGUE_APPROVAL_RULES, signTestWarrant, warrantClaims } from './testing';
+import { jwkPair, newEd25519PrivateKey } from '../../proto/node/keys';
 
 const DEPARTMENT = 'natural_resources';
 const LI = '150627196803120034';
@@ -27,10 +28,9 @@ let fetches = 0;
 const adapters: RunningAdapter[] = [];
 
 async function signingKey(): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const publicJwk = await exportJWK(publicKey);
+  const { privateJwk, publicJwk } = jwkPair(newEd25519PrivateKey());
   const kid = await calculateJwkThumbprint(publicJwk);
-  return { privateJwk: { ...(await exportJWK(privateKey)), kid }, publicJwk: { ...publicJwk, kid, alg: 'EdDSA', use: 'sig' } };
+  return { privateJwk: { ...privateJwk, kid }, publicJwk: { ...publicJwk, kid, alg: 'EdDSA', use: 'sig' } };
 }
 
 async function start(options: Partial<StartAdapterOptions> = {}): Promise<RunningAdapter> {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eq, inArray } from 'drizzle-orm';
-import { exportJWK, generateKeyPair } from 'jose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../catalogue';
@@ -12,16 +11,16 @@ import { answerFrames, FakeDepartmentDirectory, type FakeBehaviour } from '../de
 import { createAuditWriter } from '../services/audit/append-audit';
 import { preparePart, seedApprovedInquiry } from './test-fixtures';
 import { DEFAULT_CATALOGUE_FILE, startFanoutWorker, type FanoutWorkerOptions } from './worker';
+import { jwkPair, newEd25519PrivateKey } from '../../proto/node/keys';
 
 let database: Database;
 let base: Omit<FanoutWorkerOptions, 'directory' | 'workerId'>;
 
 beforeAll(async () => {
   database = await openTestDatabase();
-  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   base = {
     db: database.db,
-    signer: { privateJwk: { ...(await exportJWK(privateKey)), kid: 'k1' }, pseudonymKey: randomBytes(32) },
+    signer: { privateJwk: { ...jwkPair(newEd25519PrivateKey()).privateJwk, kid: 'k1' }, pseudonymKey: randomBytes(32) },
     catalogue: await loadCatalogue(DEFAULT_CATALOGUE_FILE),
     logger: pino({ level: 'silent' }),
     pollIntervalMs: 60_000,

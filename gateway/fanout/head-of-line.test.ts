@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eq, inArray } from 'drizzle-orm';
-import { exportJWK, generateKeyPair } from 'jose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../catalogue';
@@ -13,6 +12,7 @@ import { answerFrames, answerWith, FakeDepartmentDirectory } from '../department
 import { createAuditWriter } from '../services/audit/append-audit';
 import { seedApprovedInquiry } from './test-fixtures';
 import { DEFAULT_CATALOGUE_FILE, startFanoutWorker } from './worker';
+import { jwkPair, newEd25519PrivateKey } from '../../proto/node/keys';
 
 let database: Database;
 beforeAll(async () => {
@@ -40,7 +40,6 @@ function signal() {
 describe('no head-of-line blocking', () => {
   it("answers other departments' small parts while a large answer is held and a call is stalled", async () => {
     const { db } = database;
-    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
     const bigStarted = signal();
     const releaseBig = signal();
     const stallStarted = signal();
@@ -66,7 +65,7 @@ describe('no head-of-line blocking', () => {
     const w = startFanoutWorker({
       db,
       directory,
-      signer: { privateJwk: { ...(await exportJWK(privateKey)), kid: 'k1' }, pseudonymKey: randomBytes(32) },
+      signer: { privateJwk: { ...jwkPair(newEd25519PrivateKey()).privateJwk, kid: 'k1' }, pseudonymKey: randomBytes(32) },
       catalogue: await loadCatalogue(DEFAULT_CATALOGUE_FILE),
       logger: pino({ level: 'silent' }),
       workerId: 'replica-1',

@@ -1,7 +1,7 @@
 import { createECDH, createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { and, eq, sql } from 'drizzle-orm';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import pino from 'pino';
 import { signReceipt } from '../../proto/receipt';
 import { encryptResult, RESULT_FORMAT } from '../../proto/result-envelope';
@@ -20,6 +20,7 @@ import { decideInquiry } from '../services/inquiry/decide';
 import { submitInquiry } from '../services/inquiry/submit';
 import { createDenialLimiter } from '../services/audit/denial-limit';
 import { createDirectoryCache } from '../services/unit/directory-cache';
+import { jwkPair, newP256PrivateKey } from '../../proto/node/keys';
 
 /**
  * Fixtures for the fan-out and warrant tests. They go through the production write paths: an
@@ -57,11 +58,11 @@ function loadRepoRules() {
 
 /** A unit's P-256 encryption key pair, as units hold them (the public half goes to the gateway). */
 export async function generateUnitKey(): Promise<{ publicJwk: JWK; privateJwk: JWK }> {
-  const { publicKey, privateKey } = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
+  const { publicJwk, privateJwk } = jwkPair(newP256PrivateKey());
   const kid = randomBytes(8).toString('hex');
   return {
-    publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'ECDH-ES+A256KW', use: 'enc' },
-    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'ECDH-ES+A256KW', use: 'enc' },
+    publicJwk: { ...publicJwk, kid, alg: 'ECDH-ES+A256KW', use: 'enc' },
+    privateJwk: { ...privateJwk, kid, alg: 'ECDH-ES+A256KW', use: 'enc' },
   };
 }
 

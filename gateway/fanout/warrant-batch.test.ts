@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { asc, eq, inArray } from 'drizzle-orm';
-import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadCatalogue, type Catalogue } from '../catalogue';
 import type { Database } from '../db/client';
@@ -14,6 +13,7 @@ import { LeaseLost } from './receive-answer';
 import { leasePart, preparePart, seedApprovedInquiry } from './test-fixtures';
 import { issueWarrants, type LeasedWarrantPart } from './warrant-batch';
 import { DEFAULT_CATALOGUE_FILE } from './worker';
+import { newEd25519SigningJwks } from '../../proto/node/keys';
 
 let database: Database;
 let catalogue: Catalogue;
@@ -23,8 +23,7 @@ const audit = createAuditWriter(randomBytes(32));
 beforeAll(async () => {
   database = await openTestDatabase();
   catalogue = await loadCatalogue(DEFAULT_CATALOGUE_FILE);
-  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  signer = { privateJwk: { ...(await exportJWK(privateKey)), kid: 'test-warrant-key', alg: 'EdDSA', use: 'sig' }, pseudonymKey: randomBytes(32) };
+  signer = { privateJwk: newEd25519SigningJwks('test-warrant-key').privateJwk, pseudonymKey: randomBytes(32) };
 });
 afterAll(async () => {
   await database?.close();

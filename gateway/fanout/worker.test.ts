@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWarrant } from '../../proto/warrant';
@@ -15,6 +15,7 @@ import { openResultStream } from '../services/result/read-result';
 import { claimDueParts, TAKEN_OVER_REASON } from './claim';
 import { preparePart, seedApprovedInquiry } from './test-fixtures';
 import { DEFAULT_CATALOGUE_FILE, startFanoutWorker, type FanoutWorkerOptions } from './worker';
+import { newEd25519SigningJwks } from '../../proto/node/keys';
 
 const SUBJECT_ID = '150627196803120034';
 
@@ -28,11 +29,7 @@ const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines
 beforeAll(async () => {
   database = await openTestDatabase();
   catalogue = await loadCatalogue(DEFAULT_CATALOGUE_FILE);
-  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  warrantKey = {
-    privateJwk: { ...(await exportJWK(privateKey)), kid: 'test-warrant-key', alg: 'EdDSA', use: 'sig' },
-    publicJwk: { ...(await exportJWK(publicKey)), kid: 'test-warrant-key', alg: 'EdDSA', use: 'sig' },
-  };
+  warrantKey = newEd25519SigningJwks('test-warrant-key');
 });
 afterAll(async () => {
   await database?.close();

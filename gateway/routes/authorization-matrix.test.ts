@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { generateKeyPairSync } from 'node:crypto';
 import { noteSigner } from '../../proto/checkpoint';
 import { users, type Role } from '../db/schema';
 import { appendAudit } from '../services/audit/append-audit';
 import { exampleAuditEntry } from '../testing/audit-entries';
 import { createCheckpoint } from '../services/audit/checkpoints';
 import { createTestGateway, type TestGateway, type TestUser } from '../testing/harness';
+import { newEd25519PrivateKey } from '../../proto/node/keys';
 
 /**
  * THE authorization matrix: every route × every role × where the inquiry sits relative to the
@@ -229,7 +229,7 @@ beforeAll(async () => {
   // The matrix submits a few hundred inquiries: lift the fair-use limits (tested on their own elsewhere).
   const unlimited = { inquiriesPerDay: 100_000, subjectsPerDay: 100_000 };
   const origin = 'test.qiao/audit';
-  const signing = { origin, signer: await noteSigner(origin, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
+  const signing = { origin, signer: await noteSigner(origin, newEd25519PrivateKey().export({ format: 'jwk' })) };
   gw = await createTestGateway({
     adjustApprovals: (p) => ({ ...p, fairUse: { ...p.fairUse, perInvestigator: unlimited, perUnit: unlimited } }),
     auditCheckpoints: signing,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { base64url, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JSONWebKeySet, type JWK } from 'jose';
+import { base64url, SignJWT, UnsecuredJWT, type JSONWebKeySet, type JWK } from 'jose';
+import { jwkPair, newEd25519PrivateKey, newP256PrivateKey } from '../../proto/node/keys';
 
 export const TEST_ISSUER = 'qiao-test-issuer';
 export const TEST_AUDIENCE = 'qiao-gateway';
@@ -32,14 +33,16 @@ export interface TestIssuer {
 }
 
 export async function createTestIssuer(): Promise<TestIssuer> {
-  const make = async (alg: 'EdDSA' | 'ES256') => {
-    const pair = await generateKeyPair(alg, { extractable: true });
+  // Keys made without a generation job (proto/node/keys.ts); jose signs with the KeyObject.
+  const make = (alg: 'EdDSA' | 'ES256') => {
+    const privateKey = alg === 'EdDSA' ? newEd25519PrivateKey() : newP256PrivateKey();
     const kid = `test-${alg.toLowerCase()}-${randomUUID().slice(0, 8)}`;
-    return { ...pair, kid, publicJwk: { ...(await exportJWK(pair.publicKey)), kid, alg, use: 'sig' } as JWK };
+    const { publicJwk, privateJwk } = jwkPair(privateKey);
+    return { privateKey, privateJwk, kid, publicJwk: { ...publicJwk, kid, alg, use: 'sig' } as JWK };
   };
-  const keys = { EdDSA: await make('EdDSA'), ES256: await make('ES256') };
-  const strangers = { EdDSA: await make('EdDSA'), ES256: await make('ES256') };
-  const privateJwk: JWK = { ...(await exportJWK(keys.EdDSA.privateKey)), kid: keys.EdDSA.kid, alg: 'EdDSA', use: 'sig' };
+  const keys = { EdDSA: make('EdDSA'), ES256: make('ES256') };
+  const strangers = { EdDSA: make('EdDSA'), ES256: make('ES256') };
+  const privateJwk: JWK = { ...keys.EdDSA.privateJwk, kid: keys.EdDSA.kid, alg: 'EdDSA', use: 'sig' };
   const publicJwks: JSONWebKeySet = { keys: [keys.EdDSA.publicJwk, keys.ES256.publicJwk] };
   const claims = (subject: string, o: MintOptions) => {
     const now = Math.floor(Date.now() / 1000);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWarrant } from '../../proto/warrant';
 import { loadCatalogue, type Catalogue } from '../catalogue';
@@ -12,6 +12,7 @@ import { DEFAULT_CATALOGUE_FILE } from '../fanout/worker';
 import { createAuditWriter } from '../services/audit/append-audit';
 import { buildWarrantClaims, issueWarrant, WarrantIssueError } from './issue-warrant';
 import { pseudonymize } from './pseudonym';
+import { jwkPair, newEd25519PrivateKey } from '../../proto/node/keys';
 
 let database: Database;
 let catalogue: Catalogue;
@@ -23,10 +24,10 @@ const NOW = new Date('2030-03-01T08:00:00Z');
 beforeAll(async () => {
   database = await openTestDatabase();
   catalogue = await loadCatalogue(DEFAULT_CATALOGUE_FILE);
-  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const { publicJwk, privateJwk } = jwkPair(newEd25519PrivateKey());
   signingKey = {
-    privateJwk: { ...(await exportJWK(privateKey)), kid: 'gw-1' },
-    publicJwk: { ...(await exportJWK(publicKey)), kid: 'gw-1' },
+    privateJwk: { ...privateJwk, kid: 'gw-1' },
+    publicJwk: { ...publicJwk, kid: 'gw-1' },
   };
 });
 afterAll(async () => {

@@ -1,12 +1,14 @@
 import { createPrivateKey, randomBytes, sign } from 'node:crypto';
-import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { importJWK, type CryptoKey, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { EDDSA, JOSE_EDDSA, JwsRefused, useEdDSAEngine, type EdDSAEngine } from '../eddsa';
 import { NODE_EDDSA, useNodeEdDSA } from './eddsa';
+import { jwkPair, newEd25519PrivateKey } from './keys';
 
 async function keyPair(): Promise<{ publicJwk: JWK; privateJwk: JWK; privateKey: CryptoKey }> {
-  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  return { publicJwk: await exportJWK(publicKey), privateJwk: await exportJWK(privateKey), privateKey: privateKey as CryptoKey };
+  const { publicJwk, privateJwk } = jwkPair(newEd25519PrivateKey());
+  // The WebCrypto key imported from the JWK: jose's generation would make one by a job (keys.ts).
+  return { publicJwk, privateJwk, privateKey: (await importJWK(privateJwk, 'EdDSA')) as CryptoKey };
 }
 
 const b64 = (text: string) => Buffer.from(text).toString('base64url');

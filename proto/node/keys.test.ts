@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { createPublicKey, diffieHellman, sign, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, diffieHellman, sign, verify } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { newEd25519PrivateKey, newEd25519SigningJwks, newP256Agreement, newP256PrivateKey } from './keys';
+import { jwkPair, newEd25519PrivateKey, newEd25519SigningJwks, newP256Agreement, newP256PrivateKey } from './keys';
 import { nodeHeaderKey } from './primitives';
 
 describe('keys made without a key-generation job', () => {
@@ -29,6 +29,20 @@ describe('keys made without a key-generation job', () => {
     const b = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') }, format: 'jwk' });
     const aPoint = createPublicKey(a).export({ type: 'spki', format: 'der' }).subarray(-65);
     expect(ecdh.computeSecret(aPoint).equals(diffieHellman({ privateKey: a, publicKey: b }))).toBe(true);
+  });
+
+  it('jwkPair: the bare private JWK of a key and its public half, for either curve', () => {
+    const ed = newEd25519PrivateKey();
+    const { publicJwk, privateJwk } = jwkPair(ed);
+    expect(publicJwk).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect(privateJwk).toEqual({ ...publicJwk, d: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    const message = Buffer.from('qiao');
+    const signature = sign(null, message, createPrivateKey({ key: privateJwk as never, format: 'jwk' }));
+    expect(verify(null, message, createPublicKey({ key: publicJwk as never, format: 'jwk' }), signature)).toBe(true);
+    const p256 = newP256PrivateKey();
+    const ec = jwkPair(p256);
+    expect(ec.publicJwk).toEqual({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) });
+    expect(ec.privateJwk).toEqual({ ...ec.publicJwk, d: p256.export({ format: 'jwk' }).d });
   });
 
   // Node 20's deadlock (keys.ts) needs a garbage collection in the middle of an export: a loop of

@@ -1,4 +1,4 @@
-import { createECDH, createPrivateKey, randomBytes, type ECDH, type KeyObject } from 'node:crypto';
+import { createECDH, createPrivateKey, createPublicKey, randomBytes, type ECDH, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 
 /**
@@ -50,4 +50,13 @@ export function newEd25519SigningJwks(kid: string): { publicJwk: JWK; privateJwk
   const { x, d } = newEd25519PrivateKey().export({ format: 'jwk' });
   const publicJwk: JWK = { kty: 'OKP', crv: 'Ed25519', x: x!, kid, alg: 'EdDSA', use: 'sig' };
   return { publicJwk, privateJwk: { ...publicJwk, d: d! } };
+}
+
+/**
+ * A key made here (not by a generation job: exporting one of those is the hazard) as JWKs with its
+ * members alone, no `kid`, `alg` or `use`: the private one as node:crypto exports it and its public
+ * half. For tests that want a bare key (or add their own members), e.g. `jwkPair(newP256PrivateKey())`.
+ */
+export function jwkPair(key: KeyObject): { publicJwk: JWK; privateJwk: JWK } {
+  return { publicJwk: createPublicKey(key).export({ format: 'jwk' }) as JWK, privateJwk: key.export({ format: 'jwk' }) as JWK };
 }

@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { CompactEncrypt, compactDecrypt, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { CompactEncrypt, compactDecrypt, importJWK, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { decodeBase64, decodeHex, encodeUtf8, encodeHex } from '../bytes';
 import { createSha256 } from '../hash';
 import { decryptResult, encryptRecords, RESULT_ALG, RESULT_ENC, RESULT_FORMAT_V1, ResultDecryptor, ResultEncryptor, ResultEnvelopeError, webCryptoFrameCipher, type EnvelopeOptions } from '../result-envelope';
 import vector from '../vectors/result-v2.json';
 import { NODE_ENVELOPE, nodeFrameCipher, nodeHeaderKey, nodeSha256 } from './primitives';
+import { jwkPair, newP256PrivateKey } from './keys';
 
 const binding = { warrantId: 'w-1', department: 'bank' };
 const WEB: EnvelopeOptions = {};
 
 async function unitKey(): Promise<{ publicJwk: JWK; privateJwk: JWK }> {
-  const { publicKey, privateKey } = await generateKeyPair('ECDH-ES+A256KW', { crv: 'P-256', extractable: true });
-  return { publicJwk: await exportJWK(publicKey), privateJwk: await exportJWK(privateKey) };
+  return jwkPair(newP256PrivateKey());
 }
 
 async function collect(pieces: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

@@ -6,13 +6,14 @@
  * exists, and Ed25519 is deterministic, so re-running reproduces every JWS.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import type { WarrantEvidence } from '../approval-evidence';
 import { commentDigest, signDecision, type DecisionClaims } from '../decision';
 import { caseCommitment, disclosureDigest, recipientKeyThumbprint, signStatement, statementDigest, type Disclosure, type StatementClaims } from '../inquiry-statement';
 import { KEY_CERT_ISSUER } from '../key-certificate';
 import { signRevocationList, type RevocationListClaims } from '../revocation-list';
 import { signSignerCertificate, type SignerCertificateClaims, type SignerRole } from '../signer-certificate';
+import { newEd25519SigningJwks } from '../node/keys';
 
 const file = new URL('./approvals-v1.json', import.meta.url);
 type Pair = { privateJwk: JWK; publicJwk: JWK };
@@ -20,9 +21,7 @@ const old = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record
 
 async function keyPair(kid: string, existing: Pair | undefined): Promise<Pair> {
   if (existing) return existing;
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
-  return { publicJwk, privateJwk: { ...publicJwk, d: (await exportJWK(privateKey)).d } };
+  return newEd25519SigningJwks(kid);
 }
 
 const keyCertVector = JSON.parse(readFileSync(new URL('./key-certificate-v1.json', import.meta.url), 'utf8')) as { privateJwk: JWK; publicJwk: JWK; claims: { key: JWK } };

@@ -4,20 +4,19 @@
  * same keys reproduces the same JWS; the keys are made once and then read back from the vectors.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { decodeBase64, encodeHex } from '../bytes';
 import { sha256 } from '../hash';
 import { KEY_CERT_ISSUER, signKeyCertificate, type KeyCertificateClaims } from '../key-certificate';
 import { signReceipt, type ReceiptClaims } from '../receipt';
+import { newEd25519SigningJwks } from '../node/keys';
 
 const at = (name: string) => new URL(`./${name}`, import.meta.url);
 const read = (name: string) => (existsSync(at(name)) ? (JSON.parse(readFileSync(at(name), 'utf8')) as { privateJwk: JWK; publicJwk: JWK }) : null);
 
 async function keyPair(kid: string, existing: { privateJwk: JWK; publicJwk: JWK } | null) {
   if (existing) return { privateJwk: existing.privateJwk, publicJwk: existing.publicJwk };
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
-  return { publicJwk, privateJwk: { ...publicJwk, d: (await exportJWK(privateKey)).d } };
+  return newEd25519SigningJwks(kid);
 }
 
 const result = JSON.parse(readFileSync(at('result-v2.json'), 'utf8')) as { binding: { warrantId: string; department: string }; result: string; records: unknown[]; publicJwk: JWK };

@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,9 +20,10 @@ import { createTokenVerifier } from '../../auth/verify-token';
 import { request } from '../../testing/api-client';
 import { TEST_AUDIENCE, TEST_ISSUER } from '../../testing/test-issuer';
 import { createTestGateway, type TestGateway } from '../../testing/harness';
+import { newEd25519PrivateKey } from '../../../proto/node/keys';
 
 const ORIGIN = 'test.qiao/audit';
-const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
+const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, newEd25519PrivateKey().export({ format: 'jwk' })) };
 const verifier = parseVerifierKey(verifierKeyString(ORIGIN, signing.signer.publicKey));
 
 let gw: TestGateway;

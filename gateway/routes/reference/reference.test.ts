@@ -1,4 +1,3 @@
-import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENDPOINT_LIST, OpenApiDocument } from '../../../proto/api';
 import { createApp } from '../../app';
@@ -7,6 +6,7 @@ import { createTokenVerifier } from '../../auth/verify-token';
 import { request } from '../../testing/api-client';
 import { createTestGateway, type TestGateway } from '../../testing/harness';
 import { TEST_AUDIENCE, TEST_ISSUER } from '../../testing/test-issuer';
+import { jwkPair, newEd25519PrivateKey } from '../../../proto/node/keys';
 
 let gw: TestGateway;
 /** An app with every optional route mounted: development mode's token route and the warrant JWKS. */
@@ -14,7 +14,6 @@ let full: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
   gw = await createTestGateway();
-  const { publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   full = createApp({
     config: gw.config,
     db: gw.db,
@@ -27,7 +26,7 @@ beforeAll(async () => {
     devIssuer: await createDevIssuer({ privateJwk: gw.tokens.privateJwk, issuer: TEST_ISSUER, audience: TEST_AUDIENCE }),
     fanout: gw.fanout,
     results: { openResultStream: () => (async function* () {})() },
-    warrantJwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'w1', alg: 'EdDSA' }] },
+    warrantJwks: { keys: [{ ...jwkPair(newEd25519PrivateKey()).publicJwk, kid: 'w1', alg: 'EdDSA' }] },
   });
 });
 afterAll(() => gw?.close());

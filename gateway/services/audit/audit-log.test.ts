@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLeafHash, parseAuditEntry } from '../../../proto/audit-log';
@@ -13,6 +13,7 @@ import { appendAudit, appendAuditEntries, type AuditEntry } from './append-audit
 import { createCheckpoint } from './checkpoints';
 import { createAuditWriter } from './commitments';
 import { currentTreeSize, hashReader } from './log-store';
+import { newEd25519PrivateKey } from '../../../proto/node/keys';
 
 let database: Database;
 beforeAll(async () => {
@@ -90,7 +91,7 @@ describe('the Merkle audit log in the database', () => {
   });
 
   it('proofs read from the stored hashes verify against signed checkpoints', async () => {
-    const { privateKey } = generateKeyPairSync('ed25519');
+    const privateKey = newEd25519PrivateKey();
     const signing = { origin: 'test.qiao/audit', signer: await noteSigner('test.qiao/audit', privateKey.export({ format: 'jwk' })) };
     const verifier = parseVerifierKey(verifierKeyString('test.qiao/audit', signing.signer.publicKey));
     await database.db.transaction((tx) => appendAuditEntries(tx, Array.from({ length: 8 }, (_, i) => entry(290 + i)), writer)); // entries 0 and 7 at least
@@ -111,7 +112,7 @@ describe('the Merkle audit log in the database', () => {
   it('refuses UPDATE, DELETE and TRUNCATE of entries, hashes and checkpoints, and a shrinking tree', async () => {
     // Something of each to refuse a change of: an entry (idx 0 at least), its hashes, a checkpoint.
     await database.db.transaction((tx) => appendAudit(tx, entry(400), writer));
-    const { privateKey } = generateKeyPairSync('ed25519');
+    const privateKey = newEd25519PrivateKey();
     await createCheckpoint(database.db, { origin: 'test.qiao/audit', signer: await noteSigner('test.qiao/audit', privateKey.export({ format: 'jwk' })) });
     const refusedBy = (query: Promise<unknown>) =>
       expect(query).rejects.toSatisfy((e: Error & { cause?: Error }) => /insert-only|only grows/.test(`${e.message} ${e.cause?.message}`));

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noteSigner, openCheckpoint, parseVerifierKey, verifierKeyString } from '../../../proto/checkpoint';
 import { EMPTY_ROOT } from '../../../proto/merkle';
@@ -8,9 +8,10 @@ import { openTestDatabase } from '../../db/testing';
 import { createLogger } from '../../logger';
 import { appendAudit, createAuditWriter } from './append-audit';
 import { startCheckpointSchedule } from './checkpoints';
+import { newEd25519PrivateKey } from '../../../proto/node/keys';
 
 const ORIGIN = 'test.qiao/audit';
-const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })) };
+const signing = { origin: ORIGIN, signer: await noteSigner(ORIGIN, newEd25519PrivateKey().export({ format: 'jwk' })) };
 
 let database: Database;
 beforeAll(async () => {
