@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyReceipt } from '../../../proto/receipt';
 import { decryptResult, RESULT_FORMAT } from '../../../proto/result-envelope';
-import { auditEvents, inquiryParts } from '../../db/schema';
+import { auditEvents, inquiryParts, resultChunks, results } from '../../db/schema';
 import { testUnitKey } from '../../fanout/test-fixtures';
 import { createTestGateway, type StoredResult, type TestGateway } from '../../testing/harness';
 import { openResultStream } from '../../services/result/read-result';
@@ -261,5 +261,46 @@ describe('GET /v1/inquiries/:id/results/:department', () => {
     const body = new Uint8Array(await res.arrayBuffer());
     expect(body.byteLength).toBeLessThan(Number(res.headers.get('content-length')));
     expect(failing.logs.join('\n')).toContain('result stream failed');
+  });
+});
+
+describe('GET /v1/inquiries/:id/results/:department of a small result', () => {
+  it('serves the ciphertext read with the part (all its chunks), without opening the chunk stream, and audits it as any download', async () => {
+    const id = await approvedInquiry();
+    const stored = await gw.storeResult(id, 'public_security', { chunkSize: 1024, records: 3, recordBytes: 2_000 });
+    const [row] = await gw.db.select({ chunks: results.chunks, bytes: results.bytes }).from(results).where(eq(results.inquiryId, id));
+    expect(row!.chunks).toBeGreaterThan(3);
+    expect(row!.bytes).toBeLessThanOrEqual(64 * 1024);
+    let opened = 0;
+    const counting = await createTestGateway({
+      database: gw.database,
+      results: {
+        openResultStream(partId, warrantId) {
+          opened++;
+          return openResultStream(gw.db, partId, warrantId);
+        },
+      },
+    });
+    const res = await counting.as(counting.users.investigator).download(id, 'public_security');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe(String(stored.ciphertext.length));
+    expect(Buffer.from(res.bytes).equals(stored.ciphertext)).toBe(true);
+    expect(opened).toBe(0);
+    const records = await decryptResult(res.bytes, testUnitKey('150627').privateJwk, { warrantId: stored.warrantId, department: 'public_security' });
+    expect(records).toHaveLength(3);
+    const audit = await gw.db.select().from(auditEvents).where(eq(auditEvents.inquiryId, id));
+    expect(audit.at(-1)).toMatchObject({ action: 'result.downloaded', requestId: res.headers.get('x-request-id') });
+    await counting.close();
+  });
+
+  it('streams a small result whose chunks are not all there, so the gap is found as for any other', async () => {
+    const id = await approvedInquiry();
+    const stored = await gw.storeResult(id, 'public_security', { chunkSize: 1024, records: 3, recordBytes: 2_000 });
+    await gw.db.delete(resultChunks).where(and(eq(resultChunks.warrantId, stored.warrantId), eq(resultChunks.seq, 2)));
+    const res = await gw.app.request(`/v1/inquiries/${id}/results/public_security`, { headers: { authorization: `Bearer ${gw.users.investigator.token}` } });
+    expect(res.status).toBe(200);
+    const body = new Uint8Array(await res.arrayBuffer());
+    expect(body.byteLength).toBeLessThan(stored.ciphertext.length);
+    expect(gw.logs.join('\n')).toMatch(/missing chunk 2/);
   });
 });
