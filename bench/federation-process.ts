@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { createApiClient, type ApiClient } from '../client/core/api-client';
+import { nodeFetch } from '../client/cli/http-transport';
 import { withSigning } from '../client/core/signing';
 import { readAuthorityKey, readSigner, readUnitKey } from '../client/cli/signing-keys';
 import { devLogin } from '../client/core/session';
@@ -98,6 +99,8 @@ export async function startProcessFederation(options: {
   const recipients = new Map<string, ReturnType<typeof readUnitKey>>();
   /** Backends keep their pid for the pool's life: CPU seconds by pid, summed per reading. */
   const backends = new Map<number, number>();
+  // The clients talk HTTP as `qiao` does (client/cli/http-transport.ts).
+  const transport = nodeFetch();
   return {
     gateway,
     pkiDir,
@@ -107,7 +110,7 @@ export async function startProcessFederation(options: {
     restarts,
     async login(username) {
       const signer = await readSigner({ pkiDir, username });
-      const client = createApiClient({ baseUrl: gateway, token: (await devLogin(gateway, username)).token });
+      const client = createApiClient({ baseUrl: gateway, token: (await devLogin(gateway, username, { fetch: transport })).token, fetch: transport });
       const { unit } = await client.me();
       return withSigning(client, signer, { authorityJwk, recipient: (id) => kept(recipients, id, () => readUnitKey(pkiDir, id)), unitId: unit.id });
     },

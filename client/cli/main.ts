@@ -15,6 +15,7 @@ import { DEFAULT_GATEWAY, qiaoCommand, renderTable, waitOption } from './format'
 import { devLogin, openSession } from '../core/session';
 import { useNodeEdDSA } from '../../proto/node/eddsa';
 import { createSessionStore } from './session-files';
+import { nodeFetch } from './http-transport';
 import { registerWithdraw } from './withdraw';
 import { registerCompare } from './compare';
 import { registerCatalogue } from './catalogue';
@@ -26,6 +27,8 @@ import type { SubmitInquiry } from '../../proto/api/inquiries';
 
 // Loaded by the commands that use them, so that `--help`, `whoami` and the other small commands
 // start without the result decryption, the progress bar and node:crypto's primitives (README.md, "Command line start-up").
+/** Every request of the command goes over node:http, not Node's fetch (http-transport.ts says why). */
+const transport = nodeFetch();
 const results = () => import('../core/results');
 const resultsCommand = () => Promise.all([results(), import('./directory-keys'), import('./results-output'), import('../../proto/node/primitives')]);
 
@@ -94,19 +97,19 @@ async function api(): Promise<ApiClient> {
 async function apiAs(as: string | undefined): Promise<ApiClient> {
   const { stateDir } = globals();
   const gateway = namedGateway();
-  const { client } = await openSession({ store: createSessionStore(stateDir), defaultGateway: DEFAULT_GATEWAY, ...(gateway ? { gateway } : {}), ...(as ? { as } : {}) });
+  const { client } = await openSession({ store: createSessionStore(stateDir), defaultGateway: DEFAULT_GATEWAY, fetch: transport, ...(gateway ? { gateway } : {}), ...(as ? { as } : {}) });
   return client;
 }
 
 program.command('login <username>').description('development mode: log in as a demo user').action(async (username: string) => {
-  const session = await devLogin(globals().gateway, username);
+  const session = await devLogin(globals().gateway, username, { fetch: transport });
   await createSessionStore(globals().stateDir).save(session, { makeCurrent: true });
-  const me = await createApiClient({ baseUrl: session.gateway, token: session.token }).me();
+  const me = await createApiClient({ baseUrl: session.gateway, token: session.token, fetch: transport }).me();
   console.log(`logged in as ${me.user.username} — ${me.user.displayName}, ${me.unit.name} (${me.unit.id}); roles: ${me.user.roles.join(', ')}`);
 });
 
 program.command('token <username>').description('development mode: print a bearer token for curl').action(async (username: string) => {
-  console.log((await devLogin(globals().gateway, username)).token);
+  console.log((await devLogin(globals().gateway, username, { fetch: transport })).token);
 });
 
 program.command('whoami').action(async () => {

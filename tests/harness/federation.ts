@@ -8,6 +8,7 @@ import { loadApprovalRules, startAdapter, type ApprovalRules, type DataSource, t
 import { createAdapterLogger } from '../../adapters/kit/telemetry';
 import { ensureDevPki, type DevPki } from '../../certs-dev/pki';
 import { createApiClient, type ApiClient } from '../../client/core/api-client';
+import { nodeFetch } from '../../client/cli/http-transport';
 import { devLogin } from '../../client/core/session';
 import { parseConfig } from '../../gateway/config';
 import { openDatabase, type Database } from '../../gateway/db/client';
@@ -111,9 +112,10 @@ export async function bootFederation(
   const database = await openTestDatabase();
   const replicas: { replica: RunningGateway; own: Database }[] = [];
   const gateway = await startGateway({ config, logger: createLogger({ level: options.logLevel ?? 'debug', destination }), database, seedDemo: true });
-  // Demo users who sign do so with their dev key, as `qiao` does with the key file.
+  // Demo users who sign do so with their dev key, as `qiao` does with the key file, and talk HTTP as it does.
+  const transport = nodeFetch();
   const as = async (username: string) => {
-    const client = createApiClient({ baseUrl: gateway.url, token: (await devLogin(gateway.url, username)).token });
+    const client = createApiClient({ baseUrl: gateway.url, token: (await devLogin(gateway.url, username, { fetch: transport })).token, fetch: transport });
     const signer = pki.signers[username];
     if (!signer) return client;
     const recipient = async (unit: string) => {
