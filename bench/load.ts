@@ -55,9 +55,10 @@ const opts = new Command('bench:load')
   .option('--cpu-profile <dir>', "write this process's CPU profile of the measured levels (gateway, adapters and clients: all run here) to <dir> as a .cpuprofile (Chrome DevTools, speedscope)")
   .option('--skip-baselines', 'skip the raw mTLS gRPC and PostgreSQL commit baselines (about 8 s)')
   .option('--processes', 'the federation as npm start runs it, each part a process of its own (CPU per process instead of statement counts)')
+  .option('--warm-up <n>', 'unmeasured inquiries before each level (at its concurrency), so the code measured is the optimised code a long-running gateway runs (default 200, and at least 2 × the concurrency)', '200')
   .option('--step-cpu', "also print the CPU time of each step at concurrency 1 (this process's: client, gateway and adapters; not PostgreSQL's)")
   .parse()
-  .opts<{ inquiries: string; levels: string; statements?: boolean; cpuProfile?: string; skipBaselines?: boolean; processes?: boolean; stepCpu?: boolean }>();
+  .opts<{ inquiries: string; levels: string; statements?: boolean; cpuProfile?: string; skipBaselines?: boolean; processes?: boolean; stepCpu?: boolean; warmUp: string }>();
 if (opts.processes && (opts.statements || opts.cpuProfile || opts.stepCpu)) {
   console.error('bench:load: --statements, --cpu-profile and --step-cpu count and profile this process, which with --processes holds only the clients; use QIAO_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" to profile the federation\'s processes');
   process.exit(2);
@@ -168,9 +169,9 @@ async function oneInquiry(t: Target, n: number, stepCpu?: Record<Step, number[]>
 }
 
 async function runLevel(t: Target, concurrency: number, total: number) {
-  // Warm up (JIT, connections, caches): one inquiry when everything runs here; with --processes
-  // the federation's fresh processes compile their own code, so a few dozen at this concurrency.
-  const warmUp = opts.processes ? Math.max(40, 2 * concurrency) : 1;
+  // Warm up (connections, caches, and V8's tiers: sequential latency falls by about a fifth over
+  // the first few hundred inquiries of a fresh process, in process and as processes alike).
+  const warmUp = Math.max(Number(opts.warmUp), 2 * concurrency);
   let warmed = 0;
   await Promise.all(Array.from({ length: Math.min(concurrency, warmUp) }, async () => { while (warmed < warmUp) await oneInquiry(t, -1 - warmed++); }));
   const before = { ...counts };
