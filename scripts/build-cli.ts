@@ -23,18 +23,11 @@ const BUILD_INPUTS = ['package.json', 'tsconfig.json', 'scripts/build-cli.ts', '
 
 /**
  * Runs before the bundled code. Bundled CommonJS packages (commander, cli-progress) call require()
- * for Node's modules, and an ES module has none of its own. And V8 is told to compile WebAssembly
- * with its baseline compiler only: Node's fetch parses HTTP with WebAssembly, and otherwise every
- * command that talks to the gateway waits at exit for the optimising compiler to finish code it
- * will never run again (about 40 ms; downloads are no slower). Set here, not as `node
- * --liftoff-only`: a V8 flag on the command line costs Node its built-in code cache, about 10 ms
- * of every start.
+ * for Node's modules, and an ES module has none of its own.
  */
 const BANNER = [
   "import { createRequire as __qiaoCreateRequire } from 'node:module';",
   'const require = __qiaoCreateRequire(import.meta.url);',
-  "import { setFlagsFromString as __qiaoSetV8Flags } from 'node:v8';",
-  "__qiaoSetV8Flags('--liftoff-only');",
 ].join(' ');
 
 /** Builds older than this are removed by the next build unless current or just replaced. */

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createApiClient } from '../core/api-client';
 import { BUFFERED_BODY_BYTES, nodeFetch } from './http-transport';
@@ -8,6 +10,7 @@ import { BUFFERED_BODY_BYTES, nodeFetch } from './http-transport';
  * The command line's transport against a real loopback server: what the client core needs of a
  * fetch — answers, streamed bodies, kept-alive connections, and failures told apart as fetch's are.
  */
+const run = promisify(execFile);
 let server: Server;
 let baseUrl: string;
 let route: (req: IncomingMessage, res: ServerResponse, body: string) => void = () => {};
@@ -52,7 +55,7 @@ describe('nodeFetch', () => {
       expect(res.status).toBe(201);
       expect(res.ok).toBe(true);
       expect(res.headers.get('x-request-id')).toBe('req-7');
-      expect(await res.json()).toEqual({ echoed: 7 });
+      expect(JSON.parse(await res.text())).toEqual({ echoed: 7 });
     }
     expect(seen).toEqual(Array(3).fill({ method: 'POST', auth: 'Bearer tok', type: 'application/json', body: '{"a":1}' }));
     expect(connections - before).toBe(1);
@@ -83,7 +86,9 @@ describe('nodeFetch', () => {
     };
     const fetch = nodeFetch();
     const res = await fetch(`${baseUrl}/big`, { method: 'GET' });
-    expect(Buffer.from(await res.arrayBuffer()).equals(big)).toBe(true);
+    const parts: Uint8Array[] = [];
+    for await (const part of res.body!) parts.push(part);
+    expect(Buffer.concat(parts).equals(big)).toBe(true);
 
     const events = await fetch(`${baseUrl}/events`, { method: 'GET' });
     const reader = events.body!.getReader();
@@ -92,6 +97,34 @@ describe('nodeFetch', () => {
     let rest = '';
     for (let next = await reader.read(); !next.done; next = await reader.read()) rest += new TextDecoder().decode(next.value);
     expect(rest).toBe('data: last\n\n');
+  });
+
+  it('hands a small body over as a stream too (a small download), and headers by any case, repeated ones joined', async () => {
+    route = (_req, res) => {
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 3, 'X-Qiao-Records': '7' });
+      res.end(Buffer.from([1, 2, 3]));
+    };
+    const res = await nodeFetch()(`${baseUrl}/small`, { method: 'GET' });
+    expect(res.headers.get('x-qiao-records')).toBe('7');
+    expect(res.headers.get('X-Qiao-Records')).toBe('7');
+    expect(res.headers.get('set-cookie')).toBe('a=1, b=2');
+    expect(Object.fromEntries(res.headers.entries())).toMatchObject({ 'content-length': '3', 'x-qiao-records': '7' });
+    const parts: Uint8Array[] = [];
+    for await (const part of res.body!) parts.push(part);
+    expect([...Buffer.concat(parts)]).toEqual([1, 2, 3]);
+  });
+
+  it('never loads Node\'s fetch (undici) in a command that uses it', async () => {
+    route = (_req, res) => json(res, 200, { status: 'ok' });
+    const script = [
+      `import { createApiClient } from ${JSON.stringify(new URL('../core/api-client.ts', import.meta.url).pathname)};`,
+      `import { nodeFetch } from ${JSON.stringify(new URL('./http-transport.ts', import.meta.url).pathname)};`,
+      `const health = await createApiClient({ baseUrl: ${JSON.stringify(baseUrl)}, fetch: nodeFetch() }).health();`,
+      `console.log(JSON.stringify({ health, undici: process.moduleLoadList.some((m) => m.includes('undici')) }));`,
+    ].join('\n');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+    expect(JSON.parse(stdout)).toEqual({ health: { status: 'ok' }, undici: false });
   });
 
   it('drops the connection of a streamed body its reader cancels', async () => {
