@@ -127,6 +127,17 @@ describe('nodeFetch', () => {
     expect(JSON.parse(stdout)).toEqual({ health: { status: 'ok' }, undici: false });
   });
 
+  it('fails an answer cut short before its Content-Length as a dropped connection', async () => {
+    route = (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 100 });
+      res.write('{"status":');
+      setTimeout(() => req.socket.destroy(), 10);
+    };
+    const cut = (await failure(nodeFetch()(`${baseUrl}/cut`, { method: 'GET' }))) as TypeError & { cause: { code: string } };
+    expect(cut).toBeInstanceOf(TypeError);
+    expect(cut.cause.code).toBe('ECONNRESET');
+  });
+
   it('drops the connection of a streamed body its reader cancels', async () => {
     route = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -14,8 +14,9 @@ import type { FetchAnswer } from '../core/api-client';
  * of every command that talks to the gateway.
  *
  * It answers as fetch does, for what the client core asks: the status and headers; a body whose
- * Content-Length says it is small (at most `BUFFERED_BODY_BYTES`) read whole first, any other (a download, the event stream) streamed as it arrives, its connection dropped
- * if the reader cancels. A failure to get an answer is fetch's `TypeError('fetch failed')` with
+ * Content-Length says it is small (at most `BUFFERED_BODY_BYTES`) read whole first, any other (a
+ * large download, the event stream) streamed as it arrives, its connection dropped if the reader
+ * cancels. A failure to get an answer is fetch's `TypeError('fetch failed')` with
  * the socket's error as `cause` (its `code`: ECONNREFUSED, ECONNRESET, EPIPE …), which is how the
  * client tells a dropped kept-alive connection, to send a read again; an abort through
  * `init.signal` rejects (or errors the body) with an `AbortError`. Redirects are not followed and
@@ -49,6 +50,8 @@ export function nodeFetch(): (url: string, init: RequestInit) => Promise<FetchAn
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.once('end', () => resolve(new NodeAnswer(status, res.headers, Buffer.concat(chunks))));
           res.once('error', (err) => reject(failed(err)));
+          // Closed before its Content-Length was all there, and no error said so: a dropped connection all the same.
+          res.once('close', () => res.complete || reject(failed(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }))));
           return;
         }
         resolve(new NodeAnswer(status, res.headers, res));
