@@ -25,10 +25,11 @@ import { evidenceCommand } from './evidence';
 import { renderApprovals } from '../core/approvals';
 import type { SubmitInquiry } from '../../proto/api/inquiries';
 
-// Loaded by the commands that use them, so that `--help`, `whoami` and the other small commands
-// start without the result decryption, the progress bar and node:crypto's primitives (README.md, "Command line start-up").
 /** Every request of the command goes over node:http, not Node's fetch (http-transport.ts says why). */
 const transport = nodeFetch();
+
+// Loaded by the commands that use them, so that `--help`, `whoami` and the other small commands
+// start without the result decryption, the progress bar and node:crypto's primitives (README.md, "Command line start-up").
 const results = () => import('../core/results');
 const resultsCommand = () => Promise.all([results(), import('./directory-keys'), import('./results-output'), import('../../proto/node/primitives')]);
 
