@@ -8,9 +8,10 @@ import { auditDenial } from '../audit/audit-denial';
 import { ServiceError } from '../../errors';
 import { requiredApprovals, type ChainStep } from '../../policy/approval-policy';
 import type { UnitRef } from '../../policy/authorize';
-import { auditAppendInTx } from '../audit/append-audit';
+import { auditAppendOf } from '../audit/append-audit';
 import type { RequestContext } from '../context';
-import { enforceFairUse } from './fair-use';
+import { fairUseCheck, type FairUseUsage } from './fair-use';
+import { insertWhere } from '../../db/insert-where';
 import { checkFollowUp } from './follow-up';
 import type { InquiryView, SubmitInquiry } from '../../../proto/api/inquiries';
 import { newInquiryView, type InquiryRow } from './view';
@@ -73,34 +74,42 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
     updatedAt: now,
   };
 
-  return ctx.db.transaction(async (tx) => {
-    const { taken } = await enforceFairUse(tx, ctx.approvals, { userId: ctx.principal.userId, unitId }, body.subjects.length, now, signed ? id : undefined);
-    if (taken) throw new ServiceError('invalid_argument', 'signed.statement: inquiry_id is already taken; sign a new statement with a fresh id', { details: [{ path: 'signed.statement', message: 'inquiry_id is already taken' }] });
-    // Made once the fair-use locks are held: its time is that of the append, not of the wait.
-    const append = auditAppendInTx([{
-      action: 'inquiry.submitted',
-      actor: { userId: ctx.principal.userId, unitId: ctx.principal.unitId },
-      inquiryId: id,
-      requestId: ctx.requestId,
-      // Counts, not subject ids: the audit log is read well beyond the investigating unit. The
-      // writer adds keyed commitments to the case reference and the subjects.
-      details: {
-        categories: body.categories,
-        subjects: body.subjects.length,
-        sensitivity,
-        approvalChain,
-        policyIds: decision.policyIds,
-        ...(entrusted ? { onBehalfOf: unitId } : {}),
-        ...(signed ? { signature: { kid: signed.stored.kid, sha256: statementDigest(signed.stored.statement) } } : {}),
-        ...(parentId ? { parentId } : {}),
-      },
-      committed: { caseReference: body.caseReference, subjectIds: body.subjects.map((s) => s.id) },
-    }], ctx.audit);
-    // The inquiry and its `inquiry.submitted` entry: one statement, last in the transaction.
-    await append.execute(tx, sql`WITH submitted AS ${tx.insert(inquiries).values(row)} SELECT ${append.call} AS first`);
-    const { userId, username, displayName } = ctx.principal;
-    return newInquiryView(row, { id: userId, username, displayName }, now);
-  });
+  const fairUse = fairUseCheck(ctx.approvals, { userId: ctx.principal.userId, unitId }, body.subjects.length, now, signed ? id : undefined);
+  const append = auditAppendOf([{
+    action: 'inquiry.submitted',
+    actor: { userId: ctx.principal.userId, unitId: ctx.principal.unitId },
+    inquiryId: id,
+    requestId: ctx.requestId,
+    // Counts, not subject ids: the audit log is read well beyond the investigating unit. The
+    // writer adds keyed commitments to the case reference and the subjects.
+    details: {
+      categories: body.categories,
+      subjects: body.subjects.length,
+      sensitivity,
+      approvalChain,
+      policyIds: decision.policyIds,
+      ...(entrusted ? { onBehalfOf: unitId } : {}),
+      ...(signed ? { signature: { kid: signed.stored.kid, sha256: statementDigest(signed.stored.statement) } } : {}),
+      ...(parentId ? { parentId } : {}),
+    },
+    committed: { caseReference: body.caseReference, subjectIds: body.subjects.map((s) => s.id) },
+  }], ctx.audit);
+  // ONE statement, committed on its own: the fair-use locks and the day's usage counted after
+  // them, the inquiry inserted only when the usage allows it, and its `inquiry.submitted` entry
+  // only when it was. The locks and the audit log's are held inside the database only, from this
+  // statement to its commit, never across a round trip to the gateway.
+  const [answered] = await append.execute<FairUseUsage & { first: string | null }>(
+    ctx.db,
+    sql`
+      WITH usage AS MATERIALIZED (${fairUse.usage}),
+      submitted AS (${insertWhere(inquiries, [row], sql`SELECT 1 FROM usage WHERE ${fairUse.allows}`)} RETURNING 1)
+      SELECT usage.*, CASE WHEN (SELECT count(*) FROM submitted) > 0 THEN ${append.call} END AS first FROM usage`,
+  );
+  if (answered?.first == null) {
+    throw fairUse.refusal(answered!) ?? new Error('submit: the fair-use check refused the inquiry but its usage is within every limit');
+  }
+  const { userId, username, displayName } = ctx.principal;
+  return newInquiryView(row, { id: userId, username, displayName }, now);
 }
 
 /** A chain step's level, made concrete for the inquiry's unit: its league, or the region. */
