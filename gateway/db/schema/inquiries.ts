@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, timestamp, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, timestamp, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Role } from '../../../proto/directory';
 import type { Disclosure } from '../../../proto/inquiry-statement';
 import type { Subject } from '../../../proto/subjects';
@@ -51,6 +51,11 @@ export const inquiries = pgTable(
     statement: jsonb('statement').$type<StoredStatement>(),
     /** A pending inquiry past this moment is expired. */
     expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /**
+     * Moves on with every decision written on the inquiry (services/inquiry/decide.ts): a decision
+     * is made from a read and written only if no other was written since, checked by this number.
+     */
+    version: integer('version').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -72,6 +72,7 @@ export async function submitInquiry({ ctx, input: body }: { ctx: RequestContext;
     expiresAt: new Date(now.getTime() + ctx.approvals.pendingExpiresAfterMs),
     createdAt: now,
     updatedAt: now,
+    version: 0,
   };
 
   const fairUse = fairUseCheck(ctx.approvals, { userId: ctx.principal.userId, unitId }, body.subjects.length, now, signed ? id : undefined);

@@ -1,6 +1,6 @@
 import { desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { InquiryView } from '../../../proto/api/inquiries';
-import { perDatabase, type Db, type DbOrTx, type Tx } from '../../db/client';
+import { perDatabase, type Db, type DbOrTx } from '../../db/client';
 import { inquiries, type PartStatus } from '../../db/schema';
 import { approvalProgress } from './approval-progress';
 import { deriveInquiryStatus } from './derive-status';
@@ -114,14 +114,14 @@ export async function readInquiry(db: Db, id: string): Promise<{ row: InquiryRow
 }
 
 /**
- * What the view of one inquiry shows besides its row, read on its own: a decision reads it after
- * locking the row (a statement's snapshot is taken when it starts, so the statement that waited
- * for the lock would not see the decisions committed meanwhile), decides from it, and answers
- * with the view made from it and what it wrote.
+ * One inquiry by id with what its view shows besides its row, as `readInquiry` reads it: a
+ * decision decides from them and answers with the view made from them and what it wrote.
  */
-export async function readViewAggregates(tx: Tx, id: string): Promise<ViewAggregates | undefined> {
-  const [found] = await tx.select(viewAggregates()).from(inquiries).where(eq(inquiries.id, id));
-  return found;
+export async function readInquiryWithAggregates(db: Db, id: string): Promise<{ row: InquiryRow; aggregates: ViewAggregates } | undefined> {
+  const [found] = await readById(db).execute({ id });
+  if (!found) return undefined;
+  const { row, ...aggregates } = found;
+  return { row, aggregates };
 }
 
 /** A timestamp from a JSON aggregate (PostgreSQL's text, microseconds and offset) as the API writes it. */
