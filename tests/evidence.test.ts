@@ -314,6 +314,18 @@ describe('qiao evidence export and verify', () => {
     const refused = await qiao(['evidence', 'verify', tampered]);
     expect(refused.code).toBe(4);
     expect(refused.stderr).toMatch(/ciphertext check failed: results\/public_security\.bin/);
+
+    // What the person gave that cannot be used: one line saying what and where, no stack.
+    const missing = await qiao(['evidence', 'verify', join(fed.pki.dir, 'no-such.qiao-evidence')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`qiao: cannot read the evidence package ${join(fed.pki.dir, 'no-such.qiao-evidence')}: no such file\n`);
+    const noTrust = await qiao(['evidence', 'verify', file, '--trust-dir', join(fed.pki.dir, 'no-such-dir')]);
+    expect(noTrust.code).toBe(2);
+    expect(noTrust.stderr).toMatch(/^qiao: cannot read the gateway’s warrant keys at .*no-such-dir.*: pass the PKI folder that holds it \(--pki-dir, or --trust-dir for verify\)\n$/);
+    const nowhere = await qiao(['evidence', 'export', inquiryA, '--out', join(fed.pki.dir, 'no-such-dir', 'x.qiao-evidence'), '--audit-as', 'auditor.region', '--no-pdf']);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain('qiao: cannot write the evidence package to');
+    expect(nowhere.stderr).not.toContain('    at ');
   }, 90_000);
 });
 

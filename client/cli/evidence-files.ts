@@ -6,6 +6,7 @@ import type { EvidenceSources, EvidenceTrust } from '../core/evidence';
 import type { EvidenceSource } from '../../proto/evidence';
 import { ApprovalRules } from '../../proto/approval-rules';
 import { directoryReceiptKeys } from './directory-keys';
+import { InputError } from './input-error';
 
 /**
  * Where the command line finds what an evidence package needs from this machine: on export the
@@ -19,7 +20,7 @@ async function read(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch {
-    throw new Error(`cannot read ${what} at ${file}: pass the PKI folder that holds it (--pki-dir, or --trust-dir for verify)`);
+    throw new InputError(`cannot read ${what} at ${file}: pass the PKI folder that holds it (--pki-dir, or --trust-dir for verify)`);
   }
 }
 
@@ -35,7 +36,7 @@ export async function approvalRulesIn(dir: string): Promise<Record<string, Appro
     const text = await readFile(file, 'utf8').catch(() => undefined);
     if (text === undefined) continue;
     const parsed = ApprovalRules.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`${file}: not a department's approval rules (${parsed.error.issues[0]!.path.join('.') || '(root)'} ${parsed.error.issues[0]!.message})`);
+    if (!parsed.success) throw new InputError(`${file}: not a department's approval rules (${parsed.error.issues[0]!.path.join('.') || '(root)'} ${parsed.error.issues[0]!.message})`);
     found[department] = parsed.data;
   }
   return found;
@@ -71,7 +72,7 @@ export async function evidenceTrust(dir: string, origin: string): Promise<Eviden
  */
 export async function openEvidenceFile(file: string): Promise<EvidenceSource & { close(): Promise<void> }> {
   const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`cannot read the evidence package ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+    throw new InputError(`cannot read the evidence package ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
   });
   const { size } = await handle.stat();
   return {

@@ -3,6 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { JWK } from 'jose';
 import type { ApiClient } from '../core/api-client';
+import { InputError } from './input-error';
 
 /**
  * `qiao evidence export <inquiry-id> --out case.qiao-evidence` and `qiao evidence verify <file>`:
@@ -40,7 +41,9 @@ export function evidenceCommand(deps: { api: () => Promise<ApiClient>; apiAs: (u
       const [{ evidenceSources }, { renderEvidencePdf }] = await Promise.all([import('./evidence-files'), o.pdf ? import('./evidence-pdf') : { renderEvidencePdf: undefined }]);
       const sources = await evidenceSources(deps.pkiDir(), o.revocations, o.approvalRules);
       // Streamed to the file: a ciphertext of any size passes through in chunks.
-      const file = await open(o.out, 'w', 0o600);
+      const file = await open(o.out, 'w', 0o600).catch((error: NodeJS.ErrnoException) => {
+        throw new InputError(`cannot write the evidence package to ${o.out}: ${error.code === 'ENOENT' ? 'its folder does not exist' : error.message}`);
+      });
       let manifest;
       try {
         manifest = await collectEvidence(api, await deps.apiAs(o.auditAs), id, async (chunk) => void (await file.write(chunk)), sources, {

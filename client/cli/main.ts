@@ -286,7 +286,7 @@ program.parseAsync().catch(async (err: unknown) => {
     err instanceof ResultCheckError ||
     err instanceof ModelError ||
     err instanceof FollowUpError ||
-    (err instanceof Error && err.name === 'SigningError')
+    (err instanceof Error && (err.name === 'SigningError' || err.name === 'InputError'))
   ) {
     console.error(`qiao: ${err.message}${err instanceof ApiError && err.requestId ? ` (request ${err.requestId})` : ''}`);
   } else {
