@@ -21,7 +21,6 @@
 // them aborted once in Deoptimizer::DoComputeBuiltinContinuation on a loaded machine).
 import '../gateway/runtime-flags';
 import { useNodeEdDSA } from '../proto/node/eddsa';
-import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -33,7 +32,7 @@ import type { JWK } from 'jose';
 import type { ApiClient } from '../client/core/api-client';
 import { bootFederation } from '../tests/harness/federation';
 import { ensureDevPki, type DevPki } from '../certs-dev/pki';
-import { kept, startProcessFederation } from './federation-process';
+import { freshDatabase, kept, startProcessFederation } from './federation-process';
 import { cpuPerInquiry } from './soak-report';
 import { fetchAndDecrypt, waitForResults, type ReceiptKeyLookup } from '../client/core/results';
 import { directoryReceiptKeys } from '../client/cli/directory-keys';
@@ -354,20 +353,10 @@ async function inProcessTarget() {
 
 /** The federation as npm start runs it (bench/federation-process.ts), on a fresh database dropped at the end. */
 async function processTarget() {
-  const server = new URL(process.env.TEST_DATABASE_URL!);
-  const name = `qiao_load_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server.toString() });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const databaseUrl = Object.assign(new URL(server), { pathname: `/${name}` }).toString();
+  const database = await freshDatabase(process.env.TEST_DATABASE_URL!, 'qiao_load');
+  const databaseUrl = database.url;
   const work = await mkdtemp(join(tmpdir(), 'qiao-load-'));
-  const dropDatabase = async () => {
-    const c = new pg.Client({ connectionString: server.toString() });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
-  };
+  const dropDatabase = () => database.drop();
   let fed;
   try {
     fed = await startProcessFederation({ work, databaseUrl });

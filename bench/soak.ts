@@ -1,12 +1,13 @@
 /**
  * `npm run soak -- [--count 5000] [--concurrency 8] [--cpu-load 2] [--max-minutes 120] [--report FILE]`: the demo
- * federation exactly as `npm start` runs it (PGlite, or PostgreSQL with DATABASE_URL), driven with
+ * federation exactly as `npm start` runs it (PGlite, or PostgreSQL: a fresh database on DATABASE_URL's server), driven with
  * mixed small inquiries (public security, natural resources, both) through the client core, with
  * `--cpu-load` busy processes competing for the CPU (the gateway's V8 aborts came on a loaded
  * machine). Reports every unexpected process exit the launcher saw and restarted, and exits 1 if
  * there was any. Bounded in count and time; everything runs on 127.0.0.1; not part of CI.
  * `--report FILE` writes a summary (bench/soak-report.ts); `QIAO_RUN_DIR` keeps the federation's
- * files (logs, PKI, data) in that folder instead of a temporary one removed at the end;
+ * files (logs, PKI, data) in that folder instead of a temporary one removed at the end, and the
+ * PostgreSQL database;
  * `QIAO_NODE_FLAGS` reaches every process of the federation (scripts/start.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ApiClient } from '../client/core/api-client';
 import { waitForResults } from '../client/core/results';
-import { startProcessFederation, type ProcessFederation } from './federation-process';
+import { freshDatabase, startProcessFederation, type ProcessFederation } from './federation-process';
 import { cpuPerInquiry, memoryOfFederation, percentile, writeReport, type ProcessMemory, type SoakReport } from './soak-report';
 
 const { values } = parseArgs({
@@ -38,7 +39,7 @@ if (values.help) {
   --max-minutes N    stop after this long even if the count is not reached (default 120)
   --report FILE      write a summary: counts, exits, restarts, latency, load average, memory (Markdown; JSON if FILE ends in .json)
 
-  DATABASE_URL       soak on PostgreSQL instead of PGlite
+  DATABASE_URL       soak on PostgreSQL instead of PGlite: in a fresh database on that server, dropped at the end
   QIAO_RUN_DIR       keep the federation's logs, PKI and data in this folder (default: a temporary one, removed)
   QIAO_NODE_FLAGS    extra node flags for every process of the federation, e.g. a V8 flag to try`);
   process.exit(0);
@@ -73,10 +74,12 @@ async function main() {
   let done = 0;
   let failed = 0;
   const started = Date.now();
+  // On PostgreSQL, a database of its own on DATABASE_URL's server: dropped at the end, kept with QIAO_RUN_DIR.
+  const database = process.env.DATABASE_URL ? await freshDatabase(process.env.DATABASE_URL, 'qiao_soak') : null;
   try {
     federation = await startProcessFederation({
       work,
-      ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+      ...(database ? { databaseUrl: database.url } : {}),
       onLine: (line) => {
         if (/exited unexpectedly/.test(line)) console.log(`  ! ${line}`);
       },
@@ -155,13 +158,14 @@ async function main() {
     for (const p of load) p.kill('SIGKILL');
     await federation?.stop();
     if (!keep) await rm(work, { recursive: true, force: true });
+    if (database && !keep) await database.drop();
   }
   const s = (Date.now() - started) / 1000;
   const exits = federation?.exits ?? [];
   const restarts = federation?.restarts ?? [];
   const exitWords = exits.map((e) => `${e.process} (${e.how}) after ${e.afterSeconds} s`);
   console.log(`\nsoak: ${done} inquiries answered, ${failed} failed, in ${s.toFixed(0)} s (${(done / s).toFixed(1)}/s); ${exits.length} unexpected process exit(s)${exits.length ? `: ${exitWords.join(', ')}` : ''}`);
-  if (keep) console.log(`logs of the federation: ${join(work, 'logs')}`);
+  if (keep) console.log(`logs of the federation: ${join(work, 'logs')}${database ? `; its database: ${database.name} (kept)` : ''}`);
   if (values.report) {
     const sorted = [...latencies].sort((a, b) => a - b);
     const round = (v: number | null) => (v === null ? null : Math.round(v));
