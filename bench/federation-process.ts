@@ -6,7 +6,6 @@
  * `npm run bench:load -- --processes`. PGlite, or PostgreSQL when `databaseUrl` is given.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -149,33 +148,3 @@ export function kept<K, V>(cache: Map<K, Promise<V>>, key: K, load: () => Promis
   return value;
 }
 
-/**
- * A database of its own on the PostgreSQL server of `serverUrl` (its path names the database to
- * connect to for creating it), named `<prefix>_<random>`, and how to drop it: a benchmark or a
- * soak never writes into a database someone uses (the audit log is insert-only — what a run wrote
- * there could not be taken back).
- */
-export async function freshDatabase(serverUrl: string, prefix: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  const server = new URL(serverUrl);
-  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  return {
-    name,
-    url: Object.assign(new URL(server), { pathname: `/${name}` }).toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: server.toString() });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
-}

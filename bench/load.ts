@@ -32,7 +32,8 @@ import type { JWK } from 'jose';
 import type { ApiClient } from '../client/core/api-client';
 import { bootFederation } from '../tests/harness/federation';
 import { ensureDevPki, type DevPki } from '../certs-dev/pki';
-import { freshDatabase, kept, startProcessFederation } from './federation-process';
+import { kept, startProcessFederation } from './federation-process';
+import { freshDatabase } from '../gateway/db/testing';
 import { cpuPerInquiry } from './soak-report';
 import { fetchAndDecrypt, waitForResults, type ReceiptKeyLookup } from '../client/core/results';
 import { directoryReceiptKeys } from '../client/cli/directory-keys';
@@ -354,14 +355,12 @@ async function inProcessTarget() {
 /** The federation as npm start runs it (bench/federation-process.ts), on a fresh database dropped at the end. */
 async function processTarget() {
   const database = await freshDatabase(process.env.TEST_DATABASE_URL!, 'qiao_load');
-  const databaseUrl = database.url;
   const work = await mkdtemp(join(tmpdir(), 'qiao-load-'));
-  const dropDatabase = () => database.drop();
   let fed;
   try {
-    fed = await startProcessFederation({ work, databaseUrl });
+    fed = await startProcessFederation({ work, databaseUrl: database.url });
   } catch (err) {
-    await dropDatabase().catch(() => {});
+    await database.drop().catch(() => {});
     await rm(work, { recursive: true, force: true });
     throw err;
   }
@@ -375,13 +374,13 @@ async function processTarget() {
     receiptKeys: keptReceiptKeys(directoryReceiptKeys(join(f.pkiDir, 'directory'))),
     readCpu: () => f.readCpu(),
     pki: basePki,
-    databaseUrl,
+    databaseUrl: database.url,
     async onFailure() {
       console.error(`the federation's logs: ${f.logDir} (kept)`);
     },
     async close() {
       await f.stop();
-      await dropDatabase();
+      await database.drop();
       if (!process.exitCode) await rm(work, { recursive: true, force: true });
     },
   };

@@ -17,7 +17,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ApiClient } from '../client/core/api-client';
 import { waitForResults } from '../client/core/results';
-import { freshDatabase, startProcessFederation, type ProcessFederation } from './federation-process';
+import { startProcessFederation, type ProcessFederation } from './federation-process';
+import { freshDatabase } from '../gateway/db/testing';
 import { cpuPerInquiry, memoryOfFederation, percentile, writeReport, type ProcessMemory, type SoakReport } from './soak-report';
 
 const { values } = parseArgs({

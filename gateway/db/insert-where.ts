@@ -11,8 +11,9 @@ import type { PgTable } from 'drizzle-orm/pg-core';
  */
 export function insertWhere<T extends PgTable>(table: T, rows: readonly T['$inferInsert'][], guard: SQL): SQL {
   if (rows.length === 0) throw new TypeError('insertWhere: no rows');
-  const columns = Object.entries(getTableColumns(table)).filter(([key]) => (rows[0] as Record<string, unknown>)[key] !== undefined);
-  for (const [, column] of Object.entries(getTableColumns(table))) {
+  const all = Object.entries(getTableColumns(table));
+  const columns = all.filter(([key]) => (rows[0] as Record<string, unknown>)[key] !== undefined);
+  for (const [, column] of all) {
     if ((column.defaultFn || column.onUpdateFn) && !columns.some(([, c]) => c === column)) throw new TypeError(`insertWhere: ${column.name} has a default made in JavaScript; give its value`);
   }
   const values = rows.map((row) => {

@@ -85,10 +85,13 @@ async function decideOnce(ctx: RequestContext, decision: 'approve' | 'reject', i
   const { aggregates } = found;
   let row = found.row;
   const resource = await inquiryResource(row, now, (unitId) => ctx.directory.ancestry(unitId, ctx.db));
+  // A refused attempt's entry, committed on its own (nothing else is written).
+  const deny = (verdict: { reason: string; policyIds: string[] }, hidden = false) =>
+    ctx.db.transaction((tx) => auditDenial(tx, ctx, { attempted: action, verdict, inquiryId: row.id, ...(hidden ? { hidden } : {}) }));
   trace.getActiveSpan()?.setAttribute('qiao.inquiry_id', row.id);
   const canRead = ctx.policy.authorize(ctx.principal, 'inquiry.read', resource);
   if (!canRead.allowed) {
-    await ctx.db.transaction((tx) => auditDenial(tx, ctx, { attempted: action, verdict: canRead, inquiryId: row.id, hidden: true }));
+    await deny(canRead, true);
     // Someone who may not even read the inquiry learns nothing about it, not even that it exists.
     return { kind: 'not_found' };
   }
@@ -111,7 +114,7 @@ async function decideOnce(ctx: RequestContext, decision: 'approve' | 'reject', i
   });
   if (!verdict.allowed) {
     const reason = verdict.policyIds.length === 0 && decision === 'approve' ? await whoIsNext(ctx, progress) : verdict.reason;
-    await ctx.db.transaction((tx) => auditDenial(tx, ctx, { attempted: action, verdict: { reason, policyIds: verdict.policyIds }, inquiryId: row.id }));
+    await deny({ reason, policyIds: verdict.policyIds });
     return { kind: 'denied', reason };
   }
 
@@ -129,7 +132,7 @@ async function decideOnce(ctx: RequestContext, decision: 'approve' | 'reject', i
     });
   } catch (error) {
     if (!(error instanceof RevokedSigner)) throw error;
-    await ctx.db.transaction((tx) => auditDenial(tx, ctx, { attempted: action, verdict: { reason: error.message, policyIds: [] }, inquiryId: row.id }));
+    await deny({ reason: error.message, policyIds: [] });
     return { kind: 'denied', reason: error.message };
   }
   const decisionId = randomUUID();
