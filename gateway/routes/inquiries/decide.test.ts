@@ -38,6 +38,9 @@ describe('POST /v1/inquiries/:id/approve', () => {
     });
     const parts = await partsOf(id);
     expect(parts.map((p) => p.deadlineAt.toISOString())).toEqual(['2024-05-20T08:20:00.000Z', '2024-05-20T08:20:00.000Z']);
+    // Due by the gateway's clock, which the worker's claim compares with (in milliseconds): not by
+    // the database's, microseconds later, which a claim woken in the same millisecond missed.
+    expect(parts.map((p) => p.nextAttemptAt.toISOString())).toEqual([NOW.toISOString(), NOW.toISOString()]);
     expect((await auditOf(id)).map((e) => [e.action, e.actorUserId, e.requestId])).toEqual([
       ['inquiry.submitted', gw.users.investigator.id, expect.any(String)],
       ['inquiry.approved', gw.users.approver.id, res.headers.get('x-request-id')],
