@@ -44,6 +44,8 @@ export async function startProcessFederation(options: {
   logLevel?: string;
   /** Every line the launcher writes (stdout and stderr), as it comes. */
   onLine?: (line: string) => void;
+  /** Through `npm start` (package.json's script, npm in between) rather than the launcher alone: `process` is then npm's. */
+  viaNpm?: boolean;
 }): Promise<ProcessFederation> {
   const { work } = options;
   const policyDir = join(work, 'policies');
@@ -59,7 +61,10 @@ export async function startProcessFederation(options: {
   const env: NodeJS.ProcessEnv = { ...process.env, QIAO_HTTP_PORT: String(port), QIAO_METRICS_PORT: '0', QIAO_CONSOLE_PORT: String(consolePort), QIAO_OIDC_PORT: String(oidcPort), QIAO_PKI_DIR: join(work, 'pki'), QIAO_DATA_DIR: join(work, 'pglite'), QIAO_POLICY_DIR: policyDir, QIAO_LOG_LEVEL: options.logLevel ?? 'warn', QIAO_RUN_DIR: work };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
-  const launcher = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'scripts/start.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // npm as `npm test` or `npx` ran this (npm_execpath: its npm-cli.js), else the one on PATH.
+  const npm = process.env.npm_execpath?.endsWith('.js') ? [process.execPath, process.env.npm_execpath] : ['npm'];
+  const [command, ...args] = options.viaNpm ? [...npm, 'start'] : [process.execPath, '--import', 'tsx', resolve(ROOT, 'scripts/start.ts')];
+  const launcher = spawn(command!, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exits: ProcessExit[] = [];
   const restarts: { process: string; restart: number }[] = [];
   /** The launcher's last lines, for when it stops before the federation is up. */

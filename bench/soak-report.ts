@@ -123,7 +123,7 @@ export function cpuPerInquiry(before: Map<string, number>, after: Map<string, nu
     .sort((a, b) => b.ms - a.ms);
 }
 
-function processName(args: string[]): string | null {
+export function processName(args: string[]): string | null {
   if (args.some((a) => a.endsWith('adapters/main.ts'))) return args[args.indexOf('--department') + 1] ?? 'adapter';
   if (args.some((a) => a.endsWith('gateway/main.ts'))) return 'gateway';
   if (args.some((a) => a.endsWith('demo/oidc-provider.ts'))) return 'oidc-provider';
@@ -131,7 +131,8 @@ function processName(args: string[]): string | null {
   return null;
 }
 
-async function childrenOf(parent: number): Promise<number[]> {
+/** The pids whose parent is `parent`, from /proc (Linux). */
+export async function childrenOf(parent: number): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
