@@ -143,8 +143,15 @@ async function stop(code: number): Promise<never> {
   process.exit(code);
 }
 
-process.on('SIGINT', () => { console.log('\nstopping the federation…'); void stop(0); });
-process.on('SIGTERM', () => void stop(0));
+// Ctrl-C reaches the launcher twice: from the terminal (the whole process group) and from npm,
+// which passes on what it gets. Once is enough.
+const onSignal = (signal: NodeJS.Signals) => {
+  if (stopping) return;
+  if (signal === 'SIGINT') console.log('\nstopping the federation…');
+  void stop(0);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 async function main() {
   const started = Date.now();
