@@ -62,7 +62,10 @@ async function findNodeDependencies(entry: { path: string } | { contents: string
     plugins: [recordBuiltins],
   });
   const graph = result.metafile;
-  const builtins = found.map(({ builtin, importer }) => ({ builtin, chain: importChain(graph, start, importer) }));
+  // A package as `node_modules/…` even where node_modules is a link to another folder (a git
+  // worktree sharing a clone's), which esbuild names by its real path (`../main/node_modules/…`).
+  const shown = (path: string) => path.replace(/^(?:\.\.\/)+(?:.*?\/)?node_modules\//, 'node_modules/');
+  const builtins = found.map(({ builtin, importer }) => ({ builtin, chain: importChain(graph, start, importer).map(shown) }));
   const globals: { module: string; uses: string }[] = [];
   for (const input of Object.keys(graph.inputs)) {
     if (input.includes('node_modules/') || !(input.endsWith('.ts') || input === start)) continue;
