@@ -4,7 +4,7 @@ import { canonicalJson } from '../../../proto/canonical-json';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../../db/client';
 import type { AuditWriter } from './commitments';
-import { appendLogEntries, auditAppendCall, auditAppendCallInTx, finishAppend, runAudited, type LogEntryRow } from './log-store';
+import { appendLogEntries, auditAppendCall, runAudited, type LogEntryRow } from './log-store';
 
 export { AUDIT_ACTIONS, type AuditAction };
 export { createAuditWriter, type AuditWriter } from './commitments';
@@ -99,25 +99,6 @@ export function auditAppendOf(
       return rows;
     },
     committed,
-  };
-}
-
-/**
- * The entries as the append expression of a statement inside the caller's transaction that also
- * makes (some of) the change they record — one round trip fewer than `appendAuditEntries` after
- * it. `execute(tx, statement)` runs a statement that selects `call` AS first, completes the append
- * when the statement could not (log-store `finishAppend`), and answers its rows.
- */
-export function auditAppendInTx(entries: readonly AuditEntry[], writer: AuditWriter, now: Date = new Date()): { call: SQL; execute<R>(tx: Tx, statement: SQL): Promise<Rows<R>> } {
-  const rows = entries.map((e) => toRow(e, writer, now));
-  return {
-    call: auditAppendCallInTx(rows),
-    async execute<R>(tx: Tx, statement: SQL) {
-      const answered = ((await tx.execute(statement)) as unknown as { rows: Rows<R & { first?: string | number | null }> }).rows;
-      await finishAppend(tx, rows, answered[0]?.first);
-      writer.appended?.(entries.map((e) => e.action));
-      return answered;
-    },
   };
 }
 

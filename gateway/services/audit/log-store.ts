@@ -77,22 +77,6 @@ export function auditAppendCall(rows: readonly LogEntryRow[], only?: { keys: rea
     HAVING count(*) > 0)`;
 }
 
-/**
- * The append as an expression of a statement inside the caller's transaction, which goes on after
- * it: migration 0014's `qiao_audit_append`, whose NULL (a kept frontier that does not fit, nothing
- * appended, the lock held) `finishAppend` turns into the append that rebuilds the frontier, in the
- * same transaction. Saves the append's own round trip, not the transaction's.
- */
-export function auditAppendCallInTx(rows: readonly LogEntryRow[]): SQL {
-  return auditAppendCall(rows, undefined, sql.raw('qiao_audit_append'));
-}
-
-/** After a statement with `auditAppendCallInTx(rows)` answered `first`: the entries' indices, appended now if it could not. */
-export async function finishAppend(tx: Tx, rows: readonly LogEntryRow[], first: string | number | bigint | null | undefined): Promise<number[]> {
-  const start = first === null || first === undefined ? await appendRebuildingFrontier(tx, rows, rows.map((r) => auditLeafHash(r.text))) : Number(first);
-  return rows.map((_, i) => start + i);
-}
-
 /** The SQLSTATE of `qiao_audit_append_strict` when the kept frontier does not fit the tree's size. */
 export const FRONTIER_MISFIT = 'QA001';
 

@@ -157,8 +157,8 @@ async function decideOnce(ctx: RequestContext, decision: 'approve' | 'reject', i
     id: decisionId, inquiryId: row.id, userId: ctx.principal.userId, decision, comment: body.comment, chainStep: step,
     signature: signature ? body.signed!.decision : null, certificate: signature ? body.signed!.certificate : null, signerKid: signature ? signature.kid : null,
   };
-  // The fenced state change first: the decision and the parts are inserted only with it, the
-  // audit entry appended last (the audit log's lock held for the append and the commit only). The
+  // The fenced state change first: the decision and the parts are inserted only with it (a
+  // data-modifying WITH runs whether or not the statement reads it), the audit entry appended last (the audit log's lock held for the append and the commit only). The
   // decision's time is the database's (its default), as every read of it shows: answered as the
   // view's aggregates spell it.
   const changed = sql`SELECT 1 FROM changed`;
@@ -170,9 +170,9 @@ async function decideOnce(ctx: RequestContext, decision: 'approve' | 'reject', i
         .set({ state, updatedAt: now, version: sql`${inquiries.version} + 1`, ...(legacyChain ?? {}) })
         .where(and(eq(inquiries.id, row.id), eq(inquiries.state, 'pending_approval'), eq(inquiries.version, row.version)))
         .returning({ id: inquiries.id })},
-      decided AS (${insertWhere(inquiryDecisions, [decisionRow], changed)} RETURNING decided_at),
-      created AS (${parts.length > 0 ? insertWhere(inquiryParts, parts, changed) : sql`SELECT 1 WHERE false`}${parts.length > 0 ? sql` RETURNING 1` : sql``})
-      SELECT CASE WHEN (SELECT count(*) FROM decided) > 0 AND (SELECT count(*) FROM created) >= 0 THEN ${append.call} END AS first,
+      decided AS (${insertWhere(inquiryDecisions, [decisionRow], changed)} RETURNING decided_at)
+      ${parts.length > 0 ? sql`, created AS (${insertWhere(inquiryParts, parts, changed)})` : sql``}
+      SELECT CASE WHEN (SELECT count(*) FROM decided) > 0 THEN ${append.call} END AS first,
         (SELECT to_json(decided_at) FROM decided) AS decided_at`,
   );
   if (!written?.decided_at) return { kind: 'raced' };

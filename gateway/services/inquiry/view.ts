@@ -107,10 +107,8 @@ const readById = perDatabase((db) =>
 
 /** One inquiry by id with what its view shows, as `readInquiries` reads it: one statement, prepared once. */
 export async function readInquiry(db: Db, id: string): Promise<{ row: InquiryRow; view(now: Date): InquiryView } | undefined> {
-  const [found] = await readById(db).execute({ id });
-  if (!found) return undefined;
-  const { row, ...aggregates } = found;
-  return { row, view: (now: Date) => toView(row, aggregates, now) };
+  const found = await readInquiryWithAggregates(db, id);
+  return found && { row: found.row, view: (now: Date) => toView(found.row, found.aggregates, now) };
 }
 
 /**
